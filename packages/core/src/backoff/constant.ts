@@ -1,0 +1,20 @@
+import { requireFiniteNonNegative } from '../internal/validate.js';
+import { BackoffBase, type BackoffSequence } from './backoff.js';
+
+class ConstantBackoff extends BackoffBase {
+  readonly maxDelay: number;
+  constructor(delay: number) {
+    super();
+    this.maxDelay = requireFiniteNonNegative('delay', delay);
+    Object.freeze(this);
+  }
+  start(): BackoffSequence {
+    const delay = this.maxDelay;
+    return { next: () => delay };
+  }
+}
+
+/** The same delay before every retry. */
+export function constant(delay: number): BackoffBase {
+  return new ConstantBackoff(delay);
+}

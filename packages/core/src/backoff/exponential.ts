@@ -1,0 +1,95 @@
+import { InvalidOptionError } from '../errors.js';
+import { requireFiniteNonNegative, requireFunction, requireOneOf } from '../internal/validate.js';
+import { BackoffBase, type BackoffSequence, clampDelay, type RandomSource, safeRandom } from './backoff.js';
+
+export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
+
+export interface ExponentialOptions {
+  /** Base delay (ms): the first delay without jitter, the median first delay with decorrelated jitter. Default 200. */
+  readonly initialDelay?: number;
+  /** Cap for every delay (ms). Default 30 000. */
+  readonly maxDelay?: number;
+  /** Growth per retry. Default 2. Must be >= 1. */
+  readonly factor?: number;
+  /** Default 'decorrelated'. */
+  readonly jitter?: Jitter;
+  /** Random source for jitter. Default Math.random. */
+  readonly random?: RandomSource;
+}
+
+const JITTERS: readonly Jitter[] = ['none', 'full', 'equal', 'decorrelated'];
+
+/** Polly's DecorrelatedJitterBackoffV2 constants: tanh(sqrt(P * t)) shaping and the 1/1.4 median scaling. */
+const P_FACTOR = 4;
+const RP_SCALING = 1 / 1.4;
+/** Beyond this exponent the curve is far past any cap (and 2^t would overflow): stay on the cap. */
+const MAX_EXPONENT = 1000;
+
+class ExponentialBackoff extends BackoffBase {
+  readonly initialDelay: number;
+  readonly maxDelay: number;
+  readonly factor: number;
+  readonly jitter: Jitter;
+  readonly random: RandomSource;
+
+  constructor(options: ExponentialOptions) {
+    super();
+    this.initialDelay = requireFiniteNonNegative('initialDelay', options.initialDelay ?? 200);
+    this.maxDelay = requireFiniteNonNegative('maxDelay', options.maxDelay ?? 30_000);
+    this.factor = requireFiniteNonNegative('factor', options.factor ?? 2);
+    if (this.factor < 1) throw new InvalidOptionError('factor', `must be >= 1, got ${this.factor}`);
+    this.jitter = requireOneOf('jitter', options.jitter ?? 'decorrelated', JITTERS);
+    this.random = requireFunction<RandomSource>('random', options.random ?? Math.random);
+    Object.freeze(this);
+  }
+
+  /** Un-jittered delay of the n-th retry (0-based), capped. */
+  ceiling(n: number): number {
+    return clampDelay(this.initialDelay * this.factor ** n, this.maxDelay);
+  }
+
+  start(random: RandomSource = this.random): BackoffSequence {
+    const rand = safeRandom(random);
+    const max = this.maxDelay;
+    let n = 0;
+    switch (this.jitter) {
+      case 'none':
+        return { next: () => this.ceiling(n++) };
+      case 'full':
+        return { next: () => clampDelay(rand() * this.ceiling(n++), max) };
+      case 'equal':
+        return {
+          next: () => {
+            const ceiling = this.ceiling(n++);
+            return clampDelay(ceiling / 2 + (rand() * ceiling) / 2, max);
+          },
+        };
+      case 'decorrelated': {
+        let prev = 0;
+        let capped = false;
+        return {
+          next: () => {
+            if (capped) return max;
+            const t = n++ + rand();
+            if (t > MAX_EXPONENT) {
+              capped = true;
+              return max;
+            }
+            const next = this.factor ** t * Math.tanh(Math.sqrt(P_FACTOR * t));
+            const delay = (next - prev) * RP_SCALING * this.initialDelay;
+            prev = next;
+            if (!(delay < max)) capped = true;
+            return clampDelay(delay, max);
+          },
+        };
+      }
+    }
+  }
+}
+
+/** Exponential backoff, by default with decorrelated jitter (200 ms median first delay, 30 s cap). */
+export function exponential(options: ExponentialOptions = {}): BackoffBase & { readonly jitter: Jitter } {
+  return new ExponentialBackoff(options);
+}
+
+export type { ExponentialBackoff };

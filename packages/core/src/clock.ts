@@ -1,0 +1,74 @@
+/** A source of time: every time-dependent policy takes one, so tests can run on a virtual clock. */
+export interface Clock {
+  /** Milliseconds since the epoch (wall time, so snapshots and HTTP dates stay meaningful). */
+  now(): number;
+  /**
+   * Runs `callback` once after `ms`. A timer someone awaits (a retry wait) keeps the process alive; a background
+   * timer (`unref: true`, e.g. a shared deadline timer) does not, so it never holds a finished process open.
+   */
+  setTimer(callback: () => void, ms: number, options?: TimerOptions): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+export type TimerHandle = unknown;
+
+export interface TimerOptions {
+  /** Do not keep the process alive for this timer. */
+  readonly unref?: boolean;
+}
+
+/** Node/browser setTimeout accepts at most 2^31-1 ms; longer waits are chained. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+class RealClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  setTimer(callback: () => void, ms: number, options?: TimerOptions): TimerHandle {
+    const unref = options?.unref === true;
+    const box: { id: ReturnType<typeof setTimeout> | undefined } = { id: undefined };
+    const due = Date.now() + ms;
+    const arm = (delay: number): void => {
+      box.id = setTimeout(
+        () => {
+          // Timers may fire a little early; waits must never land before the time they promised.
+          const left = due - Date.now();
+          if (left > 0) arm(left);
+          else callback();
+        },
+        Math.min(Math.max(delay, 0), MAX_TIMER_MS),
+      );
+      if (unref) (box.id as { unref?: () => void }).unref?.();
+    };
+    arm(ms);
+    return box;
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    const box = handle as { id: ReturnType<typeof setTimeout> | undefined } | undefined;
+    if (box?.id !== undefined) clearTimeout(box.id);
+  }
+}
+
+/** The default clock: Date.now and Node/browser timers. */
+export const realClock: Clock = new RealClock();
+
+/**
+ * Waits `ms` on `clock`. Rejects with the signal's reason as soon as `signal` aborts, and leaves no timer or
+ * listener behind either way.
+ */
+export function sleep(ms: number, signal?: AbortSignal, clock: Clock = realClock): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clock.clearTimer(handle);
+      reject(signal!.reason);
+    };
+    const handle = clock.setTimer(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

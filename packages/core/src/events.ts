@@ -1,0 +1,137 @@
+import { EventEmitter } from 'eventemitter3';
+
+/**
+ * Every event a Bulwark policy can emit, with its payload. Each payload names the emitting policy, so one
+ * listener attached to a whole pipeline can tell the layers apart.
+ */
+export interface PolicyEvents {
+  /** An execution finished with a value (after any retries). */
+  success: [SuccessEvent];
+  /** An execution finished with an error (after any retries). */
+  failure: [FailureEvent];
+  /** Retry is about to wait `delay` ms before attempt `attempt`. */
+  retry: [RetryEvent];
+  /** Retry stopped retrying and is passing on the last outcome. */
+  giveUp: [GiveUpEvent];
+  /** A timeout policy's deadline passed. */
+  timeout: [TimeoutEvent];
+  /** A fallback policy replaced a failure with its fallback value. */
+  fallback: [FallbackEvent];
+  /** A circuit breaker changed state. */
+  stateChange: [StateChangeEvent];
+  /** A policy refused an execution without running it (open circuit, full bulkhead, rate limit, budget...). */
+  rejected: [RejectedEvent];
+  /** An execution has to wait for admission (bulkhead queue, rate limiter). */
+  queued: [QueuedEvent];
+  /** A hedging policy started an extra attempt. */
+  hedge: [HedgeEvent];
+  /** A rate limiter was paused by server feedback (e.g. a 429 with RetryInfo). */
+  paused: [PausedEvent];
+}
+
+export type PolicyEventName = keyof PolicyEvents;
+
+interface BaseEvent {
+  /** The name of the emitting policy (its `name` option, or its kind). */
+  readonly policy: string;
+}
+
+export interface SuccessEvent extends BaseEvent {
+  readonly duration: number;
+}
+
+export interface FailureEvent extends BaseEvent {
+  readonly duration: number;
+  readonly error: unknown;
+}
+
+export interface RetryEvent extends BaseEvent {
+  /** The attempt about to start (1 = the first retry). */
+  readonly attempt: number;
+  /** How long retry waits before it (ms). */
+  readonly delay: number;
+  /** Where the delay came from: the backoff, or a hint carried by the outcome (e.g. Retry-After). */
+  readonly delaySource: 'backoff' | 'hint';
+  /** The failure being retried: an error, or a result `handleResult` rejected. */
+  readonly error?: unknown;
+  readonly result?: unknown;
+}
+
+export type GiveUpReason =
+  /** maxAttempts were used. */
+  | 'attempts'
+  /** The outcome's delay hint was longer than maxDelay (e.g. a daily quota). */
+  | 'hintTooLong'
+  /** The next wait would pass the caller's deadline. */
+  | 'deadline'
+  /** A shared retry budget had no retry left. */
+  | 'budget';
+
+export interface GiveUpEvent extends BaseEvent {
+  readonly reason: GiveUpReason;
+  /** Attempts made, including the first. */
+  readonly attempts: number;
+  readonly error?: unknown;
+  readonly result?: unknown;
+}
+
+export interface TimeoutEvent extends BaseEvent {
+  readonly timeoutMs: number;
+}
+
+export interface FallbackEvent extends BaseEvent {
+  readonly error?: unknown;
+  readonly result?: unknown;
+}
+
+export type CircuitState = 'closed' | 'open' | 'halfOpen' | 'isolated';
+
+export interface StateChangeEvent extends BaseEvent {
+  readonly from: CircuitState;
+  readonly to: CircuitState;
+  /** The failure that opened the circuit, when one did. */
+  readonly error?: unknown;
+}
+
+export type RejectionReason =
+  | 'circuitOpen'
+  | 'isolated'
+  | 'halfOpenBusy'
+  | 'bulkheadFull'
+  | 'queueTimeout'
+  | 'rateLimited'
+  | 'throttled'
+  | 'budget';
+
+export interface RejectedEvent extends BaseEvent {
+  readonly reason: RejectionReason;
+  /** When trying again may succeed (ms), if known. */
+  readonly retryAfterMs?: number | undefined;
+  /** The key (model, host, tenant) the decision was about, for keyed policies. */
+  readonly key?: string | undefined;
+}
+
+export interface QueuedEvent extends BaseEvent {
+  /** Expected wait (ms) if known (rate limiter), or undefined (bulkhead queue). */
+  readonly delay?: number | undefined;
+  /** Position in the queue, when there is one (0 = next). */
+  readonly position?: number | undefined;
+  readonly key?: string | undefined;
+}
+
+export interface HedgeEvent extends BaseEvent {
+  /** 1 for the first extra attempt. */
+  readonly hedge: number;
+}
+
+export interface PausedEvent extends BaseEvent {
+  /** How long every caller now waits (ms). */
+  readonly duration: number;
+  readonly key?: string | undefined;
+}
+
+/** A typed eventemitter3 instance carrying the policy events. */
+export class PolicyEmitter extends EventEmitter<PolicyEvents> {}
+
+/** Removes the listener it was returned for. */
+export type Unsubscribe = () => void;

@@ -1,0 +1,71 @@
+import { type Clock, realClock } from './clock.js';
+import type { Ctx, ExecutionContext } from './internal/context.js';
+import { optionalFunction, requireFunction } from './internal/validate.js';
+import { type Next, PolicyBase, RUN } from './policy.js';
+
+/** Why the fallback is used: the function threw, or returned a result `handleResult` rejected. */
+export type Failure =
+  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'result'; readonly result: unknown };
+
+export interface FallbackOptions<F> {
+  /** Produces the replacement value. May be async. */
+  readonly fallback: (failure: Failure, context: ExecutionContext) => F | PromiseLike<F>;
+  /** Which errors fall back. Default: every error except the caller's own abort. */
+  readonly handle?: (error: unknown) => boolean;
+  /** Which results fall back. Default: none. */
+  readonly handleResult?: (value: unknown) => boolean;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+export class FallbackPolicy<F> extends PolicyBase<F> {
+  private readonly produce: (failure: Failure, context: ExecutionContext) => F | PromiseLike<F>;
+  private readonly handle: ((error: unknown) => boolean) | undefined;
+  private readonly handleResult: ((value: unknown) => boolean) | undefined;
+  private readonly clock: Clock;
+
+  constructor(options: FallbackOptions<F>) {
+    super(options?.name ?? 'fallback');
+    this.produce = requireFunction('fallback', options?.fallback);
+    this.handle = optionalFunction('handle', options.handle);
+    this.handleResult = optionalFunction('handleResult', options.handleResult);
+    this.clock = options.clock ?? realClock;
+  }
+
+  async [RUN](context: Ctx, next: Next): Promise<unknown> {
+    const started = this.clock.now();
+    let failure: Failure;
+    try {
+      const result = await next(context);
+      if (this.handleResult === undefined || !this.handleResult(result)) {
+        if (this.listens('success'))
+          this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+        return result;
+      }
+      failure = { kind: 'result', result };
+    } catch (error) {
+      if (context.aborted || (this.handle !== undefined && !this.handle(error))) {
+        if (this.listens('failure')) {
+          this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
+        }
+        throw context.aborted ? context.reason : error;
+      }
+      failure = { kind: 'error', error };
+    }
+    if (this.listens('fallback')) {
+      this.events.emit(
+        'fallback',
+        failure.kind === 'error'
+          ? { policy: this.name, error: failure.error }
+          : { policy: this.name, result: failure.result },
+      );
+    }
+    return this.produce(failure, context);
+  }
+}
+
+/** Replaces a handled failure with a value from `options.fallback`. */
+export function fallback<F>(options: FallbackOptions<F>): FallbackPolicy<F> {
+  return new FallbackPolicy(options);
+}

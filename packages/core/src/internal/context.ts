@@ -1,0 +1,209 @@
+import type { Task } from '../policy.js';
+
+/** What every executed function receives. */
+export interface ExecutionContext {
+  /** Fires on caller abort or when an enclosing timeout or hedge gives up on this attempt. */
+  readonly signal: AbortSignal;
+  /** 0 for the first call, 1 for the first retry... */
+  readonly attempt: number;
+  /** Absolute time (clock ms) by which the whole execution must be done, when a caller or timeout set one. */
+  readonly deadline: number | undefined;
+  /** 0 for the primary call, n for the n-th hedged call. */
+  readonly hedge: number;
+}
+
+/** Property by which a signal made by Bulwark carries its deadline to nested executions. */
+export const DEADLINE = Symbol.for('bulwark.deadline');
+
+export type AbortListener = (reason: unknown) => void;
+
+/**
+ * The internal context: besides the public fields, it can tell whether it can ever abort and notify listeners
+ * without materialising an AbortSignal (the success path should not pay for one).
+ */
+export abstract class Ctx implements ExecutionContext {
+  /** The user's function, carried down so a pipeline's layers can be composed once, not per call. */
+  abstract readonly task: Task<unknown>;
+  abstract readonly signal: AbortSignal;
+  abstract readonly attempt: number;
+  abstract readonly deadline: number | undefined;
+  abstract readonly hedge: number;
+  /** False when nothing can ever abort this context (no caller signal, no timeout). */
+  abstract readonly canAbort: boolean;
+  abstract readonly aborted: boolean;
+  abstract readonly reason: unknown;
+  /** Calls `listener` once on abort; returns its remover. Only call when canAbort. */
+  abstract subscribe(listener: AbortListener): () => void;
+}
+
+function deadlineOf(signal: AbortSignal | undefined): number | undefined {
+  const value = (signal as { [DEADLINE]?: unknown } | undefined)?.[DEADLINE];
+  return typeof value === 'number' ? value : undefined;
+}
+
+const noop = (): void => {};
+
+export class RootContext extends Ctx {
+  readonly attempt = 0;
+  readonly hedge = 0;
+  readonly deadline: number | undefined;
+  readonly canAbort: boolean;
+  private own: AbortSignal | undefined;
+
+  constructor(
+    readonly task: Task<unknown>,
+    private readonly callerSignal: AbortSignal | undefined,
+    deadline: number | undefined,
+  ) {
+    super();
+    this.canAbort = callerSignal !== undefined;
+    const fromSignal = deadlineOf(callerSignal);
+    this.deadline =
+      deadline === undefined
+        ? fromSignal
+        : fromSignal === undefined
+          ? deadline
+          : Math.min(deadline, fromSignal);
+  }
+
+  get signal(): AbortSignal {
+    if (this.callerSignal) return this.callerSignal;
+    // Created only when the function asks for it; nothing can abort it.
+    this.own ??= new AbortController().signal;
+    return this.own;
+  }
+
+  get aborted(): boolean {
+    return this.callerSignal?.aborted === true;
+  }
+
+  get reason(): unknown {
+    return this.callerSignal?.reason;
+  }
+
+  subscribe(listener: AbortListener): () => void {
+    const signal = this.callerSignal;
+    if (!signal) return noop;
+    const handler = (): void => listener(signal.reason);
+    signal.addEventListener('abort', handler, { once: true });
+    return () => signal.removeEventListener('abort', handler);
+  }
+}
+
+/** The same scope as its parent, seen by one retry attempt. */
+export class AttemptContext extends Ctx {
+  constructor(
+    private readonly parent: Ctx,
+    readonly attempt: number,
+  ) {
+    super();
+  }
+  get task(): Task<unknown> {
+    return this.parent.task;
+  }
+  get signal(): AbortSignal {
+    return this.parent.signal;
+  }
+  get deadline(): number | undefined {
+    return this.parent.deadline;
+  }
+  get hedge(): number {
+    return this.parent.hedge;
+  }
+  get canAbort(): boolean {
+    return this.parent.canAbort;
+  }
+  get aborted(): boolean {
+    return this.parent.aborted;
+  }
+  get reason(): unknown {
+    return this.parent.reason;
+  }
+  subscribe(listener: AbortListener): () => void {
+    return this.parent.subscribe(listener);
+  }
+}
+
+/**
+ * A scope that can abort on its own (a timeout, a hedged attempt) and also follows its parent's abort until
+ * released. Its AbortSignal is created only if the function reads it.
+ */
+export class ScopedContext extends Ctx {
+  readonly task: Task<unknown>;
+  readonly attempt: number;
+  readonly hedge: number;
+  readonly deadline: number | undefined;
+  readonly canAbort = true;
+  aborted = false;
+  reason: unknown = undefined;
+  private controller: AbortController | undefined;
+  private listeners: AbortListener[] | undefined;
+  private unlink: (() => void) | undefined;
+
+  constructor(
+    readonly parent: Ctx,
+    deadline: number | undefined,
+    hedge = parent.hedge,
+  ) {
+    super();
+    this.task = parent.task;
+    this.attempt = parent.attempt;
+    this.hedge = hedge;
+    const outer = parent.deadline;
+    this.deadline =
+      deadline === undefined ? outer : outer === undefined ? deadline : Math.min(outer, deadline);
+    if (parent.canAbort) {
+      if (parent.aborted) {
+        this.aborted = true;
+        this.reason = parent.reason;
+      } else {
+        this.unlink = parent.subscribe((reason) => this.abort(reason));
+      }
+    }
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.deadline !== undefined) {
+        (this.controller.signal as { [DEADLINE]?: number })[DEADLINE] = this.deadline;
+      }
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts this scope (and everything below it) with `reason`. Idempotent. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.release();
+    this.controller?.abort(reason);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) for (const listener of listeners) listener(reason);
+  }
+
+  subscribe(listener: AbortListener): () => void {
+    if (this.aborted) {
+      return noop;
+    }
+    (this.listeners ??= []).push(listener);
+    return () => {
+      const list = this.listeners;
+      if (!list) return;
+      const index = list.indexOf(listener);
+      if (index >= 0) list.splice(index, 1);
+    };
+  }
+
+  /** Stops following the parent: called once the scope's execution settled, so no listener outlives it. */
+  release(): void {
+    const unlink = this.unlink;
+    if (unlink) {
+      this.unlink = undefined;
+      unlink();
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import type { PolicyEventName, PolicyEvents, Unsubscribe } from './events.js';
+import type { Ctx } from './internal/context.js';
+import {
+  type AnyPolicy,
+  callTask,
+  type ExecuteOptions,
+  type Next,
+  type Policy,
+  RUN,
+  type Task,
+} from './policy.js';
+import { RootContext } from './internal/context.js';
+
+type OutOf<P> = P extends Policy<infer O, any> ? O : never;
+type EventsOf<P> = P extends Policy<any, infer E> ? E : never;
+
+/** What a whole pipeline may return instead of the function's result, and the events its layers emit. */
+export type PipelineOut<P extends readonly AnyPolicy[]> = OutOf<P[number]>;
+export type PipelineEvents<P extends readonly AnyPolicy[]> = EventsOf<P[number]>;
+
+/** Policies composed outermost first. A pipeline is itself a policy, so pipelines nest. */
+export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<PipelineOut<P>, PipelineEvents<P>> {
+  readonly name = 'pipeline';
+  readonly policies: P;
+  /** Runs the layers from `index` inward; built once here so a call allocates no closures. */
+  private readonly entry: (context: Ctx) => Promise<unknown>;
+
+  constructor(policies: P) {
+    for (const [i, policy] of policies.entries()) {
+      if (typeof (policy as Partial<AnyPolicy>)?.[RUN] !== 'function') {
+        throw new TypeError(`pipeline(): argument ${i} is not a Bulwark policy`);
+      }
+    }
+    this.policies = Object.freeze([...policies]) as unknown as P;
+    let next: Next = callTask;
+    for (let i = policies.length - 1; i >= 0; i--) {
+      const layer = policies[i]!;
+      const inner = next;
+      next = (context) => layer[RUN](context, inner);
+    }
+    const first = next;
+    this.entry = (context) => {
+      try {
+        return Promise.resolve(first(context));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+  }
+
+  execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | PipelineOut<P>> {
+    if (typeof fn !== 'function') return Promise.reject(new TypeError('execute(fn): fn must be a function'));
+    const context = new RootContext(fn as Task<unknown>, options?.signal, options?.deadline);
+    if (context.aborted) return Promise.reject(context.reason);
+    return this.entry(context) as Promise<R | PipelineOut<P>>;
+  }
+
+  /** Listens to `event` on every layer (nested pipelines included); the payload's `policy` names the layer. */
+  on<K extends PipelineEvents<P>>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe {
+    const removers = this.policies.map((policy) => policy.on(event as PolicyEventName, listener as never));
+    return () => {
+      for (const remove of removers) remove();
+    };
+  }
+
+  [RUN](context: Ctx, next: Next): Promise<unknown> {
+    if (next === callTask) return this.entry(context);
+    // Nested inside another pipeline with more layers after it: compose on the fly.
+    let chained: Next = next;
+    for (let i = this.policies.length - 1; i >= 0; i--) {
+      const layer = this.policies[i]!;
+      const inner = chained;
+      chained = (c) => layer[RUN](c, inner);
+    }
+    return Promise.resolve(chained(context));
+  }
+}
+
+/** Composes policies, first = outermost: `pipeline(retry(), timeout(1000))` gives each attempt its own timeout. */
+export function pipeline<const P extends readonly AnyPolicy[]>(...policies: P): Pipeline<P> {
+  return new Pipeline(policies);
+}

@@ -1,0 +1,70 @@
+import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscribe } from './events.js';
+import { type Ctx, type ExecutionContext, RootContext } from './internal/context.js';
+
+export type { ExecutionContext } from './internal/context.js';
+
+/** The function a policy runs. May return a value or a promise. */
+export type Task<T> = (context: ExecutionContext) => T | PromiseLike<T>;
+
+export interface ExecuteOptions {
+  /** Aborting it rejects the execution promptly with the signal's reason; it is never retried. */
+  readonly signal?: AbortSignal | undefined;
+  /** Absolute time (clock ms) by which the whole execution must finish; retries give up rather than pass it. */
+  readonly deadline?: number | undefined;
+}
+
+/** Internal entry point through which a pipeline composes its layers once, instead of once per call. */
+export const RUN: unique symbol = Symbol('bulwark.run');
+
+/** Calls the next layer (or the user's function) with a context. */
+export type Next = (context: Ctx) => unknown;
+
+/**
+ * A resilience policy. `Out` is what the policy may return instead of the function's result (a fallback value);
+ * `Events` are the events it emits.
+ */
+export interface Policy<Out = never, Events extends PolicyEventName = PolicyEventName> {
+  readonly name: string;
+  execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | Out>;
+  /** Listens to an event; returns a function that removes the listener. */
+  on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe;
+  /** @internal Runs `next` under this policy within an existing execution. */
+  [RUN](context: Ctx, next: Next): Promise<unknown>;
+}
+
+/** Any policy, for parameters that accept every kind. */
+export type AnyPolicy = Policy<any, any>;
+
+/** Calls the user's function carried by the context. Sync throws become rejections at the caller's await. */
+export const callTask: Next = (context) => context.task(context);
+
+export abstract class PolicyBase<Out = never, Events extends PolicyEventName = PolicyEventName>
+  implements Policy<Out, Events>
+{
+  /** The emitter behind `on`; exposed for users who want the full eventemitter3 API. */
+  readonly events = new PolicyEmitter();
+
+  constructor(readonly name: string) {}
+
+  execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | Out> {
+    if (typeof fn !== 'function') return Promise.reject(new TypeError('execute(fn): fn must be a function'));
+    const context = new RootContext(fn as Task<unknown>, options?.signal, options?.deadline);
+    if (context.aborted) return Promise.reject(context.reason);
+    return this[RUN](context, callTask) as Promise<R | Out>;
+  }
+
+  on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe {
+    const emitter = this.events as PolicyEmitter;
+    emitter.on(event, listener as never);
+    return () => {
+      emitter.off(event, listener as never);
+    };
+  }
+
+  /** True when someone listens, so payloads are only built when they will be read. */
+  protected listens(event: PolicyEventName): boolean {
+    return this.events.listenerCount(event) !== 0;
+  }
+
+  abstract [RUN](context: Ctx, next: Next): Promise<unknown>;
+}

@@ -1,0 +1,165 @@
+import type { Backoff, BackoffSequence, RandomSource } from './backoff/backoff.js';
+import { exponential } from './backoff/exponential.js';
+import { type Clock, realClock } from './clock.js';
+import { retryAfterOf } from './errors.js';
+import type { GiveUpReason } from './events.js';
+import { AttemptContext, type Ctx } from './internal/context.js';
+import { optionalFunction, requireFiniteNonNegative, requireInteger } from './internal/validate.js';
+import { waitFor } from './internal/wait.js';
+import { type Next, PolicyBase, RUN } from './policy.js';
+
+/** What retry consults before each retry; see `retryBudget`. */
+export interface RetryGate {
+  /** Records that an execution started (counted towards the budget's base). */
+  recordAttempt(): void;
+  /** Asks for one retry; false means "no retry left". */
+  tryAcquireRetry(): boolean;
+}
+
+export interface RetryOptions {
+  /** Total attempts including the first. Default 3. Infinity is allowed (then bound it with a deadline). */
+  readonly maxAttempts?: number;
+  /** Delays between attempts. Default: exponential, decorrelated jitter, 200 ms, 30 s cap. */
+  readonly backoff?: Backoff;
+  /** Which errors to retry. Default: every error except the caller's own abort. */
+  readonly handle?: (error: unknown) => boolean;
+  /** Which results to retry (e.g. a "busy" answer). Default: none. */
+  readonly handleResult?: (value: unknown) => boolean;
+  /**
+   * Reads a server's delay hint from an outcome; the hint replaces the backoff's delay. Default: the error's
+   * numeric `retryAfterMs`. Return undefined for "no hint".
+   */
+  readonly delayHint?: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
+  /** Longest wait retry accepts (ms). A hint longer than this gives up at once instead. Default 60 000. */
+  readonly maxDelay?: number;
+  /** A shared retry budget; a retry it refuses ends the execution with the last outcome. */
+  readonly budget?: RetryGate;
+  readonly random?: RandomSource;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+const defaultBackoff = exponential({ initialDelay: 200, maxDelay: 30_000, jitter: 'decorrelated' });
+const defaultHint = (outcome: { error?: unknown }): number | undefined => retryAfterOf(outcome.error);
+
+/** The outcome of one attempt: either an error or a result handleResult rejected. */
+type Outcome =
+  | { readonly error: unknown; readonly failed: true }
+  | { readonly result: unknown; readonly failed: false };
+
+export class RetryPolicy extends PolicyBase<never> {
+  readonly maxAttempts: number;
+  readonly backoff: Backoff;
+  readonly maxDelay: number;
+  private readonly handle: ((error: unknown) => boolean) | undefined;
+  private readonly handleResult: ((value: unknown) => boolean) | undefined;
+  private readonly delayHint: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
+  private readonly budget: RetryGate | undefined;
+  private readonly random: RandomSource | undefined;
+  private readonly clock: Clock;
+
+  constructor(options: RetryOptions = {}) {
+    super(options.name ?? 'retry');
+    this.maxAttempts = requireInteger('maxAttempts', options.maxAttempts ?? 3, 1, true);
+    this.backoff = options.backoff ?? defaultBackoff;
+    if (typeof this.backoff?.start !== 'function') {
+      throw new TypeError('Invalid option "backoff": expected a Backoff (constant, linear, exponential...)');
+    }
+    this.maxDelay = requireFiniteNonNegative('maxDelay', options.maxDelay ?? 60_000);
+    this.handle = optionalFunction('handle', options.handle);
+    this.handleResult = optionalFunction('handleResult', options.handleResult);
+    this.delayHint = optionalFunction('delayHint', options.delayHint) ?? defaultHint;
+    this.budget = options.budget;
+    this.random = optionalFunction('random', options.random);
+    this.clock = options.clock ?? realClock;
+  }
+
+  async [RUN](context: Ctx, next: Next): Promise<unknown> {
+    const started = this.clock.now();
+    this.budget?.recordAttempt();
+    let sequence: BackoffSequence | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const attemptContext =
+        attempt === 0 && context.attempt === 0 ? context : new AttemptContext(context, attempt);
+      let outcome: Outcome;
+      try {
+        const result = await next(attemptContext);
+        if (this.handleResult === undefined || !this.handleResult(result)) {
+          if (this.listens('success'))
+            this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+          return result;
+        }
+        outcome = { result, failed: false };
+      } catch (error) {
+        // The caller's abort ends everything at once, with the caller's reason.
+        if (context.aborted) throw this.fail(context.reason, started);
+        if (this.handle !== undefined && !this.handle(error)) throw this.fail(error, started);
+        outcome = { error, failed: true };
+      }
+
+      const attempts = attempt + 1;
+      if (attempts >= this.maxAttempts) return this.giveUp('attempts', attempts, outcome, started);
+
+      const hint = this.delayHint(outcome.failed ? { error: outcome.error } : { result: outcome.result });
+      let delay: number;
+      let delaySource: 'backoff' | 'hint';
+      if (hint !== undefined && Number.isFinite(hint) && hint >= 0) {
+        if (hint > this.maxDelay) return this.giveUp('hintTooLong', attempts, outcome, started);
+        delay = hint;
+        delaySource = 'hint';
+      } else {
+        sequence ??= this.backoff.start(this.random);
+        delay = sequence.next();
+        delaySource = 'backoff';
+      }
+      const deadline = context.deadline;
+      if (deadline !== undefined && this.clock.now() + delay >= deadline) {
+        return this.giveUp('deadline', attempts, outcome, started);
+      }
+      if (this.budget !== undefined && !this.budget.tryAcquireRetry()) {
+        return this.giveUp('budget', attempts, outcome, started);
+      }
+      if (this.listens('retry')) {
+        this.events.emit('retry', {
+          policy: this.name,
+          attempt: attempts,
+          delay,
+          delaySource,
+          ...(outcome.failed ? { error: outcome.error } : { result: outcome.result }),
+        });
+      }
+      try {
+        await waitFor(this.clock, delay, context);
+      } catch (reason) {
+        throw this.fail(reason, started);
+      }
+    }
+  }
+
+  private giveUp(reason: GiveUpReason, attempts: number, outcome: Outcome, started: number): unknown {
+    if (this.listens('giveUp')) {
+      this.events.emit('giveUp', {
+        policy: this.name,
+        reason,
+        attempts,
+        ...(outcome.failed ? { error: outcome.error } : { result: outcome.result }),
+      });
+    }
+    if (outcome.failed) throw this.fail(outcome.error, started);
+    if (this.listens('success'))
+      this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+    return outcome.result;
+  }
+
+  private fail(error: unknown, started: number): unknown {
+    if (this.listens('failure')) {
+      this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
+    }
+    return error;
+  }
+}
+
+/** Retries failed attempts with backoff, honouring server delay hints and the caller's deadline. */
+export function retry(options?: RetryOptions): RetryPolicy {
+  return new RetryPolicy(options);
+}
