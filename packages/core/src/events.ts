@@ -130,8 +130,73 @@ export interface PausedEvent extends BaseEvent {
   readonly key?: string | undefined;
 }
 
-/** A typed eventemitter3 instance carrying the policy events. */
-export class PolicyEmitter extends EventEmitter<PolicyEvents> {}
+/**
+ * A typed eventemitter3 instance carrying the policy events. It tracks whether anyone listens at all, so a
+ * policy's hot path pays one property read, not a lookup per event, when nobody does.
+ */
+export class PolicyEmitter extends EventEmitter<PolicyEvents> {
+  /** True while at least one listener is attached to any event. */
+  active = false;
+
+  override on<T extends PolicyEventName>(
+    event: T,
+    fn: (...args: PolicyEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    super.on(event, fn as never, context);
+    this.active = true;
+    return this;
+  }
+
+  override addListener<T extends PolicyEventName>(
+    event: T,
+    fn: (...args: PolicyEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    return this.on(event, fn, context);
+  }
+
+  override once<T extends PolicyEventName>(
+    event: T,
+    fn: (...args: PolicyEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    super.once(event, fn as never, context);
+    this.active = true;
+    return this;
+  }
+
+  override removeListener<T extends PolicyEventName>(
+    event: T,
+    fn?: (...args: PolicyEvents[T]) => void,
+    context?: unknown,
+    once?: boolean,
+  ): this {
+    super.removeListener(event, fn as never, context, once);
+    this.active = this.eventNames().length !== 0;
+    return this;
+  }
+
+  override off<T extends PolicyEventName>(
+    event: T,
+    fn?: (...args: PolicyEvents[T]) => void,
+    context?: unknown,
+    once?: boolean,
+  ): this {
+    return this.removeListener(event, fn, context, once);
+  }
+
+  override removeAllListeners(event?: PolicyEventName): this {
+    super.removeAllListeners(event);
+    this.active = this.eventNames().length !== 0;
+    return this;
+  }
+
+  /** True when `event` has a listener; cheap when nobody listens to anything. */
+  listens(event: PolicyEventName): boolean {
+    return this.active && this.listenerCount(event) !== 0;
+  }
+}
 
 /** Removes the listener it was returned for. */
 export type Unsubscribe = () => void;

@@ -63,7 +63,7 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
 
   /** True when someone listens, so payloads are only built when they will be read. */
   protected listens(event: PolicyEventName): boolean {
-    return this.events.listenerCount(event) !== 0;
+    return this.events.listens(event);
   }
 
   abstract [RUN](context: Ctx, next: Next): Promise<unknown>;

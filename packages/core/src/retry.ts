@@ -74,15 +74,32 @@ export class RetryPolicy extends PolicyBase<never> {
     this.clock = options.clock ?? realClock;
   }
 
-  async [RUN](context: Ctx, next: Next): Promise<unknown> {
-    const started = this.clock.now();
+  [RUN](context: Ctx, next: Next): Promise<unknown> {
     this.budget?.recordAttempt();
+    if (this.handleResult !== undefined || this.listens('success') || this.listens('failure')) {
+      return this.loop(context, next, undefined);
+    }
+    // Fast path: the first attempt costs one derived promise; the loop starts only after a failure.
+    let pending: unknown;
+    try {
+      pending = next(context);
+    } catch (error) {
+      return this.loop(context, next, { error });
+    }
+    if (typeof (pending as PromiseLike<unknown> | null)?.then !== 'function') return Promise.resolve(pending);
+    return Promise.resolve(pending).then(undefined, (error) => this.loop(context, next, { error }));
+  }
+
+  /** Runs attempts until success or give-up; `first` is the first attempt's error when it already failed. */
+  private async loop(context: Ctx, next: Next, first: { error: unknown } | undefined): Promise<unknown> {
+    const started = this.listens('success') || this.listens('failure') ? this.clock.now() : 0;
     let sequence: BackoffSequence | undefined;
     for (let attempt = 0; ; attempt++) {
-      const attemptContext =
-        attempt === 0 && context.attempt === 0 ? context : new AttemptContext(context, attempt);
       let outcome: Outcome;
       try {
+        if (attempt === 0 && first !== undefined) throw first.error;
+        const attemptContext =
+          attempt === 0 && context.attempt === 0 ? context : new AttemptContext(context, attempt);
         const result = await next(attemptContext);
         if (this.handleResult === undefined || !this.handleResult(result)) {
           if (this.listens('success'))

@@ -1,8 +1,8 @@
 import { type Clock, realClock } from './clock.js';
 import { TimeoutError } from './errors.js';
 import { type Ctx, ScopedContext } from './internal/context.js';
-import { type DeadlineEntry, DeadlineQueue } from './internal/deadline-queue.js';
-import { requireOneOf, requirePositive } from './internal/validate.js';
+import { type DeadlineBucket, type DeadlineEntry, DeadlineQueue } from './internal/deadline-queue.js';
+import { requireFiniteNonNegative, requireOneOf, requirePositive } from './internal/validate.js';
 import { type Next, PolicyBase, RUN } from './policy.js';
 
 export type TimeoutStrategy = 'aggressive' | 'cooperative';
@@ -13,9 +13,16 @@ export interface TimeoutOptions {
    * waiting for the function. 'cooperative': abort the signal and wait for the function to settle.
    */
   readonly strategy?: TimeoutStrategy;
+  /**
+   * How late (ms) a deadline may fire so that calls can share timers and clock reads. Default: 1% of the
+   * timeout, between 1 and 20 ms. 0 reads the clock for every call and fires exactly on time.
+   */
+  readonly resolution?: number;
   readonly clock?: Clock;
   readonly name?: string;
 }
+
+type Settle = (value: unknown) => void;
 
 /**
  * One execution under a timeout. Once the function settles, the entry leaves the queue and the scope stops
@@ -24,16 +31,18 @@ export interface TimeoutOptions {
 class TimeoutRun extends ScopedContext implements DeadlineEntry {
   prev: DeadlineEntry | undefined = undefined;
   next: DeadlineEntry | undefined = undefined;
-  queued = false;
+  bucket: DeadlineBucket | undefined = undefined;
   timedOut = false;
   settled = false;
-  resolveOuter: ((value: unknown) => void) | undefined = undefined;
-  rejectOuter: ((reason: unknown) => void) | undefined = undefined;
+  started = 0;
+  /** Set in aggressive mode: settles the promise the caller holds. */
+  resolveOuter: Settle | undefined = undefined;
+  rejectOuter: Settle | undefined = undefined;
 
   constructor(
     parent: Ctx,
     readonly policy: TimeoutPolicy,
-    public due: number,
+    due: number,
   ) {
     super(parent, due);
   }
@@ -41,38 +50,39 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
   expire(): void {
     if (this.settled) return;
     this.timedOut = true;
-    const error = new TimeoutError(this.policy.timeoutMs);
     this.policy.emitTimeout();
-    this.abort(error);
+    this.abort(new TimeoutError(this.policy.timeoutMs));
   }
 
   override abort(reason: unknown): void {
     if (this.aborted) return;
     super.abort(reason);
-    // Aggressive: the caller learns at once; the function's eventual outcome is ignored.
-    const reject = this.rejectOuter;
-    if (reject !== undefined) {
-      this.policy.reportFailure(this, reason);
-      this.finish(undefined, reject, reason);
-    }
+    // Aggressive: the caller learns at once; the function's eventual outcome is observed but ignored.
+    if (this.rejectOuter !== undefined) this.settle(true, reason);
   }
 
-  finish(
-    resolve: ((value: unknown) => void) | undefined,
-    reject: ((reason: unknown) => void) | undefined,
-    value: unknown,
-  ) {
+  /** Settles the aggressive outer promise once, and detaches from the queue and the parent. */
+  settle(failed: boolean, value: unknown): void {
     if (this.settled) return;
+    this.policy.report(this, failed, value);
     this.settled = true;
     this.policy.queue.remove(this);
     this.release();
-    if (resolve) resolve(value);
-    else reject!(value);
+    if (failed) this.rejectOuter!(value);
+    else this.resolveOuter!(value);
   }
+}
+
+/** Lets `new Promise` hand its settle functions to a run without allocating an executor closure per call. */
+let capturing: TimeoutRun | undefined;
+function captureSettlers(resolve: Settle, reject: Settle): void {
+  capturing!.resolveOuter = resolve;
+  capturing!.rejectOuter = reject;
 }
 
 export class TimeoutPolicy extends PolicyBase<never> {
   readonly strategy: TimeoutStrategy;
+  readonly resolution: number;
   /** @internal */
   readonly queue: DeadlineQueue;
   private readonly clock: Clock;
@@ -84,65 +94,63 @@ export class TimeoutPolicy extends PolicyBase<never> {
     super(options.name ?? 'timeout');
     requirePositive('timeout', timeoutMs, true);
     this.strategy = requireOneOf('strategy', options.strategy ?? 'aggressive', ['aggressive', 'cooperative']);
+    this.resolution = requireFiniteNonNegative(
+      'resolution',
+      options.resolution ?? Math.min(20, Math.max(1, Math.floor(timeoutMs / 100))),
+    );
     this.clock = options.clock ?? realClock;
-    this.queue = new DeadlineQueue(this.clock);
-  }
-
-  /** @internal */
-  emitTimeout(): void {
-    if (this.listens('timeout'))
-      this.events.emit('timeout', { policy: this.name, timeoutMs: this.timeoutMs });
+    this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution);
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
     if (this.timeoutMs === Number.POSITIVE_INFINITY) return Promise.resolve().then(() => next(context));
-    const run = new TimeoutRun(context, this, this.clock.now() + this.timeoutMs);
+    const due = this.queue.reserve();
+    const run = new TimeoutRun(context, this, due);
     if (run.aborted) return Promise.reject(run.reason);
-    this.queue.add(run);
+    if (this.listens('success') || this.listens('failure')) run.started = this.clock.now();
+    this.queue.add(run, due);
     return this.strategy === 'aggressive' ? this.runAggressive(run, next) : this.runCooperative(run, next);
   }
 
   private runAggressive(run: TimeoutRun, next: Next): Promise<unknown> {
+    capturing = run;
+    const outer = new Promise(captureSettlers);
+    capturing = undefined;
     let pending: unknown;
     try {
       pending = next(run);
     } catch (error) {
-      pending = Promise.reject(error);
+      run.settle(true, error);
+      return outer;
     }
-    return new Promise((resolve, reject) => {
-      if (run.aborted) {
-        // Aborted synchronously while starting: still observe the function's promise so it cannot go unhandled.
-        Promise.resolve(pending).catch(noop);
-        run.finish(undefined, reject, run.reason);
-        return;
-      }
-      run.rejectOuter = reject;
-      Promise.resolve(pending).then(
-        (value) => {
-          this.report(run, false, undefined);
-          run.finish(resolve, undefined, value);
-        },
-        (error) => {
-          this.report(run, true, error);
-          run.finish(undefined, reject, error);
-        },
+    if (run.settled) {
+      // Timed out or aborted while starting: still observe the function so it cannot go unhandled.
+      Promise.resolve(pending).then(undefined, noop);
+    } else if (isThenable(pending)) {
+      pending.then(
+        (value) => run.settle(false, value),
+        (error) => run.settle(true, error),
       );
-    });
+    } else {
+      run.settle(false, pending);
+    }
+    return outer;
   }
 
   private async runCooperative(run: TimeoutRun, next: Next): Promise<unknown> {
     try {
       const value = await next(run);
-      this.report(run, false, undefined);
+      this.report(run, false, value);
       return value;
     } catch (error) {
-      this.report(run, true, error);
       // Once the deadline or the caller aborted the scope, the function's error is the consequence, not the cause.
-      if (run.aborted) {
-        if (run.timedOut) throw new TimeoutError(this.timeoutMs, { cause: error });
-        throw run.reason;
-      }
-      throw error;
+      const final = run.aborted
+        ? run.timedOut
+          ? new TimeoutError(this.timeoutMs, { cause: error })
+          : run.reason
+        : error;
+      this.report(run, true, final);
+      throw final;
     } finally {
       run.settled = true;
       this.queue.remove(run);
@@ -151,23 +159,30 @@ export class TimeoutPolicy extends PolicyBase<never> {
   }
 
   /** @internal */
-  reportFailure(run: TimeoutRun, error: unknown): void {
-    this.report(run, true, error);
+  emitTimeout(): void {
+    if (this.listens('timeout'))
+      this.events.emit('timeout', { policy: this.name, timeoutMs: this.timeoutMs });
   }
 
-  private report(run: TimeoutRun, failed: boolean, error: unknown): void {
+  /** @internal Emits success/failure for a run that has not been reported yet. */
+  report(run: TimeoutRun, failed: boolean, value: unknown): void {
     if (run.settled) return;
     if (!failed) {
-      if (this.listens('success'))
-        this.events.emit('success', { policy: this.name, duration: this.elapsed(run) });
+      if (this.listens('success')) {
+        this.events.emit('success', { policy: this.name, duration: this.clock.now() - run.started });
+      }
     } else if (this.listens('failure')) {
-      this.events.emit('failure', { policy: this.name, error, duration: this.elapsed(run) });
+      this.events.emit('failure', {
+        policy: this.name,
+        error: value,
+        duration: this.clock.now() - run.started,
+      });
     }
   }
+}
 
-  private elapsed(run: TimeoutRun): number {
-    return this.clock.now() - (run.due - this.timeoutMs);
-  }
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 const noop = (): void => {};

@@ -61,7 +61,8 @@ class ExponentialBackoff extends BackoffBase {
         return {
           next: () => {
             const ceiling = this.ceiling(n++);
-            return clampDelay(ceiling / 2 + (rand() * ceiling) / 2, max);
+            // min() guards against rounding pushing the sum past the ceiling.
+            return Math.min(ceiling, ceiling / 2 + (rand() * ceiling) / 2);
           },
         };
       case 'decorrelated': {

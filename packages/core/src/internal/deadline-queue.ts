@@ -2,72 +2,141 @@ import type { Clock, TimerHandle } from '../clock.js';
 
 const UNREF = { unref: true } as const;
 
-/** One pending deadline. Linked in place so removal is O(1) and costs no allocation. */
+/** One pending deadline, linked in place into its bucket so removal is O(1) and allocation-free. */
 export interface DeadlineEntry {
-  /** When the entry expires (clock ms). */
-  due: number;
   prev: DeadlineEntry | undefined;
   next: DeadlineEntry | undefined;
-  queued: boolean;
+  bucket: DeadlineBucket | undefined;
   expire(): void;
 }
 
+/** Entries that started within one `resolution` window share a due time and a timer. */
+export class DeadlineBucket {
+  head: DeadlineEntry | undefined = undefined;
+  tail: DeadlineEntry | undefined = undefined;
+  next: DeadlineBucket | undefined = undefined;
+  constructor(readonly due: number) {}
+}
+
 /**
- * Deadlines of one timeout policy share a single timer. Every entry has the same duration, so appending keeps the
- * list in due order; the timer is armed for the head only and re-armed lazily when it fires, so the success path
- * costs a link and an unlink, never a setTimeout/clearTimeout pair.
+ * The deadlines of one timeout policy. Reading the clock and arming a timer per call would dominate the success
+ * path, so calls that start within `resolution` ms join one bucket: the clock is read once per bucket, a bucket
+ * is due `duration + resolution` after it opened (a deadline may fire up to `resolution` late, never early), and
+ * one timer serves the oldest bucket. Settled calls unlink themselves; nothing is scheduled per call.
  */
 export class DeadlineQueue {
-  private head: DeadlineEntry | undefined;
-  private tail: DeadlineEntry | undefined;
-  private timer: TimerHandle | undefined;
+  private first: DeadlineBucket | undefined;
+  private last: DeadlineBucket | undefined;
+  /** The bucket new calls join, until its window closes. */
+  private open: DeadlineBucket | undefined;
+  private fireTimer: TimerHandle | undefined;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly duration: number,
+    private readonly resolution: number,
+  ) {}
 
-  add(entry: DeadlineEntry): void {
-    // Keep due order even if the wall clock stepped back: never schedule before the current tail.
-    const tail = this.tail;
-    if (tail !== undefined && entry.due < tail.due) entry.due = tail.due;
-    entry.prev = tail;
+  /** The due time a call starting now gets (opens a bucket if none is open). */
+  reserve(): number {
+    let bucket = this.open;
+    if (bucket === undefined) {
+      const now = this.clock.now();
+      if (this.resolution === 0) return now + this.duration;
+      bucket = new DeadlineBucket(now + this.duration + this.resolution);
+      this.open = bucket;
+      this.clock.setTimer(this.closeOpen, this.resolution, UNREF);
+      this.appendBucket(bucket);
+    }
+    return bucket.due;
+  }
+
+  /** Links an entry into the bucket of `due` (from `reserve()`, called just before). */
+  add(entry: DeadlineEntry, due: number): void {
+    let bucket = this.open;
+    if (bucket === undefined || bucket.due !== due) {
+      // Exact mode (resolution 0), or the window closed in between: a bucket of its own.
+      bucket = new DeadlineBucket(due);
+      this.insertBucket(bucket);
+    }
+    entry.bucket = bucket;
     entry.next = undefined;
-    entry.queued = true;
-    if (tail) tail.next = entry;
-    else this.head = entry;
-    this.tail = entry;
-    if (this.timer === undefined) this.arm(entry.due);
+    entry.prev = bucket.tail;
+    if (bucket.tail) bucket.tail.next = entry;
+    else bucket.head = entry;
+    bucket.tail = entry;
   }
 
   remove(entry: DeadlineEntry): void {
-    if (!entry.queued) return;
-    entry.queued = false;
+    const bucket = entry.bucket;
+    if (bucket === undefined) return;
+    entry.bucket = undefined;
     const { prev, next } = entry;
     if (prev) prev.next = next;
-    else this.head = next;
+    else bucket.head = next;
     if (next) next.prev = prev;
-    else this.tail = prev;
+    else bucket.tail = prev;
     entry.prev = entry.next = undefined;
   }
 
-  /** Entries still waiting for their deadline (for tests and diagnostics). */
+  /** Calls still waiting for their deadline (tests and diagnostics). */
   get size(): number {
     let n = 0;
-    for (let e = this.head; e; e = e.next) n++;
+    for (let b = this.first; b; b = b.next) for (let e = b.head; e; e = e.next) n++;
     return n;
   }
 
+  private readonly closeOpen = (): void => {
+    this.open = undefined;
+  };
+
+  private appendBucket(bucket: DeadlineBucket): void {
+    if (this.last) this.last.next = bucket;
+    else this.first = bucket;
+    this.last = bucket;
+    if (this.fireTimer === undefined) this.arm(bucket.due);
+  }
+
+  /** Keeps buckets in due order (exact-mode buckets can be out of order when the wall clock steps back). */
+  private insertBucket(bucket: DeadlineBucket): void {
+    if (this.last === undefined || this.last.due <= bucket.due) {
+      this.appendBucket(bucket);
+      return;
+    }
+    let prev: DeadlineBucket | undefined;
+    let cursor = this.first;
+    while (cursor && cursor.due <= bucket.due) {
+      prev = cursor;
+      cursor = cursor.next;
+    }
+    bucket.next = cursor;
+    if (prev) prev.next = bucket;
+    else {
+      this.first = bucket;
+      // A new earliest bucket: the armed timer is too late for it.
+      if (this.fireTimer !== undefined) this.clock.clearTimer(this.fireTimer);
+      this.arm(bucket.due);
+    }
+  }
+
   private arm(due: number): void {
-    this.timer = this.clock.setTimer(this.onTimer, Math.max(0, due - this.clock.now()), UNREF);
+    this.fireTimer = this.clock.setTimer(this.onTimer, Math.max(0, due - this.clock.now()), UNREF);
   }
 
   private readonly onTimer = (): void => {
-    this.timer = undefined;
+    this.fireTimer = undefined;
     const now = this.clock.now();
-    let entry = this.head;
-    while (entry !== undefined && entry.due <= now) {
-      this.remove(entry);
-      entry.expire();
-      entry = this.head;
+    let bucket = this.first;
+    while (bucket !== undefined && bucket.due <= now) {
+      this.first = bucket.next;
+      if (this.first === undefined) this.last = undefined;
+      if (this.open === bucket) this.open = undefined;
+      for (let entry = bucket.head; entry !== undefined; entry = bucket.head) {
+        this.remove(entry);
+        entry.expire();
+      }
+      bucket = this.first;
     }
-    if (entry !== undefined && this.timer === undefined) this.arm(entry.due);
+    if (bucket !== undefined && this.fireTimer === undefined) this.arm(bucket.due);
   };
 }

@@ -1,0 +1,68 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sleep } from '../src/index.js';
+import { VirtualClock } from '../src/testing.js';
+import { abortListeners, stateOf } from './helpers.js';
+
+describe('sleep', () => {
+  it('resolves after the delay on the given clock', async () => {
+    const clock = new VirtualClock();
+    const done = sleep(100, undefined, clock);
+    await clock.advance(99);
+    expect(await stateOf(done)).toBe('pending');
+    await clock.advance(1);
+    expect(await stateOf(done)).toBe('fulfilled');
+  });
+
+  it('rejects promptly with the abort reason and clears its timer and listener', async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const done = sleep(10_000, controller.signal, clock);
+    controller.abort('why');
+    await expect(done).rejects.toBe('why');
+    expect(clock.pendingTimers).toBe(0);
+    expect(abortListeners(controller.signal)).toBe(0);
+  });
+
+  it('removes its listener when it completes', async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const done = sleep(5, controller.signal, clock);
+    await clock.advance(5);
+    await done;
+    expect(abortListeners(controller.signal)).toBe(0);
+  });
+
+  it('rejects at once for an aborted signal', async () => {
+    await expect(sleep(1, AbortSignal.abort('pre'))).rejects.toBe('pre');
+  });
+});
+
+describe('VirtualClock', () => {
+  it('fires timers in due order, ties in creation order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 1_000 }), { maxLength: 40 }), async (delays) => {
+        const clock = new VirtualClock();
+        const fired: number[] = [];
+        delays.forEach((d, i) => {
+          clock.setTimer(() => fired.push(i), d);
+        });
+        await clock.runAll();
+        const expected = delays.map((d, i) => [d, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        expect(fired).toEqual(expected.map(([, i]) => i));
+        expect(clock.pendingTimers).toBe(0);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('clearTimer cancels and advance moves time even without timers', async () => {
+    const clock = new VirtualClock(10);
+    const h = clock.setTimer(() => {
+      throw new Error('must not fire');
+    }, 5);
+    clock.clearTimer(h);
+    await clock.advance(100);
+    expect(clock.now()).toBe(110);
+  });
+});

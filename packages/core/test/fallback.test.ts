@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { type Failure, fallback, InvalidOptionError } from '../src/index.js';
+import { abortListeners } from './helpers.js';
+
+describe('fallback', () => {
+  it('replaces a failure with the fallback value and tells why', async () => {
+    const failures: Failure[] = [];
+    const policy = fallback({
+      fallback: (failure) => {
+        failures.push(failure);
+        return 'cached';
+      },
+    });
+    const events: unknown[] = [];
+    policy.on('fallback', (e) => events.push(e));
+    const error = new Error('down');
+    await expect(policy.execute(() => Promise.reject(error))).resolves.toBe('cached');
+    await expect(policy.execute(() => 'fresh')).resolves.toBe('fresh');
+    expect(failures).toEqual([{ kind: 'error', error }]);
+    expect(events).toEqual([{ policy: 'fallback', error }]);
+  });
+
+  it('only handles what handle() accepts', async () => {
+    const policy = fallback({ handle: (e) => e instanceof RangeError, fallback: () => 0 });
+    await expect(policy.execute(() => Promise.reject(new RangeError('r')))).resolves.toBe(0);
+    await expect(policy.execute(() => Promise.reject(new TypeError('t')))).rejects.toThrow(TypeError);
+  });
+
+  it('replaces results that handleResult() rejects', async () => {
+    const policy = fallback({
+      handleResult: (v) => v === null,
+      fallback: (f) => (f.kind === 'result' ? 'default' : 'err'),
+    });
+    await expect(policy.execute(() => null)).resolves.toBe('default');
+  });
+
+  it('supports an async fallback that receives the context', async () => {
+    const policy = fallback({ fallback: async (_f, ctx) => `attempt ${ctx.attempt}` });
+    await expect(policy.execute(() => Promise.reject(new Error('x')))).resolves.toBe('attempt 0');
+  });
+
+  it('never falls back on a caller abort', async () => {
+    const controller = new AbortController();
+    let used = false;
+    const policy = fallback({
+      fallback: () => {
+        used = true;
+        return 'x';
+      },
+    });
+    const result = policy.execute(
+      ({ signal }) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+        ),
+      { signal: controller.signal },
+    );
+    controller.abort('cancel');
+    await expect(result).rejects.toBe('cancel');
+    expect(used).toBe(false);
+    expect(abortListeners(controller.signal)).toBe(0);
+  });
+
+  it('types its result as the union of the function and fallback values', async () => {
+    const policy = fallback({ fallback: () => 'none' as const });
+    const value: number | 'none' = await policy.execute(() => 1);
+    expect(value).toBe(1);
+  });
+
+  it('rejects a missing fallback function at construction', () => {
+    expect(() => fallback({} as never)).toThrow(InvalidOptionError);
+    expect(() => fallback({ fallback: () => 1, handle: 3 as never })).toThrow(InvalidOptionError);
+  });
+});
