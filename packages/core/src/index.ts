@@ -5,7 +5,14 @@ export * from './events.js';
 export { type Failure, type FallbackOptions, FallbackPolicy, fallback } from './fallback.js';
 export { DEADLINE, type ExecutionContext } from './internal/context.js';
 export { Pipeline, type PipelineEvents, type PipelineOut, pipeline } from './pipeline.js';
-export { type AnyPolicy, type ExecuteOptions, type Policy, PolicyBase, type Task } from './policy.js';
+export {
+  type AnyPolicy,
+  type ExecuteOptions,
+  type Policy,
+  PolicyBase,
+  type PolicyTypes,
+  type Task,
+} from './policy.js';
 export { type RetryGate, type RetryOptions, RetryPolicy, retry } from './retry.js';
 export { type TimeoutOptions, TimeoutPolicy, type TimeoutStrategy, timeout } from './timeout.js';
 // Second half of the core (issue 3): each area keeps its own barrel.

@@ -6,13 +6,14 @@ import {
   type ExecuteOptions,
   type Next,
   type Policy,
+  type PolicyTypes,
   RUN,
   type Task,
 } from './policy.js';
 import { RootContext } from './internal/context.js';
 
-type OutOf<P> = P extends Policy<infer O, any> ? O : never;
-type EventsOf<P> = P extends Policy<any, infer E> ? E : never;
+type OutOf<P> = P extends { readonly __types: { readonly out: infer O } } ? O : never;
+type EventsOf<P> = P extends { readonly __types: { readonly events: infer E } } ? E : never;
 
 /** What a whole pipeline may return instead of the function's result, and the events its layers emit. */
 export type PipelineOut<P extends readonly AnyPolicy[]> = OutOf<P[number]>;
@@ -21,6 +22,7 @@ export type PipelineEvents<P extends readonly AnyPolicy[]> = EventsOf<P[number]>
 /** Policies composed outermost first. A pipeline is itself a policy, so pipelines nest. */
 export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<PipelineOut<P>, PipelineEvents<P>> {
   readonly name = 'pipeline';
+  declare readonly __types: PolicyTypes<PipelineOut<P>, PipelineEvents<P>>;
   readonly policies: P;
   /** Runs the layers from `index` inward; built once here so a call allocates no closures. */
   private readonly entry: (context: Ctx) => Promise<unknown>;

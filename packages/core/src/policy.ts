@@ -25,11 +25,18 @@ export type Next = (context: Ctx) => unknown;
  */
 export interface Policy<Out = never, Events extends PolicyEventName = PolicyEventName> {
   readonly name: string;
+  /** Type-level only (never set at run time): lets `pipeline()` compute its result and event types. */
+  readonly __types: PolicyTypes<Out, Events>;
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | Out>;
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe;
   /** @internal Runs `next` under this policy within an existing execution. */
   [RUN](context: Ctx, next: Next): Promise<unknown>;
+}
+
+export interface PolicyTypes<Out, Events> {
+  readonly out: Out;
+  readonly events: Events;
 }
 
 /** Any policy, for parameters that accept every kind. */
@@ -41,6 +48,7 @@ export const callTask: Next = (context) => context.task(context);
 export abstract class PolicyBase<Out = never, Events extends PolicyEventName = PolicyEventName>
   implements Policy<Out, Events>
 {
+  declare readonly __types: PolicyTypes<Out, Events>;
   /** The emitter behind `on`; exposed for users who want the full eventemitter3 API. */
   readonly events = new PolicyEmitter();
 
