@@ -1,5 +1,6 @@
 export * from './backoff/index.js';
 export { type Clock, realClock, sleep, type TimerHandle, type TimerOptions } from './clock.js';
+export { deadlineOf, deadlineSignal } from './deadline.js';
 export * from './errors.js';
 export * from './events.js';
 export { type Failure, type FallbackOptions, FallbackPolicy, fallback } from './fallback.js';

@@ -336,3 +336,21 @@ describe('retry', () => {
     );
   });
 });
+
+describe('retry with a deadline-carrying signal', () => {
+  it('gives up instead of sleeping past the deadline of deadlineSignal()', async () => {
+    const { deadlineSignal, deadlineOf } = await import('../src/index.js');
+    const clock = new VirtualClock(5_000);
+    const signal = deadlineSignal(1_000, { clock });
+    expect(deadlineOf(signal)).toBe(6_000);
+    const { fn, calls } = flaky(10, 'ok');
+    const result = retry({ maxAttempts: 10, backoff: constant(300), clock }).execute(fn, { signal });
+    result.catch(() => {});
+    await clock.advance(950);
+    await expect(result).rejects.toThrow('fail 4');
+    expect(calls).toHaveLength(4); // 0, 300, 600, 900; the next wait would end at 1200 > 1000
+    await clock.runAll();
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(Error);
+  });
+});
