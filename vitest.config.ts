@@ -7,5 +7,6 @@ export default defineConfig({
     // Unhandled rejections fail the run: no policy may leak one.
     dangerouslyIgnoreUnhandledErrors: false,
     pool: 'forks',
+    reporters: ['default', './vitest.summary-reporter.ts'],
   },
 });
