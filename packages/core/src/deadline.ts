@@ -8,14 +8,18 @@ import { requireFiniteNonNegative } from './internal/validate.js';
  * it is passed to (`execute(fn, { signal })`) can plan around it: retry gives up instead of sleeping past it.
  * Like `AbortSignal.timeout`, but deadline-aware and on an injectable clock. Follows `parent` if given.
  */
-export function deadlineSignal(ms: number, options: { clock?: Clock; signal?: AbortSignal } = {}): AbortSignal {
+export function deadlineSignal(
+  ms: number,
+  options: { clock?: Clock; signal?: AbortSignal } = {},
+): AbortSignal {
   requireFiniteNonNegative('ms', ms);
   const clock = options.clock ?? realClock;
   const controller = new AbortController();
   const parent = options.signal;
   const parentDeadline = (parent as { [DEADLINE]?: number } | undefined)?.[DEADLINE];
   const own = clock.now() + ms;
-  (controller.signal as { [DEADLINE]?: number })[DEADLINE] = parentDeadline === undefined ? own : Math.min(own, parentDeadline);
+  (controller.signal as { [DEADLINE]?: number })[DEADLINE] =
+    parentDeadline === undefined ? own : Math.min(own, parentDeadline);
   const onParentAbort = (): void => {
     clock.clearTimer(handle);
     controller.abort(parent!.reason);
