@@ -1,1 +1,8 @@
-export {};
+export {
+  type AdaptiveThrottleOptions,
+  AdaptiveThrottlePolicy,
+  type AdaptiveThrottleStats,
+  adaptiveThrottle,
+  isOverloadError,
+} from './adaptive-throttle.js';
+export { RetryBudget, type RetryBudgetOptions, type RetryBudgetStats, retryBudget } from './retry-budget.js';

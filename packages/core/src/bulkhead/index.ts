@@ -1,1 +1,1 @@
-export {};
+export { type BulkheadOptions, BulkheadPolicy, bulkhead } from './bulkhead.js';

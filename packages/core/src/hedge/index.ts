@@ -1,1 +1,1 @@
-export {};
+export { type HedgeDelay, type HedgeOptions, HedgePolicy, hedge } from './hedge.js';

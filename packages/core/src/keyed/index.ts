@@ -1,1 +1,7 @@
-export {};
+export {
+  type EvictionReason,
+  KeyedPolicy,
+  type KeyedListener,
+  type KeyedPolicyOptions,
+  keyedPolicy,
+} from './keyed-policy.js';

@@ -1,0 +1,119 @@
+import { InvalidOptionError } from '../errors.js';
+import { requireInteger } from '../internal/validate.js';
+import {
+  type BreakerStrategy,
+  FAILED,
+  type HealthTracker,
+  ratioTrips,
+  SLOW,
+  type WindowSnapshot,
+} from './strategy.js';
+import { requireFailureRatio } from './validate.js';
+
+export interface CountWindowOptions {
+  /** How many of the most recent calls the window holds. Default 100. */
+  readonly size?: number;
+  /** Open when failed calls / calls in the window reach this ratio, in (0, 1]. Default 0.5. */
+  readonly failureRatio?: number;
+  /** No decision before the window holds this many calls (1..size). Default: the smaller of size and 10. */
+  readonly minimumCalls?: number;
+}
+
+/** The last `size` outcomes in a ring, with running counts so a call costs O(1). */
+class CountWindowTracker implements HealthTracker {
+  private readonly ring: Uint8Array;
+  private head = 0;
+  private calls = 0;
+  private failures = 0;
+  private slow = 0;
+
+  constructor(
+    private readonly strategy: CountWindowStrategy,
+    private readonly slowCallRatio: number | undefined,
+  ) {
+    this.ring = new Uint8Array(strategy.size);
+  }
+
+  record(failed: boolean, slow: boolean): boolean {
+    this.push((failed ? FAILED : 0) | (slow ? SLOW : 0));
+    const s = this.strategy;
+    return ratioTrips(
+      this.calls,
+      this.failures,
+      this.slow,
+      s.minimumCalls,
+      s.failureRatio,
+      this.slowCallRatio,
+    );
+  }
+
+  private push(bits: number): void {
+    const ring = this.ring;
+    if (this.calls === ring.length) {
+      const old = ring[this.head]!;
+      this.failures -= old & FAILED;
+      this.slow -= old >> 1;
+    } else {
+      this.calls++;
+    }
+    ring[this.head] = bits;
+    this.failures += bits & FAILED;
+    this.slow += bits >> 1;
+    if (++this.head === ring.length) this.head = 0;
+  }
+
+  clear(): void {
+    this.ring.fill(0);
+    this.head = this.calls = this.failures = this.slow = 0;
+  }
+
+  save(): WindowSnapshot {
+    const outcomes: number[] = [];
+    const size = this.ring.length;
+    const first = this.calls === size ? this.head : 0;
+    for (let i = 0; i < this.calls; i++) outcomes.push(this.ring[(first + i) % size]!);
+    return { kind: 'countWindow', outcomes };
+  }
+
+  load(snapshot: WindowSnapshot): void {
+    if (snapshot.kind !== 'countWindow') return;
+    this.clear();
+    // Replaying keeps the newest `size` outcomes when the saved window was larger.
+    for (const bits of snapshot.outcomes) this.push(bits);
+  }
+}
+
+class CountWindowStrategy implements BreakerStrategy {
+  readonly kind = 'countWindow' as const;
+  readonly needsTime = false;
+  readonly size: number;
+  readonly failureRatio: number;
+  readonly minimumCalls: number;
+
+  constructor(options: CountWindowOptions) {
+    this.size = requireInteger('size', options.size ?? 100, 1);
+    if (this.size > 1_000_000)
+      throw new InvalidOptionError('size', `must be at most 1000000, got ${this.size}`);
+    this.failureRatio = requireFailureRatio('failureRatio', options.failureRatio ?? 0.5);
+    this.minimumCalls = requireInteger('minimumCalls', options.minimumCalls ?? Math.min(this.size, 10), 1);
+    if (this.minimumCalls > this.size) {
+      // The window could never hold enough calls: the breaker would silently never open.
+      throw new InvalidOptionError(
+        'minimumCalls',
+        `must not exceed size (${this.size}), got ${this.minimumCalls}`,
+      );
+    }
+    Object.freeze(this);
+  }
+
+  start(slowCallRatio: number | undefined): HealthTracker {
+    return new CountWindowTracker(this, slowCallRatio);
+  }
+}
+
+/** Opens when the failure ratio of the last `size` calls reaches `failureRatio` (after `minimumCalls` calls). */
+export function countWindow(
+  options: CountWindowOptions = {},
+): BreakerStrategy & { readonly size: number; readonly failureRatio: number; readonly minimumCalls: number } {
+  return new CountWindowStrategy(options ?? {});
+}

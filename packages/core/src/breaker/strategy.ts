@@ -1,0 +1,55 @@
+/**
+ * A breaker strategy is an immutable description (like a Backoff): each breaker starts its own tracker from it,
+ * so one strategy value can be shared by any number of breakers (one per key, per host...).
+ */
+
+/** How many outcomes of which kind a window holds: what `snapshot()` saves for a window strategy. */
+export type WindowSnapshot =
+  | { readonly kind: 'consecutive'; readonly failures: number }
+  /** Oldest first; each entry is 0 (ok), 1 (failed), 2 (slow) or 3 (failed and slow). */
+  | { readonly kind: 'countWindow'; readonly outcomes: readonly number[] }
+  /** Live buckets, each `[midpoint (clock ms), calls, failures, slow]`. */
+  | { readonly kind: 'timeWindow'; readonly buckets: readonly (readonly [number, number, number, number])[] };
+
+export type StrategyKind = WindowSnapshot['kind'];
+
+/** @internal The per-breaker counters a strategy starts. */
+export interface HealthTracker {
+  /** Records one counted call; true means "open the circuit now". `now` is only meaningful if `needsTime`. */
+  record(failed: boolean, slow: boolean, now: number): boolean;
+  /** Forgets every outcome (the circuit closed or was reset). */
+  clear(): void;
+  save(now: number): WindowSnapshot;
+  /** Loads a validated snapshot of the same kind; a saved window may come from another configuration. */
+  load(snapshot: WindowSnapshot, now: number): void;
+}
+
+/** Decides from the calls' outcomes when a closed circuit opens. Build one with `consecutive`, `countWindow` or `timeWindow`. */
+export interface BreakerStrategy {
+  readonly kind: StrategyKind;
+  /** True when the strategy reads the clock for every outcome (time windows). */
+  readonly needsTime: boolean;
+  /**
+   * @internal Starts the counters of one breaker. `slowCallRatio` is the breaker's slow-call threshold
+   * (undefined when slow calls are not tracked or the strategy has no ratio).
+   */
+  start(slowCallRatio: number | undefined): HealthTracker;
+}
+
+/** The outcome bits a count window stores per call. */
+export const FAILED = 1;
+export const SLOW = 2;
+
+/** The shared ratio rule of the window strategies. */
+export function ratioTrips(
+  calls: number,
+  failures: number,
+  slow: number,
+  minimumCalls: number,
+  failureRatio: number,
+  slowCallRatio: number | undefined,
+): boolean {
+  if (calls < minimumCalls) return false;
+  if (failures !== 0 && failures / calls >= failureRatio) return true;
+  return slowCallRatio !== undefined && slow !== 0 && slow / calls >= slowCallRatio;
+}

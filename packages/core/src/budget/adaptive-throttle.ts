@@ -1,0 +1,157 @@
+import type { RandomSource } from '../backoff/backoff.js';
+import { type Clock, realClock } from '../clock.js';
+import { InvalidOptionError, isBulwarkError, retryAfterOf, ThrottledError } from '../errors.js';
+import type { Ctx } from '../internal/context.js';
+import { describe, optionalFunction, requirePositive } from '../internal/validate.js';
+import { type Next, PolicyBase, RUN } from '../policy.js';
+import { requireBuckets, SlicedWindow } from './sliced-window.js';
+
+export interface AdaptiveThrottleOptions {
+  /**
+   * How many requests per accepted one the client still sends before throttling (SRE "K"). Lower is more
+   * aggressive; 2 lets twice the accepted traffic through. Must be >= 1. Default 2.
+   */
+  readonly k?: number;
+  /** Length of the sliding window the counts cover (ms). Default 120 000 (two minutes). */
+  readonly window?: number;
+  /** Time slices the window is counted in. Default 10. */
+  readonly buckets?: number;
+  /**
+   * Which errors mean the dependency refused or failed to serve the request (they count as requests but not as
+   * accepts). Default: `isOverloadError`. Every other error means the dependency answered, so it counts as
+   * accepted: a 404 or a validation error is not a sign of overload.
+   */
+  readonly handle?: (error: unknown) => boolean;
+  /** Random source in [0, 1) deciding each throttled draw. Default Math.random. */
+  readonly random?: RandomSource;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+/** What the throttle has counted in its window right now. */
+export interface AdaptiveThrottleStats {
+  /** Requests seen, including those throttled client-side. */
+  readonly requests: number;
+  /** Requests the dependency accepted. */
+  readonly accepts: number;
+  /** Probability that the next request is throttled. */
+  readonly rejectionProbability: number;
+}
+
+/** Codes of Bulwark errors that mean "not served because something is overloaded or out of capacity". */
+const OVERLOAD_CODES = new Set([
+  'TIMEOUT',
+  'BROKEN_CIRCUIT',
+  'ISOLATED_CIRCUIT',
+  'BULKHEAD_REJECTED',
+  'RATE_LIMITED',
+  'THROTTLED',
+  'BUDGET_EXHAUSTED',
+]);
+
+/**
+ * The default `handle` of adaptiveThrottle: true when an error says the request was not served because of load.
+ * That is: a Bulwark timeout or rejection (breaker, bulkhead, rate limit, throttle); an error with an HTTP-like
+ * numeric `status` or `statusCode` of 429 or 503; or an error carrying a `retryAfterMs` hint.
+ */
+export function isOverloadError(error: unknown): boolean {
+  if (isBulwarkError(error) && OVERLOAD_CODES.has(error.code)) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  if (code === 429 || code === 503) return true;
+  return retryAfterOf(error) !== undefined;
+}
+
+/**
+ * Client-side adaptive throttling (Google SRE book, "Handling Overload"): once the dependency accepts fewer than
+ * 1/k of the requests, the client drops the excess locally with probability
+ * `max(0, (requests - k * accepts) / (requests + 1))` instead of sending it, and raises `ThrottledError`.
+ * Throttled requests count as requests, so the pressure rises while the dependency keeps refusing and falls as
+ * soon as accepted answers come back.
+ */
+export class AdaptiveThrottlePolicy extends PolicyBase<never> {
+  readonly k: number;
+  readonly window: number;
+  private readonly handle: (error: unknown) => boolean;
+  private readonly random: RandomSource;
+  private readonly clock: Clock;
+  /** First counter: requests; second: accepts. */
+  private readonly counts: SlicedWindow;
+
+  constructor(options: AdaptiveThrottleOptions = {}) {
+    super(options.name ?? 'adaptiveThrottle');
+    const k = options.k ?? 2;
+    if (typeof k !== 'number' || !Number.isFinite(k) || k < 1) {
+      throw new InvalidOptionError('k', `expected a finite number >= 1, got ${describe(k)}`);
+    }
+    this.k = k;
+    this.window = requirePositive('window', options.window ?? 120_000);
+    const buckets = requireBuckets(options.buckets ?? 10);
+    this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;
+    this.random = optionalFunction('random', options.random) ?? Math.random;
+    this.clock = options.clock ?? realClock;
+    this.counts = new SlicedWindow(this.window, buckets, this.clock.now());
+  }
+
+  /** Probability that the next request is throttled, from the counts in the window now. */
+  get rejectionProbability(): number {
+    this.counts.roll(this.clock.now());
+    return this.probability();
+  }
+
+  stats(): AdaptiveThrottleStats {
+    this.counts.roll(this.clock.now());
+    return {
+      requests: this.counts.recentFirst(),
+      accepts: this.counts.recentSecond(),
+      rejectionProbability: this.probability(),
+    };
+  }
+
+  [RUN](context: Ctx, next: Next): Promise<unknown> {
+    this.counts.roll(this.clock.now());
+    const p = this.probability();
+    // No draw when healthy: the success path costs a clock read and a few additions.
+    if (p > 0 && this.random() < p) {
+      this.counts.addFirst();
+      if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason: 'throttled' });
+      return Promise.reject(new ThrottledError());
+    }
+    return this.run(context, next);
+  }
+
+  private async run(context: Ctx, next: Next): Promise<unknown> {
+    const started = this.listens('success') || this.listens('failure') ? this.clock.now() : 0;
+    try {
+      const value = await next(context);
+      this.record(true);
+      if (this.listens('success'))
+        this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+      return value;
+    } catch (error) {
+      // The caller giving up says nothing about the dependency: such a request is not counted at all.
+      if (!context.aborted) this.record(!this.handle(error));
+      if (this.listens('failure'))
+        this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
+      throw error;
+    }
+  }
+
+  /** Counts a request when its outcome is known, so a long call is judged by how it ended. */
+  private record(accepted: boolean): void {
+    this.counts.roll(this.clock.now());
+    this.counts.addFirst();
+    if (accepted) this.counts.addSecond();
+  }
+
+  private probability(): number {
+    const requests = this.counts.recentFirst();
+    return Math.max(0, (requests - this.k * this.counts.recentSecond()) / (requests + 1));
+  }
+}
+
+/** Client-side adaptive throttling (Google SRE). Defaults: k 2, window 2 min, overload errors are refusals. */
+export function adaptiveThrottle(options?: AdaptiveThrottleOptions): AdaptiveThrottlePolicy {
+  return new AdaptiveThrottlePolicy(options);
+}

@@ -1,0 +1,96 @@
+import { type Clock, realClock } from '../clock.js';
+import { requireFiniteNonNegative, requirePositive, requireRatio } from '../internal/validate.js';
+import type { RetryGate } from '../retry.js';
+import { requireBuckets, SlicedWindow } from './sliced-window.js';
+
+export interface RetryBudgetOptions {
+  /** Share of the requests seen in the window that may be retried. Default 0.1 (10 %). */
+  readonly ratio?: number;
+  /**
+   * Retries always allowed on top of the ratio, per second of window (so low-traffic clients can still retry).
+   * Default 1, i.e. 10 retries per default 10 s window.
+   */
+  readonly minRetriesPerSecond?: number;
+  /** Length of the sliding window (ms). Default 10 000. */
+  readonly window?: number;
+  /** Time slices the window is counted in; more slices track the window more closely. Default 10. */
+  readonly buckets?: number;
+  readonly clock?: Clock;
+}
+
+/** What the budget has seen in its window right now. */
+export interface RetryBudgetStats {
+  /** Requests (executions) recorded in the window. */
+  readonly requests: number;
+  /** Retries granted in the window. */
+  readonly retries: number;
+  /** Retries it would grant right now. */
+  readonly available: number;
+}
+
+/**
+ * A retry budget shared by many retry (or hedge) policies: at any moment, the retries granted during the last
+ * `window` ms never exceed `ratio` x the requests recorded during the last `window` ms plus
+ * `minRetriesPerSecond` x `window` / 1000. A storm of failures therefore adds at most that share of extra load.
+ *
+ * Counting is done in `buckets` slices and rounds against retrying: only requests in slices entirely inside the
+ * window count, and retries in every slice touching it do, so the budget is at most one slice stricter than the
+ * exact rule, never looser.
+ */
+export class RetryBudget implements RetryGate {
+  readonly ratio: number;
+  readonly minRetriesPerSecond: number;
+  readonly window: number;
+  /** Retries allowed per window whatever the traffic. */
+  private readonly reserve: number;
+  private readonly counts: SlicedWindow;
+  private readonly clock: Clock;
+
+  constructor(options: RetryBudgetOptions = {}) {
+    this.ratio = requireRatio('ratio', options.ratio ?? 0.1);
+    this.minRetriesPerSecond = requireFiniteNonNegative(
+      'minRetriesPerSecond',
+      options.minRetriesPerSecond ?? 1,
+    );
+    this.window = requirePositive('window', options.window ?? 10_000);
+    const buckets = requireBuckets(options.buckets ?? 10);
+    this.clock = options.clock ?? realClock;
+    this.reserve = (this.minRetriesPerSecond * this.window) / 1000;
+    this.counts = new SlicedWindow(this.window, buckets, this.clock.now());
+  }
+
+  recordAttempt(): void {
+    this.counts.roll(this.clock.now());
+    this.counts.addFirst();
+  }
+
+  tryAcquireRetry(): boolean {
+    this.counts.roll(this.clock.now());
+    if (this.counts.touchingSecond() + 1 > this.allowance()) return false;
+    this.counts.addSecond();
+    return true;
+  }
+
+  /** Counts in the window now (requests, granted retries, retries still available). */
+  stats(): RetryBudgetStats {
+    this.counts.roll(this.clock.now());
+    const retries = this.counts.touchingSecond();
+    return {
+      requests: this.counts.recentFirst(),
+      retries,
+      available: Math.max(0, Math.floor(this.allowance() - retries)),
+    };
+  }
+
+  private allowance(): number {
+    return this.counts.recentFirst() * this.ratio + this.reserve;
+  }
+}
+
+/**
+ * Creates a retry budget to share between policies: `retry({ budget })`, `hedge({ budget })`.
+ * Defaults: ratio 0.1, minRetriesPerSecond 1, window 10 s.
+ */
+export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
+  return new RetryBudget(options);
+}

@@ -1,0 +1,202 @@
+import { type Clock, realClock, type TimerHandle } from '../clock.js';
+import { BulkheadRejectedError } from '../errors.js';
+import type { Ctx } from '../internal/context.js';
+import { requireInteger, requirePositive } from '../internal/validate.js';
+import { type Next, PolicyBase, RUN } from '../policy.js';
+import { type Linked, LinkedList } from './linked-list.js';
+
+export interface BulkheadOptions {
+  /** Executions allowed to run at the same time (integer >= 1, or Infinity). Required. */
+  readonly maxConcurrent: number;
+  /** Executions allowed to wait for a slot (integer >= 0, or Infinity). Default 0: reject when all slots run. */
+  readonly maxQueue?: number;
+  /**
+   * Longest a queued execution waits for a slot (ms, > 0). Default: no limit. The caller's deadline (a timeout
+   * policy outside, or `execute(fn, { deadline })`) shortens it; the caller's signal ends it at any time.
+   */
+  readonly queueTimeout?: number;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+/** One caller waiting for a slot. Resolved when a finishing execution hands its slot over. */
+class QueuedCall implements Linked<QueuedCall> {
+  prev: QueuedCall | undefined = undefined;
+  next: QueuedCall | undefined = undefined;
+  linked = false;
+  timer: TimerHandle | undefined = undefined;
+  unsubscribe: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly resolve: () => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+}
+
+/** Limits how many executions run at once, with an optional FIFO queue for the overflow. */
+export class BulkheadPolicy extends PolicyBase<never> {
+  readonly maxConcurrent: number;
+  readonly maxQueue: number;
+  readonly queueTimeout: number | undefined;
+  private readonly clock: Clock;
+  private active = 0;
+  private readonly queue = new LinkedList<QueuedCall>();
+
+  constructor(options: BulkheadOptions) {
+    super(options?.name ?? 'bulkhead');
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('bulkhead(options): options must be an object with maxConcurrent');
+    }
+    this.maxConcurrent = requireInteger('maxConcurrent', options.maxConcurrent, 1, true);
+    this.maxQueue = requireInteger('maxQueue', options.maxQueue ?? 0, 0, true);
+    this.queueTimeout =
+      options.queueTimeout === undefined
+        ? undefined
+        : requirePositive('queueTimeout', options.queueTimeout, true);
+    if (this.queueTimeout === Number.POSITIVE_INFINITY) this.queueTimeout = undefined;
+    this.clock = options.clock ?? realClock;
+  }
+
+  /** Executions running now. */
+  get executing(): number {
+    return this.active;
+  }
+
+  /** Executions waiting for a slot now. */
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  [RUN](context: Ctx, next: Next): Promise<unknown> {
+    // A free slot implies an empty queue (a finishing execution hands its slot to the head directly), so taking
+    // it cannot overtake anybody.
+    if (this.active >= this.maxConcurrent) {
+      if (this.queue.size < this.maxQueue) return this.enqueue(context, next);
+      if (this.listens('rejected'))
+        this.events.emit('rejected', { policy: this.name, reason: 'bulkheadFull' });
+      return Promise.reject(new BulkheadRejectedError('full'));
+    }
+    this.active++;
+    if (this.listens('success') || this.listens('failure'))
+      return this.observe(context, next, this.clock.now());
+    let pending: unknown;
+    try {
+      pending = next(context);
+    } catch (error) {
+      this.release();
+      return Promise.reject(error);
+    }
+    // The caller gets the function's own promise; the slot is freed by a reaction registered before the caller's
+    // await, so it is free when the caller resumes. Bound handler: no closure per call; it never throws, so the
+    // reaction's own promise cannot reject unhandled.
+    const promise = Promise.resolve(pending);
+    promise.then(this.releaseSlot, this.releaseSlot);
+    return promise;
+  }
+
+  private readonly releaseSlot = (): void => {
+    this.release();
+  };
+
+  /** Runs an admitted execution (its slot already taken) and reports its outcome. */
+  private async observe(context: Ctx, next: Next, started: number): Promise<unknown> {
+    try {
+      const value = await next(context);
+      if (this.listens('success'))
+        this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+      return value;
+    } catch (error) {
+      this.emitFailure(error, started);
+      throw error;
+    } finally {
+      this.release();
+    }
+  }
+
+  private async enqueue(context: Ctx, next: Next): Promise<unknown> {
+    const started = this.clock.now();
+    try {
+      await this.waitForSlot(context, started);
+    } catch (reason) {
+      // Timed out in the queue (already reported as rejected) or aborted by the caller.
+      if (context.aborted) this.emitFailure(reason, started);
+      throw reason;
+    }
+    // The slot is ours. The caller may have aborted between the hand-over and now: give it back at once.
+    if (context.aborted) {
+      this.release();
+      this.emitFailure(context.reason, started);
+      throw context.reason;
+    }
+    return this.observe(context, next, started);
+  }
+
+  private waitForSlot(context: Ctx, started: number): Promise<void> {
+    if (context.aborted) return Promise.reject(context.reason);
+    // Waiting past the caller's deadline is pointless: the deadline shortens the queue timeout.
+    const deadline = context.deadline;
+    let patience = this.queueTimeout ?? Number.POSITIVE_INFINITY;
+    if (deadline !== undefined && deadline - started < patience) patience = Math.max(0, deadline - started);
+    if (patience === 0) return Promise.reject(this.timedOut());
+    return new Promise<void>((resolve, reject) => {
+      const call = new QueuedCall(resolve, reject);
+      if (this.listens('queued'))
+        this.events.emit('queued', { policy: this.name, position: this.queue.size });
+      this.queue.push(call);
+      if (patience !== Number.POSITIVE_INFINITY) {
+        call.timer = this.clock.setTimer(() => {
+          call.timer = undefined;
+          this.leave(call);
+          reject(this.timedOut());
+        }, patience);
+      }
+      if (context.canAbort) {
+        call.unsubscribe = context.subscribe((reason) => {
+          call.unsubscribe = undefined;
+          this.leave(call);
+          reject(reason);
+        });
+      }
+    });
+  }
+
+  private timedOut(): BulkheadRejectedError {
+    if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason: 'queueTimeout' });
+    return new BulkheadRejectedError('queueTimeout');
+  }
+
+  /** Removes a queued call and everything it holds (timer, abort listener). */
+  private leave(call: QueuedCall): void {
+    this.queue.remove(call);
+    if (call.timer !== undefined) {
+      this.clock.clearTimer(call.timer);
+      call.timer = undefined;
+    }
+    const unsubscribe = call.unsubscribe;
+    if (unsubscribe !== undefined) {
+      call.unsubscribe = undefined;
+      unsubscribe();
+    }
+  }
+
+  /** Frees a slot, handing it straight to the head of the queue so nobody arriving later can take it first. */
+  private release(): void {
+    const head = this.queue.head;
+    if (head === undefined) {
+      this.active--;
+      return;
+    }
+    this.leave(head);
+    head.resolve();
+  }
+
+  private emitFailure(error: unknown, started: number): void {
+    if (this.listens('failure'))
+      this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
+  }
+}
+
+/** Caps concurrent executions at `maxConcurrent`; up to `maxQueue` more wait in FIFO order for a slot. */
+export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
+  return new BulkheadPolicy(options);
+}

@@ -1,0 +1,288 @@
+import { type Clock, realClock, type TimerHandle } from '../clock.js';
+import { InvalidOptionError } from '../errors.js';
+import { type Ctx, ScopedContext } from '../internal/context.js';
+import { describe, optionalFunction, requireInteger } from '../internal/validate.js';
+import { type Next, PolicyBase, RUN } from '../policy.js';
+import type { RetryGate } from '../retry.js';
+
+/**
+ * How long to wait before starting hedge `hedge` (1 = the first extra attempt), counted from the start of the
+ * attempt before it. A number applies to every hedge; Infinity means "only hedge on failure".
+ */
+export type HedgeDelay = number | ((hedge: number) => number);
+
+export interface HedgeOptions {
+  /** Wait (ms) before each extra attempt, or a function of the hedge number. Required. */
+  readonly delay: HedgeDelay;
+  /** Extra attempts at most (the primary not included). Default 1. 0 disables hedging. */
+  readonly maxHedges?: number;
+  /**
+   * Which errors let the other attempts carry on (and start the next hedge at once). An error it rejects ends
+   * the whole execution with that error. Default: every error.
+   */
+  readonly handle?: (error: unknown) => boolean;
+  /** A shared budget (see retryBudget): each hedge takes one retry from it; once refused, no more hedges. */
+  readonly budget?: RetryGate;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+/**
+ * Runs extra copies of a slow call: when the attempt in flight has not settled after `delay`, another one starts
+ * (its context has `hedge` = 1, 2...). The first success wins and the others' signals are aborted. A failed
+ * attempt leaves the others running and starts the next hedge at once; the execution fails only when every
+ * attempt started has failed and no more may start, with the error of the attempt that failed last.
+ */
+export class HedgePolicy extends PolicyBase<never> {
+  readonly maxHedges: number;
+  /** @internal */
+  readonly clock: Clock;
+  /** @internal */
+  readonly budget: RetryGate | undefined;
+  private readonly delay: HedgeDelay;
+  private readonly handle: ((error: unknown) => boolean) | undefined;
+
+  constructor(options: HedgeOptions) {
+    super(options?.name ?? 'hedge');
+    const delay = options?.delay;
+    if (typeof delay !== 'function' && !(typeof delay === 'number' && delay >= 0)) {
+      throw new InvalidOptionError(
+        'delay',
+        `expected a number >= 0 (Infinity allowed) or a function of the hedge number, got ${describe(delay)}`,
+      );
+    }
+    this.delay = delay;
+    this.maxHedges = requireInteger('maxHedges', options.maxHedges ?? 1, 0);
+    this.handle = optionalFunction('handle', options.handle);
+    this.budget = options.budget;
+    if (this.budget !== undefined && typeof this.budget.tryAcquireRetry !== 'function') {
+      throw new InvalidOptionError('budget', 'expected a RetryGate (see retryBudget())');
+    }
+    this.clock = options.clock ?? realClock;
+  }
+
+  [RUN](context: Ctx, next: Next): Promise<unknown> {
+    if (context.aborted) return Promise.reject(context.reason);
+    let firstDelay = Number.POSITIVE_INFINITY;
+    if (this.maxHedges > 0) {
+      // A bad delay function fails before the primary starts, not in the middle of the execution.
+      try {
+        firstDelay = this.delayBefore(1);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    this.budget?.recordAttempt();
+    return new Promise((resolve, reject) => {
+      new HedgeRun(this, context, next, resolve, reject).start(firstDelay);
+    });
+  }
+
+  /** @internal The validated wait before hedge `hedge`. */
+  delayBefore(hedge: number): number {
+    const delay = typeof this.delay === 'number' ? this.delay : this.delay(hedge);
+    if (typeof delay !== 'number' || !(delay >= 0)) {
+      throw new InvalidOptionError(
+        'delay',
+        `delay(${hedge}) returned ${describe(delay)}; expected a number >= 0 or Infinity`,
+      );
+    }
+    return delay;
+  }
+
+  /** @internal */
+  handles(error: unknown): boolean {
+    return this.handle === undefined || this.handle(error);
+  }
+
+  /** @internal */
+  emitHedge(hedge: number): void {
+    if (this.listens('hedge')) this.events.emit('hedge', { policy: this.name, hedge });
+  }
+
+  /** @internal */
+  report(failed: boolean, error: unknown, started: number): void {
+    if (failed) {
+      if (this.listens('failure'))
+        this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
+    } else if (this.listens('success')) {
+      this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+    }
+  }
+}
+
+/** One hedged execution: its attempts in flight, the timer for the next hedge, and how it settles. */
+class HedgeRun {
+  private readonly started: number;
+  /** Attempts still in flight, each in its own abortable scope. */
+  private readonly running: ScopedContext[] = [];
+  private launched = 0;
+  private timer: TimerHandle | undefined = undefined;
+  /** The budget refused a hedge: no more attempts start. */
+  private stopped = false;
+  private done = false;
+  private lastError: unknown = undefined;
+  private unlink: (() => void) | undefined = undefined;
+
+  constructor(
+    private readonly policy: HedgePolicy,
+    private readonly parent: Ctx,
+    private readonly next: Next,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (reason: unknown) => void,
+  ) {
+    this.started = policy.clock.now();
+  }
+
+  start(firstDelay: number): void {
+    // The caller's abort ends the execution at once, even if the attempts ignore their signals.
+    if (this.parent.canAbort) this.unlink = this.parent.subscribe((reason) => this.finish(reason, reason));
+    this.launch();
+    if (!this.done) this.schedule(firstDelay);
+  }
+
+  private launch(): void {
+    const index = this.launched++;
+    if (index > 0) this.policy.emitHedge(index);
+    const scope = new ScopedContext(this.parent, undefined, index);
+    this.running.push(scope);
+    let pending: unknown;
+    try {
+      pending = this.next(scope);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    Promise.resolve(pending).then(
+      (value) => this.succeeded(scope, value),
+      (error) => this.failed(scope, error),
+    );
+  }
+
+  /** Starts every hedge due now (delay 0), then arms one timer for the next. */
+  private schedule(delay: number): void {
+    for (;;) {
+      if (this.done || this.stopped || this.launched > this.policy.maxHedges) return;
+      if (delay === Number.POSITIVE_INFINITY) return;
+      if (delay > 0) {
+        this.timer = this.policy.clock.setTimer(this.onTimer, delay);
+        return;
+      }
+      if (!this.hedgeNow()) return;
+      const following = this.nextDelay();
+      if (following === undefined) return;
+      delay = following;
+    }
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (this.done || !this.hedgeNow()) return;
+    const following = this.nextDelay();
+    if (following !== undefined) this.schedule(following);
+  };
+
+  /** Starts the next hedge if the budget allows; false (and no more hedges) when it does not. */
+  private hedgeNow(): boolean {
+    const budget = this.policy.budget;
+    if (budget !== undefined && !budget.tryAcquireRetry()) {
+      this.stopped = true;
+      return false;
+    }
+    this.launch();
+    return !this.done;
+  }
+
+  /** The wait before the hedge after those launched; undefined (and the run failed) if the delay was bad. */
+  private nextDelay(): number | undefined {
+    if (this.launched > this.policy.maxHedges) return Number.POSITIVE_INFINITY;
+    try {
+      return this.policy.delayBefore(this.launched);
+    } catch (error) {
+      this.finish(error, abortedBySettle());
+      return undefined;
+    }
+  }
+
+  private succeeded(scope: ScopedContext, value: unknown): void {
+    this.forget(scope);
+    if (this.done) return;
+    this.settle(false, value, scope);
+  }
+
+  private failed(scope: ScopedContext, error: unknown): void {
+    this.forget(scope);
+    if (this.done) return;
+    if (!this.policy.handles(error)) {
+      this.finish(error, abortedBySettle());
+      return;
+    }
+    this.lastError = error;
+    if (!this.stopped && this.launched <= this.policy.maxHedges) {
+      // Nothing to gain from waiting out the delay: the next hedge takes over now.
+      this.clearTimer();
+      if (this.hedgeNow()) {
+        const following = this.nextDelay();
+        if (following !== undefined) this.schedule(following);
+      }
+    }
+    if (!this.done && this.running.length === 0) this.finish(this.lastError, undefined);
+  }
+
+  /** Stops tracking an attempt that settled; its scope stops following the caller. */
+  private forget(scope: ScopedContext): void {
+    scope.release();
+    const index = this.running.indexOf(scope);
+    if (index >= 0) this.running.splice(index, 1);
+  }
+
+  /** Fails the execution with `error`, aborting the attempts still running with `abortReason`. */
+  private finish(error: unknown, abortReason: unknown): void {
+    this.settle(true, error, undefined, abortReason);
+  }
+
+  private settle(
+    failed: boolean,
+    outcome: unknown,
+    winner: ScopedContext | undefined,
+    abortReason?: unknown,
+  ): void {
+    if (this.done) return;
+    this.done = true;
+    this.clearTimer();
+    const unlink = this.unlink;
+    this.unlink = undefined;
+    unlink?.();
+    const losers = this.running.splice(0);
+    if (losers.length > 0) {
+      const reason = abortReason ?? lostRace();
+      for (const scope of losers) if (scope !== winner) scope.abort(reason);
+    }
+    this.policy.report(failed, outcome, this.started);
+    if (failed) this.reject(outcome);
+    else this.resolve(outcome);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      this.policy.clock.clearTimer(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+/** The reason a losing attempt's signal is aborted with. */
+function lostRace(): DOMException {
+  return new DOMException('Another hedged attempt succeeded first', 'AbortError');
+}
+
+function abortedBySettle(): DOMException {
+  return new DOMException('The hedged execution already failed', 'AbortError');
+}
+
+/**
+ * Hedges slow calls: `hedge({ delay: 200, maxHedges: 1 })` starts a second attempt when the first has not
+ * settled after 200 ms; the first success wins.
+ */
+export function hedge(options: HedgeOptions): HedgePolicy {
+  return new HedgePolicy(options);
+}
