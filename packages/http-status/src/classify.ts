@@ -1,0 +1,217 @@
+import { InvalidOptionError } from '@bulwark/core';
+import { type HeadersLike, headerReader } from './headers.js';
+import { IDEMPOTENT_METHODS, normalizeMethod } from './methods.js';
+import { parseRetryAfter } from './retry-after.js';
+
+/**
+ * What an HTTP status means for a resilience policy:
+ * - success: 1xx-3xx (and 0, an opaque browser response): a final answer.
+ * - clientError: the request itself is wrong (most 4xx); repeating it gets the same answer.
+ * - throttled: 429, our quota ran out; the dependency is healthy.
+ * - transient: the dependency (or the path to it) failed this time: 408, 425, 500, 502, 503, 504.
+ * - permanent: the server cannot do it at all: 501, 505-599 (and nonstandard 600-999).
+ */
+export type StatusKind = 'success' | 'clientError' | 'throttled' | 'transient' | 'permanent';
+
+/** How one status is treated; overridable per status with `createClassifier`. */
+export interface StatusRule {
+  readonly kind: StatusKind;
+  /** Repeating the request may get a better answer. */
+  readonly retryable: boolean;
+  /** The answer says the dependency is unhealthy, so it counts against a circuit breaker. */
+  readonly breakerFailure: boolean;
+  /**
+   * The answer proves the server did not process the request, so even a non-idempotent one may be repeated.
+   * 'withRetryAfter': only when the response carries a usable Retry-After (503).
+   */
+  readonly notProcessed: boolean | 'withRetryAfter';
+}
+
+/** The verdict on one response. */
+export interface StatusDecision {
+  readonly status: number;
+  readonly kind: StatusKind;
+  /** The status alone says repeating may help. */
+  readonly retryable: boolean;
+  /** Retry it: retryable, and safe to repeat for this request (idempotent, keyed, not processed, or opted in). */
+  readonly retry: boolean;
+  /** Counts as a failure for a circuit breaker. */
+  readonly breakerFailure: boolean;
+}
+
+export interface ClassifyOptions {
+  /** The request's method. Default 'GET'. */
+  readonly method?: string | undefined;
+  /** The request carries an idempotency key (e.g. an `Idempotency-Key` header): repeating it is safe. */
+  readonly idempotencyKey?: boolean | undefined;
+  /** The response's headers: a 503 with a usable Retry-After proves the request was not processed. */
+  readonly headers?: HeadersLike | null | undefined;
+  /** Retry non-idempotent requests anyway (the caller knows repeating them is harmless). */
+  readonly retryUnsafe?: boolean | undefined;
+}
+
+/** Classifies a status for one request. `classify` is the default one; `createClassifier` builds others. */
+export interface Classifier {
+  (status: number, options?: ClassifyOptions): StatusDecision;
+  /** The methods it treats as safe to repeat (resilientFetch uses them for network errors too). */
+  readonly idempotentMethods?: readonly string[];
+}
+
+export interface ClassifierOptions {
+  /** Per-status changes to the default rules, e.g. `{ 404: { retryable: true } }`. Unnamed fields keep defaults. */
+  readonly overrides?: Readonly<Record<number, Partial<StatusRule>>>;
+  /** Methods safe to repeat. Default GET, HEAD, OPTIONS, TRACE, PUT, DELETE (RFC 9110 idempotent methods). */
+  readonly idempotentMethods?: readonly string[];
+  /** Default for `ClassifyOptions.retryUnsafe`. Default false. */
+  readonly retryUnsafe?: boolean;
+}
+
+const rule = (
+  kind: StatusKind,
+  retryable: boolean,
+  breakerFailure: boolean,
+  notProcessed: StatusRule['notProcessed'] = false,
+): StatusRule => Object.freeze({ kind, retryable, breakerFailure, notProcessed });
+
+const SUCCESS = rule('success', false, false);
+const CLIENT_ERROR = rule('clientError', false, false);
+const PERMANENT = rule('permanent', false, true);
+
+/** The statuses with a rule of their own; every other status follows its class. */
+const SPECIAL: ReadonlyMap<number, StatusRule> = new Map([
+  // The server gave up waiting for the request: a timeout, which counts against the dependency.
+  [408, rule('transient', true, true)],
+  // Too Early (RFC 8470): refused before processing, to avoid a TLS early-data replay; the client may resend.
+  [425, rule('transient', true, false, true)],
+  // Our quota, not the dependency's health; the server refused before doing the work.
+  [429, rule('throttled', true, false, true)],
+  [500, rule('transient', true, true)],
+  [502, rule('transient', true, true)],
+  [503, rule('transient', true, true, 'withRetryAfter')],
+  [504, rule('transient', true, true)],
+]);
+
+/** The default rule for `status` (already validated). */
+export function defaultRule(status: number): StatusRule {
+  const special = SPECIAL.get(status);
+  if (special !== undefined) return special;
+  if (status < 400) return SUCCESS;
+  return status < 500 ? CLIENT_ERROR : PERMANENT;
+}
+
+function checkStatus(status: unknown): number {
+  if (
+    typeof status !== 'number' ||
+    !Number.isInteger(status) ||
+    (status !== 0 && (status < 100 || status > 999))
+  ) {
+    throw new RangeError(`Invalid HTTP status ${String(status)}: expected an integer 100..999 (or 0)`);
+  }
+  return status;
+}
+
+function hasRetryAfter(headers: HeadersLike | null | undefined): boolean {
+  const reader = headerReader(headers);
+  const ms = reader.get('retry-after-ms')?.trim();
+  return parseRetryAfter(reader.get('retry-after')) !== undefined || (ms !== undefined && /^\d+$/.test(ms));
+}
+
+const KINDS: readonly StatusKind[] = ['success', 'clientError', 'throttled', 'transient', 'permanent'];
+
+function checkOverride(status: string, value: unknown): Partial<StatusRule> {
+  const where = `overrides.${status}`;
+  const n = Number(status);
+  if (!Number.isInteger(n) || n < 100 || n > 999) {
+    throw new InvalidOptionError('overrides', `"${status}" is not an HTTP status (integer 100..999)`);
+  }
+  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(where, 'expected an object');
+  const { kind, retryable, breakerFailure, notProcessed, ...rest } = value as Record<string, unknown>;
+  const unknownKey = Object.keys(rest)[0];
+  if (unknownKey !== undefined) {
+    throw new InvalidOptionError(
+      where,
+      `unknown field "${unknownKey}" (expected kind, retryable, breakerFailure, notProcessed)`,
+    );
+  }
+  if (kind !== undefined && !KINDS.includes(kind as StatusKind)) {
+    throw new InvalidOptionError(`${where}.kind`, `expected one of ${KINDS.join(', ')}`);
+  }
+  for (const [field, flag] of [
+    ['retryable', retryable],
+    ['breakerFailure', breakerFailure],
+  ] as const) {
+    if (flag !== undefined && typeof flag !== 'boolean')
+      throw new InvalidOptionError(`${where}.${field}`, 'expected a boolean');
+  }
+  if (notProcessed !== undefined && typeof notProcessed !== 'boolean' && notProcessed !== 'withRetryAfter') {
+    throw new InvalidOptionError(`${where}.notProcessed`, "expected a boolean or 'withRetryAfter'");
+  }
+  return value as Partial<StatusRule>;
+}
+
+function checkMethods(methods: unknown): readonly string[] {
+  if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || m === '')) {
+    throw new InvalidOptionError('idempotentMethods', 'expected an array of method names');
+  }
+  return Object.freeze(methods.map(normalizeMethod));
+}
+
+/**
+ * Builds a classifier with per-status overrides and its own idempotent-method list. Options are checked here:
+ * a bad override throws InvalidOptionError now, not on the first response.
+ */
+export function createClassifier(options: ClassifierOptions = {}): Classifier {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', 'expected an object');
+  }
+  const rules = new Map<number, StatusRule>();
+  if (options.overrides !== undefined) {
+    if (typeof options.overrides !== 'object' || options.overrides === null) {
+      throw new InvalidOptionError('overrides', 'expected an object keyed by status');
+    }
+    for (const [status, value] of Object.entries(options.overrides)) {
+      const n = Number(status);
+      rules.set(n, Object.freeze({ ...defaultRule(n), ...checkOverride(status, value) }));
+    }
+  }
+  const idempotent =
+    options.idempotentMethods === undefined ? IDEMPOTENT_METHODS : checkMethods(options.idempotentMethods);
+  if (options.retryUnsafe !== undefined && typeof options.retryUnsafe !== 'boolean') {
+    throw new InvalidOptionError('retryUnsafe', 'expected a boolean');
+  }
+  const retryUnsafeByDefault = options.retryUnsafe === true;
+  // Decisions are immutable and depend only on (status, retry), so each is built once.
+  const cache = new Map<number, [StatusDecision, StatusDecision]>();
+
+  const classifyStatus = (status: number, request?: ClassifyOptions): StatusDecision => {
+    checkStatus(status);
+    let pair = cache.get(status);
+    if (pair === undefined) {
+      const { kind, retryable, breakerFailure } = rules.get(status) ?? defaultRule(status);
+      const base = { status, kind, retryable, breakerFailure };
+      pair = [Object.freeze({ ...base, retry: false }), Object.freeze({ ...base, retry: retryable })];
+      cache.set(status, pair);
+    }
+    const decision = pair[1];
+    if (!decision.retryable) return decision;
+    const safe =
+      idempotent.includes(normalizeMethod(request?.method)) ||
+      request?.idempotencyKey === true ||
+      (request?.retryUnsafe ?? retryUnsafeByDefault) === true ||
+      provesNotProcessed(rules.get(status) ?? defaultRule(status), request?.headers);
+    return safe ? decision : pair[0];
+  };
+  return Object.assign(classifyStatus, { idempotentMethods: idempotent });
+}
+
+function provesNotProcessed(statusRule: StatusRule, headers: HeadersLike | null | undefined): boolean {
+  return statusRule.notProcessed === 'withRetryAfter' ? hasRetryAfter(headers) : statusRule.notProcessed;
+}
+
+/**
+ * Classifies a status with the default rules: 408, 425, 429, 500, 502, 503, 504 are retryable; other 4xx and 501,
+ * 505+ are not. 5xx and 408 count against a breaker; 429 and 425 do not. Non-idempotent methods (POST, PATCH...)
+ * are retried only with an idempotency key, when the status proves the request was not processed (429, 425, 503
+ * with Retry-After) or when `retryUnsafe` is set. Throws RangeError for a value that is not an HTTP status.
+ */
+export const classify: Classifier = createClassifier();

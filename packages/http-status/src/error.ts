@@ -1,0 +1,110 @@
+import { BulwarkError } from '@bulwark/core';
+import { type Classifier, classify, type StatusDecision } from './classify.js';
+import { type HeadersLike, toHeaders } from './headers.js';
+import { delayHintMs } from './hints.js';
+import { normalizeMethod } from './methods.js';
+
+/** Brand read by `isHttpStatusError`, so the guard works across duplicate copies of this package. */
+const HTTP_STATUS = Symbol.for('bulwark.httpStatusError');
+
+/** Longest body excerpt an HttpStatusError keeps (characters). */
+export const MAX_BODY_EXCERPT = 4096;
+
+export interface HttpStatusErrorInit {
+  readonly status: number;
+  readonly statusText?: string | undefined;
+  /** The request's method. Default 'GET'. */
+  readonly method?: string | undefined;
+  readonly url?: string | URL | undefined;
+  /** Response headers: fetch Headers, AxiosHeaders, or a node:http-style record. */
+  readonly headers?: HeadersLike | null | undefined;
+  /** The response body or a part of it: a string, or data that is JSON-serialised. Kept up to 4096 chars. */
+  readonly body?: unknown;
+  /** The verdict; computed with `classify` (method and headers considered) when omitted. */
+  readonly decision?: StatusDecision | undefined;
+  /** The classifier used when `decision` is omitted. Default `classify`. */
+  readonly classify?: Classifier | undefined;
+  /** Overrides the delay hint read from the headers (ms). */
+  readonly retryAfterMs?: number | undefined;
+  /** Reference time (epoch ms) for date hints when the response has no Date header. Default: wall clock. */
+  readonly now?: number | undefined;
+}
+
+/** Drops credentials, query and fragment: URLs often carry keys, and errors get logged. */
+function redactUrl(url: string | URL | undefined): string {
+  if (url === undefined) return '';
+  try {
+    const parsed = new URL(String(url));
+    return parsed.origin === 'null'
+      ? `${parsed.protocol}${parsed.pathname}`
+      : parsed.origin + parsed.pathname;
+  } catch {
+    return String(url)
+      .split(/[?#]/, 1)[0]!
+      .replace(/\/\/[^/@]*@/, '//');
+  }
+}
+
+function excerpt(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  let text: string | undefined;
+  if (typeof body === 'string') text = body;
+  else {
+    try {
+      text = JSON.stringify(body);
+    } catch {
+      text = undefined;
+    }
+  }
+  return text === undefined ? undefined : text.slice(0, MAX_BODY_EXCERPT);
+}
+
+/**
+ * An HTTP answer that policies should treat as a failure. A Bulwark error: core's retry honours its
+ * `retryAfterMs` (read from retry-after-ms, Retry-After, RateLimit... headers), and breakers and limiters can read
+ * it. `decision` says whether it should be retried and whether it counts against a breaker.
+ */
+export class HttpStatusError extends BulwarkError {
+  readonly [HTTP_STATUS] = true;
+  readonly status: number;
+  readonly statusText: string;
+  /** The request's method, upper-cased. */
+  readonly method: string;
+  /** The request URL without credentials, query string or fragment. */
+  readonly url: string;
+  readonly headers: Headers;
+  /** The start of the response body (at most 4096 characters), when it was read. */
+  readonly body: string | undefined;
+  readonly decision: StatusDecision;
+
+  constructor(init: HttpStatusErrorInit) {
+    const decision =
+      init.decision ??
+      (init.classify ?? classify)(init.status, { method: init.method, headers: init.headers ?? undefined });
+    const method = normalizeMethod(init.method);
+    const url = redactUrl(init.url);
+    const statusText = typeof init.statusText === 'string' ? init.statusText : '';
+    const hint =
+      init.retryAfterMs !== undefined ? init.retryAfterMs : delayHintMs(init.headers, { now: init.now });
+    super(`HTTP ${init.status}${statusText ? ` ${statusText}` : ''} from ${method}${url ? ` ${url}` : ''}`, {
+      retryAfterMs: hint,
+    });
+    this.name = 'HttpStatusError';
+    this.status = init.status;
+    this.statusText = statusText;
+    this.method = method;
+    this.url = url;
+    this.headers = toHeaders(init.headers);
+    this.body = excerpt(init.body);
+    this.decision = decision;
+  }
+}
+
+/** True for an HttpStatusError from any copy of this package. */
+export function isHttpStatusError(value: unknown): value is HttpStatusError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [HTTP_STATUS]?: unknown })[HTTP_STATUS] === true
+  );
+}

@@ -1,0 +1,103 @@
+import { isTimeoutError } from '@bulwark/core';
+
+/**
+ * Network failures as Node's clients report them:
+ * - fetch (undici): TypeError('fetch failed') with `cause.code` (ECONNREFUSED, UND_ERR_SOCKET...), sometimes an
+ *   AggregateError cause (happy eyeballs) carrying the code; TypeError('terminated') when a body is cut off.
+ * - node:http and the libraries on top of it (got, axios): an Error with `code` set ('socket hang up' is
+ *   ECONNRESET); undici.request: UND_ERR_* codes.
+ */
+
+/** Codes that mean "the connection failed this time": retrying may work. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  // axios in a browser: the request never got an answer.
+  'ERR_NETWORK',
+]);
+
+/** Codes that mean the request never reached the server (no connection, no address): repeating it is safe. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** How deep to follow `cause` chains: real ones are 1-3 levels; a cycle must not hang us. */
+const MAX_DEPTH = 5;
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * True for a cancellation: an AbortError, a DOMException TimeoutError (`AbortSignal.timeout`), axios'
+ * ERR_CANCELED. A caller's abort is never a transient failure, whatever it wraps.
+ */
+export function isAbortError(error: unknown): boolean {
+  const name = field(error, 'name');
+  if (name === 'AbortError') return true;
+  if (name === 'TimeoutError' && !isTimeoutError(error)) return true;
+  return field(error, 'code') === 'ERR_CANCELED';
+}
+
+/** The errors along the `cause` chain (and the first member of an AggregateError), outermost first. */
+function chain(error: unknown): unknown[] {
+  const seen: unknown[] = [];
+  let current = error;
+  for (let depth = 0; depth < MAX_DEPTH && typeof current === 'object' && current !== null; depth++) {
+    if (seen.includes(current)) break;
+    seen.push(current);
+    const cause = field(current, 'cause');
+    const members = field(current, 'errors');
+    current = cause ?? (Array.isArray(members) ? members[0] : undefined);
+  }
+  return seen;
+}
+
+/**
+ * The recognised network error code carried by `error` or its causes (e.g. 'ECONNRESET'), or undefined. Also
+ * 'TERMINATED' for fetch's TypeError('terminated') (a response body cut off) when no deeper code is known.
+ */
+export function networkErrorCode(error: unknown): string | undefined {
+  const links = chain(error);
+  if (links.some(isAbortError)) return undefined;
+  for (const link of links) {
+    const code = field(link, 'code');
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return code;
+  }
+  const first = links[0];
+  if (first instanceof TypeError && first.message === 'terminated') return 'TERMINATED';
+  return undefined;
+}
+
+/** True when `error` is a network failure worth retrying (never a caller's abort). */
+export function isTransientNetworkError(error: unknown): boolean {
+  return networkErrorCode(error) !== undefined;
+}
+
+/** True when `error` proves the request never reached the server (refused, unresolvable, unreachable). */
+export function isNotSentError(error: unknown): boolean {
+  const code = networkErrorCode(error);
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}

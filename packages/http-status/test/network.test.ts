@@ -1,0 +1,211 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import { TimeoutError } from '@bulwark/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAbortError, isNotSentError, isTransientNetworkError, networkErrorCode } from '../src/index.js';
+
+/** Node's system-error shape: an Error with code and syscall. */
+const sysError = (code: string, syscall = 'read') =>
+  Object.assign(new Error(`${syscall} ${code}`), { code, syscall, errno: -1 });
+const fetchFailed = (cause: unknown) => new TypeError('fetch failed', { cause });
+
+describe('network error shapes (synthetic)', () => {
+  it.each([
+    ['fetch failed: ECONNRESET', fetchFailed(sysError('ECONNRESET')), 'ECONNRESET', false],
+    ['fetch failed: ECONNREFUSED', fetchFailed(sysError('ECONNREFUSED', 'connect')), 'ECONNREFUSED', true],
+    ['fetch failed: ETIMEDOUT', fetchFailed(sysError('ETIMEDOUT', 'connect')), 'ETIMEDOUT', false],
+    ['fetch failed: EPIPE', fetchFailed(sysError('EPIPE', 'write')), 'EPIPE', false],
+    ['fetch failed: DNS ENOTFOUND', fetchFailed(sysError('ENOTFOUND', 'getaddrinfo')), 'ENOTFOUND', true],
+    ['fetch failed: DNS EAI_AGAIN', fetchFailed(sysError('EAI_AGAIN', 'getaddrinfo')), 'EAI_AGAIN', true],
+    ['fetch failed: EHOSTUNREACH', fetchFailed(sysError('EHOSTUNREACH', 'connect')), 'EHOSTUNREACH', true],
+    [
+      'fetch failed: undici SocketError',
+      fetchFailed(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })),
+      'UND_ERR_SOCKET',
+      false,
+    ],
+    [
+      'fetch failed: connect timeout',
+      fetchFailed(Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
+      'UND_ERR_CONNECT_TIMEOUT',
+      true,
+    ],
+    [
+      'fetch failed: headers timeout',
+      fetchFailed(Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })),
+      'UND_ERR_HEADERS_TIMEOUT',
+      false,
+    ],
+    [
+      'fetch failed: happy-eyeballs AggregateError',
+      fetchFailed(
+        Object.assign(new AggregateError([sysError('ECONNREFUSED', 'connect')], ''), {
+          code: 'ECONNREFUSED',
+        }),
+      ),
+      'ECONNREFUSED',
+      true,
+    ],
+    [
+      'fetch failed: AggregateError without a code',
+      fetchFailed(new AggregateError([sysError('ECONNREFUSED', 'connect'), sysError('ECONNREFUSED')], '')),
+      'ECONNREFUSED',
+      true,
+    ],
+    [
+      'terminated (body cut off)',
+      new TypeError('terminated', {
+        cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+      }),
+      'UND_ERR_SOCKET',
+      false,
+    ],
+    ['terminated without a cause', new TypeError('terminated'), 'TERMINATED', false],
+    [
+      'node:http socket hang up',
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      'ECONNRESET',
+      false,
+    ],
+    ['node:http refused', sysError('ECONNREFUSED', 'connect'), 'ECONNREFUSED', true],
+    [
+      'axios network error',
+      Object.assign(new Error('Network Error'), { code: 'ERR_NETWORK' }),
+      'ERR_NETWORK',
+      false,
+    ],
+    [
+      'axios timeout',
+      Object.assign(new Error('timeout of 10ms exceeded'), { code: 'ECONNABORTED' }),
+      'ECONNABORTED',
+      false,
+    ],
+  ])('%s -> %s (not sent: %s)', (_label, error, code, notSent) => {
+    expect(networkErrorCode(error)).toBe(code);
+    expect(isTransientNetworkError(error)).toBe(true);
+    expect(isNotSentError(error)).toBe(notSent);
+  });
+
+  it.each([
+    ['an AbortError', new DOMException('This operation was aborted', 'AbortError')],
+    ['an AbortSignal.timeout() reason', new DOMException('The operation timed out', 'TimeoutError')],
+    ['fetch failed caused by an abort', fetchFailed(new DOMException('aborted', 'AbortError'))],
+    [
+      'terminated caused by an abort',
+      new TypeError('terminated', { cause: new DOMException('x', 'AbortError') }),
+    ],
+    ['axios cancel', Object.assign(new Error('canceled'), { code: 'ERR_CANCELED', name: 'CanceledError' })],
+    ['a bad port', fetchFailed(new Error('bad port'))],
+    [
+      'a TLS error',
+      fetchFailed(Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' })),
+    ],
+    ['an invalid URL', new TypeError('Failed to parse URL from nope')],
+    ['a plain error', new Error('ECONNRESET in the message only')],
+    ['a string', 'ECONNRESET'],
+    ['null', null],
+    ['a Bulwark TimeoutError', new TimeoutError(100)],
+  ])('%s is not a transient network error', (_label, error) => {
+    expect(isTransientNetworkError(error)).toBe(false);
+    expect(isNotSentError(error)).toBe(false);
+  });
+
+  it('recognises aborts, but not a Bulwark attempt timeout', () => {
+    expect(isAbortError(new DOMException('x', 'AbortError'))).toBe(true);
+    expect(isAbortError(new DOMException('x', 'TimeoutError'))).toBe(true);
+    expect(isAbortError(new TimeoutError(10))).toBe(false);
+    expect(isAbortError(new Error('x'))).toBe(false);
+  });
+
+  it('survives cyclic and very deep cause chains', () => {
+    const a: { cause?: unknown; code?: string } = {};
+    const b = { cause: a };
+    a.cause = b;
+    expect(isTransientNetworkError(a)).toBe(false);
+    let deep: unknown = sysError('ECONNRESET');
+    for (let i = 0; i < 50; i++) deep = new Error('wrap', { cause: deep });
+    expect(isTransientNetworkError(deep)).toBe(false);
+  });
+});
+
+describe('network error shapes (real sockets on 127.0.0.1)', () => {
+  let server: http.Server;
+  let base: string;
+  let closedPort: number;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      if (req.url === '/reset') req.socket.resetAndDestroy();
+      else if (req.url === '/close') req.socket.destroy();
+      else if (req.url === '/cut') {
+        res.writeHead(200, { 'content-length': '1000' });
+        res.write('partial', () => req.socket.destroy());
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    closedPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const fetchError = (url: string) =>
+    fetch(url).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  const httpError = (url: string) =>
+    new Promise<unknown>((resolve) => {
+      http
+        .get(url, (res) => {
+          res.resume();
+          resolve(undefined);
+        })
+        .on('error', resolve);
+    });
+
+  it('fetch: refused connection, reset, closed socket, body cut off', async () => {
+    const refused = await fetchError(`http://127.0.0.1:${closedPort}/`);
+    expect(networkErrorCode(refused)).toBe('ECONNREFUSED');
+    expect(isNotSentError(refused)).toBe(true);
+
+    const reset = await fetchError(`${base}/reset`);
+    expect(networkErrorCode(reset)).toBe('ECONNRESET');
+    expect(isNotSentError(reset)).toBe(false);
+
+    const closed = await fetchError(`${base}/close`);
+    expect(isTransientNetworkError(closed)).toBe(true);
+    expect(isNotSentError(closed)).toBe(false);
+
+    const response = await fetch(`${base}/cut`);
+    const cut = await response.text().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(cut).toBeInstanceOf(TypeError);
+    expect(isTransientNetworkError(cut)).toBe(true);
+  });
+
+  it('node:http: refused connection and socket hang up', async () => {
+    const refused = await httpError(`http://127.0.0.1:${closedPort}/`);
+    expect(networkErrorCode(refused)).toBe('ECONNREFUSED');
+    const hangUp = await httpError(`${base}/close`);
+    expect(networkErrorCode(hangUp)).toBe('ECONNRESET');
+    expect(isNotSentError(hangUp)).toBe(false);
+  });
+
+  it('a caller abort of a real fetch is not a network error', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('caller gave up'));
+    const error = await fetch(`${base}/reset`, { signal: controller.signal }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('caller gave up');
+    expect(isTransientNetworkError(error)).toBe(false);
+  });
+});
