@@ -1,0 +1,131 @@
+import {
+  type Backoff,
+  type CircuitBreakerOptions,
+  type Clock,
+  consecutive,
+  exponential,
+  InvalidOptionError,
+  type RandomSource,
+  realClock,
+} from '@bulwark/core';
+
+/** Client-side limits for one model, per project, as the Gemini API counts them. */
+export interface ModelLimits {
+  /** Requests per minute. */
+  readonly rpm?: number;
+  /** Input tokens per minute (a request's cost is its estimated input tokens, corrected by usageMetadata). */
+  readonly tpm?: number;
+  /** Requests per day (resets at midnight Pacific time, like the API's own quota). */
+  readonly rpd?: number;
+}
+
+export interface GeminiResilienceOptions {
+  /** Attempts per model, including the first. Default 4. */
+  readonly maxAttempts?: number;
+  /** Backoff for overloaded/5xx/network failures. Default: exponential, decorrelated jitter, 1 s median, 30 s cap. */
+  readonly backoff?: Backoff;
+  /** Longest server-requested wait (RetryInfo) accepted before failing over instead. Default 60 000. */
+  readonly maxRetryDelay?: number;
+  /** Deadline of one attempt of a unary call (ms). Default 60 000. */
+  readonly attemptTimeout?: number;
+  /** Deadline of a whole call, retries and failovers included (ms). Default 300 000. */
+  readonly totalTimeout?: number;
+  /** Longest wait for a stream's first chunk (ms); the start of a stream is retried. Default 60 000. */
+  readonly firstChunkTimeout?: number;
+  /** Longest silence between two stream chunks (ms). Default 30 000. */
+  readonly idleTimeout?: number;
+  /** Per-model circuit breaker, or false for none. Default: 5 consecutive failures, 30 s break. */
+  readonly breaker?: false | Omit<CircuitBreakerOptions, 'handle' | 'handleResult' | 'clock' | 'name'>;
+  /** Client-side limits per model name; a burst then queues locally instead of collecting 429s. */
+  readonly limits?: Readonly<Record<string, ModelLimits>>;
+  /** Longest local queueing for a limit (ms) before failing over or failing. Default 60 000. */
+  readonly maxQueueWait?: number;
+  /** Models to try, in order, when a model is unavailable: `{ 'gemini-2.5-pro': ['gemini-2.5-flash'] }`. */
+  readonly fallbacks?: Readonly<Record<string, readonly string[]>>;
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+}
+
+export interface ResolvedOptions {
+  readonly maxAttempts: number;
+  readonly backoff: Backoff;
+  readonly maxRetryDelay: number;
+  readonly attemptTimeout: number;
+  readonly totalTimeout: number;
+  readonly firstChunkTimeout: number;
+  readonly idleTimeout: number;
+  readonly breaker: false | Omit<CircuitBreakerOptions, 'handle' | 'handleResult' | 'clock' | 'name'>;
+  readonly limits: Readonly<Record<string, ModelLimits>>;
+  readonly maxQueueWait: number;
+  readonly fallbacks: Readonly<Record<string, readonly string[]>>;
+  readonly clock: Clock;
+  readonly random: RandomSource | undefined;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || Number.isNaN(v) || v <= 0) {
+    throw new InvalidOptionError(name, `expected a number > 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+function limitsOf(
+  limits: Readonly<Record<string, ModelLimits>> | undefined,
+): Readonly<Record<string, ModelLimits>> {
+  if (limits === undefined) return {};
+  if (typeof limits !== 'object' || limits === null)
+    throw new InvalidOptionError('limits', 'expected an object');
+  for (const [model, l] of Object.entries(limits)) {
+    for (const key of ['rpm', 'tpm', 'rpd'] as const) {
+      const v = l?.[key];
+      if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
+        throw new InvalidOptionError(
+          `limits.${model}.${key}`,
+          `expected a positive integer, got ${String(v)}`,
+        );
+      }
+    }
+  }
+  return limits;
+}
+
+function fallbacksOf(
+  fallbacks: Readonly<Record<string, readonly string[]>> | undefined,
+): Readonly<Record<string, readonly string[]>> {
+  if (fallbacks === undefined) return {};
+  if (typeof fallbacks !== 'object' || fallbacks === null)
+    throw new InvalidOptionError('fallbacks', 'expected an object');
+  for (const [model, list] of Object.entries(fallbacks)) {
+    if (!Array.isArray(list) || list.some((m) => typeof m !== 'string' || m === '')) {
+      throw new InvalidOptionError(`fallbacks.${model}`, 'expected an array of model names');
+    }
+  }
+  return fallbacks;
+}
+
+export function resolveOptions(options: GeminiResilienceOptions = {}): ResolvedOptions {
+  const maxAttempts = options.maxAttempts ?? 4;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new InvalidOptionError('maxAttempts', `expected an integer >= 1, got ${String(maxAttempts)}`);
+  }
+  return {
+    maxAttempts,
+    backoff:
+      options.backoff ?? exponential({ initialDelay: 1_000, maxDelay: 30_000, random: options.random }),
+    maxRetryDelay: positive('maxRetryDelay', options.maxRetryDelay, 60_000),
+    attemptTimeout: positive('attemptTimeout', options.attemptTimeout, 60_000),
+    totalTimeout: positive('totalTimeout', options.totalTimeout, 300_000),
+    firstChunkTimeout: positive('firstChunkTimeout', options.firstChunkTimeout, 60_000),
+    idleTimeout: positive('idleTimeout', options.idleTimeout, 30_000),
+    breaker:
+      options.breaker === false
+        ? false
+        : { strategy: consecutive(5), halfOpenAfter: 30_000, ...options.breaker },
+    limits: limitsOf(options.limits),
+    maxQueueWait: positive('maxQueueWait', options.maxQueueWait, 60_000),
+    fallbacks: fallbacksOf(options.fallbacks),
+    clock: options.clock ?? realClock,
+    random: options.random,
+  };
+}

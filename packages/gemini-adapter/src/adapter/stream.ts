@@ -1,0 +1,105 @@
+import type { Clock } from '@bulwark/core';
+import { GeminiFailure } from '../errors/failure.js';
+
+/** A chunk as the SDK yields it; only the fields the guard reads. */
+interface Chunk {
+  candidates?: ReadonlyArray<{ finishReason?: unknown }>;
+  promptFeedback?: { blockReason?: unknown };
+}
+
+export interface GuardStreamOptions<T> {
+  /** The first chunk, already read (reading it was the retryable part). */
+  readonly first: T;
+  readonly rest: AsyncIterator<T>;
+  /** Aborting it stops the SDK's read of the response body. */
+  readonly controller: AbortController;
+  /** Longest silence between two chunks (ms); undefined = none. */
+  readonly idleTimeoutMs: number | undefined;
+  readonly clock: Clock;
+  readonly model: string;
+  /** Turns whatever the SDK threw into what the caller sees. */
+  readonly toFailure: (error: unknown) => unknown;
+  /** Called once when the stream ends, however it ends; `last` is the last chunk seen. */
+  readonly onEnd: (last: T | undefined, error: unknown) => void;
+}
+
+/** What a stream that ended with no finishReason is reported as: a cut stream, never a silent success. */
+export function incompleteStreamFailure(model: string): GeminiFailure {
+  return new GeminiFailure({
+    kind: 'network',
+    serverMessage: 'The stream ended without a finishReason: the answer is incomplete',
+    model,
+  });
+}
+
+function finished(chunk: unknown): boolean {
+  const c = chunk as Chunk | undefined;
+  if (c?.promptFeedback?.blockReason !== undefined) return true;
+  return (
+    c?.candidates?.some(
+      (candidate) => candidate?.finishReason !== undefined && candidate.finishReason !== null,
+    ) ?? false
+  );
+}
+
+/**
+ * Re-yields an SDK stream after its first chunk with an idle timeout between chunks, and reports a stream that ends
+ * without any finishReason (or with an in-stream error, on every SDK version) as an error. Breaking out of the loop
+ * aborts the underlying request, so no socket is left reading.
+ */
+export async function* guardStream<T>(options: GuardStreamOptions<T>): AsyncGenerator<T, void, undefined> {
+  const { rest, controller, clock, idleTimeoutMs } = options;
+  let last: T | undefined = options.first;
+  let sawFinish = finished(options.first);
+  let failure: unknown;
+  try {
+    yield options.first;
+    for (;;) {
+      const step = await nextWithin(rest, idleTimeoutMs, clock, controller);
+      if (step.done) break;
+      last = step.value;
+      if (finished(step.value)) sawFinish = true;
+      yield step.value;
+    }
+    if (!sawFinish) throw incompleteStreamFailure(options.model);
+  } catch (error) {
+    failure = options.toFailure(error);
+    throw failure;
+  } finally {
+    // Stops the HTTP read when the caller broke out early; a no-op once the body was consumed.
+    if (!controller.signal.aborted) controller.abort(new DOMException('stream closed', 'AbortError'));
+    options.onEnd(last, failure);
+  }
+}
+
+/** Reads the next chunk, aborting the read if the server stays silent longer than `idleTimeoutMs`. */
+function nextWithin<T>(
+  iterator: AsyncIterator<T>,
+  idleTimeoutMs: number | undefined,
+  clock: Clock,
+  controller: AbortController,
+): Promise<IteratorResult<T>> {
+  if (idleTimeoutMs === undefined) return iterator.next();
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const handle = clock.setTimer(() => {
+      timedOut = true;
+      const error = new GeminiFailure({
+        kind: 'timeout',
+        serverMessage: `No stream chunk for ${idleTimeoutMs} ms (idle timeout)`,
+      });
+      controller.abort(error);
+      reject(error);
+    }, idleTimeoutMs);
+    iterator.next().then(
+      (step) => {
+        clock.clearTimer(handle);
+        if (!timedOut) resolve(step);
+      },
+      (error) => {
+        clock.clearTimer(handle);
+        if (!timedOut) reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,105 @@
+/** Reading google.rpc error details: RetryInfo delays and QuotaFailure violations. */
+
+/** Longest delay taken from a server hint: a year. Anything longer is nonsense and is ignored. */
+const MAX_HINT_MS = 365 * 86_400_000;
+
+function finiteDelay(ms: number): number | undefined {
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_HINT_MS ? ms : undefined;
+}
+
+/**
+ * A protobuf Duration in ms: the JSON form ("34.4s", "48s", "45.837906927s") or the object form
+ * ({ seconds, nanos }). Undefined for anything else.
+ */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'string') {
+    const match = /^\s*(\d+(?:\.\d+)?|\.\d+)s\s*$/.exec(value);
+    return match === null ? undefined : finiteDelay(Math.round(Number(match[1]) * 1_000_000) / 1000);
+  }
+  if (typeof value === 'object' && value !== null) {
+    const { seconds, nanos } = value as { seconds?: unknown; nanos?: unknown };
+    const s = typeof seconds === 'string' || typeof seconds === 'number' ? Number(seconds) : 0;
+    const n = typeof nanos === 'number' ? nanos : 0;
+    if (seconds === undefined && nanos === undefined) return undefined;
+    if (!Number.isFinite(s) || !Number.isFinite(n) || s < 0 || n < 0) return undefined;
+    return finiteDelay(s * 1000 + n / 1_000_000);
+  }
+  return undefined;
+}
+
+function typeOf(detail: unknown): string {
+  const type = (detail as { '@type'?: unknown } | null)?.['@type'];
+  return typeof type === 'string' ? type : '';
+}
+
+/** The RetryInfo delay of a details list, in ms. */
+export function retryInfoDelay(details: readonly unknown[]): number | undefined {
+  for (const detail of details) {
+    if (typeOf(detail).endsWith('google.rpc.RetryInfo')) {
+      const delay = parseDuration((detail as { retryDelay?: unknown }).retryDelay);
+      if (delay !== undefined) return delay;
+    }
+  }
+  return undefined;
+}
+
+/** The "Please retry in 48.805646254s." hint of a 429's text, in ms. */
+export function retryDelayFromText(message: string): number | undefined {
+  const match = /retry in (\d+(?:\.\d+)?)\s*(ms|s|seconds?)\b/i.exec(message);
+  if (match === null) return undefined;
+  const amount = Number(match[1]);
+  return finiteDelay(match[2]!.toLowerCase() === 'ms' ? amount : Math.round(amount * 1_000_000) / 1000);
+}
+
+export interface QuotaViolation {
+  readonly quotaId: string | undefined;
+  readonly quotaMetric: string | undefined;
+  readonly quotaValue: number | undefined;
+  readonly model: string | undefined;
+  readonly perDay: boolean;
+}
+
+const PER_DAY = /per\s*day|perday|daily/i;
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The QuotaFailure violation that matters most: a per-day one when present (it changes the decision). */
+export function quotaViolation(details: readonly unknown[]): QuotaViolation | undefined {
+  let found: QuotaViolation | undefined;
+  for (const detail of details) {
+    if (!typeOf(detail).endsWith('google.rpc.QuotaFailure')) continue;
+    const violations = (detail as { violations?: unknown }).violations;
+    if (!Array.isArray(violations)) continue;
+    for (const v of violations) {
+      if (typeof v !== 'object' || v === null) continue;
+      const raw = v as Record<string, unknown>;
+      const quotaId = str(raw.quotaId);
+      const quotaMetric = str(raw.quotaMetric);
+      const dimensions = raw.quotaDimensions as Record<string, unknown> | undefined;
+      const value = Number(raw.quotaValue);
+      const violation: QuotaViolation = {
+        quotaId,
+        quotaMetric,
+        quotaValue: raw.quotaValue !== undefined && Number.isFinite(value) ? value : undefined,
+        model: str(typeof dimensions === 'object' && dimensions !== null ? dimensions.model : undefined),
+        perDay: PER_DAY.test(quotaId ?? '') || PER_DAY.test(quotaMetric ?? ''),
+      };
+      if (violation.perDay) return violation;
+      found ??= violation;
+    }
+  }
+  return found;
+}
+
+/** Whether a quota message speaks of a daily limit ("...requests per day..."), for bodies without details. */
+export function mentionsDailyQuota(message: string): boolean {
+  return PER_DAY.test(message);
+}
+
+/** The model a message names: "model: gemini-2.5-pro" (quota text) or "models/gemini-x is not found". */
+export function modelFromText(message: string): string | undefined {
+  const match = /\bmodel:\s*([\w.-]+)/.exec(message) ?? /\bmodels\/([\w.-]+)/.exec(message);
+  return match?.[1];
+}

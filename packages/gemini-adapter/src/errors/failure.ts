@@ -1,0 +1,124 @@
+import { BulwarkError } from '@bulwark/core';
+
+/** What went wrong with a Gemini call, in terms a resilience decision can use. */
+export type GeminiFailureKind =
+  /** 503 UNAVAILABLE: load shedding ("The model is overloaded"). */
+  | 'overloaded'
+  /** 429 RESOURCE_EXHAUSTED on a per-minute quota (requests or tokens). */
+  | 'rateLimited'
+  /** 429 RESOURCE_EXHAUSTED on a per-day quota: nothing helps before the daily reset. */
+  | 'dailyQuotaExhausted'
+  /** 500 INTERNAL, a 502 from a proxy, other 5xx, or a response body that could not be parsed. */
+  | 'serverError'
+  /** 504 DEADLINE_EXCEEDED (or 408): the server gave up on the request. */
+  | 'deadline'
+  /** The connection failed or dropped: `fetch failed` (ECONNRESET...), `terminated`, a cut stream. */
+  | 'network'
+  /** A client-side timeout fired (a TimeoutError, or an abort whose reason is one). */
+  | 'timeout'
+  /** 400 / 401 / 403 and other 4xx: the request itself is wrong; retrying cannot help. */
+  | 'clientError'
+  /** 404 NOT_FOUND: the model (or method) does not exist for this API version. */
+  | 'notFound'
+  /** A 200 that is not an answer: the prompt or the candidate was blocked (SAFETY, RECITATION...). */
+  | 'blocked'
+  /** The caller aborted. */
+  | 'aborted'
+  /** Anything else: never guessed at. */
+  | 'unknown';
+
+const TRANSIENT: ReadonlySet<GeminiFailureKind> = new Set([
+  'overloaded',
+  'rateLimited',
+  'serverError',
+  'deadline',
+  'network',
+  'timeout',
+]);
+
+/** A brand that survives duplicate copies of this package, like core's error brands. */
+const FAILURE = Symbol.for('bulwark.gemini.failure');
+
+export interface GeminiFailureInit {
+  readonly kind: GeminiFailureKind;
+  /** The text the server (or the runtime) gave, cleaned of JSON and HTML wrapping. */
+  readonly serverMessage: string;
+  readonly status?: number | undefined;
+  readonly rpcStatus?: string | undefined;
+  readonly retryAfterMs?: number | undefined;
+  readonly retryInfoMs?: number | undefined;
+  readonly quotaId?: string | undefined;
+  readonly quotaMetric?: string | undefined;
+  readonly quotaValue?: number | undefined;
+  readonly model?: string | undefined;
+  readonly networkCode?: string | undefined;
+  readonly blockReason?: string | undefined;
+  readonly finishReason?: string | undefined;
+  readonly details?: readonly unknown[] | undefined;
+  readonly cause?: unknown;
+}
+
+/**
+ * A Gemini failure, classified. A BulwarkError, so `retryAfterMs` is honoured by core's retry and read by
+ * `retryAfterOf`; the original error stays in `cause`.
+ */
+export class GeminiFailure extends BulwarkError {
+  readonly [FAILURE] = true;
+  readonly kind: GeminiFailureKind;
+  /** HTTP status, when there was a response (same name as the SDK's `ApiError.status`). */
+  readonly status: number | undefined;
+  /** google.rpc status name from the body (UNAVAILABLE, RESOURCE_EXHAUSTED...), when the server sent one. */
+  readonly rpcStatus: string | undefined;
+  /** The server's RetryInfo delay as sent (ms), even where `retryAfterMs` says something else. */
+  readonly retryInfoMs: number | undefined;
+  /** QuotaFailure violation: quotaId (e.g. `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`). */
+  readonly quotaId: string | undefined;
+  readonly quotaMetric: string | undefined;
+  readonly quotaValue: number | undefined;
+  /** The model named by the error (quota dimensions or message), else the one given in the context. */
+  readonly model: string | undefined;
+  /** Socket-level code (ECONNRESET, ECONNREFUSED, UND_ERR_SOCKET...) for network failures. */
+  readonly networkCode: string | undefined;
+  /** `promptFeedback.blockReason` of a blocked prompt. */
+  readonly blockReason: string | undefined;
+  /** The candidate's finishReason of a blocked answer. */
+  readonly finishReason: string | undefined;
+  /** Raw google.rpc details (QuotaFailure, RetryInfo, Help, ErrorInfo...). */
+  readonly details: readonly unknown[];
+  readonly serverMessage: string;
+
+  constructor(init: GeminiFailureInit) {
+    super(describeFailure(init), { retryAfterMs: init.retryAfterMs, cause: init.cause });
+    this.name = 'GeminiFailure';
+    this.kind = init.kind;
+    this.status = init.status;
+    this.rpcStatus = init.rpcStatus;
+    this.retryInfoMs = init.retryInfoMs;
+    this.quotaId = init.quotaId;
+    this.quotaMetric = init.quotaMetric;
+    this.quotaValue = init.quotaValue;
+    this.model = init.model;
+    this.networkCode = init.networkCode;
+    this.blockReason = init.blockReason;
+    this.finishReason = init.finishReason;
+    this.details = init.details ?? [];
+    this.serverMessage = init.serverMessage;
+  }
+
+  /** True for kinds that usually pass on their own: overloaded, rateLimited, serverError, deadline, network, timeout. */
+  get transient(): boolean {
+    return TRANSIENT.has(this.kind);
+  }
+}
+
+function describeFailure(init: GeminiFailureInit): string {
+  const head = [init.status, init.rpcStatus].filter((part) => part !== undefined).join(' ');
+  const extra = init.networkCode ?? init.blockReason ?? init.finishReason;
+  const label = head !== '' ? head : extra !== undefined ? `${init.kind} (${extra})` : init.kind;
+  return `Gemini ${label}: ${init.serverMessage}`;
+}
+
+/** True for a GeminiFailure from any copy of this package. */
+export function isGeminiFailure(value: unknown): value is GeminiFailure {
+  return typeof value === 'object' && value !== null && (value as { [FAILURE]?: unknown })[FAILURE] === true;
+}

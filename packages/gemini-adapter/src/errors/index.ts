@@ -1,0 +1,4 @@
+export { blockedFailureOf } from './blocked.js';
+export { parseDuration } from './details.js';
+export { GeminiFailure, type GeminiFailureInit, type GeminiFailureKind, isGeminiFailure } from './failure.js';
+export { type ParseContext, parseGeminiError } from './parse.js';

@@ -1,0 +1,144 @@
+/**
+ * The server-side simulations: capacity (load shedding with 503) and per-model quotas (429 with the proper
+ * details). Both run on the server's clock.
+ */
+import { InvalidOptionError } from '@bulwark/core';
+import { nextPacificMidnight } from '../internal/pacific-day.js';
+import { SlidingWindow } from './sliding-window.js';
+import type { QuotaBehaviour, QuotaLimits } from './types.js';
+
+const SECOND = 1000;
+const MINUTE = 60_000;
+
+function positive(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new InvalidOptionError(name, `expected a finite number > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Picks a model's entry from a per-model record, falling back to `'*'`. */
+function entryFor<T>(
+  record: Readonly<Record<string, T>>,
+  model: string,
+): [key: string, value: T] | undefined {
+  if (Object.hasOwn(record, model)) return [model, record[model]!];
+  if (Object.hasOwn(record, '*')) return [model, record['*']!];
+  return undefined;
+}
+
+/** At most N requests per second are served; above that the server sheds load. */
+export class CapacityGate {
+  private readonly shared: number | undefined;
+  private readonly perModel: Readonly<Record<string, number>>;
+  private readonly windows = new Map<string, SlidingWindow>();
+
+  constructor(capacity: number | Readonly<Record<string, number>> | undefined) {
+    if (typeof capacity === 'number' || capacity === undefined) {
+      this.shared = capacity === undefined ? undefined : positive('capacity', capacity);
+      this.perModel = {};
+    } else {
+      for (const [model, n] of Object.entries(capacity)) positive(`capacity.${model}`, n);
+      this.shared = undefined;
+      this.perModel = capacity;
+    }
+  }
+
+  /** True when the request fits, and then counts it. */
+  admit(model: string | undefined, now: number): boolean {
+    let key: string;
+    let limit: number;
+    if (this.shared !== undefined) {
+      key = '';
+      limit = this.shared;
+    } else {
+      const entry = model === undefined ? undefined : entryFor(this.perModel, model);
+      if (entry === undefined) return true;
+      [key, limit] = entry;
+    }
+    let window = this.windows.get(key);
+    if (window === undefined) this.windows.set(key, (window = new SlidingWindow(SECOND)));
+    if (window.used(now) + 1 > limit) return false;
+    window.record(now);
+    return true;
+  }
+
+  reset(): void {
+    this.windows.clear();
+  }
+}
+
+interface ModelUsage {
+  readonly requests: SlidingWindow;
+  readonly tokens: SlidingWindow;
+  day: number;
+  dayResetAt: number;
+}
+
+/** Per-model RPM / TPM / RPD, answering the 429 Gemini would send when one runs out. */
+export class QuotaBook {
+  private readonly limits: Readonly<Record<string, QuotaLimits>>;
+  private readonly usage = new Map<string, ModelUsage>();
+
+  constructor(limits: Readonly<Record<string, QuotaLimits>> | undefined) {
+    this.limits = limits ?? {};
+    for (const [model, quota] of Object.entries(this.limits)) {
+      for (const key of ['rpm', 'rpd', 'tpm'] as const) {
+        if (quota[key] !== undefined) positive(`quotas.${model}.${key}`, quota[key]);
+      }
+    }
+  }
+
+  /** Counts the request, or returns the 429 that refuses it (refused requests are not counted). */
+  check(model: string | undefined, tokens: number, now: number): QuotaBehaviour | undefined {
+    const entry = model === undefined ? undefined : entryFor(this.limits, model);
+    if (entry === undefined) return undefined;
+    const [key, quota] = entry;
+    const usage = this.usageOf(key, now);
+    if (now >= usage.dayResetAt) {
+      usage.day = 0;
+      usage.dayResetAt = nextPacificMidnight(now);
+    }
+    if (quota.rpd !== undefined && usage.day + 1 > quota.rpd) {
+      // Gemini still sends a short RetryInfo on a per-day quota: the time to the next minute boundary.
+      return refusal('day', 'requests', quota.rpd, MINUTE - (((now % MINUTE) + MINUTE) % MINUTE));
+    }
+    if (quota.rpm !== undefined && usage.requests.used(now) + 1 > quota.rpm) {
+      return refusal('minute', 'requests', quota.rpm, usage.requests.waitFor(now, quota.rpm));
+    }
+    if (quota.tpm !== undefined && usage.tokens.used(now) + tokens > quota.tpm) {
+      return refusal('minute', 'inputTokens', quota.tpm, usage.tokens.waitFor(now, quota.tpm, tokens));
+    }
+    usage.day++;
+    usage.requests.record(now);
+    usage.tokens.record(now, tokens);
+    return undefined;
+  }
+
+  reset(): void {
+    this.usage.clear();
+  }
+
+  private usageOf(key: string, now: number): ModelUsage {
+    let usage = this.usage.get(key);
+    if (usage === undefined) {
+      usage = {
+        requests: new SlidingWindow(MINUTE),
+        tokens: new SlidingWindow(MINUTE),
+        day: 0,
+        dayResetAt: nextPacificMidnight(now),
+      };
+      this.usage.set(key, usage);
+    }
+    return usage;
+  }
+}
+
+function refusal(
+  per: 'minute' | 'day',
+  metric: 'requests' | 'inputTokens',
+  limit: number,
+  retryDelayMs: number,
+): QuotaBehaviour {
+  return { kind: 'quota', per, metric, limit, retryDelayMs };
+}

@@ -1,0 +1,282 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, InvalidOptionError, realClock } from '@bulwark/core';
+import { fault, ok } from './behaviours.js';
+import { Exchange } from './exchange.js';
+import { CapacityGate, QuotaBook } from './limits.js';
+import { inputTokensOf, promptOf } from './request-text.js';
+import { respond } from './respond.js';
+import { parseRoute, versionOf } from './routes.js';
+import { ScriptBook } from './script-book.js';
+import type { Behaviour, FakeGemini, FakeGeminiOptions, FakeRequest, RequestMatcher, Step } from './types.js';
+import { apiKeyInvalidError, errorBody, MESSAGES, overloadedError } from './wire.js';
+
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** FakeRequest as the server fills it in; callers see it read-only. */
+type MutableRequest = { -readonly [K in keyof FakeRequest]: FakeRequest[K] };
+
+/** Quotas cover generate and embed calls; countTokens has its own, much larger, limits at Google. */
+const QUOTA_METHODS: ReadonlySet<string> = new Set([
+  'generateContent',
+  'streamGenerateContent',
+  'embedContent',
+  'batchEmbedContents',
+]);
+
+interface Settings {
+  readonly port: number;
+  readonly clock: Clock;
+  readonly text: string | ((request: FakeRequest) => string);
+  readonly defaultStep: Step;
+  readonly models: ReadonlySet<string> | undefined;
+  readonly apiKey: string | undefined;
+  readonly embeddingDimensions: number;
+}
+
+function checkSettings(options: FakeGeminiOptions): Settings {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', 'expected an options object');
+  }
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidOptionError('port', `expected an integer in [0, 65535], got ${String(port)}`);
+  }
+  const clock = options.clock ?? realClock;
+  if (typeof clock?.now !== 'function' || typeof clock.setTimer !== 'function') {
+    throw new InvalidOptionError('clock', 'expected a Clock ({ now, setTimer, clearTimer })');
+  }
+  const text = options.text ?? ((request: FakeRequest) => request.prompt);
+  if (typeof text !== 'string' && typeof text !== 'function') {
+    throw new InvalidOptionError('text', 'expected a string or a function of the request');
+  }
+  const models = options.models;
+  if (models !== undefined && (!Array.isArray(models) || models.some((m) => typeof m !== 'string'))) {
+    throw new InvalidOptionError('models', 'expected an array of model ids');
+  }
+  if (options.apiKey !== undefined && typeof options.apiKey !== 'string') {
+    throw new InvalidOptionError('apiKey', 'expected a string');
+  }
+  const embeddingDimensions = options.embeddingDimensions ?? 8;
+  if (!Number.isInteger(embeddingDimensions) || embeddingDimensions < 1 || embeddingDimensions > 4096) {
+    throw new InvalidOptionError('embeddingDimensions', `expected an integer in [1, 4096]`);
+  }
+  const defaultStep = options.defaultBehaviour ?? ok();
+  if (typeof defaultStep !== 'function' && typeof (defaultStep as { kind?: unknown })?.kind !== 'string') {
+    throw new InvalidOptionError('defaultBehaviour', 'expected ok(), a fault.*() behaviour, or a function');
+  }
+  return {
+    port,
+    clock,
+    text,
+    defaultStep,
+    models: models === undefined ? undefined : new Set(models),
+    apiKey: options.apiKey,
+    embeddingDimensions,
+  };
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/** Reads the whole body; undefined when the client went away or sent too much. */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= MAX_BODY_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined));
+    req.on('error', () => resolve(undefined));
+    req.on('close', () => resolve(undefined));
+  });
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Names a behaviour for the request log. */
+function labelOf(behaviour: Behaviour): string {
+  switch (behaviour.kind) {
+    case 'rpcError':
+    case 'raw':
+      return behaviour.label;
+    case 'quota':
+      return behaviour.per === 'day' ? 'dailyQuota' : 'rateLimited';
+    default:
+      return behaviour.kind;
+  }
+}
+
+/**
+ * Starts a Gemini REST imitation on 127.0.0.1 that plays scripted faults, sheds load above a capacity, enforces
+ * quotas and records every request. Point the SDK at it with `httpOptions: { baseUrl: fake.url }`.
+ */
+export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
+  const settings = checkSettings(options);
+  const { clock } = settings;
+  const capacity = new CapacityGate(options.capacity);
+  const quotas = new QuotaBook(options.quotas);
+  const book = new ScriptBook();
+  const requests: MutableRequest[] = [];
+  const live = new Set<Exchange>();
+  let closing: Promise<void> | undefined;
+
+  /** Chooses what answers a request: fixed checks, then scripts, then the simulations, then defaults. */
+  function choose(request: MutableRequest, bodyOk: boolean): Step {
+    if (request.method === undefined) {
+      return fault.status(
+        {
+          code: 404,
+          status: 'NOT_FOUND',
+          message: `Method not found: ${request.httpMethod} ${request.path}`,
+        },
+        { label: 'unrouted' },
+      );
+    }
+    if (!bodyOk) {
+      return fault.status(
+        { code: 400, status: 'INVALID_ARGUMENT', message: MESSAGES.invalidJson },
+        { label: 'invalidJson' },
+      );
+    }
+    if (settings.apiKey !== undefined && request.headers['x-goog-api-key'] !== settings.apiKey) {
+      return fault.status(apiKeyInvalidError(), { label: 'apiKeyInvalid' });
+    }
+    if (settings.models !== undefined && !settings.models.has(request.model ?? '')) return fault.notFound();
+    const scripted = book.take(request);
+    if (scripted !== undefined) return scripted;
+    const now = clock.now();
+    if (QUOTA_METHODS.has(request.method)) {
+      const refusal = quotas.check(request.model, request.inputTokens, now);
+      if (refusal !== undefined) return refusal;
+    }
+    if (!capacity.admit(request.model, now)) return fault.status(overloadedError(), { label: 'capacity' });
+    return book.defaultFor(request) ?? settings.defaultStep;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const route = req.method === 'POST' ? parseRoute(url.pathname) : undefined;
+    const request: MutableRequest = {
+      index: requests.length,
+      time: clock.now(),
+      httpMethod: req.method ?? 'GET',
+      path: url.pathname,
+      url: url.pathname + url.search,
+      apiVersion: route?.apiVersion ?? versionOf(url.pathname),
+      model: route?.model,
+      method: route?.method,
+      stream: route?.method === 'streamGenerateContent',
+      body: undefined,
+      headers: headersOf(req),
+      prompt: '',
+      inputTokens: 0,
+      answer: 'pending',
+      aborted: false,
+    };
+    requests.push(request);
+    const exchange = new Exchange(req, res, clock, (finished) => {
+      live.delete(exchange);
+      if (!finished) request.aborted = true;
+    });
+    live.add(exchange);
+    if (closing !== undefined) {
+      exchange.shutdown();
+      return;
+    }
+
+    const text = await readBody(req);
+    if (text === undefined || exchange.closed) {
+      request.answer = 'unread';
+      request.aborted = true;
+      if (!exchange.closed) exchange.reset();
+      return;
+    }
+    const parsed = parseJson(text);
+    request.body = parsed.ok ? parsed.value : text;
+    request.prompt = promptOf(request.body);
+    request.inputTokens = inputTokensOf(request.body);
+
+    const step = choose(request, parsed.ok);
+    let behaviour: Behaviour;
+    try {
+      behaviour = typeof step === 'function' ? step(request) : step;
+    } catch (error) {
+      behaviour = fault.status(
+        { code: 500, status: 'INTERNAL', message: `fake Gemini: the script step threw: ${String(error)}` },
+        { label: 'stepThrew' },
+      );
+    }
+    request.answer = labelOf(behaviour);
+    await respond(exchange, request, behaviour, settings);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // A bug in a behaviour must not crash the test process: answer 500 if still possible.
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'content-type': 'application/json; charset=UTF-8' });
+        res.end(JSON.stringify(errorBody({ code: 500, status: 'INTERNAL', message: String(error) })));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: origin,
+    baseUrl: origin,
+    port,
+    requests,
+    get pendingSteps() {
+      return book.pending;
+    },
+    script(matcherOrSteps: RequestMatcher | readonly Step[], steps?: readonly Step[]): void {
+      if (Array.isArray(matcherOrSteps)) book.add(undefined, matcherOrSteps);
+      else book.add(matcherOrSteps as RequestMatcher, steps as readonly Step[]);
+    },
+    setDefault(matcherOrStep: RequestMatcher | Step, step?: Step): void {
+      if (step === undefined) book.setDefault(undefined, matcherOrStep as Step);
+      else book.setDefault(matcherOrStep as RequestMatcher, step);
+    },
+    reset(): void {
+      book.clear();
+      requests.length = 0;
+      capacity.reset();
+      quotas.reset();
+    },
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        for (const exchange of live) exchange.shutdown();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  } as FakeGemini;
+}

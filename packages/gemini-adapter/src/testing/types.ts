@@ -1,0 +1,229 @@
+import type { Clock } from '@bulwark/core';
+
+/** The Gemini REST methods the fake server speaks. */
+export type GeminiMethod =
+  | 'generateContent'
+  | 'streamGenerateContent'
+  | 'countTokens'
+  | 'embedContent'
+  | 'batchEmbedContents';
+
+/** One request as the fake server received it. */
+export interface FakeRequest {
+  /** Arrival order, from 0. */
+  readonly index: number;
+  /** Arrival time on the server's clock (ms). */
+  readonly time: number;
+  readonly httpMethod: string;
+  /** Path without the query string, e.g. `/v1/models/gemini-2.5-flash:generateContent`. */
+  readonly path: string;
+  /** Path with the query string. */
+  readonly url: string;
+  /** `v1` or `v1beta`; undefined when the path did not name a known version. */
+  readonly apiVersion: string | undefined;
+  /** The model id without its `models/` prefix, e.g. `gemini-2.5-flash`. */
+  readonly model: string | undefined;
+  readonly method: GeminiMethod | undefined;
+  readonly stream: boolean;
+  /** The parsed JSON body, or the raw text when it was not JSON. */
+  readonly body: unknown;
+  /** Lower-cased request headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** All text of the request's last content (what `echo` answers). */
+  readonly prompt: string;
+  /** Rough input-token count of the whole request (characters / 4), as quotas and usageMetadata use it. */
+  readonly inputTokens: number;
+  /**
+   * What the server answered with: `ok`, the fault's name (`overloaded`, `rateLimited`, `dailyQuota`, `hang`...),
+   * `capacity` when load shedding refused it, `unrouted` / `invalidJson` / `apiKeyInvalid` for refused requests,
+   * `pending` while the body is still being read.
+   */
+  readonly answer: string;
+  /** True once the client went away before the answer was complete (abort, timeout, reset by the fault). */
+  readonly aborted: boolean;
+}
+
+/** Matches requests for a script or a default: a model id, or any combination of fields. */
+export type RequestMatcher =
+  | string
+  | { readonly model?: string; readonly method?: GeminiMethod; readonly apiVersion?: string };
+
+/** What to answer: a behaviour, or a function choosing one per request. */
+export type Step = Behaviour | ((request: FakeRequest) => Behaviour);
+
+/** Options every behaviour accepts. */
+export interface BehaviourBase {
+  /** Wait this long (server clock) before answering. Default 0. */
+  readonly delayMs?: number;
+}
+
+/** A google.rpc.Status error body to send. */
+export interface RpcError {
+  readonly code: number;
+  readonly status: string;
+  readonly message: string;
+  readonly details?: readonly unknown[];
+}
+
+export type Behaviour =
+  | OkBehaviour
+  | RpcErrorBehaviour
+  | QuotaBehaviour
+  | RawBehaviour
+  | ResetBehaviour
+  | HangBehaviour
+  | StallBehaviour
+  | StreamErrorBehaviour
+  | TruncatedBehaviour
+  | NoFinishBehaviour
+  | BlockedBehaviour;
+
+export interface OkBehaviour extends BehaviourBase {
+  readonly kind: 'ok';
+  /** The answer's text; default: the server's `text` option (echo of the prompt). */
+  readonly text?: string | ((request: FakeRequest) => string);
+  /** Stream chunks the text is split into. Default 3 (fewer when the text is shorter). */
+  readonly chunks?: number;
+  /** Server-clock pause between stream chunks (ms). Default 0. */
+  readonly chunkDelayMs?: number;
+  /** Default 'STOP'. */
+  readonly finishReason?: string;
+}
+
+/** An HTTP error carrying a google.rpc.Status JSON body. */
+export interface RpcErrorBehaviour extends BehaviourBase {
+  readonly kind: 'rpcError';
+  /** A short name for the request log (`overloaded`, `internal`...). */
+  readonly label: string;
+  /** The body, or a function building it from the request (to name the model). */
+  readonly error: RpcError | ((request: FakeRequest) => RpcError);
+}
+
+/** A 429 RESOURCE_EXHAUSTED with real QuotaFailure / Help / RetryInfo details, built for the request's model. */
+export interface QuotaBehaviour extends BehaviourBase {
+  readonly kind: 'quota';
+  readonly per: 'minute' | 'day';
+  readonly metric: 'requests' | 'inputTokens';
+  /** RetryInfo delay (ms); it is also written into the message text. */
+  readonly retryDelayMs: number;
+  readonly limit: number;
+}
+
+/** Any status, content type and body, sent as given (HTML pages, plain text, malformed JSON). */
+export interface RawBehaviour extends BehaviourBase {
+  readonly kind: 'raw';
+  readonly label: string;
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/**
+ * Without `afterChunks`: resets the TCP connection (RST) before any response. With `afterChunks` > 0: closes
+ * the connection in the middle of the body (after that many stream chunks; a unary call gets half its body).
+ */
+export interface ResetBehaviour extends BehaviourBase {
+  readonly kind: 'reset';
+  readonly afterChunks?: number;
+}
+
+/** Never answers: the request stays open until the client aborts or the server closes. */
+export interface HangBehaviour extends BehaviourBase {
+  readonly kind: 'hang';
+}
+
+/**
+ * Sends the 200 headers and `afterChunks` chunks, then goes silent for `ms` (forever when undefined) before
+ * finishing normally. A unary call stalls after its headers.
+ */
+export interface StallBehaviour extends BehaviourBase {
+  readonly kind: 'stall';
+  readonly afterChunks: number;
+  readonly ms?: number;
+}
+
+/** Sends `afterChunks` chunks, then a `data: {"error":{...}}` event, then ends. A unary call gets the error. */
+export interface StreamErrorBehaviour extends BehaviourBase {
+  readonly kind: 'streamError';
+  readonly afterChunks: number;
+  readonly error: RpcError;
+}
+
+/** Sends `afterChunks` chunks, then half an event without its delimiter, then ends. Unary: a cut JSON body. */
+export interface TruncatedBehaviour extends BehaviourBase {
+  readonly kind: 'truncated';
+  readonly afterChunks: number;
+}
+
+/** Sends every chunk but none carries a finishReason, then ends cleanly. Unary: a candidate without one. */
+export interface NoFinishBehaviour extends BehaviourBase {
+  readonly kind: 'noFinish';
+  readonly chunks?: number;
+}
+
+/** A 200 that is not an answer: the prompt blocked (promptFeedback) or the candidate stopped (finishReason). */
+export interface BlockedBehaviour extends BehaviourBase {
+  readonly kind: 'blocked';
+  readonly where: 'prompt' | 'candidate';
+  /** blockReason (prompt) or finishReason (candidate). Default 'SAFETY'. */
+  readonly reason: string;
+  /** Stream chunks sent before the blocking one (candidate blocks only). Default 0. */
+  readonly afterChunks: number;
+}
+
+/** Per-model quotas the server enforces, answering with the proper 429s. */
+export interface QuotaLimits {
+  /** Requests per minute (sliding 60 s window). */
+  readonly rpm?: number;
+  /** Requests per day; the day resets at midnight Pacific time, as Gemini's does. */
+  readonly rpd?: number;
+  /** Input tokens per minute (sliding 60 s window; tokens = characters / 4). */
+  readonly tpm?: number;
+}
+
+export interface FakeGeminiOptions {
+  /** Port on 127.0.0.1. Default 0 (a free port). */
+  readonly port?: number;
+  /** Clock for request times, delays, stalls, capacity and quota windows. Default: the real clock. */
+  readonly clock?: Clock;
+  /** Answer text of `ok()`: a fixed string or a function. Default: the prompt itself (echo). */
+  readonly text?: string | ((request: FakeRequest) => string);
+  /** What unscripted requests get. Default `ok()`. */
+  readonly defaultBehaviour?: Step;
+  /**
+   * Load shedding: at most N requests per second (sliding 1 s window) are served; the rest get 503 UNAVAILABLE.
+   * A number is one limit shared by the whole server; a record is per model (`'*'` = every other model).
+   */
+  readonly capacity?: number | Readonly<Record<string, number>>;
+  /** Per-model quotas (`'*'` = every other model). Apply to generate and embed calls, not countTokens. */
+  readonly quotas?: Readonly<Record<string, QuotaLimits>>;
+  /** When given, other models answer 404 NOT_FOUND. */
+  readonly models?: readonly string[];
+  /** When given, requests with another `x-goog-api-key` answer 400 API_KEY_INVALID. */
+  readonly apiKey?: string;
+  /** Length of the vectors embed calls return. Default 8. */
+  readonly embeddingDimensions?: number;
+}
+
+export interface FakeGemini {
+  /** `http://127.0.0.1:<port>`: pass it as `httpOptions.baseUrl`. */
+  readonly url: string;
+  /** The same origin as `url`, named after the SDK option it is meant for. */
+  readonly baseUrl: string;
+  readonly port: number;
+  /** Every request so far, in arrival order. */
+  readonly requests: readonly FakeRequest[];
+  /** Scripted steps not consumed yet. */
+  readonly pendingSteps: number;
+  /** Queues steps for any request. */
+  script(steps: readonly Step[]): void;
+  /** Queues steps for the requests `matcher` selects (a model id, or `{ model, method, apiVersion }`). */
+  script(matcher: RequestMatcher, steps: readonly Step[]): void;
+  /** What unscripted requests get from now on (for the matched model/method only, when a matcher is given). */
+  setDefault(step: Step): void;
+  setDefault(matcher: RequestMatcher, step: Step): void;
+  /** Forgets scripts, defaults set by `setDefault`, recorded requests and capacity/quota windows. */
+  reset(): void;
+  /** Stops the server and ends every open connection, hung ones included. Idempotent. */
+  close(): Promise<void>;
+}

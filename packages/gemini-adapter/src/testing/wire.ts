@@ -1,0 +1,257 @@
+/** Builders for the JSON the Gemini REST API sends, shaped like the real service's answers. */
+import type { FakeRequest, RpcError } from './types.js';
+
+const RPC = 'type.googleapis.com/google.rpc.';
+
+/** A protobuf Duration string ("34.4s", "0.25s", "48s") for a delay in ms. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, ms) / 1000;
+  return `${Number(seconds.toFixed(3))}s`;
+}
+
+export function errorBody(error: RpcError): { error: RpcError } {
+  return { error };
+}
+
+export function usage(request: FakeRequest, outputTokens: number): Record<string, number> {
+  return {
+    promptTokenCount: request.inputTokens,
+    candidatesTokenCount: outputTokens,
+    totalTokenCount: request.inputTokens + outputTokens,
+  };
+}
+
+export function tokensOf(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+function responseId(request: FakeRequest): string {
+  return `fake-${request.index}`;
+}
+
+/** A whole generateContent answer. `finishReason` undefined leaves it out (an unfinished candidate). */
+export function generateResponse(
+  request: FakeRequest,
+  text: string,
+  finishReason: string | undefined,
+): Record<string, unknown> {
+  return {
+    candidates: [candidate(text, finishReason)],
+    usageMetadata: usage(request, tokensOf(text)),
+    modelVersion: request.model,
+    responseId: responseId(request),
+  };
+}
+
+function candidate(text: string, finishReason: string | undefined): Record<string, unknown> {
+  const result: Record<string, unknown> = { content: { role: 'model', parts: [{ text }] } };
+  if (finishReason !== undefined) result.finishReason = finishReason;
+  result.index = 0;
+  return result;
+}
+
+/** One SSE event of a stream; the last one carries the finishReason and the running-total usage. */
+export function streamChunk(
+  request: FakeRequest,
+  piece: string,
+  textSoFar: string,
+  finishReason: string | undefined,
+): Record<string, unknown> {
+  return {
+    candidates: [candidate(piece, finishReason)],
+    usageMetadata: usage(request, tokensOf(textSoFar)),
+    modelVersion: request.model,
+    responseId: responseId(request),
+  };
+}
+
+/** Splits `text` into at most `count` non-empty pieces (one empty piece for empty text). */
+export function splitText(text: string, count: number): string[] {
+  const n = Math.max(1, Math.min(Math.floor(count), text.length));
+  if (text.length === 0) return [''];
+  const size = Math.ceil(text.length / n);
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+  return pieces;
+}
+
+const SAFETY_CATEGORIES = [
+  'HARM_CATEGORY_HATE_SPEECH',
+  'HARM_CATEGORY_DANGEROUS_CONTENT',
+  'HARM_CATEGORY_HARASSMENT',
+  'HARM_CATEGORY_SEXUALLY_EXPLICIT',
+];
+
+function safetyRatings(blocked: boolean): Record<string, unknown>[] {
+  return SAFETY_CATEGORIES.map((category, i) =>
+    i === 1 && blocked
+      ? { category, probability: 'HIGH', blocked: true }
+      : { category, probability: 'NEGLIGIBLE' },
+  );
+}
+
+/** The prompt was refused: no candidates, `promptFeedback.blockReason`. */
+export function promptBlockedResponse(request: FakeRequest, reason: string): Record<string, unknown> {
+  return {
+    promptFeedback: { blockReason: reason, safetyRatings: safetyRatings(true) },
+    usageMetadata: { promptTokenCount: request.inputTokens, totalTokenCount: request.inputTokens },
+    modelVersion: request.model,
+    responseId: responseId(request),
+  };
+}
+
+/** The candidate stopped for `finishReason` (SAFETY, RECITATION...) without content, as the API sends it. */
+export function candidateBlockedResponse(
+  request: FakeRequest,
+  finishReason: string,
+): Record<string, unknown> {
+  return {
+    candidates: [
+      {
+        finishReason,
+        index: 0,
+        ...(finishReason === 'SAFETY' ? { safetyRatings: safetyRatings(true) } : {}),
+      },
+    ],
+    usageMetadata: { promptTokenCount: request.inputTokens, totalTokenCount: request.inputTokens },
+    modelVersion: request.model,
+    responseId: responseId(request),
+  };
+}
+
+export function countTokensResponse(request: FakeRequest): Record<string, unknown> {
+  return {
+    totalTokens: request.inputTokens,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: request.inputTokens }],
+  };
+}
+
+/** A deterministic unit-ish vector per text, so equal inputs embed equally. */
+export function embeddingValues(text: string, dimensions: number): number[] {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619) >>> 0;
+  const values: number[] = [];
+  for (let i = 0; i < dimensions; i++) {
+    hash = Math.imul(hash ^ (hash >>> 13), 0x5bd1e995) >>> 0;
+    values.push(Number(((hash / 4294967296) * 2 - 1).toFixed(6)));
+  }
+  return values;
+}
+
+export const MESSAGES = {
+  overloaded: 'The model is overloaded. Please try again later.',
+  highDemand:
+    'This model is currently experiencing high demand. Spikes in demand are usually temporary. Please try again later.',
+  internal:
+    'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+  deadline: 'Deadline expired before operation could complete.',
+  apiKeyInvalid: 'API key not valid. Please pass a valid API key.',
+  permissionDenied: 'The caller does not have permission',
+  invalidArgument: 'Request contains an invalid argument.',
+  invalidJson: 'Invalid JSON payload received. Unexpected token.',
+} as const;
+
+export function overloadedError(message: string = MESSAGES.overloaded): RpcError {
+  return { code: 503, status: 'UNAVAILABLE', message };
+}
+
+export function apiKeyInvalidError(): RpcError {
+  return {
+    code: 400,
+    status: 'INVALID_ARGUMENT',
+    message: MESSAGES.apiKeyInvalid,
+    details: [
+      {
+        '@type': `${RPC}ErrorInfo`,
+        reason: 'API_KEY_INVALID',
+        domain: 'googleapis.com',
+        metadata: { service: 'generativelanguage.googleapis.com' },
+      },
+      { '@type': `${RPC}LocalizedMessage`, locale: 'en-US', message: MESSAGES.apiKeyInvalid },
+    ],
+  };
+}
+
+export function notFoundError(request: FakeRequest): RpcError {
+  return {
+    code: 404,
+    status: 'NOT_FOUND',
+    message:
+      `models/${request.model ?? 'unknown'} is not found for API version ${request.apiVersion ?? 'v1beta'}, ` +
+      `or is not supported for ${request.method ?? 'this method'}. Call ListModels to see the list of available ` +
+      'models and their supported methods.',
+  };
+}
+
+const QUOTA = {
+  minute: {
+    requests: {
+      metric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+      id: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+    },
+    inputTokens: {
+      metric: 'generativelanguage.googleapis.com/generate_content_free_tier_input_token_count',
+      id: 'GenerateContentInputTokensPerModelPerMinute-FreeTier',
+    },
+  },
+  day: {
+    requests: {
+      metric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+      id: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+    },
+    inputTokens: {
+      metric: 'generativelanguage.googleapis.com/generate_content_free_tier_input_token_count',
+      id: 'GenerateContentInputTokensPerModelPerDay-FreeTier',
+    },
+  },
+} as const;
+
+/** A 429 RESOURCE_EXHAUSTED like Gemini's: QuotaFailure, Help and RetryInfo details, the delay in the text. */
+export function quotaError(
+  model: string,
+  per: 'minute' | 'day',
+  metric: 'requests' | 'inputTokens',
+  limit: number,
+  retryDelayMs: number,
+): RpcError {
+  const quota = QUOTA[per][metric];
+  const delay = formatDuration(retryDelayMs);
+  return {
+    code: 429,
+    status: 'RESOURCE_EXHAUSTED',
+    message:
+      'You exceeded your current quota, please check your plan and billing details. For more information on ' +
+      'this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, ' +
+      `head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: ${quota.metric}, ` +
+      `limit: ${limit}, model: ${model}\nPlease retry in ${delay}.`,
+    details: [
+      {
+        '@type': `${RPC}QuotaFailure`,
+        violations: [
+          {
+            quotaMetric: quota.metric,
+            quotaId: quota.id,
+            quotaDimensions: { location: 'global', model },
+            quotaValue: String(limit),
+          },
+        ],
+      },
+      {
+        '@type': `${RPC}Help`,
+        links: [
+          {
+            description: 'Learn more about Gemini API quotas',
+            url: 'https://ai.google.dev/gemini-api/docs/rate-limits',
+          },
+        ],
+      },
+      { '@type': `${RPC}RetryInfo`, retryDelay: delay },
+    ],
+  };
+}
+
+/** The page Google's front end serves for a 502. */
+export const HTML_502 =
+  '<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 502 (Server Error)!!1</title>\n' +
+  '  <p><b>502.</b> <ins>That\u2019s an error.</ins>\n  <p>The server encountered a temporary error and could ' +
+  'not complete your request.<p>Please try again in 30 seconds.  <ins>That\u2019s all we know.</ins>\n';

@@ -1,0 +1,412 @@
+import { retryAfterOf, TimeoutError } from '@bulwark/core';
+import { ApiError } from '@google/genai';
+import { describe, expect, it } from 'vitest';
+import {
+  blockedFailureOf,
+  GeminiFailure,
+  isGeminiFailure,
+  parseDuration,
+  parseGeminiError,
+} from '../../src/index.js';
+
+// Errors are built with the SDK's own ApiError and in the exact message shapes its code produces
+// (throwErrorIfNotOK / throwIfStreamErrorChunk); test/sdk/ checks the same through real HTTP.
+
+const overloadedBody = {
+  error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' },
+};
+
+function quota429(quotaId: string, retryDelay: string, extraText = ''): Record<string, unknown> {
+  return {
+    error: {
+      code: 429,
+      status: 'RESOURCE_EXHAUSTED',
+      message: `You exceeded your current quota.${extraText}`,
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+          violations: [
+            {
+              quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+              quotaId,
+              quotaDimensions: { location: 'global', model: 'gemini-2.5-pro' },
+              quotaValue: '50',
+            },
+          ],
+        },
+        { '@type': 'type.googleapis.com/google.rpc.Help', links: [] },
+        { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay },
+      ],
+    },
+  };
+}
+
+function doubleWrapped(status: number, statusText: string, raw: string): ApiError {
+  return new ApiError({
+    status,
+    message: JSON.stringify({ error: { message: raw, code: status, status: statusText } }),
+  });
+}
+
+describe('parseGeminiError: HTTP error responses', () => {
+  it('reads the plain JSON message of a 503', () => {
+    const failure = parseGeminiError(new ApiError({ status: 503, message: JSON.stringify(overloadedBody) }));
+    expect(failure).toBeInstanceOf(GeminiFailure);
+    expect(failure).toMatchObject({
+      kind: 'overloaded',
+      status: 503,
+      rpcStatus: 'UNAVAILABLE',
+      serverMessage: 'The model is overloaded. Please try again later.',
+      retryAfterMs: undefined,
+      transient: true,
+    });
+    expect(failure.message).toBe('Gemini 503 UNAVAILABLE: The model is overloaded. Please try again later.');
+    expect(failure.cause).toBeInstanceOf(ApiError);
+  });
+
+  it('reads a per-minute 429: fractional RetryInfo, quota id, quota value and model', () => {
+    const body = quota429('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', '34.4s');
+    const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+    expect(failure).toMatchObject({
+      kind: 'rateLimited',
+      rpcStatus: 'RESOURCE_EXHAUSTED',
+      retryAfterMs: 34_400,
+      retryInfoMs: 34_400,
+      quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+      quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+      quotaValue: 50,
+      model: 'gemini-2.5-pro',
+    });
+    expect(retryAfterOf(failure)).toBe(34_400);
+  });
+
+  it('keeps nanosecond RetryInfo delays to the microsecond', () => {
+    const body = quota429('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', '45.837906927s');
+    const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+    expect(failure.retryAfterMs).toBeCloseTo(45_837.907, 3);
+  });
+
+  it('falls back to the "Please retry in Xs" text when there is no RetryInfo', () => {
+    const body = {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message:
+          'Quota exceeded for metric: x, limit: 5, model: gemini-2.5-flash\nPlease retry in 48.805646254s.',
+      },
+    };
+    const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+    expect(failure.kind).toBe('rateLimited');
+    expect(failure.retryAfterMs).toBeCloseTo(48_805.646, 3);
+    expect(failure.retryInfoMs).toBeUndefined();
+    expect(failure.model).toBe('gemini-2.5-flash');
+  });
+
+  it('treats a per-day quota as exhausted until midnight Pacific, whatever its short RetryInfo says', () => {
+    const body = quota429('GenerateRequestsPerDayPerProjectPerModel-FreeTier', '23.7s');
+    // 2026-11-22 20:00 UTC = 12:00 PST; the quota returns at 2026-11-23 08:00 UTC.
+    const now = Date.UTC(2026, 10, 22, 20, 0, 0);
+    const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }), { now });
+    expect(failure.kind).toBe('dailyQuotaExhausted');
+    expect(failure.transient).toBe(false);
+    expect(failure.retryInfoMs).toBe(23_700);
+    expect(failure.retryAfterMs).toBe(12 * 3_600_000);
+    expect(failure.quotaId).toBe('GenerateRequestsPerDayPerProjectPerModel-FreeTier');
+  });
+
+  it('finds the per-day violation among several', () => {
+    const body = quota429('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', '10s');
+    const details = (body.error as { details: unknown[] }).details;
+    (details[0] as { violations: unknown[] }).violations.push({
+      quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+      quotaDimensions: { model: 'gemini-2.5-pro' },
+    });
+    const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+    expect(failure.kind).toBe('dailyQuotaExhausted');
+  });
+
+  it('reads a daily quota from the message text when no details came', () => {
+    const body = {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message: "Quota exceeded for quota metric 'Generate Content API requests per day'",
+      },
+    };
+    expect(parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) })).kind).toBe(
+      'dailyQuotaExhausted',
+    );
+  });
+
+  it.each([
+    [500, 'INTERNAL', 'serverError'],
+    [504, 'DEADLINE_EXCEEDED', 'deadline'],
+    [400, 'INVALID_ARGUMENT', 'clientError'],
+    [401, 'UNAUTHENTICATED', 'clientError'],
+    [403, 'PERMISSION_DENIED', 'clientError'],
+    [404, 'NOT_FOUND', 'notFound'],
+    [501, 'UNIMPLEMENTED', 'clientError'],
+    [499, 'CANCELLED', 'aborted'],
+  ])('classifies %i %s as %s', (status, rpcStatus, kind) => {
+    const message = JSON.stringify({ error: { code: status, status: rpcStatus, message: 'x' } });
+    const failure = parseGeminiError(new ApiError({ status, message }));
+    expect(failure.kind).toBe(kind);
+    expect(failure.rpcStatus).toBe(rpcStatus);
+  });
+
+  it.each([
+    [502, 'serverError'],
+    [503, 'overloaded'],
+    [504, 'deadline'],
+    [408, 'deadline'],
+    [429, 'rateLimited'],
+    [418, 'clientError'],
+    [599, 'serverError'],
+  ])('classifies a bare HTTP %i as %s', (status, kind) => {
+    expect(parseGeminiError(new ApiError({ status, message: 'no body' })).kind).toBe(kind);
+  });
+
+  it('trusts the rpc status over an HTTP status a proxy rewrote', () => {
+    const failure = parseGeminiError(new ApiError({ status: 500, message: JSON.stringify(overloadedBody) }));
+    expect(failure.kind).toBe('overloaded');
+    expect(failure.status).toBe(500);
+  });
+
+  it('takes the model of a 404 from its message', () => {
+    const message = JSON.stringify({
+      error: {
+        code: 404,
+        status: 'NOT_FOUND',
+        message:
+          'models/gemini-9-ultra is not found for API version v1beta, or is not supported for generateContent.',
+      },
+    });
+    expect(parseGeminiError(new ApiError({ status: 404, message })).model).toBe('gemini-9-ultra');
+  });
+
+  it('uses the context model when the error names none, and never invents a retry hint for client errors', () => {
+    const message = JSON.stringify({
+      error: { code: 400, status: 'INVALID_ARGUMENT', message: 'retry in 5s' },
+    });
+    const failure = parseGeminiError(new ApiError({ status: 400, message }), { model: 'gemini-2.5-flash' });
+    expect(failure.model).toBe('gemini-2.5-flash');
+    expect(failure.retryAfterMs).toBeUndefined();
+  });
+});
+
+describe('parseGeminiError: wrapped and non-JSON bodies', () => {
+  it('unwraps a JSON body sent as text/plain (double-wrapped)', () => {
+    const failure = parseGeminiError(
+      doubleWrapped(503, 'Service Unavailable', JSON.stringify(overloadedBody)),
+    );
+    expect(failure).toMatchObject({ kind: 'overloaded', rpcStatus: 'UNAVAILABLE', status: 503 });
+    expect(failure.serverMessage).toBe('The model is overloaded. Please try again later.');
+  });
+
+  it('unwraps a pretty-printed 429 with details inside the double wrap', () => {
+    const raw = JSON.stringify(
+      quota429('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', '2s'),
+      null,
+      2,
+    );
+    const failure = parseGeminiError(doubleWrapped(429, 'Too Many Requests', raw));
+    expect(failure).toMatchObject({ kind: 'rateLimited', retryAfterMs: 2000, model: 'gemini-2.5-pro' });
+  });
+
+  it('reads an HTML 502 page as a server error with readable text', () => {
+    const html =
+      '<!DOCTYPE html>\n<html lang=en><title>Error 502 (Server Error)!!1</title><p><b>502.</b> That’s an error.';
+    const failure = parseGeminiError(doubleWrapped(502, 'Bad Gateway', html));
+    expect(failure).toMatchObject({ kind: 'serverError', status: 502, rpcStatus: undefined });
+    expect(failure.serverMessage).toContain('Error 502 (Server Error)!!1');
+    expect(failure.serverMessage).not.toContain('<');
+  });
+
+  it('keeps an HTTP reason phrase out of rpcStatus', () => {
+    const failure = parseGeminiError(doubleWrapped(503, 'Service Unavailable', 'upstream connect error'));
+    expect(failure).toMatchObject({
+      kind: 'overloaded',
+      rpcStatus: undefined,
+      serverMessage: 'upstream connect error',
+    });
+  });
+
+  it('reads the stream form "got status: X. {json}"', () => {
+    const message = `got status: UNAVAILABLE. ${JSON.stringify(overloadedBody)}`;
+    const failure = parseGeminiError(new ApiError({ status: 503, message }));
+    expect(failure).toMatchObject({ kind: 'overloaded', rpcStatus: 'UNAVAILABLE' });
+  });
+
+  it('reads a 429 in stream form with its RetryInfo', () => {
+    const body = quota429('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', '0.5s');
+    const failure = parseGeminiError(
+      new ApiError({ status: 429, message: `got status: RESOURCE_EXHAUSTED. ${JSON.stringify(body)}` }),
+    );
+    expect(failure).toMatchObject({ kind: 'rateLimited', retryAfterMs: 500 });
+  });
+
+  it('accepts an already-parsed body, a bare status object, an array body and a message string', () => {
+    expect(parseGeminiError(overloadedBody).kind).toBe('overloaded');
+    expect(parseGeminiError(overloadedBody.error).kind).toBe('overloaded');
+    expect(parseGeminiError([overloadedBody]).kind).toBe('overloaded');
+    expect(parseGeminiError(JSON.stringify(overloadedBody)).kind).toBe('overloaded');
+  });
+
+  it('reads the deprecated SDK shape (status + errorDetails)', () => {
+    const legacy = Object.assign(new Error('[GoogleGenerativeAI Error]: [429 Too Many Requests] quota'), {
+      status: 429,
+      statusText: 'Too Many Requests',
+      errorDetails: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }],
+    });
+    expect(parseGeminiError(legacy)).toMatchObject({ kind: 'rateLimited', retryAfterMs: 7000 });
+  });
+});
+
+describe('parseGeminiError: errors without a response', () => {
+  it('reads fetch failed with its cause code as a network failure', () => {
+    const error = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    });
+    expect(parseGeminiError(error)).toMatchObject({
+      kind: 'network',
+      networkCode: 'ECONNRESET',
+      transient: true,
+    });
+  });
+
+  it('finds a code inside an AggregateError cause (several addresses refused)', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const error = new TypeError('fetch failed', { cause: new AggregateError([refused]) });
+    expect(parseGeminiError(error).networkCode).toBe('ECONNREFUSED');
+  });
+
+  it('reads "terminated" (socket closed mid-body) and a truncated stream as network failures', () => {
+    const cause = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    expect(parseGeminiError(new TypeError('terminated', { cause }))).toMatchObject({
+      kind: 'network',
+      networkCode: 'UND_ERR_SOCKET',
+    });
+    expect(parseGeminiError(new Error('Incomplete JSON segment at the end')).kind).toBe('network');
+  });
+
+  it('reads a SyntaxError (malformed body) as a server error', () => {
+    const failure = parseGeminiError(new SyntaxError('Unexpected end of JSON input'));
+    expect(failure.kind).toBe('serverError');
+    expect(failure.status).toBeUndefined();
+    expect(failure.serverMessage).toContain('malformed response');
+  });
+
+  it('tells a caller abort from a timeout only with the caller signal', () => {
+    const abortError = new DOMException('This operation was aborted', 'AbortError');
+    expect(parseGeminiError(abortError).kind).toBe('aborted');
+
+    const caller = new AbortController();
+    caller.abort(new Error('user left'));
+    expect(parseGeminiError(abortError, { signal: caller.signal }).kind).toBe('aborted');
+
+    // The call's signal aborted, the caller's did not: somebody's timeout fired.
+    expect(parseGeminiError(abortError, { signal: new AbortController().signal }).kind).toBe('timeout');
+
+    const timedOut = new AbortController();
+    timedOut.abort(new TimeoutError(1000));
+    expect(parseGeminiError(abortError, { signal: timedOut.signal }).kind).toBe('timeout');
+  });
+
+  it('reads a rejection with the signal reason itself', () => {
+    const caller = new AbortController();
+    const reason = new Error('cancelled by user');
+    caller.abort(reason);
+    expect(parseGeminiError(reason, { signal: caller.signal }).kind).toBe('aborted');
+  });
+
+  it('reads TimeoutErrors from core and from AbortSignal.timeout', () => {
+    expect(parseGeminiError(new TimeoutError(50)).kind).toBe('timeout');
+    expect(parseGeminiError(new DOMException('The operation timed out.', 'TimeoutError')).kind).toBe(
+      'timeout',
+    );
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['a plain Error', new Error('something odd')],
+    ['an empty object', {}],
+    ['non-JSON text', 'went wrong'],
+    ['a symbol', Symbol('x')],
+  ])('returns kind unknown for %s', (_label, value) => {
+    const failure = parseGeminiError(value);
+    expect(failure.kind).toBe('unknown');
+    expect(failure.transient).toBe(false);
+    expect(failure.cause).toBe(value);
+  });
+
+  it('never throws on hostile objects', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('boom');
+        },
+      },
+    );
+    expect(parseGeminiError(hostile).kind).toBe('unknown');
+  });
+
+  it('returns a GeminiFailure as it is', () => {
+    const failure = parseGeminiError(new ApiError({ status: 503, message: '{}' }));
+    expect(parseGeminiError(failure)).toBe(failure);
+    expect(isGeminiFailure(failure)).toBe(true);
+    expect(isGeminiFailure(new Error('x'))).toBe(false);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['34.4s', 34_400],
+    ['48s', 48_000],
+    ['0s', 0],
+    ['.5s', 500],
+    [{ seconds: '3', nanos: 500_000_000 }, 3500],
+    [{ seconds: 2 }, 2000],
+  ])('reads %j as %d ms', (value, ms) => {
+    expect(parseDuration(value)).toBe(ms);
+  });
+
+  it.each(['-1s', '1m', '', 's', '1e3s', 'NaNs', { seconds: 'x' }, { nanos: -1 }, 12, null])(
+    'rejects %j',
+    (value) => {
+      expect(parseDuration(value)).toBeUndefined();
+    },
+  );
+});
+
+describe('blockedFailureOf', () => {
+  it('reports a blocked prompt', () => {
+    const failure = blockedFailureOf({
+      promptFeedback: { blockReason: 'SAFETY' },
+      modelVersion: 'gemini-2.5-flash',
+    });
+    expect(failure).toMatchObject({ kind: 'blocked', blockReason: 'SAFETY', model: 'gemini-2.5-flash' });
+  });
+
+  it.each(['SAFETY', 'RECITATION', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII'])(
+    'reports finishReason %s',
+    (reason) => {
+      expect(blockedFailureOf({ candidates: [{ finishReason: reason }] })).toMatchObject({
+        kind: 'blocked',
+        finishReason: reason,
+      });
+    },
+  );
+
+  it.each([
+    ['a normal answer', { candidates: [{ finishReason: 'STOP', content: { parts: [{ text: 'hi' }] } }] }],
+    ['a MAX_TOKENS answer', { candidates: [{ finishReason: 'MAX_TOKENS' }] }],
+    ['a chunk without finishReason', { candidates: [{ content: { parts: [{ text: 'hi' }] } }] }],
+    ['not a response', 'hello'],
+    ['null', null],
+  ])('returns undefined for %s', (_label, value) => {
+    expect(blockedFailureOf(value)).toBeUndefined();
+  });
+});
