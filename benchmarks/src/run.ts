@@ -1,5 +1,57 @@
-import { overhead } from './overhead.js';
+/**
+ * `pnpm bench`: runs the suite and writes benchmarks/results/latest.{md,json} and storm.svg.
+ *
+ *   --smoke              tiny iteration counts and a compressed storm (writes to results/smoke/)
+ *   --only=a,b           sections: overhead, memory, timeouts, storm
+ *   --storm-runs=N       storm runs per strategy (default 3; 1 in smoke mode)
+ *   --out=DIR            output directory
+ */
+import { fileURLToPath } from 'node:url';
+import { InvalidOptionError } from '@bulwark/core';
+import { runSuite, SECTIONS, type Section, writeReport } from './suite.js';
 
-console.log(`# Bulwark benchmarks\n\nNode ${process.version}, ${new Date().toISOString()}\n`);
-console.log('## Success-path overhead\n');
-console.log(await overhead());
+function parseArgs(argv: readonly string[]) {
+  const options = {
+    smoke: false,
+    sections: SECTIONS as readonly Section[],
+    stormRuns: undefined as number | undefined,
+    out: '',
+  };
+  for (const arg of argv) {
+    const [name, value = ''] = arg.split('=', 2) as [string, string?];
+    // pnpm may pass the `--` that separates its own options from the script's.
+    if (name === '--') continue;
+    if (name === '--smoke') options.smoke = true;
+    else if (name === '--only') {
+      const list = value.split(',').filter(Boolean);
+      for (const s of list) {
+        if (!SECTIONS.includes(s as Section))
+          throw new InvalidOptionError('--only', `unknown section "${s}"`);
+      }
+      options.sections = list as Section[];
+    } else if (name === '--storm-runs') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1)
+        throw new InvalidOptionError('--storm-runs', 'expected an integer >= 1');
+      options.stormRuns = n;
+    } else if (name === '--out') options.out = value;
+    else throw new InvalidOptionError(name, 'unknown argument');
+  }
+  return options;
+}
+
+const args = parseArgs(process.argv.slice(2));
+if ((globalThis as { gc?: unknown }).gc === undefined) {
+  console.error('note: run with --expose-gc for steadier allocation and memory figures');
+}
+const report = await runSuite({
+  mode: args.smoke ? 'smoke' : 'full',
+  sections: args.sections,
+  stormRepetitions: args.stormRuns,
+  log: (line) => console.error(line),
+});
+const results = fileURLToPath(new URL('../results/', import.meta.url));
+const dir = args.out || (args.smoke ? `${results}smoke` : results);
+const markdown = await writeReport(report, dir);
+console.log(markdown);
+console.error(`written to ${dir}`);

@@ -1,0 +1,281 @@
+import type { MachineInfo } from './machine.js';
+import type { OverheadResult } from './overhead/index.js';
+import type { MemoryRow } from './overhead/memory.js';
+import { formatBytes, formatNs } from './overhead/measure.js';
+import type { TargetCheck } from './overhead/targets.js';
+import type { TimeoutRow } from './overhead/timeouts.js';
+import type { StormResult, StrategyResult } from './storm/index.js';
+import type { StormMetrics } from './storm/metrics.js';
+import { durationOf, type Scenario } from './storm/scenario.js';
+
+export interface Report {
+  readonly mode: 'full' | 'smoke';
+  readonly machine: MachineInfo;
+  /** 1-minute load average when the run ended. */
+  readonly loadAverageAfter: number;
+  readonly overhead?: OverheadResult;
+  readonly targets?: readonly TargetCheck[];
+  readonly memory?: readonly MemoryRow[];
+  readonly timeouts?: readonly TimeoutRow[];
+  readonly storm?: StormResult;
+  readonly verdict?: readonly StormVerdict[];
+}
+
+export interface StormVerdict {
+  readonly claim: string;
+  readonly met: boolean;
+  readonly detail: string;
+}
+
+/** Median of one metric over a strategy's runs; a never-recovered run counts as +Infinity. */
+export function medianOf(result: StrategyResult, pick: (m: StormMetrics) => number | null): number {
+  const values = result.runs.map((m) => pick(m) ?? Number.POSITIVE_INFINITY);
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The storm's claims for Bulwark's pipeline against the retrying peers, from the medians. */
+export function stormVerdict(storm: StormResult): StormVerdict[] {
+  const bulwark = storm.results.find((r) => r.id === 'bulwark');
+  const peers = storm.results.filter((r) => r.id !== 'bulwark' && r.id !== 'none');
+  if (bulwark === undefined || peers.length === 0) return [];
+  const amp = (r: StrategyResult) => medianOf(r, (m) => m.amplification);
+  const rec = (r: StrategyResult) => medianOf(r, (m) => m.recoveryMs);
+  const done = (r: StrategyResult) => medianOf(r, (m) => m.completed);
+  const list = (pick: (r: StrategyResult) => number, fmt: (n: number) => string) =>
+    peers.map((p) => `${p.label} ${fmt(pick(p))}`).join(', ');
+  const recText = (n: number) => (Number.isFinite(n) ? `${(n / 1000).toFixed(0)} s` : 'never');
+  const best = peers.reduce((a, b) => (done(b) > done(a) ? b : a));
+  return [
+    {
+      claim: 'lowest load amplification of the retrying strategies',
+      met: peers.every((p) => amp(bulwark) < amp(p)),
+      detail: `Bulwark ${amp(bulwark).toFixed(2)}; ${list(amp, (n) => n.toFixed(2))}`,
+    },
+    {
+      claim: 'fastest recovery of the retrying strategies',
+      met: peers.every((p) => rec(bulwark) <= rec(p)),
+      detail: `Bulwark ${recText(rec(bulwark))}; ${list(rec, recText)}`,
+    },
+    {
+      claim: 'completes at least as many requests as the best retrying peer',
+      met: done(bulwark) >= done(best),
+      detail: `Bulwark ${done(bulwark)}; best peer ${best.label} ${done(best)}`,
+    },
+  ];
+}
+
+const yesNo = (met: boolean | undefined): string => (met === undefined ? 'n/a' : met ? 'yes' : '**no**');
+
+function overheadSection(overhead: OverheadResult, targets: readonly TargetCheck[] | undefined): string {
+  const lines: string[] = ['## Overhead per call', ''];
+  const titles = {
+    success: 'Success path (the function resolves)',
+    failure: 'Failure path (the function rejects; nothing retries or trips)',
+    rejection: 'Rejection path (the policy refuses without calling the function)',
+  } as const;
+  for (const path of ['success', 'failure', 'rejection'] as const) {
+    const rows = overhead.rows.filter((r) => r.path === path);
+    if (rows.length === 0) continue;
+    const bare = overhead.bare[path];
+    const bareRow = overhead.rows.find(
+      (r) => r.library === 'bare' && r.path === (path === 'failure' ? 'failure' : 'success'),
+    );
+    const bareBytes = bareRow?.timing.bytesPerCall ?? Number.NaN;
+    lines.push(
+      `### ${titles[path]}`,
+      '',
+      `Baseline: a bare ${path === 'failure' ? 'failing ' : ''}call, ${formatNs(bare)} and ${formatBytes(bareBytes)} ` +
+        'allocated per call (the awaits of the caller and the harness). "× bare" is the median over rounds of ' +
+        'the case against the bare call measured just before it; "allocated over bare" is what the policy adds.',
+      '',
+      '| composition | library | time/op | × bare | spread between rounds | allocated over bare | peer ÷ Bulwark |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const row of rows) {
+      const t = row.timing;
+      const own = overhead.rows.find(
+        (r) => r.composition === row.composition && r.path === path && r.library === 'bulwark',
+      );
+      const vs =
+        row.library !== 'bulwark' && row.library !== 'bare' && own
+          ? `${(t.ratio / own.timing.ratio).toFixed(1)}×`
+          : '';
+      const spread = t.ns > 0 ? `±${(((t.nsMax - t.nsMin) / 2 / t.ns) * 100).toFixed(0)} %` : '';
+      lines.push(
+        `| ${row.composition} | ${row.library} | ${formatNs(t.ns)} | ${t.ratio.toFixed(2)} | ${spread} | ${formatBytes(t.bytesPerCall - bareBytes)} | ${vs} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (targets !== undefined) {
+    lines.push(
+      '### Targets (success path, Node 20)',
+      '',
+      '| target | measured | met |',
+      '| --- | ---: | :---: |',
+    );
+    for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${yesNo(t.met)} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function memorySection(rows: readonly MemoryRow[]): string {
+  const lines = [
+    `## Memory of ${rows[0]?.keys.toLocaleString('en-US') ?? 0} per-key policies`,
+    '',
+    'Each key created and used once; retained heap after a full collection.',
+    '',
+    '| policy | library | retained per key | time to create all |',
+    '| --- | --- | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.subject} | ${r.library} | ${formatBytes(r.bytesPerKey)} | ${r.buildMs.toFixed(0)} ms |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function timeoutSection(rows: readonly TimeoutRow[]): string {
+  const lines = [
+    `## ${rows[0]?.pending.toLocaleString('en-US') ?? 0} concurrently pending timeouts`,
+    '',
+    '`cancel`: the work finishes first (60 s timeout), every execution must resolve. `fire`: the work never ' +
+      'finishes, every execution must reject with the library\'s timeout error; "settle" is how long after the ' +
+      'deadline the last one did. Leftover timers: Node timers still active afterwards.',
+    '',
+    '| library | case | schedule/op | heap per pending | settled correctly | settle | leftover timers |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.library} | ${r.scenario} | ${formatNs(r.scheduleNs)} | ${formatBytes(r.bytesPerPending)} | ${r.correct}/${r.pending} | ${r.settleMs.toFixed(0)} ms | ${r.leftoverTimers} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function scenarioText(s: Scenario): string {
+  const phases = s.phases
+    .map((p) => `${p.name} ${(p.durationMs / 1000).toFixed(0)} s at capacity ${p.capacity} req/s`)
+    .join(', ');
+  return [
+    `Scenario \`${s.name}\`: ${s.clients} client instances issue ${s.rate} requests/s in total (open loop) for ` +
+      `${(durationOf(s) / 1000).toFixed(0)} s; ${phases}. A served request takes ${s.latencyMs / 1000} s; above ` +
+      `capacity the service answers 503 at once${s.rejectCost > 0 ? ` (a 503 costs ${s.rejectCost} of a served request)` : ''}. ` +
+      `The project quota is ${s.quotaPerMinute} requests per sliding minute (429 with RetryInfo above it; 200s and ` +
+      `503s count). Each request has a ${s.deadlineMs / 1000} s deadline. Times are scenario time: the run is ` +
+      `compressed ${Math.round(1 / s.scale)}× (every duration, library defaults included, is multiplied by ${s.scale}).`,
+  ].join('\n');
+}
+
+function range(
+  result: StrategyResult,
+  pick: (m: StormMetrics) => number | null,
+  fmt: (n: number) => string,
+): string {
+  const m = medianOf(result, pick);
+  if (result.runs.length === 1) return fmt(m);
+  const values = result.runs.map((r) => pick(r) ?? Number.POSITIVE_INFINITY);
+  return `${fmt(m)} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
+}
+
+function discardedText(storm: StormResult): string {
+  const parts = storm.results
+    .filter((r) => r.discarded.length > 0)
+    .map(
+      (r) =>
+        `${r.label} ${r.discarded.length} (stalls of ${r.discarded.map((m) => stallOf(m).toFixed(0)).join(', ')} ms)`,
+    );
+  return parts.length === 0 ? 'none was' : parts.join('; ');
+}
+
+function stallOf(m: StormMetrics): number {
+  return Math.max(m.loopDelayMaxMs, m.serviceLoopDelayMaxMs);
+}
+
+function stormSection(storm: StormResult, verdict: readonly StormVerdict[], chartFile: string): string {
+  const s = storm.scenario;
+  const runs = storm.results[0]?.runs.length ?? 0;
+  const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toString() : 'never');
+  const sec = (n: number) => (Number.isFinite(n) ? `${(n / 1000).toFixed(1)} s` : 'never');
+  const lines = [
+    '## Overload storm',
+    '',
+    scenarioText(s),
+    '',
+    (runs > 1 ? `Median of ${runs} runs per strategy (range in brackets).` : 'One run per strategy.') +
+      ` Runs during which the client's or the service's event loop stalled for more than ${storm.stallLimitMs} ms ` +
+      `(real time) were discarded and played again (at most twice): ${discardedText(storm)}.`,
+    '',
+    '| strategy | completed | failed | service received (200 / 503 / 429) | amplification | peak during overload | recovery | p50 / p99 (all) | p50 / p99 (successful) | loop delay p99 / longest stall |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of storm.results) {
+    const a = r.runs[0]!.answered;
+    const received =
+      runs === 1
+        ? `${r.runs[0]!.received} (${a.ok} / ${a.overloaded} / ${a.quota})`
+        : range(r, (m) => m.received, int);
+    lines.push(
+      `| ${r.label} | ${range(r, (m) => m.completed, int)} | ${range(r, (m) => m.failed, int)} | ${received} | ` +
+        `${range(
+          r,
+          (m) => m.amplification,
+          (n) => n.toFixed(2),
+        )} | ${range(r, (m) => m.peakOverloadRate, int)} req/s | ` +
+        `${range(r, (m) => m.recoveryMs, sec)} | ${sec(medianOf(r, (m) => m.p50))} / ${sec(medianOf(r, (m) => m.p99))} | ` +
+        `${sec(medianOf(r, (m) => m.okP50))} / ${sec(medianOf(r, (m) => m.okP99))} | ` +
+        `${Math.max(...r.runs.map((m) => m.loopDelayP99Ms)).toFixed(0)} / ${Math.max(...r.runs.map(stallOf)).toFixed(0)} ms |`,
+    );
+  }
+  lines.push(
+    '',
+    'Amplification = requests the service received ÷ logical requests issued. Recovery = time from capacity ' +
+      'returning until every 5-s window, for at least 30 s, has ≥ 95 % of its issued requests succeeding and ' +
+      "≥ 95 % of the requests the service received served. Loop delay: the client thread's p99 event-loop delay " +
+      'and the longest stall of either thread, in real ms, worst kept run: how busy the measuring machine was.',
+    '',
+    '| strategy | configuration |',
+    '| --- | --- |',
+    ...storm.results.map((r) => `| ${r.label} | ${r.description} |`),
+    '',
+    `![Service request rate per strategy](${chartFile})`,
+    '',
+  );
+  if (verdict.length > 0) {
+    lines.push(
+      '### Bulwark against the retrying peers',
+      '',
+      '| claim | met | figures |',
+      '| --- | :---: | --- |',
+    );
+    for (const v of verdict) lines.push(`| ${v.claim} | ${yesNo(v.met)} | ${v.detail} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** The whole report as Markdown. `chartFile` is the chart's path relative to the report. */
+export function renderReport(report: Report, chartFile: string): string {
+  const m = report.machine;
+  const parts = [
+    '# Bulwark benchmarks',
+    '',
+    `- Date: ${m.date}`,
+    `- Node ${m.node} (V8 ${m.v8}), ${m.os}`,
+    `- CPU: ${m.cpu} × ${m.cores}; memory ${m.memoryGiB} GiB (${m.freeMemoryGiB} GiB free)`,
+    `- Load average (1 min): ${m.loadAverage} at the start, ${report.loadAverageAfter} at the end` +
+      (m.loadAverage > m.cores * 0.5 ? ' — other work was running: expect noise' : ''),
+    `- Mode: ${report.mode}${report.mode === 'smoke' ? ' (tiny iteration counts: figures are not meaningful)' : ''}`,
+    '',
+  ];
+  if (report.overhead) parts.push(overheadSection(report.overhead, report.targets));
+  if (report.memory) parts.push(memorySection(report.memory));
+  if (report.timeouts) parts.push(timeoutSection(report.timeouts));
+  if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
+  return parts.join('\n');
+}

@@ -1,0 +1,82 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { machineInfo } from './machine.js';
+import { runOverhead } from './overhead/index.js';
+import { fullMeasure, smokeMeasure } from './overhead/measure.js';
+import { runMemory } from './overhead/memory.js';
+import { overheadTargets } from './overhead/targets.js';
+import { runTimeouts } from './overhead/timeouts.js';
+import { renderReport, type Report, stormVerdict } from './report.js';
+import { stormChart } from './storm/chart.js';
+import { runStorm } from './storm/index.js';
+import { fullScenario, smokeScenario } from './storm/scenario.js';
+
+export type Section = 'overhead' | 'memory' | 'timeouts' | 'storm';
+export const SECTIONS: readonly Section[] = ['overhead', 'memory', 'timeouts', 'storm'];
+
+export interface SuiteOptions {
+  readonly mode: 'full' | 'smoke';
+  readonly sections?: readonly Section[];
+  /** Storm runs per strategy. Default 3 in full mode, 1 in smoke mode. */
+  readonly stormRepetitions?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Sizes per mode: smoke mode only proves that every case runs and yields sane numbers. */
+const SIZES = {
+  full: { keys: 10_000, timeouts: 100_000, measure: fullMeasure, scenario: fullScenario },
+  smoke: { keys: 50, timeouts: 2_000, measure: smokeMeasure, scenario: smokeScenario },
+} as const;
+
+/** Runs the chosen sections (all by default) and returns everything measured. */
+export async function runSuite(options: SuiteOptions): Promise<Report> {
+  const sections = new Set(options.sections ?? SECTIONS);
+  const size = SIZES[options.mode];
+  const log = options.log ?? (() => {});
+  const machine = machineInfo();
+  const report: { -readonly [K in keyof Report]: Report[K] } = {
+    mode: options.mode,
+    machine,
+    loadAverageAfter: 0,
+  };
+  if (sections.has('overhead')) {
+    log('overhead: timing every case...');
+    report.overhead = await runOverhead(size.measure);
+    report.targets = overheadTargets(report.overhead);
+  }
+  if (sections.has('memory')) {
+    log(`memory: ${size.keys} per-key policies...`);
+    report.memory = await runMemory(size.keys);
+  }
+  if (sections.has('timeouts')) {
+    log(`timeouts: ${size.timeouts} pending...`);
+    report.timeouts = await runTimeouts(size.timeouts);
+  }
+  if (sections.has('storm')) {
+    log('storm...');
+    report.storm = await runStorm({
+      scenario: size.scenario,
+      repetitions: options.stormRepetitions ?? (options.mode === 'full' ? 3 : 1),
+      log,
+    });
+    report.verdict = stormVerdict(report.storm);
+  }
+  report.loadAverageAfter = Number(loadavg()[0]!.toFixed(2));
+  return report;
+}
+
+export const CHART_FILE = 'storm.svg';
+
+/** Writes latest.md, latest.json and the storm chart into `dir`; returns the Markdown. */
+export async function writeReport(report: Report, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const markdown = renderReport(report, CHART_FILE);
+  await writeFile(join(dir, 'latest.md'), markdown);
+  await writeFile(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (report.storm) {
+    const series = report.storm.results.map((r) => ({ label: r.label, values: r.runs[0]!.serviceRate }));
+    await writeFile(join(dir, CHART_FILE), stormChart(report.storm.scenario, series));
+  }
+  return markdown;
+}

@@ -1,0 +1,109 @@
+/**
+ * The benchmark suite in smoke mode (tiny iteration counts, a storm compressed to about a second per strategy):
+ * proves that every case still runs and yields sane figures, so the benchmarks cannot rot. It checks no target
+ * and no timing.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../src/report.js';
+import { durationOf, smokeScenario } from '../src/storm/scenario.js';
+import { runSuite, writeReport } from '../src/suite.js';
+
+let report: Report;
+
+beforeAll(async () => {
+  report = await runSuite({ mode: 'smoke' });
+}, 60_000);
+
+describe('overhead (smoke)', () => {
+  it('times every composition of every library, on each path it has', () => {
+    const rows = report.overhead!.rows;
+    expect(rows.length).toBeGreaterThanOrEqual(40);
+    for (const row of rows) {
+      expect(row.timing.ns, row.timing.id).toBeGreaterThan(0);
+      expect(Number.isFinite(row.timing.ns), row.timing.id).toBe(true);
+      expect(row.timing.nsMin).toBeLessThanOrEqual(row.timing.nsMax);
+    }
+    const libraries = new Set(rows.map((r) => r.library));
+    expect([...libraries].sort()).toEqual([
+      'bare',
+      'bottleneck',
+      'bulwark',
+      'cockatiel',
+      'opossum',
+      'p-retry',
+    ]);
+    expect(report.overhead!.bare.success).toBeGreaterThan(0);
+  });
+
+  it('evaluates every target from measured figures', () => {
+    expect(report.targets).toHaveLength(7);
+    for (const target of report.targets!) expect(target.met, target.target).not.toBeUndefined();
+  });
+});
+
+describe('memory and pending timeouts (smoke)', () => {
+  it('measures retained memory for every per-key population', () => {
+    expect(report.memory).toHaveLength(6);
+    for (const row of report.memory!) {
+      expect(row.keys).toBe(50);
+      expect(Number.isFinite(row.bytesPerKey), row.library).toBe(true);
+      expect(row.buildMs).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('settles every pending timeout correctly, leaving no timer behind', () => {
+    expect(report.timeouts).toHaveLength(4);
+    for (const row of report.timeouts!) {
+      expect(row.correct, `${row.library} ${row.scenario}`).toBe(row.pending);
+      expect(row.leftoverTimers, `${row.library} ${row.scenario}`).toBeLessThanOrEqual(0);
+    }
+  });
+});
+
+describe('storm (smoke)', () => {
+  const issued = Math.floor((smokeScenario.rate * durationOf(smokeScenario)) / 1000);
+
+  it('runs every client strategy through the whole scenario', () => {
+    const ids = report.storm!.results.map((r) => r.id);
+    expect(ids).toEqual(['none', 'naive', 'sdk', 'cockatiel', 'bulwark']);
+    for (const result of report.storm!.results) {
+      const m = result.runs[0]!;
+      expect(m.issued, result.id).toBe(issued);
+      expect(m.completed + m.failed).toBe(issued);
+      expect(m.completed, result.id).toBeGreaterThan(0);
+      expect(m.received, result.id).toBe(m.answered.ok + m.answered.overloaded + m.answered.quota);
+      expect(m.answered.ok, result.id).toBeGreaterThanOrEqual(m.completed);
+      expect(m.abandoned, result.id).toBe(0);
+      expect(m.p50).toBeGreaterThan(0);
+      expect(m.p99).toBeGreaterThanOrEqual(m.p50);
+      expect(m.serviceRate).toHaveLength(durationOf(smokeScenario) / smokeScenario.bucketMs);
+    }
+  });
+
+  it('sends exactly one request per logical request without retries, and more with naive retries', () => {
+    const by = (id: string) => report.storm!.results.find((r) => r.id === id)!.runs[0]!;
+    expect(by('none').received).toBe(issued);
+    expect(by('none').amplification).toBe(1);
+    expect(by('naive').amplification).toBeGreaterThan(1);
+  });
+
+  it('writes the Markdown report, the JSON and the chart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bulwark-bench-'));
+    try {
+      await writeReport(report, dir);
+      const markdown = await readFile(join(dir, 'latest.md'), 'utf8');
+      for (const heading of ['# Bulwark benchmarks', '## Overhead per call', '## Overload storm']) {
+        expect(markdown).toContain(heading);
+      }
+      expect(markdown).toContain(`Node ${process.version}`);
+      const json = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')) as Report;
+      expect(json.storm!.results).toHaveLength(5);
+      expect(await readFile(join(dir, 'storm.svg'), 'utf8')).toMatch(/^<svg /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
