@@ -69,9 +69,11 @@ export function streamChunk(
 export function splitText(text: string, count: number): string[] {
   const n = Math.max(1, Math.min(Math.floor(count), text.length));
   if (text.length === 0) return [''];
-  const size = Math.ceil(text.length / n);
+  // Even boundaries, so exactly n non-empty pieces come out.
   const pieces: string[] = [];
-  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+  for (let i = 0; i < n; i++) {
+    pieces.push(text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)));
+  }
   return pieces;
 }
 

@@ -1,0 +1,118 @@
+import {
+  type CircuitBreakerPolicy,
+  type Clock,
+  circuitBreaker,
+  type RateLimit,
+  type RateLimitPolicy,
+  rateLimit,
+  sleep,
+  slidingWindow,
+} from '@bulwark/core';
+import { GeminiFailure } from '../errors/failure.js';
+import { nextPacificMidnight } from '../internal/pacific-day.js';
+import { isBreakerFailure } from './decisions.js';
+import type { ModelLimits, ResolvedOptions } from './options.js';
+
+const MINUTE = 60_000;
+
+/**
+ * Everything one model shares between concurrent calls: its circuit breaker, its client-side limits, a pause a
+ * 429 imposed on everyone, and whether its daily quota is spent.
+ */
+export class ModelGuard {
+  readonly breaker: CircuitBreakerPolicy | undefined;
+  /** RPM and TPM; undefined when no such limit is configured. */
+  readonly limiter: RateLimitPolicy | undefined;
+  private readonly rpd: number | undefined;
+  private pausedUntil = 0;
+  private exhaustedUntilMs = 0;
+  private day = 0;
+  private sentToday = 0;
+
+  constructor(
+    readonly model: string,
+    private readonly clock: Clock,
+    options: ResolvedOptions,
+  ) {
+    this.breaker =
+      options.breaker === false
+        ? undefined
+        : circuitBreaker({ ...options.breaker, handle: isBreakerFailure, clock, name: `breaker:${model}` });
+    const limits = options.limits[model] ?? {};
+    const windows = minuteLimits(limits);
+    this.limiter =
+      windows.length === 0
+        ? undefined
+        : rateLimit({
+            limits: windows,
+            mode: 'wait',
+            maxWait: options.maxQueueWait,
+            clock,
+            name: `limit:${model}`,
+          });
+    this.rpd = limits.rpd;
+  }
+
+  /** Until when the model's daily quota is spent (ms since the epoch), or undefined when it is not. */
+  exhaustedUntil(): number | undefined {
+    return this.exhaustedUntilMs > this.clock.now() ? this.exhaustedUntilMs : undefined;
+  }
+
+  markExhausted(until: number): void {
+    this.exhaustedUntilMs = Math.max(this.exhaustedUntilMs, until);
+  }
+
+  /** A 429 said "retry in `ms`": every caller of this model waits that long, not only the one that got it. */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+  }
+
+  /** How long a new request must still wait because of a pause (0 = none). */
+  pausedFor(): number {
+    return Math.max(0, this.pausedUntil - this.clock.now());
+  }
+
+  /** Waits out a pause, however it grows meanwhile; rejects with the signal's reason on abort. */
+  async waitWhilePaused(signal: AbortSignal, onWait: (ms: number) => void): Promise<void> {
+    for (let left = this.pausedFor(); left > 0; left = this.pausedFor()) {
+      onWait(left);
+      await sleep(left, signal, this.clock);
+    }
+  }
+
+  /**
+   * Counts one request against the requests-per-day limit (reset at midnight Pacific, as the API does). Throws a
+   * `dailyQuotaExhausted` failure, and marks the model exhausted, when the day's allowance is used up.
+   */
+  takeDailyRequest(): void {
+    if (this.rpd === undefined) return;
+    const now = this.clock.now();
+    const reset = nextPacificMidnight(now);
+    if (reset !== this.day) {
+      this.day = reset;
+      this.sentToday = 0;
+    }
+    if (this.sentToday >= this.rpd) {
+      this.markExhausted(reset);
+      throw new GeminiFailure({
+        kind: 'dailyQuotaExhausted',
+        serverMessage: `client-side limit of ${this.rpd} requests per day reached for ${this.model}`,
+        retryAfterMs: reset - now,
+        quotaValue: this.rpd,
+        model: this.model,
+      });
+    }
+    this.sentToday++;
+  }
+}
+
+function minuteLimits(limits: ModelLimits): RateLimit[] {
+  const windows: RateLimit[] = [];
+  if (limits.rpm !== undefined) {
+    windows.push(slidingWindow({ limit: limits.rpm, window: MINUTE, unit: 'calls', name: 'rpm' }));
+  }
+  if (limits.tpm !== undefined) {
+    windows.push(slidingWindow({ limit: limits.tpm, window: MINUTE, unit: 'tokens', name: 'tpm' }));
+  }
+  return windows;
+}

@@ -1,0 +1,243 @@
+import {
+  type Clock,
+  type CostedTask,
+  type ExecutionContext,
+  type Policy,
+  pipeline,
+  retry,
+  timeout,
+  withCost,
+} from '@bulwark/core';
+import { GeminiFailure, isGeminiFailure } from '../errors/failure.js';
+import { parseGeminiError } from '../errors/parse.js';
+import { type ResilienceInfo, recordInfo } from './call-info.js';
+import { failoverReason, isRetryable } from './decisions.js';
+import { GeminiResilienceEmitter, type GeminiResilienceStats } from './events.js';
+import { ModelGuard } from './model-guard.js';
+import type { ResolvedOptions } from './options.js';
+
+/** One call as the runner sees it; `send` performs one HTTP attempt against `model`. */
+export interface CallSpec<T> {
+  readonly requested: string;
+  readonly callerSignal: AbortSignal | undefined;
+  readonly stream: boolean;
+  /** Estimated input tokens when the call counts against the model's limits; undefined = not limited. */
+  readonly tokens: number | undefined;
+  readonly send: (model: string, signal: AbortSignal) => Promise<T>;
+}
+
+/** Mutable per-call bookkeeping. */
+export interface CallState {
+  attempts: number;
+  failovers: number;
+  /** The latest admission by the model's limiter, to correct with the real token count. */
+  costed: CostedTask<unknown> | undefined;
+}
+
+type AnyPolicy = Policy<never, any>;
+
+/** A model's guard and the policies calls to it run through. */
+interface ModelSlot {
+  readonly guard: ModelGuard;
+  /** retry, then the breaker. */
+  readonly outer: AnyPolicy;
+  /** Per attempt: the limiter, then the attempt timeout; one for unary calls, one for stream starts. */
+  readonly unary: AnyPolicy;
+  readonly streamStart: AnyPolicy;
+  /** Unlimited calls (countTokens, embedContent): only the attempt timeout. */
+  readonly unlimited: AnyPolicy;
+}
+
+/**
+ * The engine behind `withResilience`: per-model retries, breakers, limits and pauses, failover along the
+ * fallback list, a total deadline, events and counters.
+ */
+export class GeminiResilience {
+  readonly events = new GeminiResilienceEmitter();
+  readonly stats: GeminiResilienceStats = {
+    calls: 0,
+    succeeded: 0,
+    failed: 0,
+    requests: 0,
+    retries: 0,
+    failovers: 0,
+  };
+  readonly clock: Clock;
+  private readonly slots = new Map<string, ModelSlot>();
+  private readonly total: AnyPolicy;
+
+  constructor(readonly options: ResolvedOptions) {
+    this.clock = options.clock;
+    this.total = timeout(options.totalTimeout, { clock: this.clock, name: 'totalTimeout' });
+  }
+
+  /** The shared state of a model (created on first use). */
+  model(name: string): ModelGuard {
+    return this.slot(name).guard;
+  }
+
+  /** Runs a call through the policies of its model and, when that model is unavailable, of its fallbacks. */
+  async run<T>(spec: CallSpec<T>): Promise<{ value: T; info: ResilienceInfo; state: CallState }> {
+    const started = this.clock.now();
+    const state: CallState = { attempts: 0, failovers: 0, costed: undefined };
+    this.stats.calls++;
+    try {
+      const { value, model } = await this.total.execute(
+        (ctx: ExecutionContext) => this.failover(spec, state, ctx.signal),
+        { signal: spec.callerSignal },
+      );
+      const info: ResilienceInfo = {
+        requested: spec.requested,
+        model,
+        attempts: state.attempts,
+        failovers: state.failovers,
+      };
+      recordInfo(value, info);
+      this.stats.succeeded++;
+      this.events.emit('success', { ...info, duration: this.clock.now() - started });
+      return { value, info, state };
+    } catch (error) {
+      this.stats.failed++;
+      this.events.emit('failure', {
+        requested: spec.requested,
+        error,
+        attempts: state.attempts,
+        failovers: state.failovers,
+        duration: this.clock.now() - started,
+      });
+      throw error;
+    }
+  }
+
+  private async failover<T>(
+    spec: CallSpec<T>,
+    state: CallState,
+    signal: AbortSignal,
+  ): Promise<{ value: T; model: string }> {
+    const chain = [...new Set([spec.requested, ...(this.options.fallbacks[spec.requested] ?? [])])];
+    for (let i = 0; ; i++) {
+      const model = chain[i]!;
+      const next = chain[i + 1];
+      let error: unknown;
+      const exhaustedUntil = this.slot(model).guard.exhaustedUntil();
+      if (exhaustedUntil !== undefined) {
+        error = exhaustedFailure(model, exhaustedUntil, this.clock.now());
+      } else {
+        try {
+          return { value: await this.runOnModel(model, spec, state, signal), model };
+        } catch (failure) {
+          error = failure;
+        }
+      }
+      if (signal.aborted) throw signal.reason;
+      const reason = exhaustedUntil !== undefined ? 'exhaustedEarlier' : failoverReason(error);
+      if (reason === undefined || next === undefined) throw error;
+      state.failovers++;
+      this.stats.failovers++;
+      this.events.emit('failover', { from: model, to: next, reason, error });
+    }
+  }
+
+  private runOnModel<T>(model: string, spec: CallSpec<T>, state: CallState, signal: AbortSignal): Promise<T> {
+    const slot = this.slot(model);
+    const { guard } = slot;
+    const inner = spec.tokens === undefined ? slot.unlimited : spec.stream ? slot.streamStart : slot.unary;
+    const attempt = (ctx: ExecutionContext): Promise<T> => {
+      if (spec.tokens !== undefined) guard.takeDailyRequest();
+      state.attempts++;
+      this.stats.requests++;
+      this.events.emit('request', { model, attempt: ctx.attempt, stream: spec.stream });
+      return spec.send(model, ctx.signal).catch((error: unknown) => {
+        throw this.classify(error, guard, ctx.signal);
+      });
+    };
+    return slot.outer.execute(
+      async (ctx: ExecutionContext) => {
+        await guard.waitWhilePaused(ctx.signal, (ms) =>
+          this.events.emit('wait', { model, delay: ms, reason: 'paused' }),
+        );
+        // A fresh tag per attempt: the limiter charges each attempt, and the last admission gets corrected.
+        const task =
+          spec.tokens === undefined ? attempt : withCost(attempt, { calls: 1, tokens: spec.tokens });
+        if (spec.tokens !== undefined) state.costed = task as CostedTask<unknown>;
+        return inner.execute(task, { signal: ctx.signal }) as Promise<T>;
+      },
+      { signal },
+    ) as Promise<T>;
+  }
+
+  /** Turns what the SDK threw into a GeminiFailure and applies its side effects on the model's shared state. */
+  private classify(error: unknown, guard: ModelGuard, signal: AbortSignal): unknown {
+    const now = this.clock.now();
+    const failure = parseGeminiError(error, { signal, model: guard.model, now });
+    if (failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
+      const duration = Math.min(failure.retryAfterMs, this.options.maxRetryDelay);
+      guard.pause(duration);
+      this.events.emit('paused', { model: guard.model, duration });
+    } else if (failure.kind === 'dailyQuotaExhausted') {
+      const until = now + (failure.retryAfterMs ?? 0);
+      guard.markExhausted(until);
+      this.events.emit('quotaExhausted', { model: guard.model, until, quotaId: failure.quotaId });
+    }
+    return failure;
+  }
+
+  private slot(model: string): ModelSlot {
+    let slot = this.slots.get(model);
+    if (slot === undefined) {
+      slot = this.createSlot(model);
+      this.slots.set(model, slot);
+    }
+    return slot;
+  }
+
+  private createSlot(model: string): ModelSlot {
+    const { options, clock } = this;
+    const guard = new ModelGuard(model, clock, options);
+    const retries = retry({
+      maxAttempts: options.maxAttempts,
+      backoff: options.backoff,
+      handle: isRetryable,
+      maxDelay: options.maxRetryDelay,
+      clock,
+      random: options.random,
+      name: `retry:${model}`,
+    });
+    retries.on('retry', (event) => {
+      this.stats.retries++;
+      const kind = isGeminiFailure(event.error) ? event.error.kind : 'other';
+      this.events.emit('retry', {
+        model,
+        attempt: event.attempt,
+        delay: event.delay,
+        kind,
+        error: event.error,
+      });
+    });
+    guard.breaker?.on('stateChange', (event) =>
+      this.events.emit('breakerState', { model, from: event.from, to: event.to }),
+    );
+    guard.limiter?.on('queued', (event) =>
+      this.events.emit('wait', { model, delay: event.delay, reason: 'limit' }),
+    );
+    const outer: AnyPolicy = guard.breaker ? pipeline(retries, guard.breaker) : retries;
+    const attemptTimeout = timeout(options.attemptTimeout, { clock, name: 'attemptTimeout' });
+    const firstChunkTimeout = timeout(options.firstChunkTimeout, { clock, name: 'firstChunkTimeout' });
+    return {
+      guard,
+      outer,
+      unary: guard.limiter ? pipeline(guard.limiter, attemptTimeout) : attemptTimeout,
+      streamStart: guard.limiter ? pipeline(guard.limiter, firstChunkTimeout) : firstChunkTimeout,
+      unlimited: attemptTimeout,
+    };
+  }
+}
+
+function exhaustedFailure(model: string, until: number, now: number): GeminiFailure {
+  return new GeminiFailure({
+    kind: 'dailyQuotaExhausted',
+    serverMessage: `the daily quota of ${model} is spent until ${new Date(until).toISOString()}`,
+    retryAfterMs: Math.max(0, until - now),
+    model,
+  });
+}

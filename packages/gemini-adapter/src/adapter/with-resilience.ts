@@ -1,0 +1,214 @@
+import { InvalidOptionError } from '@bulwark/core';
+import { GeminiFailure } from '../errors/failure.js';
+import { parseGeminiError } from '../errors/parse.js';
+import { recordInfo } from './call-info.js';
+import { type GeminiResilienceOptions, resolveOptions } from './options.js';
+import { type CallState, GeminiResilience } from './resilience.js';
+import { guardStream, incompleteStreamFailure } from './stream.js';
+import { estimateInputTokens, promptTokensOf } from './tokens.js';
+
+/** The part of a `GoogleGenAI` instance the adapter touches; 2.x and 3.x both have it. */
+interface ModelsLike {
+  generateContent: (params: any) => Promise<any>;
+  generateContentStream: (params: any) => Promise<AsyncGenerator<any>>;
+  countTokens: (params: any) => Promise<any>;
+  embedContent: (params: any) => Promise<any>;
+}
+
+interface ClientLike {
+  models: ModelsLike;
+}
+
+interface Params {
+  model?: unknown;
+  config?: { abortSignal?: AbortSignal; httpOptions?: Record<string, unknown> } & Record<string, unknown>;
+}
+
+const RESILIENCE = Symbol.for('bulwark.gemini.resilience');
+
+/**
+ * Makes `ai` resilient in place and returns it (same object, same type): `ai.models.generateContent`,
+ * `generateContentStream`, `countTokens`, `embedContent`, and chats created from `ai.chats` (they call those
+ * functions), run through per-model retries, breakers, limits and failover. `resilienceOf(ai)` gives its
+ * events and counters.
+ */
+export function withResilience<T extends object>(ai: T, options?: GeminiResilienceOptions): T {
+  const models = (ai as Partial<ClientLike>).models;
+  if (
+    typeof models !== 'object' ||
+    models === null ||
+    typeof models.generateContent !== 'function' ||
+    typeof models.generateContentStream !== 'function'
+  ) {
+    throw new InvalidOptionError('ai', 'expected a GoogleGenAI instance (with ai.models.generateContent)');
+  }
+  if ((ai as { [RESILIENCE]?: unknown })[RESILIENCE] !== undefined) {
+    throw new InvalidOptionError('ai', 'withResilience was already applied to this client');
+  }
+  const engine = new GeminiResilience(resolveOptions(options));
+  const original = {
+    generateContent: models.generateContent.bind(models),
+    generateContentStream: models.generateContentStream.bind(models),
+    countTokens: models.countTokens?.bind(models),
+    embedContent: models.embedContent?.bind(models),
+  };
+
+  models.generateContent = (params: Params) => unary(engine, params, true, original.generateContent);
+  models.generateContentStream = (params: Params) => stream(engine, params, original.generateContentStream);
+  if (original.countTokens) {
+    models.countTokens = (params: Params) => unary(engine, params, false, original.countTokens!);
+  }
+  if (original.embedContent) {
+    models.embedContent = (params: Params) => unary(engine, params, false, original.embedContent!);
+  }
+  Object.defineProperty(ai, RESILIENCE, { value: engine, enumerable: false });
+  return ai;
+}
+
+/** The events, counters and per-model state behind a client made resilient with `withResilience`. */
+export function resilienceOf(ai: object): GeminiResilience {
+  const engine = (ai as { [RESILIENCE]?: GeminiResilience })[RESILIENCE];
+  if (engine === undefined) {
+    throw new InvalidOptionError('ai', 'this client was not made resilient with withResilience');
+  }
+  return engine;
+}
+
+function requestedModel(params: Params): string {
+  if (
+    typeof params !== 'object' ||
+    params === null ||
+    typeof params.model !== 'string' ||
+    params.model === ''
+  ) {
+    throw new InvalidOptionError('params.model', 'expected a model name');
+  }
+  return params.model;
+}
+
+/** The SDK's parameters for one attempt: our model and signal, and the SDK's own retries off. */
+function attemptParams(params: Params, model: string, signal: AbortSignal): Params {
+  const config = params.config ?? {};
+  return {
+    ...params,
+    model,
+    config: {
+      ...config,
+      abortSignal: signal,
+      // One retry loop only: ours. (The SDK retries nothing unless retryOptions is set, but a client may set it.)
+      httpOptions: { ...config.httpOptions, retryOptions: { attempts: 1 } },
+    },
+  };
+}
+
+async function unary(
+  engine: GeminiResilience,
+  params: Params,
+  limited: boolean,
+  send: (params: Params) => Promise<unknown>,
+): Promise<any> {
+  const requested = requestedModel(params);
+  const { value, state } = await engine.run({
+    requested,
+    callerSignal: params.config?.abortSignal,
+    stream: false,
+    tokens: limited ? estimateInputTokens(params as { contents?: unknown }) : undefined,
+    send: (model, signal) => send(attemptParams(params, model, signal)),
+  });
+  if (limited) settleTokens(state, promptTokensOf(value));
+  return value;
+}
+
+/** Corrects the limiter's token estimate with what the server counted. */
+function settleTokens(state: CallState, tokens: number | undefined): void {
+  if (tokens === undefined || state.costed === undefined) return;
+  state.costed.reconcile({ calls: 1, tokens }).catch(() => {});
+}
+
+/** A started stream: its first chunk (already read) and the rest. */
+interface StreamStart {
+  readonly first: unknown;
+  readonly rest: AsyncIterator<unknown>;
+  readonly controller: AbortController;
+  readonly detach: () => void;
+  readonly model: string;
+}
+
+async function stream(
+  engine: GeminiResilience,
+  params: Params,
+  send: (params: Params) => Promise<AsyncGenerator<unknown>>,
+): Promise<AsyncGenerator<any>> {
+  const requested = requestedModel(params);
+  const callerSignal = params.config?.abortSignal;
+  const {
+    value: start,
+    info,
+    state,
+  } = await engine.run<StreamStart>({
+    requested,
+    callerSignal,
+    stream: true,
+    tokens: estimateInputTokens(params as { contents?: unknown }),
+    send: (model, signal) => startStream(params, model, signal, callerSignal, send),
+  });
+  const guarded = guardStream({
+    first: start.first,
+    rest: start.rest,
+    controller: start.controller,
+    idleTimeoutMs: engine.options.idleTimeout,
+    clock: engine.clock,
+    model: start.model,
+    toFailure: (error) =>
+      callerSignal?.aborted
+        ? callerSignal.reason
+        : parseGeminiError(error, { signal: start.controller.signal, model: start.model }),
+    onEnd: (last) => {
+      start.detach();
+      settleTokens(state, promptTokensOf(last));
+    },
+  });
+  recordInfo(guarded, info);
+  return guarded;
+}
+
+/**
+ * One attempt at a stream: sends the request and reads the first chunk (the part that may be retried). The
+ * stream's own controller follows the attempt's signal until the first chunk arrived, and the caller's for the
+ * whole stream; `detach` removes those links once the stream ends.
+ */
+async function startStream(
+  params: Params,
+  model: string,
+  attemptSignal: AbortSignal,
+  callerSignal: AbortSignal | undefined,
+  send: (params: Params) => Promise<AsyncGenerator<unknown>>,
+): Promise<StreamStart> {
+  const controller = new AbortController();
+  const onAttemptAbort = (): void => controller.abort(attemptSignal.reason);
+  const onCallerAbort = (): void => controller.abort(callerSignal!.reason);
+  attemptSignal.addEventListener('abort', onAttemptAbort, { once: true });
+  callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+  const detach = (): void => {
+    attemptSignal.removeEventListener('abort', onAttemptAbort);
+    callerSignal?.removeEventListener('abort', onCallerAbort);
+  };
+  try {
+    const iterable = await send(attemptParams(params, model, controller.signal));
+    const rest = iterable[Symbol.asyncIterator]();
+    const first = await rest.next();
+    if (first.done) throw incompleteStreamFailure(model);
+    // The attempt gave up meanwhile (its timeout fired): nobody will read this stream.
+    if (attemptSignal.aborted) throw attemptSignal.reason;
+    attemptSignal.removeEventListener('abort', onAttemptAbort);
+    return { first: first.value, rest, controller, detach, model };
+  } catch (error) {
+    detach();
+    if (!controller.signal.aborted) controller.abort(new DOMException('attempt failed', 'AbortError'));
+    // Keep the attempt's own classification (e.g. a timeout) when the SDK only saw our abort.
+    if (attemptSignal.aborted && error !== attemptSignal.reason && !(error instanceof GeminiFailure)) {
+      throw attemptSignal.reason;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * withResilience on streams, through the real SDK (3.x and 2.x): the start of a stream is retried, what follows
+ * the first chunk never is; a first-chunk timeout and an idle timeout replace a whole-stream deadline; a stream
+ * that is cut, broken by an error event, or ends without finishReason is an error, never a silent success.
+ */
+import { isTimeoutError } from '@bulwark/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isGeminiFailure, resilienceInfo } from '../../src/index.js';
+import { fault, ok } from '../../src/testing/index.js';
+import { collect, sdks, textOf, until } from '../helpers.js';
+import { type Harness, type HarnessOptions, harness, named } from './harness.js';
+
+const FLASH = 'gemini-2.5-flash';
+const LITE = 'gemini-2.5-flash-lite';
+
+describe.each(sdks)('withResilience, streams, $name', (sdk) => {
+  let h: Harness;
+  async function setup(rest: Omit<HarnessOptions, 'sdk'> = {}): Promise<Harness> {
+    h = await harness({ sdk, ...rest });
+    return h;
+  }
+  afterEach(async () => {
+    await h?.close();
+  });
+  const stream = (model = FLASH, config?: Record<string, unknown>) =>
+    h.ai.models.generateContentStream({ model, contents: 'one two three', ...(config ? { config } : {}) });
+
+  it('streams a healthy answer chunk by chunk with one request', async () => {
+    await setup();
+    const started = stream();
+    const { chunks, error } = await collect(started);
+    expect(error).toBeUndefined();
+    expect(chunks).toHaveLength(3);
+    expect(textOf(chunks)).toBe('one two three');
+    expect(resilienceInfo(await started)).toEqual({
+      requested: FLASH,
+      model: FLASH,
+      attempts: 1,
+      failovers: 0,
+    });
+    expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['503 before the stream starts', fault.overloaded()],
+    ['429 before the stream starts', fault.rateLimited({ retryDelayMs: 2_000 })],
+    ['an error event before the first chunk', fault.streamError({ afterChunks: 0 })],
+    ['a reset before any response', fault.reset()],
+  ])('retries %s', async (_name, behaviour) => {
+    await setup();
+    h.fake.script(FLASH, [behaviour, ok()]);
+    const { chunks, error } = await collect(stream());
+    expect(error).toBeUndefined();
+    expect(textOf(chunks)).toBe('one two three');
+    expect(h.fake.requests).toHaveLength(2);
+  });
+
+  it('retries a stream whose first chunk does not come within firstChunkTimeout', async () => {
+    await setup({ options: { firstChunkTimeout: 10_000 } });
+    h.fake.script(FLASH, [fault.stall({ afterChunks: 0 }), ok()]);
+    const result = collect(stream());
+    await until(() => h.fake.requests.length === 1);
+    await h.clock.advance(10_100);
+    const { chunks, error } = await result;
+    expect(error).toBeUndefined();
+    expect(chunks).toHaveLength(3);
+    expect(h.fake.requests).toHaveLength(2);
+    await until(() => h.fake.requests[0]!.aborted);
+  });
+
+  it('never retries once a chunk reached the caller: an error event mid-stream is a typed error', async () => {
+    await setup();
+    h.fake.script(FLASH, [fault.streamError({ afterChunks: 1 })]);
+    const { chunks, error } = await collect(stream());
+    expect(chunks).toHaveLength(1);
+    expect(isGeminiFailure(error)).toBe(true);
+    expect(error).toMatchObject({ kind: 'overloaded', rpcStatus: 'UNAVAILABLE' });
+    expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['a cut connection', fault.reset({ afterChunks: 1 })],
+    ['a truncated event', fault.truncated({ afterChunks: 1 })],
+    ['a close without finishReason', fault.noFinishReason({ chunks: 2 })],
+  ])('reports %s as a network failure, never as success', async (_name, behaviour) => {
+    await setup();
+    h.fake.script(FLASH, [behaviour]);
+    const { chunks, error } = await collect(stream());
+    expect(chunks.length).toBeGreaterThanOrEqual(1);
+    expect(isGeminiFailure(error)).toBe(true);
+    expect(error).toMatchObject({ kind: 'network' });
+    expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it('fails a stream that goes silent between chunks after idleTimeout, and stops reading it', async () => {
+    await setup({ options: { idleTimeout: 5_000 } });
+    h.fake.script(FLASH, [fault.stall({ afterChunks: 1 })]);
+    const chunks: unknown[] = [];
+    const iterator = (await stream())[Symbol.asyncIterator]();
+    chunks.push((await iterator.next()).value);
+    const next = iterator.next().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await h.clock.advance(5_100);
+    const error = await next;
+    expect(error).toMatchObject({ kind: 'timeout' });
+    await until(() => h.fake.requests[0]!.aborted);
+    expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it('a long stream with steady chunks is not cut by any deadline', async () => {
+    await setup({ options: { idleTimeout: 5_000, firstChunkTimeout: 5_000, totalTimeout: 10_000 } });
+    h.fake.script(FLASH, [ok({ text: 'a b c d e f g h', chunks: 6, chunkDelayMs: 4_000 })]);
+    // 24 s in all, longer than every deadline, but never 5 s without a chunk.
+    const iterator = (await stream())[Symbol.asyncIterator]();
+    const chunks: unknown[] = [];
+    for (;;) {
+      const next = iterator.next();
+      await until(() => h.clock.pendingTimers > 0);
+      await h.clock.advance(4_000);
+      const step = await next;
+      if (step.done) break;
+      chunks.push(step.value);
+    }
+    expect(chunks).toHaveLength(6);
+  });
+
+  it('a caller abort mid-stream ends it with the caller reason and closes the request', async () => {
+    await setup();
+    h.fake.script(FLASH, [fault.stall({ afterChunks: 1 })]);
+    const controller = new AbortController();
+    const iterator = (await stream(FLASH, { abortSignal: controller.signal }))[Symbol.asyncIterator]();
+    await iterator.next();
+    const next = iterator.next().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    controller.abort('bye');
+    expect(await next).toBe('bye');
+    await until(() => h.fake.requests[0]!.aborted);
+  });
+
+  it('breaking out of the loop early closes the request', async () => {
+    await setup();
+    h.fake.script(FLASH, [ok({ chunks: 3, chunkDelayMs: 1_000 })]);
+    for await (const _chunk of await stream()) break;
+    await until(() => h.fake.requests[0]!.aborted);
+  });
+
+  it('fails over a stream whose model is overloaded, and says which model streamed', async () => {
+    await setup({ options: { maxAttempts: 1, fallbacks: { [FLASH]: [LITE] } } });
+    h.fake.setDefault(FLASH, fault.overloaded());
+    const started = stream();
+    const { chunks, error } = await collect(started);
+    expect(error).toBeUndefined();
+    expect(chunks[0].modelVersion).toBe(LITE);
+    expect(resilienceInfo(await started)).toMatchObject({ model: LITE, failovers: 1 });
+    expect(named(h.events, 'failover')).toHaveLength(1);
+  });
+
+  it('a stream start hung past the total timeout rejects with a TimeoutError', async () => {
+    await setup({ options: { firstChunkTimeout: 60_000, totalTimeout: 8_000 } });
+    h.fake.setDefault(fault.hang());
+    const started = stream().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await until(() => h.fake.requests.length === 1);
+    await h.clock.advance(8_100);
+    expect(isTimeoutError(await started)).toBe(true);
+    await until(() => h.fake.requests[0]!.aborted);
+  });
+});
