@@ -33,26 +33,51 @@ export class FallbackPolicy<F> extends PolicyBase<F> {
     this.clock = options.clock ?? realClock;
   }
 
-  async [RUN](context: Ctx, next: Next): Promise<unknown> {
-    const started = this.clock.now();
-    let failure: Failure;
+  [RUN](context: Ctx, next: Next): Promise<unknown> {
+    if (this.handleResult !== undefined || this.events.active) return this.observe(context, next);
+    // Success path: one derived promise, no clock read. A sync throw is handled like a rejection.
+    let pending: unknown;
     try {
-      const result = await next(context);
-      if (this.handleResult === undefined || !this.handleResult(result)) {
-        if (this.listens('success'))
-          this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
-        return result;
-      }
-      failure = { kind: 'result', result };
+      pending = next(context);
     } catch (error) {
-      if (context.aborted || (this.handle !== undefined && !this.handle(error))) {
-        if (this.listens('failure')) {
-          this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
-        }
-        throw context.aborted ? context.reason : error;
-      }
-      failure = { kind: 'error', error };
+      pending = Promise.reject(error);
     }
+    return Promise.resolve(pending).then(undefined, (error) => this.recover(context, error, undefined));
+  }
+
+  /** Runs `next` when results are inspected or someone listens (durations need the start time). */
+  private async observe(context: Ctx, next: Next): Promise<unknown> {
+    const started = this.clock.now();
+    let result: unknown;
+    try {
+      result = await next(context);
+    } catch (error) {
+      return this.recover(context, error, started);
+    }
+    if (this.handleResult === undefined || !this.handleResult(result)) {
+      if (this.listens('success'))
+        this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+      return result;
+    }
+    return this.fall(context, { kind: 'result', result });
+  }
+
+  /**
+   * Falls back on a handled error, else passes it on (the caller's reason when it aborted). `started` is
+   * undefined when the start time was not read (nobody listened then): the failure reports duration 0.
+   */
+  private recover(context: Ctx, error: unknown, started: number | undefined): unknown {
+    if (context.aborted || (this.handle !== undefined && !this.handle(error))) {
+      if (this.listens('failure')) {
+        const duration = started === undefined ? 0 : this.clock.now() - started;
+        this.events.emit('failure', { policy: this.name, error, duration });
+      }
+      throw context.aborted ? context.reason : error;
+    }
+    return this.fall(context, { kind: 'error', error });
+  }
+
+  private fall(context: Ctx, failure: Failure): unknown {
     if (this.listens('fallback')) {
       this.events.emit(
         'fallback',

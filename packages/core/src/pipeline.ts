@@ -34,13 +34,7 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
       }
     }
     this.policies = Object.freeze([...policies]) as unknown as P;
-    let next: Next = callTask;
-    for (let i = policies.length - 1; i >= 0; i--) {
-      const layer = policies[i]!;
-      const inner = next;
-      next = (context) => layer[RUN](context, inner);
-    }
-    const first = next;
+    const first = compose(this.policies, callTask);
     this.entry = (context) => {
       try {
         return Promise.resolve(first(context));
@@ -68,14 +62,24 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
   [RUN](context: Ctx, next: Next): Promise<unknown> {
     if (next === callTask) return this.entry(context);
     // Nested inside another pipeline with more layers after it: compose on the fly.
-    let chained: Next = next;
-    for (let i = this.policies.length - 1; i >= 0; i--) {
-      const layer = this.policies[i]!;
-      const inner = chained;
-      chained = (c) => layer[RUN](c, inner);
-    }
-    return Promise.resolve(chained(context));
+    return Promise.resolve(compose(this.policies, next)(context));
   }
+}
+
+/**
+ * Chains `policies` (outermost first) around `last`. Each layer's run method is read once here: reading
+ * `layer[RUN]` per call is a megamorphic lookup (every layer has another class) that the hot path would pay
+ * once per layer.
+ */
+function compose(policies: readonly AnyPolicy[], last: Next): Next {
+  let next = last;
+  for (let i = policies.length - 1; i >= 0; i--) {
+    const layer = policies[i]!;
+    const run = layer[RUN];
+    const inner = next;
+    next = (context) => run.call(layer, context, inner);
+  }
+  return next;
 }
 
 /** Composes policies, first = outermost: `pipeline(retry(), timeout(1000))` gives each attempt its own timeout. */

@@ -29,22 +29,29 @@ type Settle = (value: unknown) => void;
  * following the caller's signal: the signal the function got is never aborted after it returned (streams survive).
  */
 class TimeoutRun extends ScopedContext implements DeadlineEntry {
-  prev: DeadlineEntry | undefined = undefined;
-  next: DeadlineEntry | undefined = undefined;
-  bucket: DeadlineBucket | undefined = undefined;
-  timedOut = false;
-  settled = false;
-  started = 0;
+  // Assigned in the constructor rather than by field initializers: fewer stores per call.
+  declare prev: DeadlineEntry | undefined;
+  declare next: DeadlineEntry | undefined;
+  declare bucket: DeadlineBucket | undefined;
+  declare timedOut: boolean;
+  declare settled: boolean;
+  declare started: number;
   /** Set in aggressive mode: settles the promise the caller holds. */
-  resolveOuter: Settle | undefined = undefined;
-  rejectOuter: Settle | undefined = undefined;
+  declare resolveOuter: Settle | undefined;
+  declare rejectOuter: Settle | undefined;
+  declare readonly policy: TimeoutPolicy;
 
-  constructor(
-    parent: Ctx,
-    readonly policy: TimeoutPolicy,
-    due: number,
-  ) {
+  constructor(parent: Ctx, policy: TimeoutPolicy, due: number) {
     super(parent, due);
+    this.prev = undefined;
+    this.next = undefined;
+    this.bucket = undefined;
+    this.timedOut = false;
+    this.settled = false;
+    this.started = 0;
+    this.resolveOuter = undefined;
+    this.rejectOuter = undefined;
+    this.policy = policy;
   }
 
   expire(): void {

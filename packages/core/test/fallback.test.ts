@@ -61,6 +61,48 @@ describe('fallback', () => {
     expect(abortListeners(controller.signal)).toBe(0);
   });
 
+  it('treats a sync throw like a rejection, with or without listeners', async () => {
+    for (const listen of [false, true]) {
+      const policy = fallback({ fallback: (f) => (f.kind === 'error' ? f.error : 'none') });
+      if (listen) policy.on('success', () => {});
+      const error = new Error('sync');
+      await expect(
+        policy.execute(() => {
+          throw error;
+        }),
+      ).resolves.toBe(error);
+    }
+  });
+
+  it('rejects with the error of a throwing handle() and passes unhandled errors on as they are', async () => {
+    const bug = new Error('handle bug');
+    const throwing = fallback({
+      handle: () => {
+        throw bug;
+      },
+      fallback: () => 0,
+    });
+    await expect(throwing.execute(() => Promise.reject(new Error('x')))).rejects.toBe(bug);
+    const unhandled = new TypeError('t');
+    const policy = fallback({ handle: () => false, fallback: () => 0 });
+    const failures: unknown[] = [];
+    policy.on('failure', (e) => failures.push(e.error));
+    await expect(policy.execute(() => Promise.reject(unhandled))).rejects.toBe(unhandled);
+    expect(failures).toEqual([unhandled]);
+  });
+
+  it('reports a failure to a listener attached while the call was running (duration unknown: 0)', async () => {
+    const policy = fallback({ handle: () => false, fallback: () => 0 });
+    let fail: (error: unknown) => void = () => {};
+    const result = policy.execute(() => new Promise((_, reject) => (fail = reject)));
+    const durations: number[] = [];
+    policy.on('failure', (e) => durations.push(e.duration));
+    const error = new Error('late');
+    fail(error);
+    await expect(result).rejects.toBe(error);
+    expect(durations).toEqual([0]);
+  });
+
   it('types its result as the union of the function and fallback values', async () => {
     const policy = fallback({ fallback: () => 'none' as const });
     const value: number | 'none' = await policy.execute(() => 1);

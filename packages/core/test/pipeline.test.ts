@@ -138,6 +138,30 @@ describe('pipeline', () => {
     await expect(result).rejects.toBeInstanceOf(TimeoutError);
   });
 
+  it('runs a nested pipeline in place, between outer layers, on every call', async () => {
+    const order: string[] = [];
+    const inner = pipeline(
+      fallback({ fallback: () => 'inner fallback', name: 'innerFb' }),
+      retry({ maxAttempts: 2, backoff: constant(0) }),
+    );
+    const policy = pipeline(inner, timeout(1_000));
+    for (let call = 0; call < 2; call++) {
+      let attempts = 0;
+      const value = await policy.execute(({ attempt, signal }) => {
+        order.push(`attempt ${attempt} aborted=${signal.aborted}`);
+        attempts++;
+        return attempts < 2 ? Promise.reject(new Error('once')) : `ok ${call}`;
+      });
+      expect(value).toBe(`ok ${call}`);
+    }
+    expect(order).toEqual([
+      'attempt 0 aborted=false',
+      'attempt 1 aborted=false',
+      'attempt 0 aborted=false',
+      'attempt 1 aborted=false',
+    ]);
+  });
+
   it('refuses things that are not policies', () => {
     expect(() => pipeline({} as never)).toThrow(TypeError);
   });

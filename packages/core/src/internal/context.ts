@@ -43,27 +43,30 @@ function deadlineOf(signal: AbortSignal | undefined): number | undefined {
 
 const noop = (): void => {};
 
-export class RootContext extends Ctx {
-  readonly attempt = 0;
-  readonly hedge = 0;
-  readonly deadline: number | undefined;
-  readonly canAbort: boolean;
-  private own: AbortSignal | undefined;
+/** The earlier of two optional deadlines. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
 
-  constructor(
-    readonly task: Task<unknown>,
-    private readonly callerSignal: AbortSignal | undefined,
-    deadline: number | undefined,
-  ) {
+export class RootContext extends Ctx {
+  // Assigned once in the constructor (no field initializers): one store per field on the hot path.
+  declare readonly task: Task<unknown>;
+  declare readonly attempt: number;
+  declare readonly hedge: number;
+  declare readonly deadline: number | undefined;
+  declare readonly canAbort: boolean;
+  declare private readonly callerSignal: AbortSignal | undefined;
+  declare private own: AbortSignal | undefined;
+
+  constructor(task: Task<unknown>, callerSignal: AbortSignal | undefined, deadline: number | undefined) {
     super();
+    this.task = task;
+    this.callerSignal = callerSignal;
+    this.own = undefined;
+    this.attempt = 0;
+    this.hedge = 0;
     this.canAbort = callerSignal !== undefined;
-    const fromSignal = deadlineOf(callerSignal);
-    this.deadline =
-      deadline === undefined
-        ? fromSignal
-        : fromSignal === undefined
-          ? deadline
-          : Math.min(deadline, fromSignal);
+    this.deadline = callerSignal === undefined ? deadline : earliest(deadline, deadlineOf(callerSignal));
   }
 
   get signal(): AbortSignal {
@@ -129,29 +132,32 @@ export class AttemptContext extends Ctx {
  * released. Its AbortSignal is created only if the function reads it.
  */
 export class ScopedContext extends Ctx {
-  readonly task: Task<unknown>;
-  readonly attempt: number;
-  readonly hedge: number;
-  readonly deadline: number | undefined;
-  readonly canAbort = true;
-  aborted = false;
-  reason: unknown = undefined;
-  private controller: AbortController | undefined;
-  private listeners: AbortListener[] | undefined;
-  private unlink: (() => void) | undefined;
+  // Assigned once in the constructor, in one order, so every scope (and subclass) shares one hidden class.
+  declare readonly parent: Ctx;
+  declare readonly task: Task<unknown>;
+  declare readonly attempt: number;
+  declare readonly hedge: number;
+  declare readonly deadline: number | undefined;
+  declare readonly canAbort: boolean;
+  declare aborted: boolean;
+  declare reason: unknown;
+  declare private controller: AbortController | undefined;
+  declare private listeners: AbortListener[] | undefined;
+  declare private unlink: (() => void) | undefined;
 
-  constructor(
-    readonly parent: Ctx,
-    deadline: number | undefined,
-    hedge = parent.hedge,
-  ) {
+  constructor(parent: Ctx, deadline: number | undefined, hedge = parent.hedge) {
     super();
+    this.parent = parent;
     this.task = parent.task;
     this.attempt = parent.attempt;
     this.hedge = hedge;
-    const outer = parent.deadline;
-    this.deadline =
-      deadline === undefined ? outer : outer === undefined ? deadline : Math.min(outer, deadline);
+    this.deadline = earliest(parent.deadline, deadline);
+    this.canAbort = true;
+    this.aborted = false;
+    this.reason = undefined;
+    this.controller = undefined;
+    this.listeners = undefined;
+    this.unlink = undefined;
     if (parent.canAbort) {
       if (parent.aborted) {
         this.aborted = true;
