@@ -1,7 +1,7 @@
 import type { Backoff, BackoffSequence, RandomSource } from './backoff/backoff.js';
 import { exponential } from './backoff/exponential.js';
 import { type Clock, realClock } from './clock.js';
-import { retryAfterOf } from './errors.js';
+import { InvalidOptionError, retryAfterOf } from './errors.js';
 import type { GiveUpReason } from './events.js';
 import { AttemptContext, type Ctx } from './internal/context.js';
 import { optionalFunction, requireFiniteNonNegative, requireInteger } from './internal/validate.js';
@@ -63,7 +63,7 @@ export class RetryPolicy extends PolicyBase<never> {
     this.maxAttempts = requireInteger('maxAttempts', options.maxAttempts ?? 3, 1, true);
     this.backoff = options.backoff ?? defaultBackoff;
     if (typeof this.backoff?.start !== 'function') {
-      throw new TypeError('Invalid option "backoff": expected a Backoff (constant, linear, exponential...)');
+      throw new InvalidOptionError('backoff', 'expected a Backoff (constant, linear, exponential...)');
     }
     this.maxDelay = requireFiniteNonNegative('maxDelay', options.maxDelay ?? 60_000);
     this.handle = optionalFunction('handle', options.handle);

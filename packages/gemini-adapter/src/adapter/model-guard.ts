@@ -72,9 +72,20 @@ export class ModelGuard {
     return Math.max(0, this.pausedUntil - this.clock.now());
   }
 
-  /** Waits out a pause, however it grows meanwhile; rejects with the signal's reason on abort. */
-  async waitWhilePaused(signal: AbortSignal, onWait: (ms: number) => void): Promise<void> {
+  /**
+   * Waits out a pause, however it grows meanwhile; rejects with the signal's reason on abort. A pause longer than
+   * `maxWait` is not waited: it throws a `rateLimited` failure carrying the time left, so the call fails over.
+   */
+  async waitWhilePaused(signal: AbortSignal, maxWait: number, onWait: (ms: number) => void): Promise<void> {
     for (let left = this.pausedFor(); left > 0; left = this.pausedFor()) {
+      if (left > maxWait) {
+        throw new GeminiFailure({
+          kind: 'rateLimited',
+          serverMessage: `${this.model} is paused for ${left} ms by an earlier 429 (longer than maxRetryDelay)`,
+          retryAfterMs: left,
+          model: this.model,
+        });
+      }
       onWait(left);
       await sleep(left, signal, this.clock);
     }

@@ -3,10 +3,12 @@ import {
   type CircuitBreakerOptions,
   type Clock,
   consecutive,
+  circuitBreaker,
   exponential,
   InvalidOptionError,
   type RandomSource,
   realClock,
+  retry,
 } from '@bulwark/core';
 
 /** Client-side limits for one model, per project, as the Gemini API counts them. */
@@ -109,7 +111,7 @@ export function resolveOptions(options: GeminiResilienceOptions = {}): ResolvedO
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new InvalidOptionError('maxAttempts', `expected an integer >= 1, got ${String(maxAttempts)}`);
   }
-  return {
+  const resolved: ResolvedOptions = {
     maxAttempts,
     backoff:
       options.backoff ?? exponential({ initialDelay: 1_000, maxDelay: 30_000, random: options.random }),
@@ -128,4 +130,9 @@ export function resolveOptions(options: GeminiResilienceOptions = {}): ResolvedO
     clock: options.clock ?? realClock,
     random: options.random,
   };
+  // The per-model policies are built on first use; building them once here makes a bad backoff, maxRetryDelay
+  // or breaker option fail in withResilience() rather than in some later call.
+  retry({ maxAttempts, backoff: resolved.backoff, maxDelay: resolved.maxRetryDelay });
+  if (resolved.breaker !== false) circuitBreaker(resolved.breaker);
+  return resolved;
 }

@@ -143,7 +143,13 @@ export class GeminiResilience {
     const { guard } = slot;
     const inner = spec.tokens === undefined ? slot.unlimited : spec.stream ? slot.streamStart : slot.unary;
     const attempt = (ctx: ExecutionContext): Promise<T> => {
-      if (spec.tokens !== undefined) guard.takeDailyRequest();
+      if (spec.tokens !== undefined) {
+        try {
+          guard.takeDailyRequest();
+        } catch (failure) {
+          return Promise.reject(this.classify(failure, guard, ctx.signal));
+        }
+      }
       state.attempts++;
       this.stats.requests++;
       this.events.emit('request', { model, attempt: ctx.attempt, stream: spec.stream });
@@ -153,7 +159,7 @@ export class GeminiResilience {
     };
     return slot.outer.execute(
       async (ctx: ExecutionContext) => {
-        await guard.waitWhilePaused(ctx.signal, (ms) =>
+        await guard.waitWhilePaused(ctx.signal, this.options.maxRetryDelay, (ms) =>
           this.events.emit('wait', { model, delay: ms, reason: 'paused' }),
         );
         // A fresh tag per attempt: the limiter charges each attempt, and the last admission gets corrected.
@@ -171,7 +177,8 @@ export class GeminiResilience {
     const now = this.clock.now();
     const failure = parseGeminiError(error, { signal, model: guard.model, now });
     if (failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
-      const duration = Math.min(failure.retryAfterMs, this.options.maxRetryDelay);
+      // The whole delay the server named: callers that cannot wait that long fail over instead of sending.
+      const duration = failure.retryAfterMs;
       guard.pause(duration);
       this.events.emit('paused', { model: guard.model, duration });
     } else if (failure.kind === 'dailyQuotaExhausted') {

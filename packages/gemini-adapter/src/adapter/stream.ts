@@ -19,6 +19,8 @@ export interface GuardStreamOptions<T> {
   readonly model: string;
   /** Turns whatever the SDK threw into what the caller sees. */
   readonly toFailure: (error: unknown) => unknown;
+  /** Called with each chunk before the caller gets it. */
+  readonly onChunk?: (chunk: T) => void;
   /** Called once when the stream ends, however it ends; `last` is the last chunk seen. */
   readonly onEnd: (last: T | undefined, error: unknown) => void;
 }
@@ -53,12 +55,14 @@ export async function* guardStream<T>(options: GuardStreamOptions<T>): AsyncGene
   let sawFinish = finished(options.first);
   let failure: unknown;
   try {
+    options.onChunk?.(options.first);
     yield options.first;
     for (;;) {
       const step = await nextWithin(rest, idleTimeoutMs, clock, controller);
       if (step.done) break;
       last = step.value;
       if (finished(step.value)) sawFinish = true;
+      options.onChunk?.(step.value);
       yield step.value;
     }
     if (!sawFinish) throw incompleteStreamFailure(options.model);

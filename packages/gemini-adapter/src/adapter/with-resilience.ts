@@ -163,6 +163,7 @@ async function stream(
       callerSignal?.aborted
         ? callerSignal.reason
         : parseGeminiError(error, { signal: start.controller.signal, model: start.model }),
+    onChunk: (chunk) => recordInfo(chunk, info),
     onEnd: (last) => {
       start.detach();
       settleTokens(state, promptTokensOf(last));

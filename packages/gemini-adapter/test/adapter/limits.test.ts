@@ -78,6 +78,9 @@ describe('withResilience, client-side limits', () => {
     expect(h.fake.requests.map((r) => r.model)).toEqual([FLASH, FLASH, LITE]);
     expect(named(h.events, 'failover')[0]).toMatchObject({ reason: 'dailyQuota' });
     expect(h.engine.model(FLASH).exhaustedUntil()).toBe(START + 20 * 3_600_000);
+    expect(named(h.events, 'quotaExhausted')).toEqual([
+      { model: FLASH, until: START + 20 * 3_600_000, quotaId: undefined },
+    ]);
     // The next Pacific day, the model is back.
     await h.clock.advanceTo(START + 20 * 3_600_000);
     const back = await generate();
@@ -108,6 +111,9 @@ describe('withResilience, options and misuse', () => {
     [{ limits: { m: { rpm: 0 } } }, 'limits.m.rpm'],
     [{ limits: { m: { tpm: 1.5 } } }, 'limits.m.tpm'],
     [{ fallbacks: { m: 'other' } }, 'fallbacks.m'],
+    [{ backoff: 5 }, 'backoff'],
+    [{ maxRetryDelay: Number.POSITIVE_INFINITY }, 'maxDelay'],
+    [{ breaker: { halfOpenAfter: -1 } }, 'halfOpenAfter'],
   ])('rejects %j with an InvalidOptionError naming %s', (options, option) => {
     expect(() => withResilience(client(), options as never)).toThrow(InvalidOptionError);
     expect(() => withResilience(client(), options as never)).toThrow(option);

@@ -133,6 +133,10 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     });
     expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH]);
     expect(h.waits).toEqual([]);
+    // The model stays paused for the whole delay the server named: the next call fails over without sending.
+    const next = await generate(PRO);
+    expect(resilienceInfo(next.ok ? next.value : undefined)?.model).toBe(FLASH);
+    expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH, FLASH]);
   });
 
   it('a per-day quota never retries: the model is exhausted until midnight Pacific and calls fail over', async () => {
