@@ -23,3 +23,4 @@ export * from './rate-limit/index.js';
 export * from './hedge/index.js';
 export * from './budget/index.js';
 export * from './keyed/index.js';
+export * from './adaptive-concurrency/index.js';

@@ -1,0 +1,514 @@
+import { isOverloadError } from '../budget/adaptive-throttle.js';
+import { type Clock, realClock, type TimerHandle } from '../clock.js';
+import { InvalidOptionError, retryAfterOf, ThrottledError } from '../errors.js';
+import type { RejectionReason, Unsubscribe } from '../events.js';
+import type { Ctx } from '../internal/context.js';
+import {
+  describe,
+  optionalFunction,
+  requireFiniteNonNegative,
+  requireInteger,
+  requirePositive,
+} from '../internal/validate.js';
+import { type Next, PolicyBase, RUN } from '../policy.js';
+import { DeadlineHeap, type HeapNode } from './deadline-heap.js';
+
+export interface AdaptiveConcurrencyOptions {
+  /**
+   * Concurrency limit before anything is known about the dependency. The limit only grows while it is actually
+   * used (at least half its slots busy), so an idle client does not build up a limit it never tested.
+   * Default 20 (clamped into [minLimit, maxLimit]).
+   */
+  readonly initialLimit?: number;
+  /**
+   * Lowest limit (> 0). A limit below 1 means one call at a time, started at most once per (service time /
+   * limit): with the default, a dependency refusing everything still gets one probe per ten service times from
+   * this client, which is how it notices the dependency is back, while many client processes together do not
+   * keep it overloaded. Default 0.1.
+   */
+  readonly minLimit?: number;
+  /** Highest limit (integer >= 1 and >= minLimit, or Infinity). Default 1000. */
+  readonly maxLimit?: number;
+  /**
+   * Multiplicative decrease on an overload signal, in (0, 1): the new limit is this share of the slots in use.
+   * Default 0.5 (TCP's). The limit then climbs back quickly towards the level it fell from, and slowly near it.
+   */
+  readonly backoffRatio?: number;
+  /**
+   * Longest a call waits for a slot (ms, >= 0 or Infinity). The caller's deadline shortens it; the caller's
+   * signal ends it at any time. Default 60 000, like `rateLimit`'s `maxWait`.
+   */
+  readonly maxWait?: number;
+  /** Calls allowed to wait (integer >= 0, or Infinity). Default Infinity: `maxWait` and deadlines bound it. */
+  readonly maxQueue?: number;
+  /**
+   * Service time assumed until a successful call has been timed (ms, > 0): how long a refused call keeps its
+   * slot. Default 1 000.
+   */
+  readonly initialRtt?: number;
+  /**
+   * Longest dispatch pause (ms, >= 0) that a refusal's delay hint (`retryAfterMs`, e.g. Gemini's RetryInfo on a
+   * 429) can impose on every waiting call; 0 ignores hints. Default 60 000.
+   */
+  readonly maxPause?: number;
+  /**
+   * Which errors say the dependency is overloaded (429, 503, timeouts...): they lower the limit. Default
+   * `isOverloadError`. Any other error is an answer: it neither lowers nor raises the limit.
+   */
+  readonly handle?: (error: unknown) => boolean;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+/** Why the limit moved. */
+export type LimitChangeReason = 'increase' | 'decrease';
+
+export interface LimitChangeEvent {
+  readonly policy: string;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: LimitChangeReason;
+  /** The overload signal behind a decrease. */
+  readonly error?: unknown;
+}
+
+/** What the limiter holds right now. */
+export interface AdaptiveConcurrencyStats {
+  /** Current concurrency limit (fractional: floor(limit) calls may run at once). */
+  readonly limit: number;
+  /** Slots taken: calls running, plus refused calls still holding their slot for one service time. */
+  readonly inFlight: number;
+  /** Calls waiting for a slot. */
+  readonly queued: number;
+  /** Smoothed duration of successful calls (ms), undefined until one succeeded. */
+  readonly rtt: number | undefined;
+  /** True while a delay hint pauses every dispatch. */
+  readonly paused: boolean;
+}
+
+/** One caller waiting for a slot. */
+class Waiter implements HeapNode {
+  index = -1;
+  timer: TimerHandle | undefined = undefined;
+  unsubscribe: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly deadline: number,
+    readonly seq: number,
+    readonly resolve: () => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+}
+
+const UNREF = { unref: true } as const;
+/**
+ * Smallest growth per round trip (slots): how slowly the limit creeps up to, and past, the level of the last
+ * decrease. Refusals per call in a steady overload are about this step / ((1 - backoffRatio) x limit^2), so a
+ * small step keeps the probing cheap; past the old level the growth speeds up by itself.
+ */
+const MIN_STEP = 0.1;
+/**
+ * Growth per round trip past the level of the last decrease, as a share of the distance already travelled
+ * beyond it: 1 doubles it every round trip (slow start from a small step), so capacity that came back is
+ * found in a few round trips while the first steps past the old level stay small.
+ */
+const PROBE_GAIN = 1;
+/** Dispatch credit a waiting call may use to catch up with the pace, in service times. */
+const PACE_CREDIT = 0.25;
+/** Weight of a new sample in the smoothed service time (TCP's 1/8). */
+const RTT_GAIN = 0.125;
+
+/**
+ * Client-side adaptive concurrency, as TCP congestion control does it: at most floor(`limit`) calls run at once
+ * and the rest wait locally, earliest deadline first, instead of being sent to a dependency that would refuse
+ * them. The limit is learnt from the answers, so nobody has to know the dependency's capacity.
+ *
+ * - A success of a call sent while the limit was in use (at least half its slots busy) raises it by
+ *   step / limit, so by `step` per round trip: before any overload signal, slow start (the limit doubles every
+ *   round trip); after one, a binary search back towards the level of the last decrease (half the gap per round
+ *   trip), a slow creep (0.1 per round trip) near it, and past it a probe that speeds up the longer the new
+ *   level holds (it doubles the distance travelled beyond it every round trip, up to half the limit).
+ * - An overload signal (`handle`) from a call sent after the last decrease sets the limit to `backoffRatio` x
+ *   the slots in use; signals from calls sent before it belong to the same episode and do not compound.
+ * - A refused call keeps its slot for one smoothed service time, so refusals that come back at once cannot turn
+ *   into a tight loop of new sends; a refusal carrying a delay hint (`retryAfterMs`, RetryInfo) pauses every
+ *   dispatch for that long (at most `maxPause`).
+ * - Waiting calls leave paced, one per (service time / limit), so slots freed together never become a burst;
+ *   a limit below 1 paces every call.
+ * - A waiting call leaves with `ThrottledError` when `maxWait` or its deadline passes, or, when its turn comes,
+ *   if less than one smoothed service time remains before its deadline (it could not finish in time: sending it
+ *   would only take capacity from calls that can). The caller's abort rejects at once with the caller's reason.
+ *
+ * Every wait honours the caller's signal; no timer or listener outlives the call it serves (holds and pacing
+ * use one unref'd timer each, gone once they fire).
+ */
+export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
+  readonly minLimit: number;
+  readonly maxLimit: number;
+  readonly backoffRatio: number;
+  readonly maxWait: number;
+  readonly maxQueue: number;
+  readonly initialRtt: number;
+  readonly maxPause: number;
+  private readonly handle: (error: unknown) => boolean;
+  private readonly clock: Clock;
+  private current: number;
+  /** The limit when the last decrease happened (Infinity before the first: slow start). */
+  private lastMax = Number.POSITIVE_INFINITY;
+  /** Incremented by every decrease: a call remembers the epoch it was sent in. */
+  private epoch = 0;
+  private active = 0;
+  private srtt: number | undefined;
+  private readonly heap = new DeadlineHeap<Waiter>();
+  private seq = 0;
+  private pausedUntil = 0;
+  private pauseTimer: TimerHandle | undefined;
+  /** The pace's reference point: the next dispatch is due one interval (service time / limit) after it. */
+  private paceBase = Number.NEGATIVE_INFINITY;
+  private paceTimer: TimerHandle | undefined;
+  private paceDue = 0;
+  private readonly limitListeners: Array<(event: LimitChangeEvent) => void> = [];
+
+  constructor(options: AdaptiveConcurrencyOptions = {}) {
+    super(options.name ?? 'adaptiveConcurrency');
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('adaptiveConcurrency(options): options must be an object');
+    }
+    this.minLimit = requirePositive('minLimit', options.minLimit ?? 0.1);
+    this.maxLimit = requireInteger(
+      'maxLimit',
+      options.maxLimit ?? Math.max(1000, Math.ceil(this.minLimit)),
+      1,
+      true,
+    );
+    if (this.maxLimit < this.minLimit) {
+      throw new InvalidOptionError(
+        'maxLimit',
+        `expected at least minLimit (${this.minLimit}), got ${this.maxLimit}`,
+      );
+    }
+    const initial = options.initialLimit ?? Math.min(Math.max(20, this.minLimit), this.maxLimit);
+    if (
+      typeof initial !== 'number' ||
+      !Number.isFinite(initial) ||
+      initial < this.minLimit ||
+      initial > this.maxLimit
+    ) {
+      throw new InvalidOptionError(
+        'initialLimit',
+        `expected a finite number in [minLimit, maxLimit] = [${this.minLimit}, ${this.maxLimit}], got ${describe(initial)}`,
+      );
+    }
+    this.current = initial;
+    const ratio = options.backoffRatio ?? 0.5;
+    if (typeof ratio !== 'number' || !(ratio > 0 && ratio < 1)) {
+      throw new InvalidOptionError('backoffRatio', `expected a number in (0, 1), got ${describe(ratio)}`);
+    }
+    this.backoffRatio = ratio;
+    this.maxWait = requireNonNegativeOrInfinity('maxWait', options.maxWait ?? 60_000);
+    this.maxQueue = requireInteger('maxQueue', options.maxQueue ?? Number.POSITIVE_INFINITY, 0, true);
+    this.initialRtt = requirePositive('initialRtt', options.initialRtt ?? 1_000);
+    this.maxPause = requireFiniteNonNegative('maxPause', options.maxPause ?? 60_000);
+    this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;
+    this.clock = options.clock ?? realClock;
+  }
+
+  /** The concurrency limit now. */
+  get limit(): number {
+    return this.current;
+  }
+
+  /** Slots taken now (running calls and refused calls holding theirs). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Calls waiting for a slot now. */
+  get queued(): number {
+    return this.heap.size;
+  }
+
+  stats(): AdaptiveConcurrencyStats {
+    return {
+      limit: this.current,
+      inFlight: this.active,
+      queued: this.heap.size,
+      rtt: this.srtt,
+      paused: this.isPaused(this.clock.now()),
+    };
+  }
+
+  /** Listens to limit changes (the policy events have no such event); returns the remover. */
+  onLimitChange(listener: (event: LimitChangeEvent) => void): Unsubscribe {
+    if (typeof listener !== 'function')
+      throw new TypeError('onLimitChange(listener): listener must be a function');
+    this.limitListeners.push(listener);
+    return () => {
+      const i = this.limitListeners.indexOf(listener);
+      if (i >= 0) this.limitListeners.splice(i, 1);
+    };
+  }
+
+  [RUN](context: Ctx, next: Next): Promise<unknown> {
+    // A free slot with nobody waiting: go. A waiter ahead means no free slot (a freed slot is handed over at
+    // once) or a pause or the pace holding everyone back: queue behind it. Below a limit of 1, calls are spaced
+    // out in time even when none is running.
+    const now = this.clock.now();
+    if (this.heap.size === 0 && this.canDispatch(now) && (this.current >= 1 || now >= this.nextPace())) {
+      this.active++;
+      this.paced(now);
+      return this.run(context, next, now);
+    }
+    return this.enqueue(context, next);
+  }
+
+  /** Runs a call whose slot is already taken, then learns from its outcome and frees (or holds) the slot. */
+  private async run(context: Ctx, next: Next, arrived: number): Promise<unknown> {
+    const sent = this.clock.now();
+    const epoch = this.epoch;
+    const used = this.active;
+    let value: unknown;
+    try {
+      value = await next(context);
+    } catch (error) {
+      if (!context.aborted && this.handle(error)) this.refused(error, sent, epoch);
+      else this.release();
+      if (this.listens('failure'))
+        this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - arrived });
+      throw error;
+    }
+    this.succeeded(sent, used);
+    this.release();
+    if (this.listens('success'))
+      this.events.emit('success', { policy: this.name, duration: this.clock.now() - arrived });
+    return value;
+  }
+
+  private succeeded(sent: number, used: number): void {
+    const sample = this.clock.now() - sent;
+    this.srtt = this.srtt === undefined ? sample : this.srtt + (sample - this.srtt) * RTT_GAIN;
+    // Only a limit that was in use has been tested: an app-limited client must not inflate it.
+    if (used < this.current / 2 || this.current >= this.maxLimit) return;
+    this.setLimit(Math.min(this.maxLimit, this.current + this.step() / this.current), 'increase', undefined);
+  }
+
+  /**
+   * Growth per round trip (a success adds step / limit, and a round trip brings about `limit` successes): slow
+   * start (+limit) before any decrease; then a binary search towards the level of the last decrease (half the
+   * gap), creeping by MIN_STEP near it, and past it a probe that starts at MIN_STEP and speeds up the longer the
+   * new level holds (the distance travelled beyond it, at most half the limit): few refusals near the known
+   * capacity, quick discovery of new capacity.
+   */
+  private step(): number {
+    const limit = this.current;
+    if (this.lastMax === Number.POSITIVE_INFINITY) return limit;
+    const gap = this.lastMax - limit;
+    if (gap > 0) return Math.min(Math.max(MIN_STEP, gap / 2), limit);
+    return Math.min(Math.max(MIN_STEP, -gap * PROBE_GAIN), Math.max(1, limit / 2));
+  }
+
+  private refused(error: unknown, sent: number, epoch: number): void {
+    if (epoch === this.epoch) {
+      // The first signal about calls sent at the current limit: back off from what was actually in use.
+      const target = Math.max(this.minLimit, Math.min(this.current, this.active) * this.backoffRatio);
+      this.epoch++;
+      this.lastMax = this.current;
+      this.setLimit(target, 'decrease', error);
+    }
+    const hint = this.maxPause > 0 ? retryAfterOf(error) : undefined;
+    if (hint !== undefined && hint > 0) this.pause(Math.min(hint, this.maxPause));
+    const hold = (this.srtt ?? this.initialRtt) - (this.clock.now() - sent);
+    if (hold <= 0) {
+      this.release();
+      return;
+    }
+    this.clock.setTimer(this.releaseHeld, hold, UNREF);
+  }
+
+  private setLimit(to: number, reason: LimitChangeReason, error: unknown): void {
+    const from = this.current;
+    if (to === from) return;
+    this.current = to;
+    if (this.limitListeners.length === 0) return;
+    const event: LimitChangeEvent =
+      error === undefined
+        ? { policy: this.name, from, to, reason }
+        : { policy: this.name, from, to, reason, error };
+    for (const listener of [...this.limitListeners]) listener(event);
+  }
+
+  private pause(ms: number): void {
+    const until = this.clock.now() + ms;
+    if (until <= this.pausedUntil) return;
+    this.pausedUntil = until;
+    if (this.pauseTimer !== undefined) this.clock.clearTimer(this.pauseTimer);
+    this.pauseTimer = this.clock.setTimer(this.endPause, ms, UNREF);
+    if (this.listens('paused')) this.events.emit('paused', { policy: this.name, duration: ms });
+  }
+
+  private readonly endPause = (): void => {
+    this.pauseTimer = undefined;
+    this.drain();
+  };
+
+  private isPaused(now: number): boolean {
+    return now < this.pausedUntil;
+  }
+
+  /** Calls that may run at once: floor(limit), at least 1 (a fractional limit below 1 is enforced by pacing). */
+  private canDispatch(now: number): boolean {
+    return this.active < Math.max(1, Math.floor(this.current)) && !this.isPaused(now);
+  }
+
+  private readonly releaseHeld = (): void => {
+    this.release();
+  };
+
+  private release(): void {
+    this.active--;
+    this.drain();
+  }
+
+  /** Hands free slots to the waiters, earliest deadline first, shedding those that can no longer finish. */
+  private drain(): void {
+    let now = this.clock.now();
+    while (this.heap.size > 0 && this.canDispatch(now)) {
+      const due = this.nextPace();
+      if (now < due) {
+        this.armPace(due);
+        return;
+      }
+      const waiter = this.heap.shift()!;
+      this.detach(waiter);
+      if (waiter.deadline - now < (this.srtt ?? 0)) {
+        waiter.reject(this.rejection('throttled', 'too little time left before its deadline to be served'));
+        now = this.clock.now();
+        continue;
+      }
+      this.active++;
+      this.paced(now);
+      waiter.resolve();
+    }
+  }
+
+  /**
+   * Waiting calls leave at the pace the limit sustains (one per service time / limit), catching up on at most a
+   * quarter of a service time: slots freed together (a stall, a batch of answers) do not become a burst the
+   * dependency would refuse, and a late timer costs no throughput.
+   */
+  private paced(now: number): void {
+    this.paceBase = Math.max(this.nextPace(), now - (this.srtt ?? this.initialRtt) * PACE_CREDIT);
+  }
+
+  /** When the next waiting call may leave, from the service time and limit now (they may have changed). */
+  private nextPace(): number {
+    return this.paceBase + (this.srtt ?? this.initialRtt) / this.current;
+  }
+
+  private armPace(due: number): void {
+    if (this.paceTimer !== undefined) {
+      if (this.paceDue <= due) return;
+      this.clock.clearTimer(this.paceTimer);
+    }
+    this.paceDue = due;
+    this.paceTimer = this.clock.setTimer(this.endPace, due - this.clock.now(), UNREF);
+  }
+
+  private readonly endPace = (): void => {
+    this.paceTimer = undefined;
+    this.drain();
+  };
+
+  private async enqueue(context: Ctx, next: Next): Promise<unknown> {
+    const arrived = this.clock.now();
+    try {
+      await this.waitForSlot(context, arrived);
+    } catch (reason) {
+      if (this.listens('failure'))
+        this.events.emit('failure', {
+          policy: this.name,
+          error: reason,
+          duration: this.clock.now() - arrived,
+        });
+      throw reason;
+    }
+    // The slot is ours; the caller may have aborted between the hand-over and now: give it back at once.
+    if (context.aborted) {
+      this.release();
+      if (this.listens('failure'))
+        this.events.emit('failure', {
+          policy: this.name,
+          error: context.reason,
+          duration: this.clock.now() - arrived,
+        });
+      throw context.reason;
+    }
+    return this.run(context, next, arrived);
+  }
+
+  private waitForSlot(context: Ctx, arrived: number): Promise<void> {
+    if (context.aborted) return Promise.reject(context.reason);
+    if (this.heap.size >= this.maxQueue) {
+      return Promise.reject(this.rejection('throttled', 'the queue is full'));
+    }
+    const deadline = context.deadline ?? Number.POSITIVE_INFINITY;
+    const patience = Math.min(this.maxWait, deadline - arrived);
+    if (patience <= 0) return Promise.reject(this.rejection('queueTimeout', 'no time left to wait'));
+    return new Promise<void>((resolve, reject) => {
+      const waiter = new Waiter(deadline, this.seq++, resolve, reject);
+      if (this.listens('queued')) this.events.emit('queued', { policy: this.name, position: this.heap.size });
+      this.heap.push(waiter);
+      if (patience !== Number.POSITIVE_INFINITY) {
+        waiter.timer = this.clock.setTimer(() => {
+          waiter.timer = undefined;
+          this.heap.remove(waiter);
+          this.detach(waiter);
+          reject(this.rejection('queueTimeout', `waited ${patience} ms for a slot`));
+        }, patience);
+      }
+      if (context.canAbort) {
+        waiter.unsubscribe = context.subscribe((reason) => {
+          waiter.unsubscribe = undefined;
+          this.heap.remove(waiter);
+          this.detach(waiter);
+          reject(reason);
+        });
+      }
+      // A pause may have ended with nobody waiting; make sure someone wakes this waiter.
+      if (this.pauseTimer === undefined && this.paceTimer === undefined) this.drain();
+    });
+  }
+
+  /** Drops what a waiter holds besides its heap position (timer, abort listener). */
+  private detach(waiter: Waiter): void {
+    if (waiter.timer !== undefined) {
+      this.clock.clearTimer(waiter.timer);
+      waiter.timer = undefined;
+    }
+    const unsubscribe = waiter.unsubscribe;
+    if (unsubscribe !== undefined) {
+      waiter.unsubscribe = undefined;
+      unsubscribe();
+    }
+  }
+
+  private rejection(reason: RejectionReason, why: string): ThrottledError {
+    if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason });
+    return new ThrottledError(`Request throttled client-side (adaptive concurrency): ${why}`);
+  }
+}
+
+function requireNonNegativeOrInfinity(name: string, value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  return requireFiniteNonNegative(name, value);
+}
+
+/**
+ * Adaptive concurrency limit with a local, deadline-ordered, paced waiting room. Defaults: initial limit 20,
+ * min 0.1, max 1000, backoff ratio 0.5, maxWait 60 s, unbounded queue (bounded by maxWait and deadlines),
+ * initial service time 1 s, delay hints pause dispatching up to 60 s, overload errors (`isOverloadError`: 429,
+ * 503, timeouts, local rejections) lower the limit.
+ */
+export function adaptiveConcurrency(options?: AdaptiveConcurrencyOptions): AdaptiveConcurrencyPolicy {
+  return new AdaptiveConcurrencyPolicy(options);
+}

@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DeadlineHeap, type HeapNode } from '../src/adaptive-concurrency/deadline-heap.js';
+import { adaptiveConcurrency, sleep } from '../src/index.js';
+import { VirtualClock } from '../src/testing.js';
+
+interface PlannedCall {
+  /** Arrival time (ms). */
+  readonly at: number;
+  /** How long the function runs once started (ms). */
+  readonly duration: number;
+  readonly outcome: 'ok' | 'overloaded' | 'answer';
+  /** When the caller aborts (ms after arrival), if it does. */
+  readonly abortAfter: number | undefined;
+  /** The caller's deadline (ms after arrival), if it gives one. */
+  readonly deadlineAfter: number | undefined;
+  /** A delay hint carried by a refusal. */
+  readonly hint: number | undefined;
+}
+
+const plannedCall: fc.Arbitrary<PlannedCall> = fc.record({
+  at: fc.integer({ min: 0, max: 300 }),
+  duration: fc.integer({ min: 0, max: 80 }),
+  outcome: fc.constantFrom('ok', 'ok', 'overloaded', 'answer'),
+  abortAfter: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
+  deadlineAfter: fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined }),
+  hint: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined, freq: 4 }),
+});
+
+const limiterOptions = fc.record({
+  initialLimit: fc.integer({ min: 1, max: 6 }),
+  minLimit: fc.constantFrom(0.1, 0.5, 1),
+  maxLimit: fc.constantFrom(6, 10),
+  backoffRatio: fc.constantFrom(0.5, 0.7, 0.9),
+  maxWait: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
+  maxQueue: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+  initialRtt: fc.integer({ min: 1, max: 100 }),
+  maxPause: fc.constantFrom(0, 50, 1000),
+});
+
+describe('adaptiveConcurrency properties', () => {
+  it('admits at most floor(limit) calls at once (one below 1), keeps the limit in bounds, never starts a call past its deadline or abort, settles every call and leaves nothing behind', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        limiterOptions,
+        fc.array(plannedCall, { minLength: 1, maxLength: 30 }),
+        async (options, calls) => {
+          const clock = new VirtualClock();
+          const policy = adaptiveConcurrency({ ...options, clock });
+          // A decrease and a hand-over can happen at the same instant, in either order: allow the higher limit
+          // in force at that instant.
+          let changedAt = -1;
+          let highest = policy.limit;
+          const problems: string[] = [];
+          policy.onLimitChange(({ from, to }) => {
+            if (to < options.minLimit || to > options.maxLimit) problems.push(`limit ${to} out of bounds`);
+            highest = clock.now() === changedAt ? Math.max(highest, from, to) : Math.max(from, to);
+            changedAt = clock.now();
+          });
+          const outcomes: Array<Promise<{ ok: boolean; value: unknown }>> = [];
+          const controllers: AbortController[] = [];
+          const reasons: unknown[] = [];
+          const startedAt: number[] = [];
+          const arrivals = [...calls].sort((a, b) => a.at - b.at);
+          for (const [i, call] of arrivals.entries()) {
+            await clock.advanceTo(call.at);
+            const controller = new AbortController();
+            controllers.push(controller);
+            reasons.push(new Error(`abort ${i}`));
+            if (call.abortAfter !== undefined) {
+              clock.setTimer(() => controller.abort(reasons[i]), call.abortAfter);
+            }
+            const deadline = call.deadlineAfter === undefined ? undefined : clock.now() + call.deadlineAfter;
+            const promise = policy.execute(
+              async (ctx) => {
+                const now = clock.now();
+                if (startedAt[i] !== undefined) problems.push(`call ${i} started twice`);
+                startedAt[i] = now;
+                const limit = now === changedAt ? Math.max(highest, policy.limit) : policy.limit;
+                if (policy.inFlight > Math.max(1, Math.floor(limit))) {
+                  problems.push(`${policy.inFlight} in flight with limit ${limit}`);
+                }
+                if (deadline !== undefined && now > deadline)
+                  problems.push(`call ${i} started past its deadline`);
+                if (controller.signal.aborted) problems.push(`call ${i} started after its abort`);
+                await sleep(call.duration, ctx.signal, clock);
+                if (call.outcome === 'overloaded') {
+                  throw Object.assign(new Error('503'), { status: 503, retryAfterMs: call.hint });
+                }
+                if (call.outcome === 'answer') throw Object.assign(new Error('404'), { status: 404 });
+                return i;
+              },
+              { signal: controller.signal, deadline },
+            );
+            outcomes.push(
+              promise.then(
+                (value) => ({ ok: true, value }),
+                (value: unknown) => ({ ok: false, value }),
+              ),
+            );
+          }
+          await clock.runAll();
+          const settled = await Promise.all(outcomes);
+          for (const [i, result] of settled.entries()) {
+            if (result.ok && result.value !== i)
+              problems.push(`call ${i} resolved with ${String(result.value)}`);
+            if (result.ok && arrivals[i]!.outcome !== 'ok') problems.push(`call ${i} should have failed`);
+            if (!result.ok && result.value === reasons[i] && !controllers[i]!.signal.aborted) {
+              problems.push(`call ${i} rejected with an abort reason it never got`);
+            }
+          }
+          expect(problems).toEqual([]);
+          expect(policy.inFlight).toBe(0);
+          expect(policy.queued).toBe(0);
+          expect(clock.pendingTimers).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('DeadlineHeap', () => {
+  interface Node extends HeapNode {
+    readonly id: number;
+  }
+
+  it('shifts in (deadline, arrival) order whatever was removed in between', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            deadline: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }),
+            removed: fc.boolean(),
+          }),
+          { maxLength: 60 },
+        ),
+        (plan) => {
+          const heap = new DeadlineHeap<Node>();
+          const nodes: Node[] = plan.map((p, seq) => ({
+            id: seq,
+            seq,
+            deadline: p.deadline ?? Number.POSITIVE_INFINITY,
+            index: -1,
+          }));
+          for (const node of nodes) heap.push(node);
+          for (const [i, p] of plan.entries()) if (p.removed) heap.remove(nodes[i]!);
+          // Removing twice is harmless.
+          for (const [i, p] of plan.entries()) if (p.removed) heap.remove(nodes[i]!);
+          const kept = nodes.filter((_, i) => !plan[i]!.removed);
+          expect(heap.size).toBe(kept.length);
+          const expected = [...kept]
+            .sort((a, b) => a.deadline - b.deadline || a.seq - b.seq)
+            .map((n) => n.id);
+          const out: number[] = [];
+          for (let node = heap.shift(); node !== undefined; node = heap.shift()) {
+            expect(node.index).toBe(-1);
+            out.push(node.id);
+          }
+          expect(out).toEqual(expected);
+        },
+      ),
+    );
+  });
+});
