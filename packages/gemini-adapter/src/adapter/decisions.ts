@@ -2,6 +2,7 @@ import {
   isBrokenCircuitError,
   isIsolatedCircuitError,
   isRateLimitedError,
+  isThrottledError,
   isTimeoutError,
 } from '@bulwark/core';
 import { type GeminiFailureKind, isGeminiFailure } from '../errors/failure.js';
@@ -53,7 +54,7 @@ export function isBreakerFailure(error: unknown): boolean {
 /** Why a failed model should hand the call to the next one, or undefined when the failure is final. */
 export function failoverReason(error: unknown): FailoverReason | undefined {
   if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) return 'breakerOpen';
-  if (isRateLimitedError(error)) return 'localLimit';
+  if (isRateLimitedError(error) || isThrottledError(error)) return 'localLimit';
   if (isGeminiFailure(error)) {
     if (error.kind === 'dailyQuotaExhausted') return 'dailyQuota';
     if (error.kind === 'notFound') return 'notFound';

@@ -9,8 +9,11 @@ export interface GeminiResilienceEvents {
   retry: [
     { model: string; attempt: number; delay: number; kind: GeminiFailureKind | 'other'; error: unknown },
   ];
-  /** A call waits locally: for a client-side limit, or because a 429 paused the model for everyone. */
-  wait: [{ model: string; delay: number | undefined; reason: 'limit' | 'paused' }];
+  /**
+   * A call waits locally: for a client-side limit (RPM/TPM), for a slot of the model's adaptive concurrency
+   * limit, or because a 429 paused the model for everyone.
+   */
+  wait: [{ model: string; delay: number | undefined; reason: 'limit' | 'concurrency' | 'paused' }];
   /** A 429 with RetryInfo paused every caller of the model for `duration` ms. */
   paused: [{ model: string; duration: number }];
   /** The call moves on to the next model of its fallback list. */

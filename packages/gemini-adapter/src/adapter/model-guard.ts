@@ -1,4 +1,6 @@
 import {
+  type AdaptiveConcurrencyPolicy,
+  adaptiveConcurrency,
   type CircuitBreakerPolicy,
   type Clock,
   circuitBreaker,
@@ -10,7 +12,7 @@ import {
 } from '@bulwark/core';
 import { GeminiFailure } from '../errors/failure.js';
 import { nextPacificMidnight } from '../internal/pacific-day.js';
-import { isBreakerFailure } from './decisions.js';
+import { isBreakerFailure, isRetryable } from './decisions.js';
 import type { ModelLimits, ResolvedOptions } from './options.js';
 
 const MINUTE = 60_000;
@@ -21,6 +23,8 @@ const MINUTE = 60_000;
  */
 export class ModelGuard {
   readonly breaker: CircuitBreakerPolicy | undefined;
+  /** The adaptive concurrency limit; undefined when turned off. */
+  readonly concurrency: AdaptiveConcurrencyPolicy | undefined;
   /** RPM and TPM; undefined when no such limit is configured. */
   readonly limiter: RateLimitPolicy | undefined;
   private readonly rpd: number | undefined;
@@ -33,11 +37,24 @@ export class ModelGuard {
     readonly model: string,
     private readonly clock: Clock,
     options: ResolvedOptions,
+    /** Whether some fallback list lets this model hand calls on (the default breaker needs that). */
+    hasSuccessor: boolean,
   ) {
     this.breaker =
-      options.breaker === false
+      options.breaker === false || !(options.breakerEverywhere || hasSuccessor)
         ? undefined
         : circuitBreaker({ ...options.breaker, handle: isBreakerFailure, clock, name: `breaker:${model}` });
+    this.concurrency =
+      options.concurrency === false
+        ? undefined
+        : adaptiveConcurrency({
+            ...options.concurrency,
+            // Every retryable failure says "less, please"; 429 pauses are the adapter's own (see pause()).
+            handle: isRetryable,
+            maxPause: 0,
+            clock,
+            name: `concurrency:${model}`,
+          });
     const limits = options.limits[model] ?? {};
     const windows = minuteLimits(limits);
     this.limiter =

@@ -1,4 +1,6 @@
 import {
+  type AdaptiveConcurrencyOptions,
+  adaptiveConcurrency,
   type Backoff,
   type CircuitBreakerOptions,
   type Clock,
@@ -9,7 +11,13 @@ import {
   type RandomSource,
   realClock,
   retry,
+  type RetryBudgetOptions,
+  retryBudget,
 } from '@bulwark/core';
+
+export type BreakerOptions = Omit<CircuitBreakerOptions, 'handle' | 'handleResult' | 'clock' | 'name'>;
+export type ConcurrencyOptions = Omit<AdaptiveConcurrencyOptions, 'handle' | 'clock' | 'name' | 'maxPause'>;
+export type BudgetOptions = Omit<RetryBudgetOptions, 'clock'>;
 
 /** Client-side limits for one model, per project, as the Gemini API counts them. */
 export interface ModelLimits {
@@ -22,10 +30,22 @@ export interface ModelLimits {
 }
 
 export interface GeminiResilienceOptions {
-  /** Attempts per model, including the first. Default 4. */
+  /** Attempts per model, including the first. Default 3. */
   readonly maxAttempts?: number;
-  /** Backoff for overloaded/5xx/network failures. Default: exponential, decorrelated jitter, 1 s median, 30 s cap. */
+  /** Backoff for overloaded/5xx/network failures. Default: exponential, decorrelated jitter, 200 ms median, 30 s cap. */
   readonly backoff?: Backoff;
+  /**
+   * One retry budget shared by every call of this client: retries may be at most `ratio` of recent requests (plus
+   * a small minimum per second), so an outage does not multiply the load. Default: core's retryBudget defaults
+   * (10 %, 1 retry/s, over 10 s). `false` for none.
+   */
+  readonly retryBudget?: false | BudgetOptions;
+  /**
+   * Per-model adaptive concurrency limit learnt from the answers (halves on 503/429/5xx/timeouts, climbs back
+   * when they stop); calls above it wait locally, earliest deadline first, instead of adding to an overload.
+   * Default: core's adaptiveConcurrency defaults (start 20, wait up to 60 s). `false` for none.
+   */
+  readonly concurrency?: false | ConcurrencyOptions;
   /** Longest server-requested wait (RetryInfo) accepted before failing over instead. Default 60 000. */
   readonly maxRetryDelay?: number;
   /** Deadline of one attempt of a unary call (ms). Default 60 000. */
@@ -36,8 +56,13 @@ export interface GeminiResilienceOptions {
   readonly firstChunkTimeout?: number;
   /** Longest silence between two stream chunks (ms). Default 30 000. */
   readonly idleTimeout?: number;
-  /** Per-model circuit breaker, or false for none. Default: 5 consecutive failures, 30 s break. */
-  readonly breaker?: false | Omit<CircuitBreakerOptions, 'handle' | 'handleResult' | 'clock' | 'name'>;
+  /**
+   * Per-model circuit breaker: 5 consecutive failures, 30 s break, unless these options say otherwise. By default
+   * only models that have somewhere to fail over to get one (a breaker that fails calls fast only helps when
+   * another model takes them; without one, the concurrency limit already sheds the load). Options given here
+   * apply to every model; `false`: none.
+   */
+  readonly breaker?: false | BreakerOptions;
   /** Client-side limits per model name; a burst then queues locally instead of collecting 429s. */
   readonly limits?: Readonly<Record<string, ModelLimits>>;
   /** Longest local queueing for a limit (ms) before failing over or failing. Default 60 000. */
@@ -56,7 +81,11 @@ export interface ResolvedOptions {
   readonly totalTimeout: number;
   readonly firstChunkTimeout: number;
   readonly idleTimeout: number;
-  readonly breaker: false | Omit<CircuitBreakerOptions, 'handle' | 'handleResult' | 'clock' | 'name'>;
+  readonly breaker: false | BreakerOptions;
+  /** True when breaker options were given: every model gets one, not only those with a fallback. */
+  readonly breakerEverywhere: boolean;
+  readonly retryBudget: false | BudgetOptions;
+  readonly concurrency: false | ConcurrencyOptions;
   readonly limits: Readonly<Record<string, ModelLimits>>;
   readonly maxQueueWait: number;
   readonly fallbacks: Readonly<Record<string, readonly string[]>>;
@@ -107,14 +136,13 @@ function fallbacksOf(
 }
 
 export function resolveOptions(options: GeminiResilienceOptions = {}): ResolvedOptions {
-  const maxAttempts = options.maxAttempts ?? 4;
+  const maxAttempts = options.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new InvalidOptionError('maxAttempts', `expected an integer >= 1, got ${String(maxAttempts)}`);
   }
   const resolved: ResolvedOptions = {
     maxAttempts,
-    backoff:
-      options.backoff ?? exponential({ initialDelay: 1_000, maxDelay: 30_000, random: options.random }),
+    backoff: options.backoff ?? exponential({ initialDelay: 200, maxDelay: 30_000, random: options.random }),
     maxRetryDelay: positive('maxRetryDelay', options.maxRetryDelay, 60_000),
     attemptTimeout: positive('attemptTimeout', options.attemptTimeout, 60_000),
     totalTimeout: positive('totalTimeout', options.totalTimeout, 300_000),
@@ -124,15 +152,20 @@ export function resolveOptions(options: GeminiResilienceOptions = {}): ResolvedO
       options.breaker === false
         ? false
         : { strategy: consecutive(5), halfOpenAfter: 30_000, ...options.breaker },
+    breakerEverywhere: options.breaker !== undefined && options.breaker !== false,
+    retryBudget: options.retryBudget === false ? false : { ...options.retryBudget },
+    concurrency: options.concurrency === false ? false : { ...options.concurrency },
     limits: limitsOf(options.limits),
     maxQueueWait: positive('maxQueueWait', options.maxQueueWait, 60_000),
     fallbacks: fallbacksOf(options.fallbacks),
     clock: options.clock ?? realClock,
     random: options.random,
   };
-  // The per-model policies are built on first use; building them once here makes a bad backoff, maxRetryDelay
-  // or breaker option fail in withResilience() rather than in some later call.
+  // The per-model policies are built on first use; building them once here makes a bad backoff, maxRetryDelay,
+  // breaker, budget or concurrency option fail in withResilience() rather than in some later call.
   retry({ maxAttempts, backoff: resolved.backoff, maxDelay: resolved.maxRetryDelay });
   if (resolved.breaker !== false) circuitBreaker(resolved.breaker);
+  if (resolved.retryBudget !== false) retryBudget(resolved.retryBudget);
+  if (resolved.concurrency !== false) adaptiveConcurrency(resolved.concurrency);
   return resolved;
 }

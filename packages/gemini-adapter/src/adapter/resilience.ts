@@ -4,7 +4,9 @@ import {
   type ExecutionContext,
   type Policy,
   pipeline,
+  type RetryBudget,
   retry,
+  retryBudget,
   timeout,
   withCost,
 } from '@bulwark/core';
@@ -65,10 +67,22 @@ export class GeminiResilience {
   readonly clock: Clock;
   private readonly slots = new Map<string, ModelSlot>();
   private readonly total: AnyPolicy;
+  /** Shared by the retries of every model. */
+  private readonly budget: RetryBudget | undefined;
+  /** Models that are followed by another in some fallback list. */
+  private readonly withSuccessor: ReadonlySet<string>;
 
   constructor(readonly options: ResolvedOptions) {
     this.clock = options.clock;
     this.total = timeout(options.totalTimeout, { clock: this.clock, name: 'totalTimeout' });
+    this.budget =
+      options.retryBudget === false ? undefined : retryBudget({ ...options.retryBudget, clock: this.clock });
+    const withSuccessor = new Set<string>();
+    for (const [model, list] of Object.entries(options.fallbacks)) {
+      if (list.length > 0) withSuccessor.add(model);
+      for (const m of list.slice(0, -1)) withSuccessor.add(m);
+    }
+    this.withSuccessor = withSuccessor;
   }
 
   /** The shared state of a model (created on first use). */
@@ -200,8 +214,9 @@ export class GeminiResilience {
 
   private createSlot(model: string): ModelSlot {
     const { options, clock } = this;
-    const guard = new ModelGuard(model, clock, options);
+    const guard = new ModelGuard(model, clock, options, this.withSuccessor.has(model));
     const retries = retry({
+      budget: this.budget,
       maxAttempts: options.maxAttempts,
       backoff: options.backoff,
       handle: isRetryable,
@@ -227,7 +242,12 @@ export class GeminiResilience {
     guard.limiter?.on('queued', (event) =>
       this.events.emit('wait', { model, delay: event.delay, reason: 'limit' }),
     );
-    const outer: AnyPolicy = guard.breaker ? pipeline(retries, guard.breaker) : retries;
+    guard.concurrency?.on('queued', (event) =>
+      this.events.emit('wait', { model, delay: event.delay, reason: 'concurrency' }),
+    );
+    const layers = [retries, guard.breaker, guard.concurrency].filter((p) => p !== undefined);
+    const outer: AnyPolicy =
+      layers.length === 1 ? retries : pipeline(...(layers as unknown as [AnyPolicy, AnyPolicy]));
     const attemptTimeout = timeout(options.attemptTimeout, { clock, name: 'attemptTimeout' });
     const firstChunkTimeout = timeout(options.firstChunkTimeout, { clock, name: 'firstChunkTimeout' });
     return {

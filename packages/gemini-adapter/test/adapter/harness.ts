@@ -43,6 +43,10 @@ export async function harness(setup: HarnessOptions): Promise<Harness> {
   const fake = await startFakeGemini({ clock, ...setup.fake });
   const ai = withResilience(setup.sdk.client(fake, setup.httpOptions), {
     backoff: constant(1_000),
+    // The adaptive limit holds refused calls' slots on timers nobody announces; tests of the decision table
+    // leave it out (concurrency.test.ts tests it), and the retry budget, so every retry in a story happens.
+    concurrency: false,
+    retryBudget: false,
     clock,
     ...setup.options,
   });

@@ -58,7 +58,10 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
 
   it('draws retry delays from the backoff, within its bounds', async () => {
     await setup({
-      options: { backoff: exponential({ initialDelay: 1_000, maxDelay: 30_000, jitter: 'full' }) },
+      options: {
+        maxAttempts: 4,
+        backoff: exponential({ initialDelay: 1_000, maxDelay: 30_000, jitter: 'full' }),
+      },
     });
     h.fake.script(FLASH, [fault.overloaded(), fault.overloaded(), fault.overloaded()]);
     const outcome = await generate();
@@ -86,7 +89,7 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     ['400 invalid argument', fault.badRequest(), 'clientError', 400],
     ['403 permission denied', fault.permissionDenied(), 'clientError', 403],
   ])('fails %s at once, without touching the breaker', async (_name, behaviour, kind, status) => {
-    await setup();
+    await setup({ options: { breaker: {} } });
     h.fake.setDefault(behaviour);
     for (let i = 0; i < 8; i++) {
       const outcome = await generate();
@@ -204,6 +207,12 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(outcome.ok ? outcome.value.modelVersion : outcome.error).toBe(FLASH);
     expect(h.fake.requests.filter((r) => r.model === PRO)).toHaveLength(before);
     expect(named(h.events, 'failover').at(-1)).toMatchObject({ reason: 'breakerOpen' });
+  });
+
+  it('has no breaker by default where no model can take over, and one with breaker options', async () => {
+    await setup({ options: { fallbacks: { [PRO]: [FLASH] } } });
+    expect(h.engine.model(PRO).breaker?.state).toBe('closed');
+    expect(h.engine.model(FLASH).breaker).toBeUndefined();
   });
 
   it('a breaker-open model without fallback fails fast with BrokenCircuitError and its retry time', async () => {

@@ -1,0 +1,67 @@
+/**
+ * The per-model adaptive concurrency limit inside withResilience, through the real SDK: calls above the limit
+ * wait locally (never reaching the server), the limit falls when the model answers 503 and the calls it holds
+ * are served later instead of failing.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { fault, ok } from '../../src/testing/index.js';
+import { sdks, settle, until } from '../helpers.js';
+import { type Harness, type HarnessOptions, harness, named } from './harness.js';
+
+const FLASH = 'gemini-2.5-flash';
+
+describe('withResilience, adaptive concurrency per model', () => {
+  let h: Harness;
+  async function setup(rest: Omit<HarnessOptions, 'sdk'>): Promise<Harness> {
+    h = await harness({ sdk: sdks[0]!, autoAdvance: false, ...rest });
+    return h;
+  }
+  afterEach(async () => {
+    await h?.close();
+  });
+  const generate = () => settle(h.ai.models.generateContent({ model: FLASH, contents: 'hello' }));
+
+  it('holds calls above the limit locally and sends them as slots free up', async () => {
+    await setup({ options: { concurrency: { initialLimit: 4, initialRtt: 1_000 } } });
+    h.fake.setDefault(ok({ delayMs: 1_000 }));
+    const calls = Array.from({ length: 8 }, generate);
+    await until(() => h.fake.requests.length === 4 && named(h.events, 'wait').length === 4);
+    expect(named(h.events, 'wait').every((w) => w.reason === 'concurrency')).toBe(true);
+    expect(h.engine.model(FLASH).concurrency?.stats()).toMatchObject({ inFlight: 4, queued: 4 });
+    // Nothing more reaches the server until an answer frees a slot.
+    await h.clock.advance(999);
+    expect(h.fake.requests).toHaveLength(4);
+    // Then the held calls leave, paced, never more than the limit in flight.
+    while (h.engine.stats.succeeded < 8) {
+      const before = h.engine.stats.succeeded + h.fake.requests.length;
+      await h.clock.advance(250);
+      await until(
+        () => h.engine.stats.succeeded + h.fake.requests.length >= before || h.clock.pendingTimers > 0,
+      );
+      const stats = h.engine.model(FLASH).concurrency!.stats();
+      expect(stats.inFlight).toBeLessThanOrEqual(Math.max(1, Math.floor(stats.limit)));
+    }
+    expect((await Promise.all(calls)).every((o) => o.ok)).toBe(true);
+    expect(h.fake.requests).toHaveLength(8);
+  });
+
+  it('lowers the limit when the model answers 503, and the calls it holds are served, not failed', async () => {
+    await setup({ options: { maxAttempts: 3, concurrency: { initialLimit: 8, initialRtt: 1_000 } } });
+    h.fake.script(
+      FLASH,
+      Array.from({ length: 4 }, () => fault.overloaded()),
+    );
+    const calls = Array.from({ length: 8 }, generate);
+    await until(() => h.fake.requests.length === 8 && named(h.events, 'retry').length === 4);
+    const limit = h.engine.model(FLASH).concurrency!.stats().limit;
+    expect(limit).toBeLessThan(8);
+    // Play every timer (backoffs, slot holds, pacing) until the story ends.
+    for (let turn = 0; turn < 200 && h.engine.stats.succeeded < 8; turn++) {
+      const due = h.clock.nextDue;
+      if (due !== undefined) await h.clock.advanceTo(due);
+      await until(() => h.fake.requests.every((r) => r.answer !== undefined) || h.clock.pendingTimers > 0);
+    }
+    expect((await Promise.all(calls)).every((o) => o.ok)).toBe(true);
+    expect(h.fake.requests.filter((r) => r.answer === 'ok')).toHaveLength(8);
+  });
+});
