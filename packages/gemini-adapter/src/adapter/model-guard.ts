@@ -49,6 +49,10 @@ export class ModelGuard {
         ? undefined
         : adaptiveConcurrency({
             ...options.concurrency,
+            // With somewhere to fail over to, overflow moves on quickly instead of queueing for a minute.
+            ...(hasSuccessor
+              ? { maxWait: Math.min(options.concurrency.maxWait ?? Infinity, options.failoverWait) }
+              : {}),
             // Every retryable failure says "less, please"; 429 pauses are the adapter's own (see pause()).
             handle: isRetryable,
             maxPause: 0,

@@ -67,6 +67,12 @@ export interface GeminiResilienceOptions {
   readonly limits?: Readonly<Record<string, ModelLimits>>;
   /** Longest local queueing for a limit (ms) before failing over or failing. Default 60 000. */
   readonly maxQueueWait?: number;
+  /**
+   * Longest a call waits for a slot of a model's concurrency limit when a fallback model could take it instead
+   * (ms). Default 2 000: an overloaded model hands its overflow on quickly. Without a fallback, the concurrency
+   * limit's own `maxWait` (60 s) applies.
+   */
+  readonly failoverWait?: number;
   /** Models to try, in order, when a model is unavailable: `{ 'gemini-2.5-pro': ['gemini-2.5-flash'] }`. */
   readonly fallbacks?: Readonly<Record<string, readonly string[]>>;
   readonly clock?: Clock;
@@ -88,6 +94,7 @@ export interface ResolvedOptions {
   readonly concurrency: false | ConcurrencyOptions;
   readonly limits: Readonly<Record<string, ModelLimits>>;
   readonly maxQueueWait: number;
+  readonly failoverWait: number;
   readonly fallbacks: Readonly<Record<string, readonly string[]>>;
   readonly clock: Clock;
   readonly random: RandomSource | undefined;
@@ -157,6 +164,7 @@ export function resolveOptions(options: GeminiResilienceOptions = {}): ResolvedO
     concurrency: options.concurrency === false ? false : { ...options.concurrency },
     limits: limitsOf(options.limits),
     maxQueueWait: positive('maxQueueWait', options.maxQueueWait, 60_000),
+    failoverWait: positive('failoverWait', options.failoverWait, 2_000),
     fallbacks: fallbacksOf(options.fallbacks),
     clock: options.clock ?? realClock,
     random: options.random,
