@@ -41,6 +41,7 @@ export function stormVerdict(storm: StormResult): StormVerdict[] {
   const peers = storm.results.filter((r) => r.id !== 'bulwark' && r.id !== 'none');
   if (bulwark === undefined || peers.length === 0) return [];
   const amp = (r: StrategyResult) => medianOf(r, (m) => m.amplification);
+  const waste = (r: StrategyResult) => medianOf(r, (m) => m.wasted ?? Number.NaN);
   const rec = (r: StrategyResult) => medianOf(r, (m) => m.recoveryMs);
   const done = (r: StrategyResult) => medianOf(r, (m) => m.completed);
   const list = (pick: (r: StrategyResult) => number, fmt: (n: number) => string) =>
@@ -52,6 +53,11 @@ export function stormVerdict(storm: StormResult): StormVerdict[] {
       claim: 'lowest load amplification of the retrying strategies',
       met: peers.every((p) => amp(bulwark) < amp(p)),
       detail: `Bulwark ${amp(bulwark).toFixed(2)}; ${list(amp, (n) => n.toFixed(2))}`,
+    },
+    {
+      claim: 'fewest wasted requests (refused by the service, per request issued) of the retrying strategies',
+      met: peers.every((p) => waste(bulwark) < waste(p)),
+      detail: `Bulwark ${waste(bulwark).toFixed(3)}; ${list(waste, (n) => n.toFixed(3))}`,
     },
     {
       claim: 'fastest recovery of the retrying strategies',
@@ -211,8 +217,8 @@ function stormSection(storm: StormResult, verdict: readonly StormVerdict[], char
       ` Runs during which the client's or the service's event loop stalled for more than ${storm.stallLimitMs} ms ` +
       `(real time) were discarded and played again (at most twice): ${discardedText(storm)}.`,
     '',
-    '| strategy | completed | failed | service received (200 / 503 / 429) | amplification | peak during overload | recovery | p50 / p99 (all) | p50 / p99 (successful) | loop delay p99 / longest stall |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| strategy | completed | failed | service received (200 / 503 / 429) | amplification | wasted | peak during overload | recovery | p50 / p99 (all) | p50 / p99 (successful) | loop delay p99 / longest stall |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of storm.results) {
     const a = r.runs[0]!.answered;
@@ -226,6 +232,10 @@ function stormSection(storm: StormResult, verdict: readonly StormVerdict[], char
           r,
           (m) => m.amplification,
           (n) => n.toFixed(2),
+        )} | ${range(
+          r,
+          (m) => m.wasted,
+          (n) => n.toFixed(3),
         )} | ${range(r, (m) => m.peakOverloadRate, int)} req/s | ` +
         `${range(r, (m) => m.recoveryMs, sec)} | ${sec(medianOf(r, (m) => m.p50))} / ${sec(medianOf(r, (m) => m.p99))} | ` +
         `${sec(medianOf(r, (m) => m.okP50))} / ${sec(medianOf(r, (m) => m.okP99))} | ` +
@@ -234,7 +244,8 @@ function stormSection(storm: StormResult, verdict: readonly StormVerdict[], char
   }
   lines.push(
     '',
-    'Amplification = requests the service received ÷ logical requests issued. Recovery = time from capacity ' +
+    'Amplification = requests the service received ÷ logical requests issued; wasted = requests the service ' +
+      'refused (503 or 429) ÷ logical requests issued. Recovery = time from capacity ' +
       'returning until every 5-s window, for at least 30 s, has ≥ 95 % of its issued requests succeeding and ' +
       "≥ 95 % of the requests the service received served. Loop delay: the client thread's p99 event-loop delay " +
       'and the longest stall of either thread, in real ms, worst kept run: how busy the measuring machine was.',
@@ -254,7 +265,14 @@ function stormSection(storm: StormResult, verdict: readonly StormVerdict[], char
       '| --- | :---: | --- |',
     );
     for (const v of verdict) lines.push(`| ${v.claim} | ${yesNo(v.met)} | ${v.detail} |`);
-    lines.push('');
+    lines.push(
+      '',
+      'Amplification has a floor: a client that completes N of the I requests issued makes the service receive ' +
+        'at least N, so its amplification is at least N ÷ I. A strategy that fails requests without sending ' +
+        'them (an open breaker) can show a lower amplification only by completing fewer; the wasted-requests ' +
+        'claim compares what the service received beyond what it served.',
+      '',
+    );
   }
   return lines.join('\n');
 }

@@ -13,6 +13,8 @@ export interface StormMetrics {
   readonly answered: { readonly ok: number; readonly overloaded: number; readonly quota: number };
   /** received / issued. */
   readonly amplification: number;
+  /** Requests the service refused (503 + 429) / issued: the load that bought nothing. */
+  readonly wasted: number;
   /** Highest request rate (req/s) the service saw in one bucket during the overload. */
   readonly peakOverloadRate: number;
   /**
@@ -177,6 +179,7 @@ export function computeMetrics(scenario: Scenario, logs: RunLogs): StormMetrics 
     received: service.times.length,
     answered,
     amplification: issued === 0 ? Number.NaN : service.times.length / issued,
+    wasted: issued === 0 ? Number.NaN : (answered.overloaded + answered.quota) / issued,
     peakOverloadRate: peak,
     recoveryMs: stable >= buckets ? null : (stable - recoveryStart) * bucketMs,
     p50: quantile(latencies, 0.5),

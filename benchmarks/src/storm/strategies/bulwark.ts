@@ -1,15 +1,13 @@
 /**
- * Bulwark's recommended pipeline for a Gemini client, built from core policies. `RECOMMENDED_COMPOSITION` (below)
- * says what it is in a few lines; `RECOMMENDED` holds its defaults in real time; `recommendedPolicy()` builds it.
- *
- * LEAD: once `withResilience(ai, options)` lands in @bulwark/gemini-adapter with this composition, replace
- * `create` below with `withResilience(geminiClient(env), { ...scaled defaults })` and call
- * `ai.models.generateContent` directly; nothing else in the storm depends on how this module builds its client.
+ * Bulwark in the storm: `withResilience(ai)` with its defaults, durations scaled. `RECOMMENDED_COMPOSITION` says
+ * what it runs per model in a few lines, `RECOMMENDED` holds the defaults in real time, and `recommendedPolicy()`
+ * builds the same composition from core policies for clients other than Gemini's.
  */
 import {
   type AdaptiveConcurrencyOptions,
   adaptiveConcurrency,
   type Clock,
+  deadlineSignal,
   exponential,
   isTimeoutError,
   pipeline,
@@ -18,7 +16,7 @@ import {
   retryBudget,
   timeout,
 } from '@bulwark/core';
-import { type GeminiFailureKind, isGeminiFailure, parseGeminiError } from '@bulwark/gemini-adapter';
+import { type GeminiFailureKind, isGeminiFailure, withResilience } from '@bulwark/gemini-adapter';
 import { type ClientEnv, generate, geminiClient, type Strategy } from './types.js';
 
 /**
@@ -127,26 +125,33 @@ export function recommendedPolicy(options: RecommendedPolicyOptions = {}) {
   );
 }
 
+/**
+ * Bulwark as a Gemini user gets it: `withResilience(ai)` with its defaults (the composition above, per model),
+ * every duration scaled to the compressed scenario, and the caller's deadline passed on as a deadline signal.
+ */
 export const bulwarkPipeline: Strategy = {
   id: 'bulwark',
-  label: 'Bulwark pipeline',
+  label: 'Bulwark withResilience',
   description:
-    'pipeline(retry(3 attempts, default backoff, RetryInfo hints, shared retryBudget defaults), adaptiveConcurrency defaults, timeout(60 s)).',
+    'withResilience(ai) defaults: per model retry(3 attempts, 200 ms decorrelated backoff, RetryInfo hints, shared retryBudget), adaptiveConcurrency, timeout(60 s); no breaker without a fallback model.',
   create(env: ClientEnv) {
-    const ai = geminiClient(env);
-    const policy = recommendedPolicy({ scale: env.scale, random: env.random });
+    const s = env.scale;
+    const ai = withResilience(geminiClient(env), {
+      backoff: exponential({ initialDelay: 200 * s, maxDelay: 30_000 * s, random: env.random }),
+      maxRetryDelay: 60_000 * s,
+      attemptTimeout: 60_000 * s,
+      totalTimeout: 300_000 * s,
+      firstChunkTimeout: 60_000 * s,
+      idleTimeout: 30_000 * s,
+      maxQueueWait: 60_000 * s,
+      failoverWait: 2_000 * s,
+      retryBudget: { window: 10_000 * s, minRetriesPerSecond: 1 / s },
+      concurrency: { maxWait: 60_000 * s, initialRtt: 1_000 * s },
+      random: env.random,
+    });
     return {
       call: (signal, deadline) =>
-        policy.execute(
-          async (ctx) => {
-            try {
-              return await generate(ai, env, ctx.signal);
-            } catch (error) {
-              throw parseGeminiError(error, { signal: ctx.signal, model: env.model });
-            }
-          },
-          { signal, deadline },
-        ),
+        generate(ai, env, deadlineSignal(Math.max(0, deadline - Date.now()), { signal })),
     };
   },
 };
