@@ -9,14 +9,14 @@ import {
   type Clock,
   deadlineSignal,
   exponential,
-  isTimeoutError,
   pipeline,
   type RandomSource,
   retry,
   retryBudget,
   timeout,
 } from '@bulwark/core';
-import { type GeminiFailureKind, isGeminiFailure, withResilience } from '@bulwark/gemini-adapter';
+// The adapter's decision table: what it retries is also what the limiter takes as an overload signal.
+import { isRetryable, withResilience } from '@bulwark/gemini-adapter';
 import { type ClientEnv, generate, geminiClient, type Strategy } from './types.js';
 
 /**
@@ -55,28 +55,6 @@ export const RECOMMENDED = {
   },
   attemptTimeout: 60_000,
 } as const;
-
-/** Failures worth another attempt on the same model (the adapter's decision table). */
-const RETRYABLE: ReadonlySet<GeminiFailureKind> = new Set([
-  'overloaded',
-  'serverError',
-  'deadline',
-  'network',
-  'timeout',
-  'rateLimited',
-]);
-
-export function isRetryable(error: unknown): boolean {
-  return isGeminiFailure(error) ? RETRYABLE.has(error.kind) : isTimeoutError(error);
-}
-
-/**
- * The limiter's overload signal: every retryable failure. A per-minute 429 counts too (the project sends more
- * than it may), and its RetryInfo pauses dispatching.
- */
-export function isOverload(error: unknown): boolean {
-  return isRetryable(error);
-}
 
 export interface RecommendedPolicyOptions {
   /** Multiplies every duration (and divides every rate): 1 for real time. Default 1. */
@@ -117,7 +95,7 @@ export function recommendedPolicy(options: RecommendedPolicyOptions = {}) {
       maxWait: r.concurrency.maxWait * s,
       initialRtt: r.concurrency.initialRtt * s,
       maxPause: r.concurrency.maxPause * s,
-      handle: isOverload,
+      handle: isRetryable,
       clock,
       ...options.concurrency,
     }),
