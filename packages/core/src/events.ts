@@ -27,6 +27,8 @@ export interface PolicyEvents {
   hedge: [HedgeEvent];
   /** A rate limiter was paused by server feedback (e.g. a 429 with RetryInfo). */
   paused: [PausedEvent];
+  /** An adaptive concurrency limit moved. */
+  limitChange: [LimitChangeEvent];
 }
 
 export type PolicyEventName = keyof PolicyEvents;
@@ -200,3 +202,14 @@ export class PolicyEmitter extends EventEmitter<PolicyEvents> {
 
 /** Removes the listener it was returned for. */
 export type Unsubscribe = () => void;
+
+/** Why an adaptive limit moved. */
+export type LimitChangeReason = 'increase' | 'decrease';
+
+export interface LimitChangeEvent extends BaseEvent {
+  readonly from: number;
+  readonly to: number;
+  readonly reason: LimitChangeReason;
+  /** The overload signal behind a decrease. */
+  readonly error?: unknown;
+}

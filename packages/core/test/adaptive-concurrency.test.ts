@@ -254,7 +254,10 @@ describe('adaptiveConcurrency: the limit', () => {
     const clock = new VirtualClock();
     const policy = adaptiveConcurrency({ initialLimit: 20, clock });
     const changes: LimitChangeEvent[] = [];
+    const viaEvents: LimitChangeEvent[] = [];
     policy.onLimitChange((e) => changes.push(e));
+    // The same change is a policy event, so a pipeline's on('limitChange') sees it too.
+    pipeline(retry({ maxAttempts: 1 }), policy).on('limitChange', (e) => viaEvents.push(e));
     const error = overloaded();
     const calls = [0, 1, 2, 3].map((i) => settle(policy.execute(work(clock, 10 + i, { error }))));
     await clock.runAll();
@@ -262,6 +265,7 @@ describe('adaptiveConcurrency: the limit', () => {
     // 4 in use when the first refusal came: 4 x 0.5 = 2. The 3 others were sent before it: same episode.
     expect(policy.limit).toBe(2);
     expect(changes).toEqual([{ policy: 'adaptiveConcurrency', from: 20, to: 2, reason: 'decrease', error }]);
+    expect(viaEvents).toEqual(changes);
   });
 
   it('ignores errors that are answers, and the caller’s own abort', async () => {

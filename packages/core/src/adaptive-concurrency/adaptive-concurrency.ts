@@ -1,7 +1,7 @@
 import { isOverloadError } from '../budget/adaptive-throttle.js';
 import { type Clock, realClock, type TimerHandle } from '../clock.js';
 import { InvalidOptionError, retryAfterOf, ThrottledError } from '../errors.js';
-import type { RejectionReason, Unsubscribe } from '../events.js';
+import type { LimitChangeEvent, LimitChangeReason, RejectionReason, Unsubscribe } from '../events.js';
 import type { Ctx } from '../internal/context.js';
 import {
   describe,
@@ -58,18 +58,6 @@ export interface AdaptiveConcurrencyOptions {
   readonly handle?: (error: unknown) => boolean;
   readonly clock?: Clock;
   readonly name?: string;
-}
-
-/** Why the limit moved. */
-export type LimitChangeReason = 'increase' | 'decrease';
-
-export interface LimitChangeEvent {
-  readonly policy: string;
-  readonly from: number;
-  readonly to: number;
-  readonly reason: LimitChangeReason;
-  /** The overload signal behind a decrease. */
-  readonly error?: unknown;
 }
 
 /** What the limiter holds right now. */
@@ -167,7 +155,6 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private paceBase = Number.NEGATIVE_INFINITY;
   private paceTimer: TimerHandle | undefined;
   private paceDue = 0;
-  private readonly limitListeners: Array<(event: LimitChangeEvent) => void> = [];
 
   constructor(options: AdaptiveConcurrencyOptions = {}) {
     super(options.name ?? 'adaptiveConcurrency');
@@ -238,15 +225,11 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     };
   }
 
-  /** Listens to limit changes (the policy events have no such event); returns the remover. */
+  /** Listens to limit changes; the same as `on('limitChange', listener)`. Returns the remover. */
   onLimitChange(listener: (event: LimitChangeEvent) => void): Unsubscribe {
     if (typeof listener !== 'function')
       throw new TypeError('onLimitChange(listener): listener must be a function');
-    this.limitListeners.push(listener);
-    return () => {
-      const i = this.limitListeners.indexOf(listener);
-      if (i >= 0) this.limitListeners.splice(i, 1);
-    };
+    return this.on('limitChange', listener);
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
@@ -329,12 +312,12 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     const from = this.current;
     if (to === from) return;
     this.current = to;
-    if (this.limitListeners.length === 0) return;
+    if (!this.listens('limitChange')) return;
     const event: LimitChangeEvent =
       error === undefined
         ? { policy: this.name, from, to, reason }
         : { policy: this.name, from, to, reason, error };
-    for (const listener of [...this.limitListeners]) listener(event);
+    this.events.emit('limitChange', event);
   }
 
   private pause(ms: number): void {

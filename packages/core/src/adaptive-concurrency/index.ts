@@ -3,6 +3,4 @@ export {
   AdaptiveConcurrencyPolicy,
   type AdaptiveConcurrencyStats,
   adaptiveConcurrency,
-  type LimitChangeEvent,
-  type LimitChangeReason,
 } from './adaptive-concurrency.js';
