@@ -196,6 +196,42 @@ describe('circuitBreaker: consecutive strategy', () => {
   });
 });
 
+describe('circuitBreaker: the closed fast path (no listener, predicate or signal)', () => {
+  it("hands the caller the function's own promise and has counted the outcome when the caller resumes", async () => {
+    const breaker = circuitBreaker({ strategy: consecutive(1) });
+    const failing = Promise.reject(new Error('boom'));
+    const returned = breaker.execute(() => failing);
+    expect(returned).toBe(failing);
+    let stateSeen: string | undefined;
+    await returned.catch(() => {
+      stateSeen = breaker.state;
+    });
+    expect(stateSeen).toBe('open');
+  });
+
+  it('a success resets the consecutive count before the caller resumes', async () => {
+    const breaker = circuitBreaker({ strategy: consecutive(2) });
+    await breaker.execute(boom).catch(() => {});
+    const states: string[] = [];
+    await breaker.execute(ok).then(() => states.push(breaker.state));
+    await breaker.execute(boom).catch(() => states.push(breaker.state));
+    expect(states).toEqual(['closed', 'closed']);
+    await breaker.execute(boom).catch(() => states.push(breaker.state));
+    expect(states).toEqual(['closed', 'closed', 'open']);
+  });
+
+  it('a sync throw is counted and reaches the caller as a rejection', async () => {
+    const breaker = circuitBreaker({ strategy: consecutive(1) });
+    const error = await breaker
+      .execute(() => {
+        throw new Error('sync');
+      })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe('sync');
+    expect(breaker.state).toBe('open');
+  });
+});
+
 describe('circuitBreaker: open -> half-open -> closed/open', () => {
   it('reports halfOpen once the break is over, without waiting for a call', async () => {
     const { breaker, clock, transitions } = setup({ strategy: consecutive(1), halfOpenAfter: 1_000 });

@@ -84,6 +84,19 @@ class Isolation implements IsolationHandle {
 interface Epoch {
   readonly settleValue: (value: unknown) => unknown;
   readonly settleError: (error: unknown) => never;
+  /** Count an outcome beside the caller's own await (the caller gets the function's promise unchanged). */
+  readonly countValue: (value: unknown) => void;
+  readonly countError: (error: unknown) => void;
+}
+
+/**
+ * An error thrown where no caller can receive it (an event listener run by a detached reaction): rethrown as an
+ * uncaught exception, as a throwing listener of any emitter would be, rather than a silent unhandled rejection.
+ */
+function throwDetached(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
 }
 
 export class CircuitBreakerPolicy extends PolicyBase<never> {
@@ -178,8 +191,8 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
   [RUN](context: Ctx, next: Next): Promise<unknown> {
     if (this.mode !== CLOSED) return this.runGuarded(context, next);
     if (this.timeStarts || this.events.active) return this.runTimed(context, next);
-    // The hot path: one derived promise and the epoch's shared handlers; no timer, no clock read unless the
-    // strategy needs the time, and a closure only when the caller can abort.
+    // The hot path: the epoch's shared handlers, no timer, no clock read unless the strategy needs the time,
+    // and a closure only when the caller can abort.
     const epoch = this.epoch;
     let pending: unknown;
     try {
@@ -187,7 +200,14 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     } catch (error) {
       pending = Promise.reject(error);
     }
-    return Promise.resolve(pending).then(
+    const promise = Promise.resolve(pending);
+    if (!context.canAbort && this.handle === undefined && this.handleResult === undefined) {
+      // Nothing can change what the caller gets, so it gets the function's own promise. The outcome is counted
+      // by a reaction registered before the caller's await, so the breaker is up to date when the caller resumes.
+      promise.then(epoch.countValue, epoch.countError);
+      return promise;
+    }
+    return promise.then(
       epoch.settleValue,
       context.canAbort
         ? (error: unknown) => {
@@ -281,6 +301,20 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
       settleValue: (value) => this.closedValue(epoch, value),
       settleError: (error) => {
         throw this.onError(epoch, false, false, 0, error, undefined);
+      },
+      countValue: (value) => {
+        try {
+          this.closedValue(epoch, value);
+        } catch (error) {
+          throwDetached(error);
+        }
+      },
+      countError: (error) => {
+        try {
+          this.onError(epoch, false, false, 0, error, undefined);
+        } catch (thrown) {
+          throwDetached(thrown);
+        }
       },
     };
     return epoch;
