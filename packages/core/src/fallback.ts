@@ -55,8 +55,7 @@ export class FallbackPolicy<F> extends PolicyBase<F> {
       return this.recover(context, error, started);
     }
     if (this.handleResult === undefined || !this.handleResult(result)) {
-      if (this.listens('success'))
-        this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+      this.reportSuccess(this.clock, started);
       return result;
     }
     return this.fall(context, { kind: 'result', result });
@@ -68,10 +67,7 @@ export class FallbackPolicy<F> extends PolicyBase<F> {
    */
   private recover(context: Ctx, error: unknown, started: number | undefined): unknown {
     if (context.aborted || (this.handle !== undefined && !this.handle(error))) {
-      if (this.listens('failure')) {
-        const duration = started === undefined ? 0 : this.clock.now() - started;
-        this.events.emit('failure', { policy: this.name, error, duration });
-      }
+      this.reportFailure(this.clock, error, started);
       throw context.aborted ? context.reason : error;
     }
     return this.fall(context, { kind: 'error', error });

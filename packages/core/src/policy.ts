@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscribe } from './events.js';
 import { type Ctx, type ExecutionContext, RootContext } from './internal/context.js';
 
@@ -96,6 +97,37 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
   /** True when someone listens, so payloads are only built when they will be read. */
   protected listens(event: PolicyEventName): boolean {
     return this.events.listens(event);
+  }
+
+  /** Emits `success` (its duration measured from `started` on `clock`) when someone listens. */
+  protected reportSuccess(clock: Clock, started: number): void {
+    if (this.listens('success')) {
+      this.events.emit('success', { policy: this.name, duration: clock.now() - started });
+    }
+  }
+
+  /** Emits `failure` when someone listens; `started` undefined (refused before it started) reports 0 ms. */
+  protected reportFailure(clock: Clock, error: unknown, started: number | undefined): void {
+    if (this.listens('failure')) {
+      const duration = started === undefined ? 0 : clock.now() - started;
+      this.events.emit('failure', { policy: this.name, error, duration });
+    }
+  }
+
+  /**
+   * Runs `next` and reports its outcome: the path of a policy whose hot path skips reporting while nobody
+   * listens. A synchronous throw is reported and becomes a rejection.
+   */
+  protected async runReported(context: Ctx, next: Next, clock: Clock, started: number): Promise<unknown> {
+    let value: unknown;
+    try {
+      value = await next(context);
+    } catch (error) {
+      this.reportFailure(clock, error, started);
+      throw error;
+    }
+    this.reportSuccess(clock, started);
+    return value;
   }
 
   abstract [RUN](context: Ctx, next: Next): Promise<unknown>;

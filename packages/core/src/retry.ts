@@ -102,8 +102,7 @@ export class RetryPolicy extends PolicyBase<never> {
           attempt === 0 && context.attempt === 0 ? context : new AttemptContext(context, attempt);
         const result = await next(attemptContext);
         if (this.handleResult === undefined || !this.handleResult(result)) {
-          if (this.listens('success'))
-            this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+          this.reportSuccess(this.clock, started);
           return result;
         }
         outcome = { result, failed: false };
@@ -163,15 +162,12 @@ export class RetryPolicy extends PolicyBase<never> {
       });
     }
     if (outcome.failed) throw this.fail(outcome.error, started);
-    if (this.listens('success'))
-      this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+    this.reportSuccess(this.clock, started);
     return outcome.result;
   }
 
   private fail(error: unknown, started: number): unknown {
-    if (this.listens('failure')) {
-      this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
-    }
+    this.reportFailure(this.clock, error, started);
     return error;
   }
 }

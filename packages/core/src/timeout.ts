@@ -174,17 +174,8 @@ export class TimeoutPolicy extends PolicyBase<never> {
   /** @internal Emits success/failure for a run that has not been reported yet. */
   report(run: TimeoutRun, failed: boolean, value: unknown): void {
     if (run.settled) return;
-    if (!failed) {
-      if (this.listens('success')) {
-        this.events.emit('success', { policy: this.name, duration: this.clock.now() - run.started });
-      }
-    } else if (this.listens('failure')) {
-      this.events.emit('failure', {
-        policy: this.name,
-        error: value,
-        duration: this.clock.now() - run.started,
-      });
-    }
+    if (failed) this.reportFailure(this.clock, value, run.started);
+    else this.reportSuccess(this.clock, run.started);
   }
 }
 

@@ -126,14 +126,12 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never> {
     try {
       const value = await next(context);
       this.record(true);
-      if (this.listens('success'))
-        this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
+      this.reportSuccess(this.clock, started);
       return value;
     } catch (error) {
       // The caller giving up says nothing about the dependency: such a request is not counted at all.
       if (!context.aborted) this.record(!this.handle(error));
-      if (this.listens('failure'))
-        this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
+      this.reportFailure(this.clock, error, started);
       throw error;
     }
   }

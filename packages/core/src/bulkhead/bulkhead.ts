@@ -77,19 +77,20 @@ export class BulkheadPolicy extends PolicyBase<never> {
       return Promise.reject(new BulkheadRejectedError('full'));
     }
     this.active++;
-    if (this.listens('success') || this.listens('failure'))
-      return this.observe(context, next, this.clock.now());
-    let pending: unknown;
-    try {
-      pending = next(context);
-    } catch (error) {
-      this.release();
-      return Promise.reject(error);
+    let promise: Promise<unknown>;
+    if (this.listens('success') || this.listens('failure')) {
+      promise = this.runReported(context, next, this.clock, this.clock.now());
+    } else {
+      try {
+        promise = Promise.resolve(next(context));
+      } catch (error) {
+        this.release();
+        return Promise.reject(error);
+      }
     }
     // The caller gets the function's own promise; the slot is freed by a reaction registered before the caller's
     // await, so it is free when the caller resumes. Bound handler: no closure per call; it never throws, so the
     // reaction's own promise cannot reject unhandled.
-    const promise = Promise.resolve(pending);
     promise.then(this.releaseSlot, this.releaseSlot);
     return promise;
   }
@@ -98,37 +99,26 @@ export class BulkheadPolicy extends PolicyBase<never> {
     this.release();
   };
 
-  /** Runs an admitted execution (its slot already taken) and reports its outcome. */
-  private async observe(context: Ctx, next: Next, started: number): Promise<unknown> {
-    try {
-      const value = await next(context);
-      if (this.listens('success'))
-        this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
-      return value;
-    } catch (error) {
-      this.emitFailure(error, started);
-      throw error;
-    } finally {
-      this.release();
-    }
-  }
-
   private async enqueue(context: Ctx, next: Next): Promise<unknown> {
     const started = this.clock.now();
     try {
       await this.waitForSlot(context, started);
     } catch (reason) {
       // Timed out in the queue (already reported as rejected) or aborted by the caller.
-      if (context.aborted) this.emitFailure(reason, started);
+      if (context.aborted) this.reportFailure(this.clock, reason, started);
       throw reason;
     }
     // The slot is ours. The caller may have aborted between the hand-over and now: give it back at once.
     if (context.aborted) {
       this.release();
-      this.emitFailure(context.reason, started);
+      this.reportFailure(this.clock, context.reason, started);
       throw context.reason;
     }
-    return this.observe(context, next, started);
+    try {
+      return await this.runReported(context, next, this.clock, started);
+    } finally {
+      this.release();
+    }
   }
 
   private waitForSlot(context: Ctx, started: number): Promise<void> {
@@ -188,11 +178,6 @@ export class BulkheadPolicy extends PolicyBase<never> {
     }
     this.leave(head);
     head.resolve();
-  }
-
-  private emitFailure(error: unknown, started: number): void {
-    if (this.listens('failure'))
-      this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
   }
 }
 

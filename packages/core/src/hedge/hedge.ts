@@ -102,12 +102,8 @@ export class HedgePolicy extends PolicyBase<never> {
 
   /** @internal */
   report(failed: boolean, error: unknown, started: number): void {
-    if (failed) {
-      if (this.listens('failure'))
-        this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - started });
-    } else if (this.listens('success')) {
-      this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
-    }
+    if (failed) this.reportFailure(this.clock, error, started);
+    else this.reportSuccess(this.clock, started);
   }
 }
 

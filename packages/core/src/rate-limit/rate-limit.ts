@@ -175,12 +175,13 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     try {
       result = this.store.acquire(this.scope, key, this.fixedCosts, now, undefined);
     } catch (error) {
-      this.emitFailure(error, now);
+      this.reportFailure(this.clock, error, now);
       return Promise.reject(error);
     }
     if (result !== ADMITTED)
       return this.decide(context, next, key, this.fixedCosts, undefined, now, undefined, result);
-    if (this.listens('success') || this.listens('failure')) return this.observe(context, next, now);
+    if (this.listens('success') || this.listens('failure'))
+      return this.runReported(context, next, this.clock, now);
     try {
       return Promise.resolve(next(context));
     } catch (error) {
@@ -194,7 +195,7 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     try {
       call = this.resolve(context);
     } catch (error) {
-      this.emitFailure(error, undefined);
+      this.reportFailure(this.clock, error, undefined);
       return Promise.reject(error);
     }
     const { key, costs, info } = call;
@@ -206,7 +207,7 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     try {
       result = this.store.acquire(this.scope, key, costs, now, marks);
     } catch (error) {
-      this.emitFailure(error, now);
+      this.reportFailure(this.clock, error, now);
       return Promise.reject(error);
     }
     return this.decide(context, next, key, costs, info, now, marks, result);
@@ -281,23 +282,12 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
   }
 
   private run(context: Ctx, next: Next, started: number): Promise<unknown> {
-    if (this.listens('success') || this.listens('failure')) return this.observe(context, next, started);
+    if (this.listens('success') || this.listens('failure'))
+      return this.runReported(context, next, this.clock, started);
     try {
       return Promise.resolve(next(context));
     } catch (error) {
       return Promise.reject(error);
-    }
-  }
-
-  private async observe(context: Ctx, next: Next, started: number): Promise<unknown> {
-    try {
-      const value = await next(context);
-      if (this.listens('success'))
-        this.events.emit('success', { policy: this.name, duration: this.clock.now() - started });
-      return value;
-    } catch (error) {
-      this.emitFailure(error, started);
-      throw error;
     }
   }
 
@@ -331,14 +321,14 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     try {
       result = await pending;
     } catch (error) {
-      this.emitFailure(error, started);
+      this.reportFailure(this.clock, error, started);
       throw error;
     }
     if (!result.admitted) return this.onDenied(context, next, key, costs, info, started, result);
     // The store recorded the admission at `started`, the time it was asked with.
     if (context.aborted) {
       this.giveBack(key, costs, marks ?? [], started);
-      this.emitFailure(context.reason, started);
+      this.reportFailure(this.clock, context.reason, started);
       throw context.reason;
     }
     if (info !== undefined) info.record(this.grant(key, costs, marks!, started));
@@ -359,13 +349,13 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
       at = await this.waitlist.join(key, costs, this.latestStart(context, started), context, marks);
     } catch (error) {
       // Refusals were reported as `rejected`; an abort (or a store failure) ends the execution as a failure.
-      if (!isRefusal(error)) this.emitFailure(error, started);
+      if (!isRefusal(error)) this.reportFailure(this.clock, error, started);
       throw error;
     }
     if (context.aborted) {
       // Admitted, but the caller left before running: the usage goes back.
       this.giveBack(key, costs, marks, at);
-      this.emitFailure(context.reason, started);
+      this.reportFailure(this.clock, context.reason, started);
       throw context.reason;
     }
     if (info !== undefined) info.record(this.grant(key, costs, marks, at));
@@ -424,13 +414,6 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
       });
     }
     return error;
-  }
-
-  private emitFailure(error: unknown, started: number | undefined): void {
-    if (this.listens('failure')) {
-      const duration = started === undefined ? 0 : this.clock.now() - started;
-      this.events.emit('failure', { policy: this.name, error, duration });
-    }
   }
 }
 
