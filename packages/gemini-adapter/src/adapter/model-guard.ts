@@ -126,16 +126,33 @@ export class ModelGuard {
     }
     if (this.sentToday >= this.rpd) {
       this.markExhausted(reset);
-      throw new GeminiFailure({
-        kind: 'dailyQuotaExhausted',
-        serverMessage: `client-side limit of ${this.rpd} requests per day reached for ${this.model}`,
-        retryAfterMs: reset - now,
+      throw dailyQuotaFailure(this.model, reset, now, {
+        message: `client-side limit of ${this.rpd} requests per day reached for ${this.model}`,
         quotaValue: this.rpd,
-        model: this.model,
       });
     }
     this.sentToday++;
   }
+}
+
+/**
+ * The failure of a call refused because `model`'s daily quota is spent until `until` (midnight Pacific): by the
+ * local requests-per-day count, or because an earlier 429 said so.
+ */
+export function dailyQuotaFailure(
+  model: string,
+  until: number,
+  now: number,
+  detail?: { readonly message: string; readonly quotaValue: number },
+): GeminiFailure {
+  return new GeminiFailure({
+    kind: 'dailyQuotaExhausted',
+    serverMessage:
+      detail?.message ?? `the daily quota of ${model} is spent until ${new Date(until).toISOString()}`,
+    retryAfterMs: Math.max(0, until - now),
+    quotaValue: detail?.quotaValue,
+    model,
+  });
 }
 
 function minuteLimits(limits: ModelLimits): RateLimit[] {

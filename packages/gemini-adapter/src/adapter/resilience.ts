@@ -10,12 +10,12 @@ import {
   timeout,
   withCost,
 } from '@bulwark/core';
-import { GeminiFailure, isGeminiFailure } from '../errors/failure.js';
+import { isGeminiFailure } from '../errors/failure.js';
 import { parseGeminiError } from '../errors/parse.js';
 import { type ResilienceInfo, recordInfo } from './call-info.js';
 import { failoverReason, isRetryable } from './decisions.js';
 import { GeminiResilienceEmitter, type GeminiResilienceStats } from './events.js';
-import { ModelGuard } from './model-guard.js';
+import { dailyQuotaFailure, ModelGuard } from './model-guard.js';
 import type { ResolvedOptions } from './options.js';
 
 /** One call as the runner sees it; `send` performs one HTTP attempt against `model`. */
@@ -135,7 +135,7 @@ export class GeminiResilience {
       let error: unknown;
       const exhaustedUntil = this.slot(model).guard.exhaustedUntil();
       if (exhaustedUntil !== undefined) {
-        error = exhaustedFailure(model, exhaustedUntil, this.clock.now());
+        error = dailyQuotaFailure(model, exhaustedUntil, this.clock.now());
       } else {
         try {
           return { value: await this.runOnModel(model, spec, state, signal), model };
@@ -258,13 +258,4 @@ export class GeminiResilience {
       unlimited: attemptTimeout,
     };
   }
-}
-
-function exhaustedFailure(model: string, until: number, now: number): GeminiFailure {
-  return new GeminiFailure({
-    kind: 'dailyQuotaExhausted',
-    serverMessage: `the daily quota of ${model} is spent until ${new Date(until).toISOString()}`,
-    retryAfterMs: Math.max(0, until - now),
-    model,
-  });
 }
