@@ -232,6 +232,80 @@ describe('circuitBreaker: the closed fast path (no listener, predicate or signal
   });
 });
 
+describe('circuitBreaker: deferred results (recordSuccess, recordFailure)', () => {
+  const started = { stream: true };
+  const deferResult = (value: unknown) => value === started;
+
+  it('a deferred result counts as nothing until its outcome is recorded', async () => {
+    const { breaker, events } = setup({ strategy: consecutive(2), deferResult });
+    await breaker.execute(boom).catch(() => {});
+    expect(await breaker.execute(() => started)).toBe(started);
+    // Not a success: the failure count was not reset.
+    breaker.recordFailure(new Error('cut'));
+    expect(breaker.state).toBe('open');
+    expect(events.success).toHaveLength(1);
+  });
+
+  it('recordSuccess resets a consecutive count and closes a half-open circuit whose probe was deferred', async () => {
+    const { breaker, clock, transitions } = setup({
+      strategy: consecutive(2),
+      deferResult,
+      halfOpenAfter: 1_000,
+    });
+    await failTimes(breaker, 1);
+    breaker.recordSuccess();
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('closed');
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('open');
+    await clock.advance(1_000);
+    await breaker.execute(() => started);
+    expect(breaker.state).toBe('halfOpen');
+    breaker.recordSuccess();
+    expect(breaker.state).toBe('closed');
+    expect(transitions()).toEqual(['closed->open', 'open->halfOpen', 'halfOpen->closed']);
+  });
+
+  it('rejects a deferResult that is not a function', () => {
+    expect(() => circuitBreaker({ deferResult: 1 as never })).toThrow(InvalidOptionError);
+  });
+
+  it('counts like a failed call while closed and opens at the threshold', async () => {
+    const { breaker, transitions } = setup({ strategy: consecutive(2), halfOpenAfter: 1_000 });
+    await breaker.execute(ok);
+    expect(breaker.recordFailure(new Error('cut'))).toBe(true);
+    expect(breaker.state).toBe('closed');
+    expect(breaker.recordFailure(new Error('cut'))).toBe(true);
+    expect(breaker.state).toBe('open');
+    expect(transitions()).toEqual(['closed->open']);
+  });
+
+  it('reopens a half-open circuit and is ignored while open or isolated', async () => {
+    const { breaker, clock, transitions } = setup({ strategy: consecutive(1), halfOpenAfter: 1_000 });
+    await failTimes(breaker, 1);
+    expect(breaker.recordFailure(new Error('late'))).toBe(false);
+    await clock.advance(1_000);
+    expect(breaker.state).toBe('halfOpen');
+    expect(breaker.recordFailure(new Error('late'))).toBe(true);
+    expect(breaker.state).toBe('open');
+    expect(transitions()).toEqual(['closed->open', 'open->halfOpen', 'halfOpen->open']);
+    breaker.reset();
+    const isolation = breaker.isolate();
+    expect(breaker.recordFailure(new Error('late'))).toBe(false);
+    isolation.dispose();
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('asks the handle predicate, and ignores local rejections by default', () => {
+    const strict = setup({ strategy: consecutive(1), handle: (e) => (e as Error).message === 'counts' });
+    expect(strict.breaker.recordFailure(new Error('4xx'))).toBe(false);
+    expect(strict.breaker.state).toBe('closed');
+    const plain = setup({ strategy: consecutive(1) });
+    expect(plain.breaker.recordFailure(new BulkheadRejectedError('full'))).toBe(false);
+    expect(plain.breaker.state).toBe('closed');
+  });
+});
+
 describe('circuitBreaker: open -> half-open -> closed/open', () => {
   it('reports halfOpen once the break is over, without waiting for a call', async () => {
     const { breaker, clock, transitions } = setup({ strategy: consecutive(1), halfOpenAfter: 1_000 });

@@ -41,6 +41,12 @@ export interface CircuitBreakerOptions {
   readonly handle?: (error: unknown) => boolean;
   /** Which results count as failures (e.g. a 503 response). Default: none. */
   readonly handleResult?: (value: unknown) => boolean;
+  /**
+   * Results that are neither successes nor failures yet, because the outcome comes later (a stream that has only
+   * started): report it with `recordSuccess` / `recordFailure`. A half-open probe with such a result frees its
+   * slot. Default: none.
+   */
+  readonly deferResult?: (value: unknown) => boolean;
   /** A call lasting at least this long (ms) is slow. Default: slow calls are not tracked. */
   readonly slowCallDuration?: number;
   /**
@@ -106,6 +112,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
   readonly slowCallDuration: number | undefined;
   private readonly handle: ((error: unknown) => boolean) | undefined;
   private readonly handleResult: ((value: unknown) => boolean) | undefined;
+  private readonly deferResult: ((value: unknown) => boolean) | undefined;
   private readonly clock: Clock;
   private readonly tracker: HealthTracker;
   /** Whether every call needs its start time (slow-call tracking). */
@@ -138,6 +145,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     this.halfOpenProbes = requireInteger('halfOpenProbes', o.halfOpenProbes ?? 1, 1);
     this.handle = optionalFunction('handle', o.handle);
     this.handleResult = optionalFunction('handleResult', o.handleResult);
+    this.deferResult = optionalFunction('deferResult', o.deferResult);
     this.slowCallDuration =
       o.slowCallDuration === undefined ? undefined : requirePositive('slowCallDuration', o.slowCallDuration);
     this.tracker = this.strategy.start(this.validateSlowCallRatio(o.slowCallRatio));
@@ -176,6 +184,29 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     this.close();
   }
 
+  /**
+   * Reports the outcome of a call whose result was deferred (see `deferResult`), e.g. a stream read to its end.
+   * Closed: counts a success; half-open: counts a probe success (closing the circuit once enough succeeded);
+   * open or isolated: nothing to do.
+   */
+  recordSuccess(): void {
+    if (this.mode === CLOSED) this.tracker.record(false, false, this.timeEnds ? this.clock.now() : 0);
+    else if (this.mode === HALF_OPEN && ++this.probeSuccesses >= this.halfOpenProbes) this.close();
+  }
+
+  /**
+   * Reports a failure of a call whose result was deferred (a stream cut after its first chunk). The `handle`
+   * predicate decides whether it counts. Closed: it counts like any failure; half-open: the dependency has not
+   * recovered, so the circuit opens again; open or isolated: nothing to do. Returns whether it was counted.
+   */
+  recordFailure(error: unknown): boolean {
+    if (this.mode === OPEN || this.mode === ISOLATED) return false;
+    if (!(this.handle === undefined ? !isLocalRejection(error) : this.handle(error) === true)) return false;
+    if (this.mode === HALF_OPEN) this.open(true, error);
+    else if (this.tracker.record(true, false, this.timeEnds ? this.clock.now() : 0)) this.open(true, error);
+    return true;
+  }
+
   /** The state as JSON-serializable data, for `initialState` in another process or after a restart. */
   snapshot(): BreakerSnapshot {
     const state = this.state;
@@ -201,7 +232,12 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
       pending = Promise.reject(error);
     }
     const promise = Promise.resolve(pending);
-    if (!context.canAbort && this.handle === undefined && this.handleResult === undefined) {
+    if (
+      !context.canAbort &&
+      this.handle === undefined &&
+      this.handleResult === undefined &&
+      this.deferResult === undefined
+    ) {
       // Nothing can change what the caller gets, so it gets the function's own promise. The outcome is counted
       // by a reaction registered before the caller's await, so the breaker is up to date when the caller resumes.
       promise.then(epoch.countValue, epoch.countError);
@@ -322,7 +358,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
 
   /** The hot path's success: a plain value, counted without reading the clock unless needed. */
   private closedValue(epoch: Epoch, value: unknown): unknown {
-    if (this.handleResult !== undefined || this.events.active)
+    if (this.handleResult !== undefined || this.deferResult !== undefined || this.events.active)
       return this.onValue(epoch, false, false, 0, value);
     if (epoch === this.epoch && this.tracker.record(false, false, this.timeEnds ? this.clock.now() : 0)) {
       this.open(false, undefined);
@@ -332,9 +368,12 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
 
   /** Settles a call that returned a value; returns the value (or throws a throwing predicate's error). */
   private onValue(epoch: Epoch, probe: boolean, timing: boolean, started: number, value: unknown): unknown {
-    let failed: boolean;
+    let failed: boolean | undefined;
     try {
-      failed = this.handleResult !== undefined && this.handleResult(value) === true;
+      failed =
+        this.deferResult !== undefined && this.deferResult(value) === true
+          ? undefined
+          : this.handleResult !== undefined && this.handleResult(value) === true;
     } catch (error) {
       // A throwing predicate is the caller's bug: report it, but never leave a probe slot taken.
       this.settle(epoch, probe, undefined, timing, started, error);

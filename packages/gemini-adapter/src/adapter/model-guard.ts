@@ -14,6 +14,7 @@ import { GeminiFailure } from '../errors/failure.js';
 import { nextPacificMidnight } from '../internal/pacific-day.js';
 import { isBreakerFailure, isRetryable } from './decisions.js';
 import type { ModelLimits, ResolvedOptions } from './options.js';
+import { isStreamStart } from './stream.js';
 
 const MINUTE = 60_000;
 
@@ -43,7 +44,14 @@ export class ModelGuard {
     this.breaker =
       options.breaker === false || !(options.breakerEverywhere || hasSuccessor)
         ? undefined
-        : circuitBreaker({ ...options.breaker, handle: isBreakerFailure, clock, name: `breaker:${model}` });
+        : circuitBreaker({
+            ...options.breaker,
+            handle: isBreakerFailure,
+            // A started stream is judged when it ends (GeminiResilience.finishStream).
+            deferResult: isStreamStart,
+            clock,
+            name: `breaker:${model}`,
+          });
     this.concurrency =
       options.concurrency === false
         ? undefined

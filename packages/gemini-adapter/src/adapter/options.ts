@@ -15,7 +15,10 @@ import {
   retryBudget,
 } from '@bulwark/core';
 
-export type BreakerOptions = Omit<CircuitBreakerOptions, 'handle' | 'handleResult' | 'clock' | 'name'>;
+export type BreakerOptions = Omit<
+  CircuitBreakerOptions,
+  'handle' | 'handleResult' | 'deferResult' | 'clock' | 'name'
+>;
 export type ConcurrencyOptions = Omit<AdaptiveConcurrencyOptions, 'handle' | 'clock' | 'name' | 'maxPause'>;
 export type BudgetOptions = Omit<RetryBudgetOptions, 'clock'>;
 

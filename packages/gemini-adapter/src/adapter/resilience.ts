@@ -90,8 +90,13 @@ export class GeminiResilience {
     return this.slot(name).guard;
   }
 
-  /** Runs a call through the policies of its model and, when that model is unavailable, of its fallbacks. */
-  async run<T>(spec: CallSpec<T>): Promise<{ value: T; info: ResilienceInfo; state: CallState }> {
+  /**
+   * Runs a call through the policies of its model and, when that model is unavailable, of its fallbacks. A
+   * stream's outcome is only known when it ends: the caller reports it with `finishStream`.
+   */
+  async run<T>(
+    spec: CallSpec<T>,
+  ): Promise<{ value: T; info: ResilienceInfo; state: CallState; started: number }> {
     const started = this.clock.now();
     const state: CallState = { attempts: 0, failovers: 0, costed: undefined };
     this.stats.calls++;
@@ -107,20 +112,50 @@ export class GeminiResilience {
         failovers: state.failovers,
       };
       recordInfo(value, info);
-      this.stats.succeeded++;
-      this.events.emit('success', { ...info, duration: this.clock.now() - started });
-      return { value, info, state };
+      if (!spec.stream) this.succeeded(info, started);
+      return { value, info, state, started };
     } catch (error) {
-      this.stats.failed++;
-      this.events.emit('failure', {
-        requested: spec.requested,
-        error,
-        attempts: state.attempts,
-        failovers: state.failovers,
-        duration: this.clock.now() - started,
-      });
+      this.failed(spec.requested, error, state, started);
       throw error;
     }
+  }
+
+  /**
+   * A started stream ended: read to its end or left early by its reader (`error` undefined), or cut, timed out
+   * or aborted. A failure after the first chunk cannot be retried, but the answering model's breaker still
+   * hears of it (unless the caller aborted), so streams that keep breaking open the circuit like failing calls.
+   */
+  finishStream(
+    info: ResilienceInfo,
+    state: CallState,
+    started: number,
+    error: unknown,
+    aborted: boolean,
+  ): void {
+    const breaker = this.slot(info.model).guard.breaker;
+    if (error === undefined) {
+      breaker?.recordSuccess();
+      this.succeeded(info, started);
+      return;
+    }
+    if (!aborted) breaker?.recordFailure(error);
+    this.failed(info.requested, error, state, started);
+  }
+
+  private succeeded(info: ResilienceInfo, started: number): void {
+    this.stats.succeeded++;
+    this.events.emit('success', { ...info, duration: this.clock.now() - started });
+  }
+
+  private failed(requested: string, error: unknown, state: CallState, started: number): void {
+    this.stats.failed++;
+    this.events.emit('failure', {
+      requested,
+      error,
+      attempts: state.attempts,
+      failovers: state.failovers,
+      duration: this.clock.now() - started,
+    });
   }
 
   private async failover<T>(

@@ -25,6 +25,16 @@ export interface GuardStreamOptions<T> {
   readonly onEnd: (last: T | undefined, error: unknown) => void;
 }
 
+/**
+ * Marks what a stream's start resolves to (its first chunk and the rest): the call's outcome is only known when
+ * the stream ends, so the model's breaker defers its verdict until then.
+ */
+export const STREAM_START: unique symbol = Symbol('bulwark.streamStart');
+
+export function isStreamStart(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && STREAM_START in value;
+}
+
 /** What a stream that ended with no finishReason is reported as: a cut stream, never a silent success. */
 export function incompleteStreamFailure(model: string): GeminiFailure {
   return new GeminiFailure({

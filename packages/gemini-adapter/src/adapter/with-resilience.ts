@@ -4,7 +4,7 @@ import { parseGeminiError } from '../errors/parse.js';
 import { recordInfo } from './call-info.js';
 import { type GeminiResilienceOptions, resolveOptions } from './options.js';
 import { type CallState, GeminiResilience } from './resilience.js';
-import { guardStream, incompleteStreamFailure } from './stream.js';
+import { guardStream, incompleteStreamFailure, STREAM_START } from './stream.js';
 import { estimateInputTokens, promptTokensOf } from './tokens.js';
 
 /** The part of a `GoogleGenAI` instance the adapter touches; 2.x and 3.x both have it. */
@@ -127,6 +127,7 @@ function settleTokens(state: CallState, tokens: number | undefined): void {
 
 /** A started stream: its first chunk (already read) and the rest. */
 interface StreamStart {
+  readonly [STREAM_START]: true;
   readonly first: unknown;
   readonly rest: AsyncIterator<unknown>;
   readonly controller: AbortController;
@@ -145,6 +146,7 @@ async function stream(
     value: start,
     info,
     state,
+    started,
   } = await engine.run<StreamStart>({
     requested,
     callerSignal,
@@ -164,9 +166,10 @@ async function stream(
         ? callerSignal.reason
         : parseGeminiError(error, { signal: start.controller.signal, model: start.model }),
     onChunk: (chunk) => recordInfo(chunk, info),
-    onEnd: (last) => {
+    onEnd: (last, error) => {
       start.detach();
       settleTokens(state, promptTokensOf(last));
+      engine.finishStream(info, state, started, error, callerSignal?.aborted === true);
     },
   });
   recordInfo(guarded, info);
@@ -202,7 +205,7 @@ async function startStream(
     // The attempt gave up meanwhile (its timeout fired): nobody will read this stream.
     if (attemptSignal.aborted) throw attemptSignal.reason;
     attemptSignal.removeEventListener('abort', onAttemptAbort);
-    return { first: first.value, rest, controller, detach, model };
+    return { [STREAM_START]: true, first: first.value, rest, controller, detach, model };
   } catch (error) {
     detach();
     if (!controller.signal.aborted) controller.abort(new DOMException('attempt failed', 'AbortError'));

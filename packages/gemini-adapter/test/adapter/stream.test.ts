@@ -3,7 +3,7 @@
  * the first chunk never is; a first-chunk timeout and an idle timeout replace a whole-stream deadline; a stream
  * that is cut, broken by an error event, or ends without finishReason is an error, never a silent success.
  */
-import { isTimeoutError } from '@bulwark/core';
+import { consecutive, isTimeoutError } from '@bulwark/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isGeminiFailure, resilienceInfo } from '../../src/index.js';
 import { fault, ok } from '../../src/testing/index.js';
@@ -90,6 +90,45 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
     expect(isGeminiFailure(error)).toBe(true);
     expect(error).toMatchObject({ kind: 'network' });
     expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it('counts a stream when it ends: a full read succeeds, a cut after the first chunk fails', async () => {
+    await setup();
+    h.fake.script(FLASH, [ok(), fault.reset({ afterChunks: 1 })]);
+    const started = await stream();
+    expect(h.engine.stats).toMatchObject({ calls: 1, succeeded: 0, failed: 0 });
+    await collect(Promise.resolve(started));
+    expect(h.engine.stats).toMatchObject({ calls: 1, succeeded: 1, failed: 0 });
+    const { error } = await collect(stream());
+    expect(isGeminiFailure(error)).toBe(true);
+    expect(h.engine.stats).toMatchObject({ calls: 2, succeeded: 1, failed: 1 });
+    expect(named(h.events, 'failure')).toHaveLength(1);
+    expect(named(h.events, 'failure')[0]).toMatchObject({ requested: FLASH, error, attempts: 1 });
+  });
+
+  it("streams cut after their first chunk open the model's breaker, and later calls fail over", async () => {
+    await setup({ options: { fallbacks: { [FLASH]: [LITE] } } });
+    h.fake.setDefault(FLASH, fault.streamError({ afterChunks: 1 }));
+    for (let i = 0; i < 5; i++) await collect(stream());
+    expect(h.engine.model(FLASH).breaker?.state).toBe('open');
+    expect(named(h.events, 'breakerState')).toEqual([{ model: FLASH, from: 'closed', to: 'open' }]);
+    const { chunks, error } = await collect(stream());
+    expect(error).toBeUndefined();
+    expect(chunks[0].modelVersion).toBe(LITE);
+    expect(h.fake.requests.filter((r) => r.model === FLASH)).toHaveLength(5);
+  });
+
+  it('a caller abort mid-stream is a failed call but says nothing to the breaker', async () => {
+    await setup({ options: { fallbacks: { [FLASH]: [LITE] }, breaker: { strategy: consecutive(1) } } });
+    h.fake.script(FLASH, [fault.stall({ afterChunks: 1 })]);
+    const controller = new AbortController();
+    const iterator = (await stream(FLASH, { abortSignal: controller.signal }))[Symbol.asyncIterator]();
+    await iterator.next();
+    const next = iterator.next().catch((error: unknown) => error);
+    controller.abort('bye');
+    expect(await next).toBe('bye');
+    expect(h.engine.stats).toMatchObject({ succeeded: 0, failed: 1 });
+    expect(h.engine.model(FLASH).breaker?.state).toBe('closed');
   });
 
   it('fails a stream that goes silent between chunks after idleTimeout, and stops reading it', async () => {
