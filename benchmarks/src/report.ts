@@ -1,4 +1,5 @@
 import type { MachineInfo } from './machine.js';
+import { CLOCK_READ } from './overhead/clock-read.js';
 import type { OverheadResult } from './overhead/index.js';
 import type { MemoryRow } from './overhead/memory.js';
 import { formatBytes, formatNs } from './overhead/measure.js';
@@ -124,6 +125,14 @@ function overheadSection(overhead: OverheadResult, targets: readonly TargetCheck
     );
     for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${yesNo(t.met)} |`);
     lines.push('');
+    const clock = overhead.rows.find((r) => r.composition === CLOCK_READ && r.path === 'success');
+    if (clock !== undefined) {
+      lines.push(
+        `A rate limiter must read the clock on every call: a bare call plus one \`Date.now()\` is already ` +
+          `${clock.timing.ratio.toFixed(2)}× bare on this machine (${formatNs(clock.timing.ns - overhead.bare.success)} per read).`,
+        '',
+      );
+    }
   }
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import Bottleneck from 'bottleneck';
 import * as ck from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
+import { CLOCK_READ } from './clock-read.js';
 import { fail, parked, settle, work } from './work.js';
 
 export type Library = 'bulwark' | 'cockatiel' | 'opossum' | 'p-retry' | 'bottleneck';
@@ -50,6 +51,11 @@ export function buildSubjects(): Subjects {
   // Bare calls.
   add('bare call', 'success', 'bare', work);
   add('bare call', 'failure', 'bare', () => settle(fail()));
+  // The floor of anything that must know the time on every call (a rate limiter): one clock read.
+  add(CLOCK_READ, 'success', 'bare', () => {
+    Date.now();
+    return work();
+  });
 
   // Retry.
   const bRetry = bw.retry();
