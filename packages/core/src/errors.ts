@@ -15,16 +15,30 @@ export type BulwarkErrorCode =
   | 'THROTTLED'
   | 'BUDGET_EXHAUSTED';
 
+/** Whether this engine lets us skip the stack trace (V8, and Error.stackTraceLimit not frozen). */
+const CAN_SKIP_STACK = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true;
+
+interface BulwarkErrorOptions {
+  code?: BulwarkErrorCode;
+  retryAfterMs?: number | undefined;
+  cause?: unknown;
+  /**
+   * Capture no stack trace. For load-shedding rejections: an outage raises them by the thousand per second, a
+   * stack costs several µs each (more than the call they spare), and it would only point into the policy.
+   */
+  stackless?: boolean;
+}
+
 export class BulwarkError extends Error {
   readonly [BRAND]: BulwarkErrorCode;
   /** Milliseconds after which trying again may succeed, when the error implies "try later". */
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    message: string,
-    options: { code?: BulwarkErrorCode; retryAfterMs?: number | undefined; cause?: unknown } = {},
-  ) {
+  constructor(message: string, options: BulwarkErrorOptions = {}) {
+    const limit = Error.stackTraceLimit;
+    if (options.stackless === true && CAN_SKIP_STACK) Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (options.stackless === true && CAN_SKIP_STACK) Error.stackTraceLimit = limit;
     this.name = 'BulwarkError';
     this[BRAND] = options.code ?? 'BULWARK_ERROR';
     this.retryAfterMs = options.retryAfterMs;
@@ -59,7 +73,7 @@ export class TimeoutError extends BulwarkError {
 /** A circuit breaker is open (or half-open with every probe slot taken). */
 export class BrokenCircuitError extends BulwarkError {
   constructor(message = 'Execution prevented because the circuit breaker is open', retryAfterMs?: number) {
-    super(message, { code: 'BROKEN_CIRCUIT', retryAfterMs });
+    super(message, { code: 'BROKEN_CIRCUIT', retryAfterMs, stackless: true });
     this.name = 'BrokenCircuitError';
   }
 }
@@ -67,7 +81,7 @@ export class BrokenCircuitError extends BulwarkError {
 /** A circuit breaker was isolated by hand (`isolate()`); it stays open until the handle is released. */
 export class IsolatedCircuitError extends BulwarkError {
   constructor(message = 'Execution prevented because the circuit breaker is isolated') {
-    super(message, { code: 'ISOLATED_CIRCUIT' });
+    super(message, { code: 'ISOLATED_CIRCUIT', stackless: true });
     this.name = 'IsolatedCircuitError';
   }
 }
@@ -79,9 +93,7 @@ export class BulkheadRejectedError extends BulwarkError {
     super(
       message ??
         (reason === 'full' ? 'Bulkhead capacity exceeded' : 'Timed out waiting in the bulkhead queue'),
-      {
-        code: 'BULKHEAD_REJECTED',
-      },
+      { code: 'BULKHEAD_REJECTED', stackless: true },
     );
     this.name = 'BulkheadRejectedError';
     this.reason = reason;
@@ -100,6 +112,7 @@ export class RateLimitedError extends BulwarkError {
     super(options.message ?? `Rate limit exceeded${options.limit ? ` (${options.limit})` : ''}`, {
       code: 'RATE_LIMITED',
       retryAfterMs,
+      stackless: true,
     });
     this.name = 'RateLimitedError';
     this.limit = options.limit;
@@ -110,7 +123,7 @@ export class RateLimitedError extends BulwarkError {
 /** Client-side adaptive throttling dropped the call to spare an unhealthy dependency. */
 export class ThrottledError extends BulwarkError {
   constructor(message = 'Request throttled client-side: the dependency is rejecting most requests') {
-    super(message, { code: 'THROTTLED' });
+    super(message, { code: 'THROTTLED', stackless: true });
     this.name = 'ThrottledError';
   }
 }

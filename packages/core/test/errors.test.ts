@@ -2,12 +2,15 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   BrokenCircuitError,
+  BulkheadRejectedError,
   BulwarkError,
+  IsolatedCircuitError,
   isBrokenCircuitError,
   isBulwarkError,
   isTimeoutError,
   RateLimitedError,
   retryAfterOf,
+  ThrottledError,
   TimeoutError,
 } from '../src/index.js';
 
@@ -49,5 +52,22 @@ describe('errors', () => {
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toMatch(/300 ms/);
     expect(error.cause).toBe(cause);
+  });
+
+  it('load-shedding rejections capture no stack trace, and leave Error.stackTraceLimit as it was', () => {
+    const before = Error.stackTraceLimit;
+    for (const error of [
+      new BrokenCircuitError(),
+      new IsolatedCircuitError(),
+      new BulkheadRejectedError('full'),
+      new RateLimitedError(10),
+      new ThrottledError(),
+    ]) {
+      expect(error.stack).toBe(`${error.name}: ${error.message}`);
+      expect(Error.stackTraceLimit).toBe(before);
+    }
+    // Errors a user may need to trace keep their stack.
+    expect(new TimeoutError(5).stack).toMatch(/\n\s+at /);
+    expect(new Error('plain').stack).toMatch(/\n\s+at /);
   });
 });
