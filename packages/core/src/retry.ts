@@ -87,7 +87,17 @@ export class RetryPolicy extends PolicyBase<never> {
       return this.loop(context, next, { error });
     }
     if (typeof (pending as PromiseLike<unknown> | null)?.then !== 'function') return Promise.resolve(pending);
-    return Promise.resolve(pending).then(undefined, (error) => this.loop(context, next, { error }));
+    return Promise.resolve(pending).then(undefined, (error) => this.afterFirstFailure(context, next, error));
+  }
+
+  /**
+   * The fast path's failure: an error that will not be retried is rethrown right here, which spares the loop's
+   * own promise and the ticks of adopting it (a failing call is already the expensive path).
+   */
+  private afterFirstFailure(context: Ctx, next: Next, error: unknown): unknown {
+    if (context.aborted) throw this.fail(context.reason, 0);
+    if (this.handle !== undefined && !this.handle(error)) throw this.fail(error, 0);
+    return this.loop(context, next, { error });
   }
 
   /** Runs attempts until success or give-up; `first` is the first attempt's error when it already failed. */
