@@ -341,57 +341,6 @@ describe('adaptiveConcurrency: the limit', () => {
     expect(limits.at(-1)).toBeLessThan(8.5);
     for (let i = 1; i < limits.length; i++) expect(limits[i]).toBeGreaterThan(limits[i - 1]!);
   });
-
-  it('does not grow on successes of calls sent before the last decrease', async () => {
-    const clock = new VirtualClock();
-    const policy = adaptiveConcurrency({ initialLimit: 8, clock });
-    // Eight calls at once: the first is refused at 10 ms, the seven others succeed at 20 ms.
-    const calls = Array.from({ length: 8 }, (_, i) =>
-      settle(policy.execute(i === 0 ? work(clock, 10, { error: overloaded() }) : work(clock, 20))),
-    );
-    await clock.runAll();
-    await Promise.all(calls);
-    // Those successes answer for the limit of 8, not for the 4 it fell to: they must not undo the decrease.
-    expect(policy.limit).toBe(4);
-    // A call sent after the decrease does tell about the new limit.
-    const probes = Array.from({ length: 4 }, () => policy.execute(work(clock, 10)));
-    await clock.runAll();
-    await Promise.all(probes);
-    expect(policy.limit).toBeGreaterThan(4);
-  });
-
-  it('refused below the level of the previous refusal, it climbs back towards a lower level', async () => {
-    const clock = new VirtualClock();
-    const policy = adaptiveConcurrency({ initialLimit: 8, clock });
-    const refuseAll = async () => {
-      const calls = Array.from({ length: Math.floor(policy.limit) }, () =>
-        settle(policy.execute(work(clock, 10, { error: overloaded() }))),
-      );
-      await clock.runAll();
-      await Promise.all(calls);
-    };
-    const roundTrips = async (n: number) => {
-      for (let round = 0; round < n; round++) {
-        const calls = Array.from({ length: Math.floor(policy.limit) }, () => policy.execute(work(clock, 10)));
-        await clock.runAll();
-        await Promise.all(calls);
-      }
-    };
-    await refuseAll(); // refused at 8: down to 4, back towards 8
-    await roundTrips(2);
-    const refusedAt = policy.limit;
-    expect(refusedAt).toBeGreaterThan(5.5);
-    expect(refusedAt).toBeLessThan(8);
-    // Refused again below 8: the share it had shrank, so the refused level is not a level to return to.
-    await refuseAll();
-    const fellTo = policy.limit;
-    expect(fellTo).toBe(Math.floor(refusedAt) / 2);
-    await roundTrips(6);
-    // Half the gap per round trip towards 0.75 x the refused level, then a creep: it stays below that level,
-    // where climbing back towards the refused level itself would have taken it past 5 by now.
-    expect(policy.limit).toBeGreaterThan(fellTo + 1);
-    expect(policy.limit).toBeLessThan(refusedAt * 0.75);
-  });
 });
 
 describe('adaptiveConcurrency: refusals and hints', () => {

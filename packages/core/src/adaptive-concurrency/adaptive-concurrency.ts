@@ -117,10 +117,7 @@ const RTT_GAIN = 0.125;
  *   trip), a slow creep (0.1 per round trip) near it, and past it a probe that speeds up the longer the new
  *   level holds (it doubles the distance travelled beyond it every round trip, up to half the limit).
  * - An overload signal (`handle`) from a call sent after the last decrease sets the limit to `backoffRatio` x
- *   the slots in use; signals from calls sent before it belong to the same episode and do not compound, and
- *   their successes do not raise the limit either (they answer for the level that was refused).
- * - Refused below the level of the previous decrease, the limit climbs back towards a level between the two
- *   (0.75 x the refused level with the default ratio) rather than to the level just refused.
+ *   the slots in use; signals from calls sent before it belong to the same episode and do not compound.
  * - A refused call keeps its slot for one smoothed service time, so refusals that come back at once cannot turn
  *   into a tight loop of new sends; a refusal carrying a delay hint (`retryAfterMs`, RetryInfo) pauses every
  *   dispatch for that long (at most `maxPause`).
@@ -263,19 +260,16 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
         this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - arrived });
       throw error;
     }
-    this.succeeded(sent, used, epoch);
+    this.succeeded(sent, used);
     this.release();
     if (this.listens('success'))
       this.events.emit('success', { policy: this.name, duration: this.clock.now() - arrived });
     return value;
   }
 
-  private succeeded(sent: number, used: number, epoch: number): void {
+  private succeeded(sent: number, used: number): void {
     const sample = this.clock.now() - sent;
     this.srtt = this.srtt === undefined ? sample : this.srtt + (sample - this.srtt) * RTT_GAIN;
-    // A call sent before the last decrease says nothing about the lowered limit: growing on it would undo the
-    // decrease within one round trip and send the dependency back into the overload it just signalled.
-    if (epoch !== this.epoch) return;
     // Only a limit that was in use has been tested: an app-limited client must not inflate it.
     if (used < this.current / 2 || this.current >= this.maxLimit) return;
     this.setLimit(Math.min(this.maxLimit, this.current + this.step() / this.current), 'increase', undefined);
@@ -301,7 +295,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       // The first signal about calls sent at the current limit: back off from what was actually in use.
       const target = Math.max(this.minLimit, Math.min(this.current, this.active) * this.backoffRatio);
       this.epoch++;
-      this.lastMax = this.levelToReturnTo();
+      this.lastMax = this.current;
       this.setLimit(target, 'decrease', error);
     }
     const hint = this.maxPause > 0 ? retryAfterOf(error) : undefined;
@@ -312,18 +306,6 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       return;
     }
     this.clock.setTimer(this.releaseHeld, hold, UNREF);
-  }
-
-  /**
-   * The level the limit climbs back to after a decrease: the refused level, unless it is below the previous
-   * one. Then the capacity, or this client's share of a capacity other clients compete for, has shrunk, and
-   * returning to the refused level would only repeat the refusal (with several clients, all of them at once):
-   * aim between the decreased and the refused level (TCP CUBIC's fast convergence), and probe past it from there.
-   */
-  private levelToReturnTo(): number {
-    const refusedAt = this.current;
-    if (this.lastMax === Number.POSITIVE_INFINITY || refusedAt >= this.lastMax) return refusedAt;
-    return refusedAt * ((1 + this.backoffRatio) / 2);
   }
 
   private setLimit(to: number, reason: LimitChangeReason, error: unknown): void {
