@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeadlineHeap, type HeapNode } from '../src/adaptive-concurrency/deadline-heap.js';
+import { type RoomNode, WaitingRoom } from '../src/adaptive-concurrency/waiting-room.js';
 import { adaptiveConcurrency, sleep } from '../src/index.js';
 import { VirtualClock } from '../src/testing.js';
 
@@ -158,6 +159,66 @@ describe('DeadlineHeap', () => {
             out.push(node.id);
           }
           expect(out).toEqual(expected);
+        },
+      ),
+    );
+  });
+});
+
+describe('WaitingRoom', () => {
+  interface Node extends RoomNode {
+    readonly id: number;
+  }
+
+  it('serves earliest deadline first or newest first, and forgets whoever left, like a plain list', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('push' as const), deadline: fc.integer({ min: 0, max: 20 }) }),
+            fc.record({ op: fc.constant('remove' as const), pick: fc.nat() }),
+            fc.record({ op: fc.constant('shift' as const), newest: fc.boolean() }),
+          ),
+          { maxLength: 200 },
+        ),
+        (ops) => {
+          const room = new WaitingRoom<Node>();
+          const model: Node[] = [];
+          let seq = 0;
+          for (const step of ops) {
+            if (step.op === 'push') {
+              const node: Node = {
+                id: seq,
+                seq,
+                deadline: step.deadline,
+                arrived: seq,
+                index: -1,
+                older: undefined,
+                newer: undefined,
+              };
+              seq++;
+              room.push(node);
+              model.push(node);
+            } else if (step.op === 'remove') {
+              if (model.length === 0) continue;
+              const node = model.splice(step.pick % model.length, 1)[0]!;
+              room.remove(node);
+              room.remove(node); // twice is harmless
+            } else {
+              const expected =
+                model.length === 0
+                  ? undefined
+                  : step.newest
+                    ? model[model.length - 1]
+                    : model.reduce((a, b) =>
+                        b.deadline < a.deadline || (b.deadline === a.deadline && b.seq < a.seq) ? b : a,
+                      );
+              if (expected !== undefined) model.splice(model.indexOf(expected), 1);
+              expect(room.shift(step.newest)).toBe(expected);
+            }
+            expect(room.size).toBe(model.length);
+            expect(room.oldestArrival).toBe(model[0]?.arrived ?? Number.POSITIVE_INFINITY);
+          }
         },
       ),
     );

@@ -47,6 +47,7 @@ describe('adaptiveConcurrency: options', () => {
     expect(policy.maxQueue).toBe(Number.POSITIVE_INFINITY);
     expect(policy.initialRtt).toBe(1_000);
     expect(policy.maxPause).toBe(60_000);
+    expect(policy.backlogOrder).toBe('deadline');
     expect(policy.name).toBe('adaptiveConcurrency');
   });
 
@@ -77,6 +78,7 @@ describe('adaptiveConcurrency: options', () => {
     ['maxPause', { maxPause: -5 }],
     ['maxPause', { maxPause: Number.POSITIVE_INFINITY }],
     ['handle', { handle: 'yes' }],
+    ['backlogOrder', { backlogOrder: 'lifo' }],
   ])('rejects an invalid %s with InvalidOptionError', (option, options) => {
     let thrown: unknown;
     try {
@@ -139,6 +141,49 @@ describe('adaptiveConcurrency: admission', () => {
     await clock.runAll();
     await Promise.all([running, late, later, soon, tie]);
     expect(order).toEqual(['first', 'deadline 1000', 'deadline 1000 too', 'deadline 5000', 'no deadline']);
+  });
+
+  it.each([
+    ['newestFirst', ['warm-up', 'holder', 'C', 'B', 'A']],
+    ['deadline', ['warm-up', 'holder', 'A', 'B', 'C']],
+  ] as const)(
+    'in a backlog (oldest waiter older than two service times) serves %s',
+    async (backlogOrder, expected) => {
+      const clock = new VirtualClock();
+      const policy = adaptiveConcurrency({ initialLimit: 1, maxLimit: 1, backlogOrder, clock });
+      const order: string[] = [];
+      const call = (id: string, ms: number) => async (ctx: { signal: AbortSignal }) => {
+        order.push(id);
+        await sleep(ms, ctx.signal, clock);
+      };
+      // A 10 ms call sets the service time; the next one holds the only slot for 500 ms.
+      await Promise.all([policy.execute(call('warm-up', 10)), clock.runAll()]);
+      const holder = policy.execute(call('holder', 500));
+      const waiting: Promise<unknown>[] = [];
+      for (const id of ['A', 'B', 'C']) {
+        await clock.advance(10);
+        waiting.push(policy.execute(call(id, 10)));
+      }
+      await clock.runAll();
+      await Promise.all([holder, ...waiting]);
+      expect(order).toEqual(expected);
+    },
+  );
+
+  it('serves a queue that moves in deadline order even with backlogOrder newestFirst', async () => {
+    const clock = new VirtualClock();
+    const policy = adaptiveConcurrency({ initialLimit: 1, maxLimit: 1, backlogOrder: 'newestFirst', clock });
+    const order: string[] = [];
+    const call = (id: string) => async (ctx: { signal: AbortSignal }) => {
+      order.push(id);
+      await sleep(100, ctx.signal, clock);
+    };
+    await Promise.all([policy.execute(call('warm-up')), clock.runAll()]);
+    // The oldest waiter has waited at most one service time when each slot frees: no backlog.
+    const calls = ['first', 'A', 'B'].map((id) => policy.execute(call(id)));
+    await clock.runAll();
+    await Promise.all(calls);
+    expect(order).toEqual(['warm-up', 'first', 'A', 'B']);
   });
 
   it('refuses with ThrottledError when the queue is full', async () => {

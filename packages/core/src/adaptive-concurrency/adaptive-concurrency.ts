@@ -8,10 +8,11 @@ import {
   optionalFunction,
   requireFiniteNonNegative,
   requireInteger,
+  requireOneOf,
   requirePositive,
 } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
-import { DeadlineHeap, type HeapNode } from './deadline-heap.js';
+import { type RoomNode, WaitingRoom } from './waiting-room.js';
 
 export interface AdaptiveConcurrencyOptions {
   /**
@@ -41,6 +42,13 @@ export interface AdaptiveConcurrencyOptions {
   readonly maxWait?: number;
   /** Calls allowed to wait (integer >= 0, or Infinity). Default Infinity: `maxWait` and deadlines bound it. */
   readonly maxQueue?: number;
+  /**
+   * Which waiting call a free slot goes to once the queue is backlogged (its oldest call has waited more than
+   * two service times). 'deadline' (default): earliest deadline first, as when the queue moves, which finishes
+   * the most calls. 'newestFirst': the latest arrival (adaptive LIFO), so calls arriving now stay fast while the
+   * stale backlog expires: for callers who give up early (interactive requests), at the cost of completions.
+   */
+  readonly backlogOrder?: 'newestFirst' | 'deadline';
   /**
    * Service time assumed until a successful call has been timed (ms, > 0): how long a refused call keeps its
    * slot. Default 1 000.
@@ -75,14 +83,17 @@ export interface AdaptiveConcurrencyStats {
 }
 
 /** One caller waiting for a slot. */
-class Waiter implements HeapNode {
+class Waiter implements RoomNode {
   index = -1;
+  older: RoomNode | undefined = undefined;
+  newer: RoomNode | undefined = undefined;
   timer: TimerHandle | undefined = undefined;
   unsubscribe: (() => void) | undefined = undefined;
 
   constructor(
     readonly deadline: number,
     readonly seq: number,
+    readonly arrived: number,
     readonly resolve: () => void,
     readonly reject: (reason: unknown) => void,
   ) {}
@@ -105,10 +116,12 @@ const PROBE_GAIN = 1;
 const PACE_CREDIT = 0.25;
 /** Weight of a new sample in the smoothed service time (TCP's 1/8). */
 const RTT_GAIN = 0.125;
+/** The queue is backlogged once its oldest call has waited this many service times. */
+const BACKLOG_SERVICE_TIMES = 2;
 
 /**
  * Client-side adaptive concurrency, as TCP congestion control does it: at most floor(`limit`) calls run at once
- * and the rest wait locally, earliest deadline first, instead of being sent to a dependency that would refuse
+ * and the rest wait locally (see the waiting order below) instead of being sent to a dependency that would refuse
  * them. The limit is learnt from the answers, so nobody has to know the dependency's capacity.
  *
  * - A success of a call sent while the limit was in use (at least half its slots busy) raises it by
@@ -122,7 +135,8 @@ const RTT_GAIN = 0.125;
  *   into a tight loop of new sends; a refusal carrying a delay hint (`retryAfterMs`, RetryInfo) pauses every
  *   dispatch for that long (at most `maxPause`).
  * - Waiting calls leave paced, one per (service time / limit), so slots freed together never become a burst;
- *   a limit below 1 paces every call.
+ *   a limit below 1 paces every call. They leave earliest deadline first (or, with `backlogOrder`
+ *   'newestFirst', newest first once the queue is backlogged).
  * - A waiting call leaves with `ThrottledError` when `maxWait` or its deadline passes, or, when its turn comes,
  *   if less than one smoothed service time remains before its deadline (it could not finish in time: sending it
  *   would only take capacity from calls that can). The caller's abort rejects at once with the caller's reason.
@@ -138,6 +152,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   readonly maxQueue: number;
   readonly initialRtt: number;
   readonly maxPause: number;
+  readonly backlogOrder: 'newestFirst' | 'deadline';
   private readonly handle: (error: unknown) => boolean;
   private readonly clock: Clock;
   private current: number;
@@ -147,7 +162,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private epoch = 0;
   private active = 0;
   private srtt: number | undefined;
-  private readonly heap = new DeadlineHeap<Waiter>();
+  private readonly room = new WaitingRoom<Waiter>();
   private seq = 0;
   private pausedUntil = 0;
   private pauseTimer: TimerHandle | undefined;
@@ -196,6 +211,10 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     this.maxQueue = requireInteger('maxQueue', options.maxQueue ?? Number.POSITIVE_INFINITY, 0, true);
     this.initialRtt = requirePositive('initialRtt', options.initialRtt ?? 1_000);
     this.maxPause = requireFiniteNonNegative('maxPause', options.maxPause ?? 60_000);
+    this.backlogOrder = requireOneOf('backlogOrder', options.backlogOrder ?? 'deadline', [
+      'newestFirst',
+      'deadline',
+    ]);
     this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;
     this.clock = options.clock ?? realClock;
   }
@@ -212,14 +231,14 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
 
   /** Calls waiting for a slot now. */
   get queued(): number {
-    return this.heap.size;
+    return this.room.size;
   }
 
   stats(): AdaptiveConcurrencyStats {
     return {
       limit: this.current,
       inFlight: this.active,
-      queued: this.heap.size,
+      queued: this.room.size,
       rtt: this.srtt,
       paused: this.isPaused(this.clock.now()),
     };
@@ -237,7 +256,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     // once) or a pause or the pace holding everyone back: queue behind it. Below a limit of 1, calls are spaced
     // out in time even when none is running.
     const now = this.clock.now();
-    if (this.heap.size === 0 && this.canDispatch(now) && (this.current >= 1 || now >= this.nextPace())) {
+    if (this.room.size === 0 && this.canDispatch(now) && (this.current >= 1 || now >= this.nextPace())) {
       this.active++;
       this.paced(now);
       return this.run(context, next, now);
@@ -352,16 +371,19 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     this.drain();
   }
 
-  /** Hands free slots to the waiters, earliest deadline first, shedding those that can no longer finish. */
+  /**
+   * Hands free slots to the waiters (earliest deadline first, or newest first in a backlog when so configured),
+   * shedding those that can no longer finish.
+   */
   private drain(): void {
     let now = this.clock.now();
-    while (this.heap.size > 0 && this.canDispatch(now)) {
+    while (this.room.size > 0 && this.canDispatch(now)) {
       const due = this.nextPace();
       if (now < due) {
         this.armPace(due);
         return;
       }
-      const waiter = this.heap.shift()!;
+      const waiter = this.room.shift(this.backlogged(now))!;
       this.detach(waiter);
       if (waiter.deadline - now < (this.srtt ?? 0)) {
         waiter.reject(this.rejection('throttled', 'too little time left before its deadline to be served'));
@@ -372,6 +394,13 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       this.paced(now);
       waiter.resolve();
     }
+  }
+
+  private backlogged(now: number): boolean {
+    return (
+      this.backlogOrder === 'newestFirst' &&
+      now - this.room.oldestArrival > BACKLOG_SERVICE_TIMES * (this.srtt ?? this.initialRtt)
+    );
   }
 
   /**
@@ -431,20 +460,20 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
 
   private waitForSlot(context: Ctx, arrived: number): Promise<void> {
     if (context.aborted) return Promise.reject(context.reason);
-    if (this.heap.size >= this.maxQueue) {
+    if (this.room.size >= this.maxQueue) {
       return Promise.reject(this.rejection('throttled', 'the queue is full'));
     }
     const deadline = context.deadline ?? Number.POSITIVE_INFINITY;
     const patience = Math.min(this.maxWait, deadline - arrived);
     if (patience <= 0) return Promise.reject(this.rejection('queueTimeout', 'no time left to wait'));
     return new Promise<void>((resolve, reject) => {
-      const waiter = new Waiter(deadline, this.seq++, resolve, reject);
-      if (this.listens('queued')) this.events.emit('queued', { policy: this.name, position: this.heap.size });
-      this.heap.push(waiter);
+      const waiter = new Waiter(deadline, this.seq++, arrived, resolve, reject);
+      if (this.listens('queued')) this.events.emit('queued', { policy: this.name, position: this.room.size });
+      this.room.push(waiter);
       if (patience !== Number.POSITIVE_INFINITY) {
         waiter.timer = this.clock.setTimer(() => {
           waiter.timer = undefined;
-          this.heap.remove(waiter);
+          this.room.remove(waiter);
           this.detach(waiter);
           reject(this.rejection('queueTimeout', `waited ${patience} ms for a slot`));
         }, patience);
@@ -452,7 +481,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       if (context.canAbort) {
         waiter.unsubscribe = context.subscribe((reason) => {
           waiter.unsubscribe = undefined;
-          this.heap.remove(waiter);
+          this.room.remove(waiter);
           this.detach(waiter);
           reject(reason);
         });
@@ -462,7 +491,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     });
   }
 
-  /** Drops what a waiter holds besides its heap position (timer, abort listener). */
+  /** Drops what a waiter holds besides its place in the room (timer, abort listener). */
   private detach(waiter: Waiter): void {
     if (waiter.timer !== undefined) {
       this.clock.clearTimer(waiter.timer);
@@ -487,10 +516,10 @@ function requireNonNegativeOrInfinity(name: string, value: unknown): number {
 }
 
 /**
- * Adaptive concurrency limit with a local, deadline-ordered, paced waiting room. Defaults: initial limit 20,
- * min 0.1, max 1000, backoff ratio 0.5, maxWait 60 s, unbounded queue (bounded by maxWait and deadlines),
- * initial service time 1 s, delay hints pause dispatching up to 60 s, overload errors (`isOverloadError`: 429,
- * 503, timeouts, local rejections) lower the limit.
+ * Adaptive concurrency limit with a local, paced waiting room (earliest deadline first).
+ * Defaults: initial limit 20, min 0.1, max 1000, backoff ratio 0.5, maxWait 60 s, unbounded queue (bounded by
+ * maxWait and deadlines), deadline order in a backlog too, initial service time 1 s, delay hints pause dispatching up
+ * to 60 s, overload errors (`isOverloadError`: 429, 503, timeouts, local rejections) lower the limit.
  */
 export function adaptiveConcurrency(options?: AdaptiveConcurrencyOptions): AdaptiveConcurrencyPolicy {
   return new AdaptiveConcurrencyPolicy(options);
