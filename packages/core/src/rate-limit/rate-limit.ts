@@ -182,13 +182,7 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     }
     if (result !== ADMITTED)
       return this.decide(context, next, key, this.fixedCosts, undefined, now, undefined, result);
-    if (this.listens('success') || this.listens('failure'))
-      return this.runReported(context, next, this.clock, now);
-    try {
-      return Promise.resolve(next(context));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.run(context, next, now);
   }
 
   /** A call whose key or cost is its own (a function option, withCost, execute options). */
