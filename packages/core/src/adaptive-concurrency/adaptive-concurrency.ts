@@ -275,14 +275,12 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     } catch (error) {
       if (!context.aborted && this.handle(error)) this.refused(error, sent, epoch);
       else this.release();
-      if (this.listens('failure'))
-        this.events.emit('failure', { policy: this.name, error, duration: this.clock.now() - arrived });
+      this.reportFailure(this.clock, error, arrived);
       throw error;
     }
     this.succeeded(sent, used);
     this.release();
-    if (this.listens('success'))
-      this.events.emit('success', { policy: this.name, duration: this.clock.now() - arrived });
+    this.reportSuccess(this.clock, arrived);
     return value;
   }
 
@@ -436,23 +434,13 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     try {
       await this.waitForSlot(context, arrived);
     } catch (reason) {
-      if (this.listens('failure'))
-        this.events.emit('failure', {
-          policy: this.name,
-          error: reason,
-          duration: this.clock.now() - arrived,
-        });
+      this.reportFailure(this.clock, reason, arrived);
       throw reason;
     }
     // The slot is ours; the caller may have aborted between the hand-over and now: give it back at once.
     if (context.aborted) {
       this.release();
-      if (this.listens('failure'))
-        this.events.emit('failure', {
-          policy: this.name,
-          error: context.reason,
-          duration: this.clock.now() - arrived,
-        });
+      this.reportFailure(this.clock, context.reason, arrived);
       throw context.reason;
     }
     return this.run(context, next, arrived);

@@ -301,7 +301,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
         if (done) return;
         done = true;
         this.settle(epoch, true, undefined, true, started, reason);
-        this.emitFailure(true, started, reason);
+        this.reportFailure(this.clock, reason, started);
         reject(reason);
       };
       Promise.resolve(pending).then(
@@ -410,15 +410,8 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     }
     // An unhandled error or an abort is neither a success nor a failure, in every state.
     this.settle(epoch, probe, counted ? true : undefined, timing, started, error);
-    this.emitFailure(timing, started, reported);
+    this.reportFailure(this.clock, reported, timing ? started : undefined);
     return reported;
-  }
-
-  private emitFailure(timing: boolean, started: number, error: unknown): void {
-    if (this.listens('failure')) {
-      const duration = timing ? this.clock.now() - started : 0;
-      this.events.emit('failure', { policy: this.name, error, duration });
-    }
   }
 
   /**
