@@ -276,6 +276,37 @@ describe('adaptiveConcurrency: admission', () => {
     expect(sent).toBe(false);
     await running;
   });
+  it('keeps a margin of two mean deviations of the service time before a deadline', async () => {
+    const clock = new VirtualClock();
+    const policy = adaptiveConcurrency({ initialLimit: 1, maxLimit: 1, clock });
+    const timed = () => Promise.all([policy.execute(work(clock, 300)), clock.advance(300)]);
+    /** Queues a waiter behind a 300 ms call, with `left` ms before its deadline once its turn comes. */
+    const waiterWith = async (left: number): Promise<boolean> => {
+      const running = policy.execute(work(clock, 300));
+      let sent = false;
+      const waiter = settle(
+        policy.execute(
+          async () => {
+            sent = true;
+          },
+          { deadline: clock.now() + 300 + left },
+        ),
+      );
+      await clock.advance(300);
+      await running;
+      await waiter;
+      return sent;
+    };
+    // Two samples of 300 ms (the one above and the call ahead): the deviation starts at half the first sample, as
+    // TCP's does, and is still 112.5 ms, so 300 + 2 x 112.5 = 525 ms are needed.
+    await timed();
+    expect(await waiterWith(500)).toBe(false);
+    expect(await waiterWith(650)).toBe(true);
+    // A service time that proved steady leaves a small margin: 350 ms left is enough for 300 ms.
+    for (let i = 0; i < 20; i++) await timed();
+    expect(await waiterWith(350)).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
 });
 
 describe('adaptiveConcurrency: the limit', () => {
@@ -385,6 +416,49 @@ describe('adaptiveConcurrency: the limit', () => {
     expect(limits.at(-1)).toBeGreaterThan(7);
     expect(limits.at(-1)).toBeLessThan(8.5);
     for (let i = 1; i < limits.length; i++) expect(limits[i]).toBeGreaterThan(limits[i - 1]!);
+  });
+
+  it('climbs back at most one slot per round trip (a tenth of the limit above 10) to a level that was an overshoot', async () => {
+    const clock = new VirtualClock();
+    const policy = adaptiveConcurrency({ initialLimit: 8, clock });
+    const error = overloaded();
+    const refuseAll = async () => {
+      const calls = Array.from({ length: Math.floor(policy.limit) }, () =>
+        settle(policy.execute(work(clock, 10, { error }))),
+      );
+      await clock.runAll();
+      await Promise.all(calls);
+    };
+    const roundTrip = async () => {
+      const calls = Array.from({ length: Math.floor(policy.limit) }, () => policy.execute(work(clock, 10)));
+      await clock.runAll();
+      await Promise.all(calls);
+      return policy.limit;
+    };
+    await refuseAll();
+    expect(policy.limit).toBe(4);
+    // Probe past 8, the level of that decrease, until the dependency refuses again.
+    while (policy.limit <= 8) await roundTrip();
+    const overshoot = policy.limit;
+    await refuseAll();
+    const low = policy.limit;
+    expect(low).toBe(Math.floor(overshoot) * 0.5);
+    // Half the gap would be 2 slots in one round trip (past 5, as in the test above); towards an overshoot the
+    // climb is additive: at most one slot per round trip, so three round trips do not close half the gap.
+    const climbs: number[] = [];
+    let before = low;
+    for (let round = 0; round < 3; round++) {
+      const after = await roundTrip();
+      climbs.push(after - before);
+      before = after;
+    }
+    for (const climb of climbs) {
+      expect(climb).toBeGreaterThan(0);
+      expect(climb).toBeLessThanOrEqual(1);
+    }
+    expect(low + climbs[0]!).toBeLessThan(5);
+    expect(before - low).toBeLessThan((overshoot - low) / 2);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
 

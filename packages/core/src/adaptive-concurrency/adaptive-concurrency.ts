@@ -112,10 +112,21 @@ const MIN_STEP = 0.1;
  * found in a few round trips while the first steps past the old level stay small.
  */
 const PROBE_GAIN = 1;
+/**
+ * Climb per round trip back towards a level the limit overshot to (a probe refused above the level of the decrease
+ * before): at most this share of the limit, and at least one slot, like TCP Reno's additive increase. A client
+ * that grabbed the capacity while other processes were squeezed gives it back gradually instead of jumping back,
+ * so the others catch up and the climbs of many clients do not collide.
+ */
+const OVERSHOOT_CLIMB_SHARE = 0.1;
 /** Dispatch credit a waiting call may use to catch up with the pace, in service times. */
 const PACE_CREDIT = 0.25;
 /** Weight of a new sample in the smoothed service time (TCP's 1/8). */
 const RTT_GAIN = 0.125;
+/** Weight of a new sample in the mean deviation of the service time (TCP's 1/4). */
+const RTTVAR_GAIN = 0.25;
+/** Mean deviations of the service time a waiter must have left, on top of the smoothed service time, to be sent. */
+const DEADLINE_MARGIN_DEVIATIONS = 2;
 /** The queue is backlogged once its oldest call has waited this many service times. */
 const BACKLOG_SERVICE_TIMES = 2;
 
@@ -128,7 +139,10 @@ const BACKLOG_SERVICE_TIMES = 2;
  *   step / limit, so by `step` per round trip: before any overload signal, slow start (the limit doubles every
  *   round trip); after one, a binary search back towards the level of the last decrease (half the gap per round
  *   trip), a slow creep (0.1 per round trip) near it, and past it a probe that speeds up the longer the new
- *   level holds (it doubles the distance travelled beyond it every round trip, up to half the limit).
+ *   level holds (it doubles the distance travelled beyond it every round trip, up to half the limit). When the
+ *   decrease refused such a probe (the level was an overshoot), the climb back is additive: at most a tenth of
+ *   the limit, and at least one slot, per round trip, so client processes that share the dependency converge
+ *   towards equal shares instead of the quickest keeping what it grabbed.
  * - An overload signal (`handle`) from a call sent after the last decrease sets the limit to `backoffRatio` x
  *   the slots in use; signals from calls sent before it belong to the same episode and do not compound.
  * - A refused call keeps its slot for one smoothed service time, so refusals that come back at once cannot turn
@@ -138,8 +152,9 @@ const BACKLOG_SERVICE_TIMES = 2;
  *   a limit below 1 paces every call. They leave earliest deadline first (or, with `backlogOrder`
  *   'newestFirst', newest first once the queue is backlogged).
  * - A waiting call leaves with `ThrottledError` when `maxWait` or its deadline passes, or, when its turn comes,
- *   if less than one smoothed service time remains before its deadline (it could not finish in time: sending it
- *   would only take capacity from calls that can). The caller's abort rejects at once with the caller's reason.
+ *   if less than the likely service time (smoothed, plus two mean deviations) remains before its deadline (it
+ *   would probably not finish in time: sending it would only take capacity from calls that can). The caller's
+ *   abort rejects at once with the caller's reason.
  *
  * Every wait honours the caller's signal; no timer or listener outlives the call it serves (holds and pacing
  * use one unref'd timer each, gone once they fire).
@@ -158,10 +173,14 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private current: number;
   /** The limit when the last decrease happened (Infinity before the first: slow start). */
   private lastMax = Number.POSITIVE_INFINITY;
+  /** Whether that decrease refused a probe above the level of the decrease before it (see OVERSHOOT_CLIMB_SHARE). */
+  private overshot = false;
   /** Incremented by every decrease: a call remembers the epoch it was sent in. */
   private epoch = 0;
   private active = 0;
   private srtt: number | undefined;
+  /** Mean deviation of the service time (TCP's RTTVAR), meaningful once srtt is defined. */
+  private rttvar = 0;
   private readonly room = new WaitingRoom<Waiter>();
   private seq = 0;
   private pausedUntil = 0;
@@ -286,7 +305,13 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
 
   private succeeded(sent: number, used: number): void {
     const sample = this.clock.now() - sent;
-    this.srtt = this.srtt === undefined ? sample : this.srtt + (sample - this.srtt) * RTT_GAIN;
+    if (this.srtt === undefined) {
+      this.srtt = sample;
+      this.rttvar = sample / 2;
+    } else {
+      this.rttvar += (Math.abs(sample - this.srtt) - this.rttvar) * RTTVAR_GAIN;
+      this.srtt += (sample - this.srtt) * RTT_GAIN;
+    }
     // Only a limit that was in use has been tested: an app-limited client must not inflate it.
     if (used < this.current / 2 || this.current >= this.maxLimit) return;
     this.setLimit(Math.min(this.maxLimit, this.current + this.step() / this.current), 'increase', undefined);
@@ -295,15 +320,19 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   /**
    * Growth per round trip (a success adds step / limit, and a round trip brings about `limit` successes): slow
    * start (+limit) before any decrease; then a binary search towards the level of the last decrease (half the
-   * gap), creeping by MIN_STEP near it, and past it a probe that starts at MIN_STEP and speeds up the longer the
-   * new level holds (the distance travelled beyond it, at most half the limit): few refusals near the known
-   * capacity, quick discovery of new capacity.
+   * gap; at most a tenth of the limit, and at least one slot, when that level was an overshoot), creeping by
+   * MIN_STEP near it, and past it a probe that starts at MIN_STEP and speeds up the longer the new level holds
+   * (the distance travelled beyond it, at most half the limit): few refusals near the known capacity, quick
+   * discovery of new capacity.
    */
   private step(): number {
     const limit = this.current;
     if (this.lastMax === Number.POSITIVE_INFINITY) return limit;
     const gap = this.lastMax - limit;
-    if (gap > 0) return Math.min(Math.max(MIN_STEP, gap / 2), limit);
+    if (gap > 0) {
+      const climb = Math.min(Math.max(MIN_STEP, gap / 2), limit);
+      return this.overshot ? Math.min(climb, Math.max(1, limit * OVERSHOOT_CLIMB_SHARE)) : climb;
+    }
     return Math.min(Math.max(MIN_STEP, -gap * PROBE_GAIN), Math.max(1, limit / 2));
   }
 
@@ -312,6 +341,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       // The first signal about calls sent at the current limit: back off from what was actually in use.
       const target = Math.max(this.minLimit, Math.min(this.current, this.active) * this.backoffRatio);
       this.epoch++;
+      this.overshot = this.current > this.lastMax;
       this.lastMax = this.current;
       this.setLimit(target, 'decrease', error);
     }
@@ -383,7 +413,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       }
       const waiter = this.room.shift(this.backlogged(now))!;
       this.detach(waiter);
-      if (waiter.deadline - now < (this.srtt ?? 0)) {
+      if (waiter.deadline - now < this.likelyServiceTime()) {
         waiter.reject(this.rejection('throttled', 'too little time left before its deadline to be served'));
         now = this.clock.now();
         continue;
@@ -392,6 +422,16 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       this.paced(now);
       waiter.resolve();
     }
+  }
+
+  /**
+   * How long a call sent now will likely take: the smoothed service time plus two mean deviations (0 before any
+   * call was timed). A waiter with less time left is not sent: in a backlog the earliest deadlines are served
+   * first, so without the margin about half the calls sent would be cut by their deadline on the way, wasting the
+   * dependency's capacity and teaching the limit nothing.
+   */
+  private likelyServiceTime(): number {
+    return this.srtt === undefined ? 0 : this.srtt + DEADLINE_MARGIN_DEVIATIONS * this.rttvar;
   }
 
   private backlogged(now: number): boolean {
