@@ -67,6 +67,8 @@ export async function playModel(
   const times: number[] = [];
   const outcomes: number[] = [];
   const send: Send = (signal) => {
+    // Like fetch: an aborted request is never sent.
+    if (signal.aborted) return Promise.reject(signal.reason);
     const verdict = service.decide();
     times.push(clock.now());
     const code = verdict.kind === 'ok' ? OK : verdict.kind === 'overloaded' ? OVERLOADED : QUOTA;
