@@ -79,9 +79,10 @@ for (const strategy of strategies) {
     recovery.push((m.recoveryMs ?? Number.POSITIVE_INFINITY) / 1000);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const q = (p: number) => quantile(recovery, p).toFixed(0);
+  const seconds = (n: number, digits: number) => (Number.isFinite(n) ? `${n.toFixed(digits)} s` : 'never');
+  const q = (p: number) => seconds(quantile(recovery, p), 0);
   console.log(
     `| ${strategy.label} | ${mean(completed).toFixed(0)} | ${mean(refused).toFixed(0)} | ` +
-      `${q(0.5)} / ${q(0.75)} / ${q(0.9)} / ${q(1)} s | ${mean(recovery).toFixed(1)} s |`,
+      `${q(0.5)} / ${q(0.75)} / ${q(0.9)} / ${q(1)} | ${seconds(mean(recovery), 1)} |`,
   );
 }
