@@ -66,26 +66,16 @@ export async function playModel(
 
   const times: number[] = [];
   const outcomes: number[] = [];
-  const send: Send = (signal) => {
+  const send: Send = async (signal) => {
     // Like fetch: an aborted request is never sent.
-    if (signal.aborted) return Promise.reject(signal.reason);
+    if (signal.aborted) throw signal.reason;
     const verdict = service.decide();
     times.push(clock.now());
     const code = verdict.kind === 'ok' ? OK : verdict.kind === 'overloaded' ? OVERLOADED : QUOTA;
     outcomes.push(code);
-    const after = (code === OK ? scenario.latencyMs : refusalMs) + random() * jitter;
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        clock.clearTimer(timer);
-        reject(signal.reason);
-      };
-      const timer = clock.setTimer(() => {
-        signal.removeEventListener('abort', onAbort);
-        if (verdict.kind === 'ok') resolve('ok');
-        else reject(refusal(verdict));
-      }, after);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    await sleep((code === OK ? scenario.latencyMs : refusalMs) + random() * jitter, signal, clock);
+    if (verdict.kind !== 'ok') throw refusal(verdict);
+    return 'ok';
   };
 
   const total = Math.floor((scenario.rate * durationOf(scenario)) / 1000);
