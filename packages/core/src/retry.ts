@@ -1,10 +1,18 @@
-import type { Backoff, BackoffSequence, RandomSource } from './backoff/backoff.js';
+import { type Backoff, type BackoffSequence, type RandomSource, requireBackoff } from './backoff/backoff.js';
 import { exponential } from './backoff/exponential.js';
-import { type Clock, realClock } from './clock.js';
-import { InvalidOptionError, retryAfterOf } from './errors.js';
+import type { Clock } from './clock.js';
+import { retryAfterOf } from './errors.js';
 import type { GiveUpReason } from './events.js';
 import { AttemptContext, type Ctx } from './internal/context.js';
-import { optionalFunction, requireFiniteNonNegative, requireInteger } from './internal/validate.js';
+import {
+  clockOf,
+  optionalFunction,
+  optionalRetryGate,
+  orDefault,
+  policyName,
+  requireFiniteNonNegative,
+  requireInteger,
+} from './internal/validate.js';
 import { waitFor } from './internal/wait.js';
 import { type Next, PolicyBase, RUN } from './policy.js';
 
@@ -59,19 +67,16 @@ export class RetryPolicy extends PolicyBase<never> {
   private readonly clock: Clock;
 
   constructor(options: RetryOptions = {}) {
-    super(options.name ?? 'retry');
-    this.maxAttempts = requireInteger('maxAttempts', options.maxAttempts ?? 3, 1, true);
-    this.backoff = options.backoff ?? defaultBackoff;
-    if (typeof this.backoff?.start !== 'function') {
-      throw new InvalidOptionError('backoff', 'expected a Backoff (constant, linear, exponential...)');
-    }
-    this.maxDelay = requireFiniteNonNegative('maxDelay', options.maxDelay ?? 60_000);
+    super(policyName(options, 'retry'));
+    this.maxAttempts = requireInteger('maxAttempts', orDefault(options.maxAttempts, 3), 1, true);
+    this.backoff = requireBackoff(orDefault(options.backoff, defaultBackoff));
+    this.maxDelay = requireFiniteNonNegative('maxDelay', orDefault(options.maxDelay, 60_000));
     this.handle = optionalFunction('handle', options.handle);
     this.handleResult = optionalFunction('handleResult', options.handleResult);
     this.delayHint = optionalFunction('delayHint', options.delayHint) ?? defaultHint;
-    this.budget = options.budget;
+    this.budget = optionalRetryGate(options.budget);
     this.random = optionalFunction('random', options.random);
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {

@@ -1,3 +1,6 @@
+import { InvalidOptionError } from '../errors.js';
+import { describe, optionalFunction, requireInteger, requireMethods } from '../internal/validate.js';
+
 /** A source of uniform random numbers in [0, 1). */
 export type RandomSource = () => number;
 
@@ -19,13 +22,20 @@ export interface Backoff {
   delays(count: number, random?: RandomSource): number[];
 }
 
+/** Most delays `delays()` draws at once: it builds an array, so an unbounded count would exhaust memory. */
+export const MAX_DELAYS = 1_000_000;
+
 /** Shared `delays` implementation. */
 export abstract class BackoffBase implements Backoff {
   abstract readonly maxDelay: number;
   abstract start(random?: RandomSource): BackoffSequence;
 
   delays(count: number, random?: RandomSource): number[] {
-    const sequence = this.start(random);
+    requireInteger('count', count, 0);
+    if (count > MAX_DELAYS) {
+      throw new InvalidOptionError('count', `expected at most ${MAX_DELAYS}, got ${describe(count)}`);
+    }
+    const sequence = this.start(optionalFunction<RandomSource>('random', random));
     const out: number[] = [];
     for (let i = 0; i < count; i++) out.push(sequence.next());
     return out;
@@ -44,4 +54,9 @@ export function safeRandom(random: RandomSource): RandomSource {
     const r = random();
     return r >= 0 && r < 1 ? r : r >= 1 ? 0.999_999_999 : 0;
   };
+}
+
+/** Checks a `backoff` option: anything with a start() method (constant, linear, exponential or your own). */
+export function requireBackoff(value: unknown, name = 'backoff'): Backoff {
+  return requireMethods<Backoff>(name, value, ['start'], 'a Backoff such as exponential()');
 }

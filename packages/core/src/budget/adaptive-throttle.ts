@@ -1,8 +1,15 @@
 import type { RandomSource } from '../backoff/backoff.js';
-import { type Clock, realClock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { InvalidOptionError, isBulwarkError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
-import { describe, optionalFunction, requirePositive } from '../internal/validate.js';
+import {
+  clockOf,
+  describe,
+  optionalFunction,
+  orDefault,
+  policyName,
+  requirePositive,
+} from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
 import { requireBuckets, SlicedWindow } from './sliced-window.js';
 
@@ -80,17 +87,17 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never> {
   private readonly counts: SlicedWindow;
 
   constructor(options: AdaptiveThrottleOptions = {}) {
-    super(options.name ?? 'adaptiveThrottle');
-    const k = options.k ?? 2;
+    super(policyName(options, 'adaptiveThrottle'));
+    const k = orDefault(options.k, 2);
     if (typeof k !== 'number' || !Number.isFinite(k) || k < 1) {
       throw new InvalidOptionError('k', `expected a finite number >= 1, got ${describe(k)}`);
     }
     this.k = k;
-    this.window = requirePositive('window', options.window ?? 120_000);
-    const buckets = requireBuckets(options.buckets ?? 10);
+    this.window = requirePositive('window', orDefault(options.window, 120_000));
+    const buckets = requireBuckets(orDefault(options.buckets, 10));
     this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;
     this.random = optionalFunction('random', options.random) ?? Math.random;
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
     this.counts = new SlicedWindow(this.window, buckets, this.clock.now());
   }
 
