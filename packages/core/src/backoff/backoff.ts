@@ -60,3 +60,32 @@ export function safeRandom(random: RandomSource): RandomSource {
 export function requireBackoff(value: unknown, name = 'backoff'): Backoff {
   return requireMethods<Backoff>(name, value, ['start'], 'a Backoff such as exponential()');
 }
+
+/** Starts a sequence of any Backoff, checking that a custom one returned something with next(). */
+export function startSequence(backoff: Backoff, random?: RandomSource, name = 'backoff'): BackoffSequence {
+  const sequence = backoff.start(random);
+  if (typeof (sequence as Partial<BackoffSequence> | null | undefined)?.next !== 'function') {
+    throw new InvalidOptionError(
+      name,
+      `start() returned ${describe(sequence)}; expected a sequence with a next() method`,
+    );
+  }
+  return sequence;
+}
+
+/**
+ * The next delay of any Backoff's sequence, made safe to wait on: never above `cap`, and a value that is not a
+ * number >= 0 (NaN, a string, undefined, a negative number) counts as `cap`, the longest wait allowed: never a
+ * silent 0 that would hammer the dependency, nor a wait that never ends.
+ */
+export function nextDelay(sequence: BackoffSequence, cap: number): number {
+  const delay: unknown = sequence.next();
+  if (typeof delay !== 'number' || !(delay >= 0)) return cap;
+  return delay === 0 ? 0 : delay < cap ? delay : cap; // -0 reads as 0
+}
+
+/** The longest delay a backoff claims to yield, when it says so usably (custom backoffs may not). */
+export function declaredMaxDelay(backoff: Backoff): number | undefined {
+  const max: unknown = backoff.maxDelay;
+  return typeof max === 'number' && Number.isFinite(max) && max >= 0 ? max : undefined;
+}

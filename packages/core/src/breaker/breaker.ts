@@ -1,4 +1,4 @@
-import type { Backoff, BackoffSequence } from '../backoff/backoff.js';
+import { type Backoff, type BackoffSequence, nextDelay, startSequence } from '../backoff/backoff.js';
 import type { Clock } from '../clock.js';
 import {
   BrokenCircuitError,
@@ -494,13 +494,12 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     const after = this.halfOpenAfter;
     if (typeof after === 'number') return after;
     if (this.breakDurations === undefined) {
-      this.breakDurations = after.start();
+      this.breakDurations = startSequence(after, undefined, 'halfOpenAfter');
       // After a restore, continue the growth where the saved breaker was.
       for (let i = 0; i < this.breaks; i++) this.breakDurations.next();
     }
-    const delay = this.breakDurations.next();
     // A misbehaving custom backoff lands on its cap, never on a NaN or negative break.
-    return Number.isFinite(delay) && delay >= 0 ? Math.min(delay, after.maxDelay) : after.maxDelay;
+    return nextDelay(this.breakDurations, after.maxDelay);
   }
 
   private longestBreak(): number {
@@ -581,6 +580,8 @@ function validateHalfOpenAfter(value: unknown): number | Backoff {
       `expected a number of ms >= 0 or a Backoff with a finite maxDelay, got ${describe(value)}`,
     );
   }
+  // Starting a sequence draws nothing; a custom backoff that cannot start one fails now, not at the first break.
+  startSequence(value as Backoff, undefined, 'halfOpenAfter');
   return value as Backoff;
 }
 
