@@ -213,3 +213,25 @@ describe('constant and linear backoff', () => {
     }
   });
 });
+
+describe('backoff jitter with a misbehaving random source', () => {
+  it.each([
+    ['NaN', () => Number.NaN],
+    ['undefined', () => undefined],
+    ['a string', () => '0.5'],
+  ])(
+    'a draw of %s is replaced by a fair draw, not by 0 (full jitter would retry at once)',
+    (_name, random) => {
+      const firsts = Array.from(
+        { length: 200 },
+        () =>
+          exponential({ jitter: 'full', initialDelay: 1_000, random: random as () => number }).delays(1)[0]!,
+      );
+      const mean = firsts.reduce((a, b) => a + b, 0) / firsts.length;
+      // Uniform in [0, 1000]: the mean is ~500; a fixed 0 (or a fixed anything) would not spread.
+      expect(mean).toBeGreaterThan(300);
+      expect(mean).toBeLessThan(700);
+      expect(new Set(firsts).size).toBeGreaterThan(100);
+    },
+  );
+});

@@ -1,7 +1,11 @@
 import { InvalidOptionError } from '../errors.js';
 import { describe, optionalFunction, requireInteger, requireMethods } from '../internal/validate.js';
 
-/** A source of uniform random numbers in [0, 1). */
+/**
+ * A source of uniform random numbers in [0, 1). Wherever Bulwark draws from one, a draw outside that range is
+ * made safe (see `uniform`): a number >= 1 counts as just below 1, a negative one as 0, and NaN or a non-number
+ * is replaced by a `Math.random()` draw.
+ */
 export type RandomSource = () => number;
 
 /** The delays of one execution's retries, drawn one at a time. */
@@ -48,12 +52,24 @@ export function clampDelay(value: number, max: number): number {
   return Math.max(0, value);
 }
 
+/** The largest double below 1. */
+const BELOW_ONE = 1 - Number.EPSILON / 2;
+
+/**
+ * One draw from an injected random source, made safe: a number >= 1 counts as just below 1 and a negative one
+ * as 0 (a source that returns exactly 1 is a common off-by-one), while NaN or a non-number, which says nothing,
+ * is replaced by a `Math.random()` draw rather than by a fixed value that would disable jitter or throttling.
+ */
+export function uniform(random: RandomSource): number {
+  const r = random();
+  if (typeof r === 'number' && r >= 0 && r < 1) return r;
+  if (typeof r !== 'number' || Number.isNaN(r)) return Math.random();
+  return r < 0 ? 0 : BELOW_ONE;
+}
+
 /** Wraps an injected random source so a misbehaving one cannot push a delay outside its bounds. */
 export function safeRandom(random: RandomSource): RandomSource {
-  return () => {
-    const r = random();
-    return r >= 0 && r < 1 ? r : r >= 1 ? 0.999_999_999 : 0;
-  };
+  return () => uniform(random);
 }
 
 /** Checks a `backoff` option: anything with a start() method (constant, linear, exponential or your own). */

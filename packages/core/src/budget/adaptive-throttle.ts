@@ -1,4 +1,4 @@
-import type { RandomSource } from '../backoff/backoff.js';
+import { type RandomSource, uniform } from '../backoff/backoff.js';
 import type { Clock } from '../clock.js';
 import { InvalidOptionError, isBulwarkError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
@@ -29,7 +29,10 @@ export interface AdaptiveThrottleOptions {
    * accepted: a 404 or a validation error is not a sign of overload.
    */
   readonly handle?: (error: unknown) => boolean;
-  /** Random source in [0, 1) deciding each throttled draw. Default Math.random. */
+  /**
+   * Random source in [0, 1) deciding each throttled draw. Default Math.random. A draw >= 1 counts as just below 1
+   * (never throttled), a negative one as 0, and NaN or a non-number is replaced by a Math.random() draw.
+   */
   readonly random?: RandomSource;
   readonly clock?: Clock;
   readonly name?: string;
@@ -120,7 +123,7 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never> {
     this.counts.roll(this.clock.now());
     const p = this.probability();
     // No draw when healthy: the success path costs a clock read and a few additions.
-    if (p > 0 && this.random() < p) {
+    if (p > 0 && uniform(this.random) < p) {
       this.counts.addFirst();
       if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason: 'throttled' });
       return Promise.reject(new ThrottledError());
