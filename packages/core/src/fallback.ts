@@ -1,6 +1,6 @@
-import { type Clock, realClock } from './clock.js';
+import type { Clock } from './clock.js';
 import type { Ctx, ExecutionContext } from './internal/context.js';
-import { optionalFunction, requireFunction } from './internal/validate.js';
+import { clockOf, optionalFunction, policyName, requireFunction } from './internal/validate.js';
 import { type Next, PolicyBase, RUN } from './policy.js';
 
 /** Why the fallback is used: the function threw, or returned a result `handleResult` rejected. */
@@ -26,11 +26,11 @@ export class FallbackPolicy<F> extends PolicyBase<F> {
   private readonly clock: Clock;
 
   constructor(options: FallbackOptions<F>) {
-    super(options?.name ?? 'fallback');
-    this.produce = requireFunction('fallback', options?.fallback);
+    super(policyName(options, 'fallback', 'fallback'));
+    this.produce = requireFunction('fallback', options.fallback);
     this.handle = optionalFunction('handle', options.handle);
     this.handleResult = optionalFunction('handleResult', options.handleResult);
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {

@@ -1,10 +1,26 @@
-import type { Backoff, BackoffSequence, RandomSource } from './backoff/backoff.js';
+import {
+  type Backoff,
+  type BackoffSequence,
+  declaredMaxDelay,
+  nextDelay,
+  type RandomSource,
+  requireBackoff,
+  startSequence,
+} from './backoff/backoff.js';
 import { exponential } from './backoff/exponential.js';
-import { type Clock, realClock } from './clock.js';
-import { InvalidOptionError, retryAfterOf } from './errors.js';
+import type { Clock } from './clock.js';
+import { retryAfterOf } from './errors.js';
 import type { GiveUpReason } from './events.js';
 import { AttemptContext, type Ctx } from './internal/context.js';
-import { optionalFunction, requireFiniteNonNegative, requireInteger } from './internal/validate.js';
+import {
+  clockOf,
+  optionalFunction,
+  optionalRetryGate,
+  orDefault,
+  policyName,
+  requireFiniteNonNegative,
+  requireInteger,
+} from './internal/validate.js';
 import { waitFor } from './internal/wait.js';
 import { type Next, PolicyBase, RUN } from './policy.js';
 
@@ -30,7 +46,10 @@ export interface RetryOptions {
    * numeric `retryAfterMs`. Return undefined for "no hint".
    */
   readonly delayHint?: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
-  /** Longest wait retry accepts (ms). A hint longer than this gives up at once instead. Default 60 000. */
+  /**
+   * Longest wait retry accepts (ms). A backoff delay longer than this is cut to it; a hint longer than this gives
+   * up at once instead (the server said it will not succeed sooner). Default 60 000.
+   */
   readonly maxDelay?: number;
   /** A shared retry budget; a retry it refuses ends the execution with the last outcome. */
   readonly budget?: RetryGate;
@@ -51,6 +70,11 @@ export class RetryPolicy extends PolicyBase<never> {
   readonly maxAttempts: number;
   readonly backoff: Backoff;
   readonly maxDelay: number;
+  /**
+   * The longest backoff delay waited: maxDelay, or the backoff's own maxDelay when smaller. A longer delay is cut
+   * to it and one that is not a number >= 0 counts as it.
+   */
+  private readonly delayCap: number;
   private readonly handle: ((error: unknown) => boolean) | undefined;
   private readonly handleResult: ((value: unknown) => boolean) | undefined;
   private readonly delayHint: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
@@ -59,19 +83,17 @@ export class RetryPolicy extends PolicyBase<never> {
   private readonly clock: Clock;
 
   constructor(options: RetryOptions = {}) {
-    super(options.name ?? 'retry');
-    this.maxAttempts = requireInteger('maxAttempts', options.maxAttempts ?? 3, 1, true);
-    this.backoff = options.backoff ?? defaultBackoff;
-    if (typeof this.backoff?.start !== 'function') {
-      throw new InvalidOptionError('backoff', 'expected a Backoff (constant, linear, exponential...)');
-    }
-    this.maxDelay = requireFiniteNonNegative('maxDelay', options.maxDelay ?? 60_000);
+    super(policyName(options, 'retry'));
+    this.maxAttempts = requireInteger('maxAttempts', orDefault(options.maxAttempts, 3), 1, true);
+    this.backoff = requireBackoff(orDefault(options.backoff, defaultBackoff));
+    this.maxDelay = requireFiniteNonNegative('maxDelay', orDefault(options.maxDelay, 60_000));
+    this.delayCap = Math.min(this.maxDelay, declaredMaxDelay(this.backoff) ?? this.maxDelay);
     this.handle = optionalFunction('handle', options.handle);
     this.handleResult = optionalFunction('handleResult', options.handleResult);
     this.delayHint = optionalFunction('delayHint', options.delayHint) ?? defaultHint;
-    this.budget = options.budget;
+    this.budget = optionalRetryGate(options.budget);
     this.random = optionalFunction('random', options.random);
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
@@ -134,8 +156,8 @@ export class RetryPolicy extends PolicyBase<never> {
         delay = hint;
         delaySource = 'hint';
       } else {
-        sequence ??= this.backoff.start(this.random);
-        delay = sequence.next();
+        sequence ??= startSequence(this.backoff, this.random);
+        delay = nextDelay(sequence, this.delayCap);
         delaySource = 'backoff';
       }
       const deadline = context.deadline;

@@ -1,8 +1,15 @@
-import { type Clock, realClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { TimeoutError } from './errors.js';
 import { type Ctx, ScopedContext } from './internal/context.js';
 import { type DeadlineBucket, type DeadlineEntry, DeadlineQueue } from './internal/deadline-queue.js';
-import { requireFiniteNonNegative, requireOneOf, requirePositive } from './internal/validate.js';
+import {
+  clockOf,
+  orDefault,
+  policyName,
+  requireFiniteNonNegative,
+  requireOneOf,
+  requirePositive,
+} from './internal/validate.js';
 import { type Next, PolicyBase, RUN } from './policy.js';
 
 export type TimeoutStrategy = 'aggressive' | 'cooperative';
@@ -98,14 +105,17 @@ export class TimeoutPolicy extends PolicyBase<never> {
     readonly timeoutMs: number,
     options: TimeoutOptions = {},
   ) {
-    super(options.name ?? 'timeout');
+    super(policyName(options, 'timeout'));
     requirePositive('timeout', timeoutMs, true);
-    this.strategy = requireOneOf('strategy', options.strategy ?? 'aggressive', ['aggressive', 'cooperative']);
+    this.strategy = requireOneOf('strategy', orDefault(options.strategy, 'aggressive'), [
+      'aggressive',
+      'cooperative',
+    ]);
     this.resolution = requireFiniteNonNegative(
       'resolution',
-      options.resolution ?? Math.min(20, Math.max(1, Math.floor(timeoutMs / 100))),
+      orDefault(options.resolution, Math.min(20, Math.max(1, Math.floor(timeoutMs / 100)))),
     );
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
     this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution);
   }
 

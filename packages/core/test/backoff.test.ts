@@ -3,6 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { constant, exponential, InvalidOptionError, isInvalidOptionError, linear } from '../src/index.js';
 import { seededRandom } from '../src/testing.js';
 
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 const jitters = ['none', 'full', 'equal', 'decorrelated'] as const;
 const delayArb = fc.double({ min: 0, max: 1e7, noNaN: true });
 const optionsArb = fc.record({
@@ -160,14 +169,69 @@ describe('constant and linear backoff', () => {
     expect(linear(100).delays(3)).toEqual([100, 200, 300]);
     fc.assert(
       fc.property(delayArb, delayArb, delayArb, fc.integer({ min: 1, max: 100 }), (a, b, c, n) => {
-        const [initialDelay, maxDelay] = a <= c ? [a, c] : [c, a];
+        const [initialDelay, maxDelay] = [a, c];
         for (const d of linear({ initialDelay, step: b, maxDelay }).delays(n)) {
           expect(d).toBeGreaterThanOrEqual(0);
           expect(d).toBeLessThanOrEqual(maxDelay);
         }
       }),
     );
-    expect(() => linear({ initialDelay: 500, maxDelay: 100 })).toThrow(InvalidOptionError);
     expect(() => linear({ step: -1 })).toThrow(InvalidOptionError);
   });
+
+  it('linear and exponential validate and cap the same values alike: an initialDelay above maxDelay yields maxDelay', () => {
+    expect(linear({ initialDelay: 500, maxDelay: 100 }).delays(3)).toEqual([100, 100, 100]);
+    expect(exponential({ initialDelay: 500, maxDelay: 100, jitter: 'none' }).delays(3)).toEqual([
+      100, 100, 100,
+    ]);
+    fc.assert(
+      fc.property(delayArb, delayArb, fc.integer({ min: 1, max: 20 }), (initialDelay, maxDelay, n) => {
+        // No growth: both are min(initialDelay, maxDelay) at every step, for every pair of values.
+        const flatLinear = linear({ initialDelay, maxDelay, step: 0 }).delays(n);
+        const flatExponential = exponential({ initialDelay, maxDelay, factor: 1, jitter: 'none' }).delays(n);
+        expect(flatLinear).toEqual(flatExponential);
+        expect(flatLinear).toEqual(Array.from({ length: n }, () => Math.min(initialDelay, maxDelay)));
+      }),
+    );
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, null, '5']) {
+      for (const option of ['initialDelay', 'maxDelay'] as const) {
+        const fromLinear = thrown(() => linear({ [option]: bad as number }));
+        const fromExponential = thrown(() => exponential({ [option]: bad as number }));
+        expect(isInvalidOptionError(fromLinear) && fromLinear.option).toBe(option);
+        expect(isInvalidOptionError(fromExponential) && fromExponential.option).toBe(option);
+      }
+    }
+  });
+
+  it('delays(count) refuses a count it cannot hold instead of running out of memory', () => {
+    for (const backoff of [constant(1), linear(), exponential()]) {
+      for (const count of [Number.NaN, -1, 2.5, Number.POSITIVE_INFINITY, 1e9]) {
+        const error = thrown(() => backoff.delays(count));
+        expect(isInvalidOptionError(error) && error.option).toBe('count');
+      }
+      expect(backoff.delays(0)).toEqual([]);
+    }
+  });
+});
+
+describe('backoff jitter with a misbehaving random source', () => {
+  it.each([
+    ['NaN', () => Number.NaN],
+    ['undefined', () => undefined],
+    ['a string', () => '0.5'],
+  ])(
+    'a draw of %s is replaced by a fair draw, not by 0 (full jitter would retry at once)',
+    (_name, random) => {
+      const firsts = Array.from(
+        { length: 200 },
+        () =>
+          exponential({ jitter: 'full', initialDelay: 1_000, random: random as () => number }).delays(1)[0]!,
+      );
+      const mean = firsts.reduce((a, b) => a + b, 0) / firsts.length;
+      // Uniform in [0, 1000]: the mean is ~500; a fixed 0 (or a fixed anything) would not spread.
+      expect(mean).toBeGreaterThan(300);
+      expect(mean).toBeLessThan(700);
+      expect(new Set(firsts).size).toBeGreaterThan(100);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { constant, exponential, linear } from '../src/backoff/index.js';
+import { type Backoff, constant, exponential, linear } from '../src/backoff/index.js';
 import {
   type CircuitBreakerOptions,
   circuitBreaker,
@@ -794,4 +794,30 @@ describe('circuitBreaker: events and composition', () => {
     expect(await caught).toBeInstanceOf(TimeoutError);
     expect(breaker.state).toBe('open');
   });
+});
+
+describe('circuitBreaker with a misbehaving halfOpenAfter backoff', () => {
+  it('refuses at construction a backoff whose start() returns no sequence', () => {
+    const broken = { maxDelay: 100, start: () => undefined, delays: () => [] } as unknown as Backoff;
+    expect(() => circuitBreaker({ halfOpenAfter: broken })).toThrow(/Invalid option "halfOpenAfter"/);
+  });
+
+  it.each([Number.NaN, -1, '5', undefined, Number.POSITIVE_INFINITY, 1e308])(
+    'a break of %s lasts the backoff maxDelay',
+    async (bad) => {
+      const clock = new VirtualClock();
+      const odd: Backoff = {
+        maxDelay: 1_000,
+        start: () => ({ next: () => bad as number }),
+        delays: () => [],
+      };
+      const breaker = circuitBreaker({ strategy: consecutive(1), halfOpenAfter: odd, clock });
+      await breaker.execute(() => Promise.reject(new Error('x'))).catch(() => {});
+      expect(breaker.state).toBe('open');
+      await clock.advance(999);
+      expect(breaker.state).toBe('open');
+      await clock.advance(1);
+      expect(breaker.state).toBe('halfOpen');
+    },
+  );
 });

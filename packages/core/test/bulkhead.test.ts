@@ -55,8 +55,8 @@ describe('bulkhead options', () => {
     expect((thrown as { option: string }).option).toBe(option);
   });
 
-  it('rejects a missing options object with a TypeError', () => {
-    expect(() => bulkhead(undefined as never)).toThrow(TypeError);
+  it('rejects a missing options object with InvalidOptionError naming options', () => {
+    expect(() => bulkhead(undefined as never)).toThrow(/Invalid option "options"/);
   });
 
   it('accepts Infinity for maxConcurrent, maxQueue and queueTimeout', () => {

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type Backoff,
   constant,
   type GiveUpEvent,
   InvalidOptionError,
+  linear,
   pipeline,
   type RetryEvent,
   type RetryGate,
@@ -352,5 +354,89 @@ describe('retry with a deadline-carrying signal', () => {
     await clock.runAll();
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toBeInstanceOf(Error);
+  });
+});
+
+describe('retry with a misbehaving backoff', () => {
+  /** A hand-written Backoff whose every delay is `delay`. */
+  function custom(delay: unknown, maxDelay: unknown = 1e9): Backoff {
+    return {
+      maxDelay: maxDelay as number,
+      start: () => ({ next: () => delay as number }),
+      delays: (count) => Array.from({ length: count }, () => delay as number),
+    };
+  }
+
+  /** Runs one failing attempt and its retry; returns the retry's delay and when the second attempt started. */
+  async function secondAttempt(backoff: Backoff, options: { maxDelay?: number } = {}) {
+    const clock = new VirtualClock();
+    const starts: number[] = [];
+    const policy = retry({ maxAttempts: 2, backoff, clock, ...options });
+    const delays: number[] = [];
+    policy.on('retry', (event) => delays.push(event.delay));
+    const result = policy.execute(() => {
+      starts.push(clock.now());
+      return starts.length === 1 ? Promise.reject(new Error('first')) : Promise.resolve('ok');
+    });
+    // Far past any sane cap: a hang shows as a missing second attempt.
+    await clock.advance(10 * 60_000);
+    return { delays, starts, state: await stateOf(result) };
+  }
+
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['a negative number', -5],
+    ['a string', '100'],
+    ['undefined', undefined],
+    ['null', null],
+    ['an object', {}],
+  ])(
+    'a delay that is %s is waited as the cap: the smaller of maxDelay and the backoff maxDelay',
+    async (_name, bad) => {
+      const own = await secondAttempt(custom(bad, 2_000), { maxDelay: 5_000 });
+      expect(own.delays).toEqual([2_000]);
+      expect(own.starts).toEqual([0, 2_000]);
+      expect(own.state).toBe('fulfilled');
+      // A custom backoff whose maxDelay is unusable: retry's maxDelay is the cap.
+      const retries = await secondAttempt(custom(bad, Number.NaN), { maxDelay: 5_000 });
+      expect(retries.delays).toEqual([5_000]);
+      expect(retries.starts).toEqual([0, 5_000]);
+    },
+  );
+
+  it('maxDelay caps every backoff delay: constant(1e308) waits maxDelay, not forever', async () => {
+    const { delays, starts, state } = await secondAttempt(constant(1e308));
+    expect(delays).toEqual([60_000]);
+    expect(starts).toEqual([0, 60_000]);
+    expect(state).toBe('fulfilled');
+    const shorter = await secondAttempt(linear({ initialDelay: 50_000 }), { maxDelay: 1_000 });
+    expect(shorter.starts).toEqual([0, 1_000]);
+  });
+
+  it('property: whatever a backoff yields, retry waits a delay in [0, cap]', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.anything(),
+        fc.double({ min: 0, max: 500_000, noNaN: true }),
+        async (value, maxDelay) => {
+          const { delays, starts } = await secondAttempt(custom(value), { maxDelay });
+          expect(delays).toHaveLength(1);
+          const delay = delays[0]!;
+          expect(delay >= 0 && delay <= maxDelay).toBe(true);
+          expect(starts).toEqual([0, delay]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a backoff whose start() returns no sequence rejects with InvalidOptionError naming backoff', async () => {
+    const broken = { maxDelay: 100, start: () => undefined, delays: () => [] } as unknown as Backoff;
+    const clock = new VirtualClock();
+    const result = retry({ maxAttempts: 2, backoff: broken, clock }).execute(() =>
+      Promise.reject(new Error('x')),
+    );
+    await expect(result).rejects.toMatchObject({ code: 'INVALID_OPTION', option: 'backoff' });
   });
 });

@@ -259,3 +259,37 @@ describe('adaptiveThrottle: concurrency and properties', () => {
     );
   });
 });
+
+describe('adaptiveThrottle with a misbehaving random source', () => {
+  /** Fails 99 requests (p = 0.99), then counts how many of 200 more are throttled without reaching fn. */
+  async function throttledOf200(random: () => unknown): Promise<number> {
+    const odd = adaptiveThrottle({ clock: new VirtualClock(), random: random as () => number });
+    for (let i = 0; i < 99; i++) await settle(odd.execute(() => Promise.reject(overloaded)));
+    expect(odd.rejectionProbability).toBeGreaterThanOrEqual(0.99);
+    let throttled = 0;
+    for (let i = 0; i < 200; i++) {
+      if (isThrottledError(await settle(odd.execute(() => Promise.reject(overloaded))))) throttled++;
+    }
+    return throttled;
+  }
+
+  it.each([
+    ['NaN', () => Number.NaN],
+    ['undefined', () => undefined],
+    ['a string', () => '0.5'],
+    ['an object', () => ({})],
+  ])(
+    'a draw of %s is replaced by a fair draw: the throttle still throttles at its rate',
+    async (_name, random) => {
+      // p >= 0.99 for every call: a fair draw throttles nearly all of them (never fewer than 150 of 200 in practice).
+      expect(await throttledOf200(random)).toBeGreaterThan(150);
+    },
+  );
+
+  it('a draw below 0 counts as 0 (throttled whenever p > 0) and one of 1 or more as just below 1 (never)', async () => {
+    expect(await throttledOf200(() => -1)).toBe(200);
+    expect(await throttledOf200(() => Number.NEGATIVE_INFINITY)).toBe(200);
+    expect(await throttledOf200(() => 1)).toBe(0);
+    expect(await throttledOf200(() => Number.POSITIVE_INFINITY)).toBe(0);
+  });
+});

@@ -161,7 +161,7 @@ function checkMethods(methods: unknown): readonly string[] {
  * a bad override throws InvalidOptionError now, not on the first response.
  */
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
-  if (typeof options !== 'object' || options === null) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidOptionError('options', 'expected an object');
   }
   const rules = new Map<number, StatusRule>();

@@ -1,4 +1,4 @@
-import { BulwarkError } from '@bulwark/core';
+import { BulwarkError, InvalidOptionError } from '@bulwark/core';
 import { type Classifier, classify, type StatusDecision } from './classify.js';
 import { type HeadersLike, toHeaders } from './headers.js';
 import { delayHintMs } from './hints.js';
@@ -60,6 +60,69 @@ function excerpt(body: unknown): string | undefined {
 }
 
 /**
+ * Checks the fields whose wrong type would crash the constructor or make a silently wrong error; `headers` and
+ * `body` are read defensively instead (a header that cannot be read is absent, a body that cannot be serialised
+ * is left out).
+ */
+function checkInit(init: HttpStatusErrorInit): void {
+  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
+    throw new InvalidOptionError('options', `expected an object with status, got ${kindOf(init)}`);
+  }
+  const { status, statusText, method, url, decision, classify: classifier, retryAfterMs, now } = init;
+  if (
+    typeof status !== 'number' ||
+    !Number.isInteger(status) ||
+    (status !== 0 && (status < 100 || status > 999))
+  ) {
+    throw new InvalidOptionError('status', `expected an integer 100..999 (or 0), got ${kindOf(status)}`);
+  }
+  for (const [name, value] of [
+    ['statusText', statusText],
+    ['method', method],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'string') {
+      throw new InvalidOptionError(name, `expected a string, got ${kindOf(value)}`);
+    }
+  }
+  if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
+    throw new InvalidOptionError('url', `expected a string or a URL, got ${kindOf(url)}`);
+  }
+  if (
+    decision !== undefined &&
+    (typeof decision !== 'object' ||
+      decision === null ||
+      typeof decision.retry !== 'boolean' ||
+      typeof decision.breakerFailure !== 'boolean')
+  ) {
+    throw new InvalidOptionError(
+      'decision',
+      `expected a StatusDecision (from classify), got ${kindOf(decision)}`,
+    );
+  }
+  if (classifier !== undefined && typeof classifier !== 'function') {
+    throw new InvalidOptionError('classify', `expected a classifier function, got ${kindOf(classifier)}`);
+  }
+  if (
+    retryAfterMs !== undefined &&
+    !(typeof retryAfterMs === 'number' && retryAfterMs >= 0 && retryAfterMs < Infinity)
+  ) {
+    throw new InvalidOptionError(
+      'retryAfterMs',
+      `expected a finite number of ms >= 0, got ${kindOf(retryAfterMs)}`,
+    );
+  }
+  if (now !== undefined && !(typeof now === 'number' && Number.isFinite(now))) {
+    throw new InvalidOptionError('now', `expected a finite number (epoch ms), got ${kindOf(now)}`);
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 64));
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/**
  * An HTTP answer that policies should treat as a failure. A Bulwark error: core's retry honours its
  * `retryAfterMs` (read from retry-after-ms, Retry-After, RateLimit... headers), and breakers and limiters can read
  * it. `decision` says whether it should be retried and whether it counts against a breaker.
@@ -78,12 +141,13 @@ export class HttpStatusError extends BulwarkError {
   readonly decision: StatusDecision;
 
   constructor(init: HttpStatusErrorInit) {
+    checkInit(init);
     const decision =
       init.decision ??
       (init.classify ?? classify)(init.status, { method: init.method, headers: init.headers ?? undefined });
     const method = normalizeMethod(init.method);
     const url = redactUrl(init.url);
-    const statusText = typeof init.statusText === 'string' ? init.statusText : '';
+    const statusText = init.statusText ?? '';
     const hint =
       init.retryAfterMs !== undefined ? init.retryAfterMs : delayHintMs(init.headers, { now: init.now });
     super(`HTTP ${init.status}${statusText ? ` ${statusText}` : ''} from ${method}${url ? ` ${url}` : ''}`, {

@@ -77,8 +77,24 @@ function optionalFn<F>(name: string, value: unknown): F | undefined {
   return value as F | undefined;
 }
 
+/** A Clock: resilientFetch reads only `now`, but takes a whole one, checked like core's policies check theirs. */
+function clockOf(value: unknown): Clock {
+  if (value === undefined) return realClock;
+  const clock = value as Partial<Clock> | null;
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimer !== 'function' ||
+    typeof clock.clearTimer !== 'function'
+  ) {
+    throw new InvalidOptionError('clock', 'expected a Clock (now, setTimer, clearTimer)');
+  }
+  return value as Clock;
+}
+
 function configure(options: ResilientFetchOptions): Config {
-  if (typeof options !== 'object' || options === null)
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new InvalidOptionError('options', 'expected an object');
   const fetch = optionalFn<FetchLike>('fetch', options.fetch) ?? globalThis.fetch;
   if (typeof fetch !== 'function') throw new InvalidOptionError('fetch', 'no global fetch; pass one');
@@ -86,15 +102,15 @@ function configure(options: ResilientFetchOptions): Config {
   if (pauseLimiter !== undefined && typeof (pauseLimiter as Partial<Pausable>)?.pause !== 'function') {
     throw new InvalidOptionError('pauseLimiter', 'expected an object with a pause(ms) method');
   }
-  const header = options.idempotencyKeyHeader ?? 'Idempotency-Key';
+  const header =
+    options.idempotencyKeyHeader === undefined ? 'Idempotency-Key' : options.idempotencyKeyHeader;
   if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
     throw new InvalidOptionError('idempotencyKeyHeader', 'expected a header name');
   }
   if (options.retryUnsafe !== undefined && typeof options.retryUnsafe !== 'boolean') {
     throw new InvalidOptionError('retryUnsafe', 'expected a boolean');
   }
-  const clock = options.clock ?? realClock;
-  if (typeof clock?.now !== 'function') throw new InvalidOptionError('clock', 'expected a Clock');
+  const clock = clockOf(options.clock);
   return {
     fetch,
     classify: optionalFn<Classifier>('classify', options.classify) ?? defaultClassify,

@@ -16,13 +16,23 @@ export interface HeaderReader {
 
 const EMPTY: HeaderReader = { get: () => undefined, names: () => [] };
 
+/**
+ * Most header names read from one object. Node keeps at most 2000 headers per response by default; the bound
+ * keeps a hostile `keys()` that never ends from hanging the reader.
+ */
+const MAX_HEADERS = 2000;
+
+/** A header value as text: a string, a finite number, or the first of an array of them (one level only). */
 function asText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (Array.isArray(value)) return asText(value[0]);
-  return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (!Array.isArray(value)) return undefined;
+  const first: unknown = value[0];
+  if (typeof first === 'string') return first;
+  return typeof first === 'number' && Number.isFinite(first) ? String(first) : undefined;
 }
 
+/** Runs a read of a foreign object; a throwing getter, trap or iterator reads as `fallback`. */
 function safely<T>(read: () => T, fallback: T): T {
   try {
     return read();
@@ -31,21 +41,47 @@ function safely<T>(read: () => T, fallback: T): T {
   }
 }
 
-/** Wraps `headers` for case-insensitive reads. */
+/** Up to MAX_HEADERS names from `iterable`, lower-cased; names that are not strings are skipped. */
+function boundedNames(iterable: Iterable<unknown>): string[] {
+  const names: string[] = [];
+  for (const name of iterable) {
+    if (typeof name === 'string') names.push(name.toLowerCase());
+    if (names.length >= MAX_HEADERS) break;
+  }
+  return names;
+}
+
+/** Indexes up to MAX_HEADERS entries of a record by lower-cased name (the first spelling wins). */
+function indexRecord(headers: Record<string, unknown>, map: Map<string, unknown>): void {
+  const keys = Object.keys(headers);
+  for (let i = 0; i < keys.length && i < MAX_HEADERS; i++) {
+    const key = keys[i]!;
+    const lower = key.toLowerCase();
+    if (!map.has(lower))
+      map.set(
+        lower,
+        safely(() => headers[key], undefined),
+      );
+  }
+}
+
+/**
+ * Wraps `headers` for case-insensitive reads. Never throws and never hangs, whatever `headers` is: a throwing
+ * getter, Proxy trap or iterator, or a value of the wrong type, reads as an absent header.
+ */
 export function headerReader(headers: HeadersLike | null | undefined): HeaderReader {
   if (typeof headers !== 'object' || headers === null) return EMPTY;
-  const getter = (headers as { get?: unknown }).get;
+  const getter = safely(() => (headers as { get?: unknown }).get, undefined);
   if (typeof getter === 'function') {
-    const keys = (headers as { keys?: unknown }).keys;
+    const keys = safely(() => (headers as { keys?: unknown }).keys, undefined);
     return {
       get: (name) => safely(() => asText(getter.call(headers, name)), undefined),
       names: () =>
         safely(
           () =>
-            (typeof keys === 'function'
-              ? Array.from(keys.call(headers) as Iterable<string>)
-              : Object.keys(headers)
-            ).map((n) => String(n).toLowerCase()),
+            boundedNames(
+              typeof keys === 'function' ? (keys.call(headers) as Iterable<unknown>) : Object.keys(headers),
+            ),
           [],
         ),
     };
@@ -54,23 +90,23 @@ export function headerReader(headers: HeadersLike | null | undefined): HeaderRea
   let index: Map<string, unknown> | undefined;
   const byName = (): Map<string, unknown> => {
     if (index === undefined) {
-      index = new Map();
-      for (const key of Object.keys(headers)) {
-        const lower = key.toLowerCase();
-        if (!index.has(lower)) index.set(lower, (headers as Record<string, unknown>)[key]);
-      }
+      const map = new Map<string, unknown>();
+      safely(() => indexRecord(headers as Record<string, unknown>, map), undefined);
+      index = map;
     }
     return index;
   };
   return {
-    get: (name) => asText(byName().get(name.toLowerCase())),
+    get: (name) => safely(() => asText(byName().get(name.toLowerCase())), undefined),
     names: () => [...byName().keys()],
   };
 }
 
 /** Copies any HeadersLike into a fetch `Headers`, skipping entries `Headers` rejects (invalid names or values). */
 export function toHeaders(headers: HeadersLike | null | undefined): Headers {
-  if (typeof Headers !== 'undefined' && headers instanceof Headers) return headers;
+  if (typeof Headers !== 'undefined' && safely(() => headers instanceof Headers, false)) {
+    return headers as Headers;
+  }
   const result = new Headers();
   if (typeof headers !== 'object' || headers === null) return result;
   const reader = headerReader(headers);

@@ -75,14 +75,23 @@ const SOURCES: readonly (readonly [string, Source])[] = [
  * Reads a server's delay hint from response headers, in this order: `retry-after-ms`, `retry-after`, `RateLimit`,
  * `RateLimit-Reset`, then the `x-ratelimit-reset*` family. Dates and epochs are measured against the response's
  * own `Date` header when it has a valid one (so a skewed local clock does not shift the wait), else `now`.
- * Rate-limit windows that still have room (remaining > 0) give no hint. Never throws.
+ * Rate-limit windows that still have room (remaining > 0) give no hint. Never throws and never hangs: headers
+ * or options it cannot read (a throwing getter or Proxy trap, a cyclic or endless value) give undefined.
  */
 export function readDelayHint(
   headers: HeadersLike | null | undefined,
-  options: ReadDelayHintOptions = {},
+  options?: ReadDelayHintOptions,
 ): DelayHint | undefined {
-  const reader = headerReader(headers);
-  const now = referenceTime(options.now);
+  try {
+    return readHint(headerReader(headers), referenceTime(options?.now));
+  } catch {
+    // The reader and parsers guard every read already; this keeps the promise if a future source forgets to.
+    // A hint is read while handling a failure, where a throw would replace the real error.
+    return undefined;
+  }
+}
+
+function readHint(reader: HeaderReader, now: number): DelayHint | undefined {
   const reference = parseHttpDate(reader.get('date'), now) ?? now;
   for (const [header, source] of SOURCES) {
     const delayMs = source(reader, reference);

@@ -1,11 +1,14 @@
 import { isOverloadError } from '../budget/adaptive-throttle.js';
-import { type Clock, realClock, type TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import { InvalidOptionError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { LimitChangeEvent, LimitChangeReason, RejectionReason, Unsubscribe } from '../events.js';
 import type { Ctx } from '../internal/context.js';
 import {
+  clockOf,
   describe,
   optionalFunction,
+  orDefault,
+  policyName,
   requireFiniteNonNegative,
   requireInteger,
   requireOneOf,
@@ -191,14 +194,11 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private paceDue = 0;
 
   constructor(options: AdaptiveConcurrencyOptions = {}) {
-    super(options.name ?? 'adaptiveConcurrency');
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('adaptiveConcurrency(options): options must be an object');
-    }
-    this.minLimit = requirePositive('minLimit', options.minLimit ?? 0.1);
+    super(policyName(options, 'adaptiveConcurrency'));
+    this.minLimit = requirePositive('minLimit', orDefault(options.minLimit, 0.1));
     this.maxLimit = requireInteger(
       'maxLimit',
-      options.maxLimit ?? Math.max(1000, Math.ceil(this.minLimit)),
+      orDefault(options.maxLimit, Math.max(1000, Math.ceil(this.minLimit))),
       1,
       true,
     );
@@ -208,7 +208,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
         `expected at least minLimit (${this.minLimit}), got ${this.maxLimit}`,
       );
     }
-    const initial = options.initialLimit ?? Math.min(Math.max(20, this.minLimit), this.maxLimit);
+    const initial = orDefault(options.initialLimit, Math.min(Math.max(20, this.minLimit), this.maxLimit));
     if (
       typeof initial !== 'number' ||
       !Number.isFinite(initial) ||
@@ -221,21 +221,26 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       );
     }
     this.current = initial;
-    const ratio = options.backoffRatio ?? 0.5;
+    const ratio = orDefault(options.backoffRatio, 0.5);
     if (typeof ratio !== 'number' || !(ratio > 0 && ratio < 1)) {
       throw new InvalidOptionError('backoffRatio', `expected a number in (0, 1), got ${describe(ratio)}`);
     }
     this.backoffRatio = ratio;
-    this.maxWait = requireNonNegativeOrInfinity('maxWait', options.maxWait ?? 60_000);
-    this.maxQueue = requireInteger('maxQueue', options.maxQueue ?? Number.POSITIVE_INFINITY, 0, true);
-    this.initialRtt = requirePositive('initialRtt', options.initialRtt ?? 1_000);
-    this.maxPause = requireFiniteNonNegative('maxPause', options.maxPause ?? 60_000);
-    this.backlogOrder = requireOneOf('backlogOrder', options.backlogOrder ?? 'deadline', [
+    this.maxWait = requireNonNegativeOrInfinity('maxWait', orDefault(options.maxWait, 60_000));
+    this.maxQueue = requireInteger(
+      'maxQueue',
+      orDefault(options.maxQueue, Number.POSITIVE_INFINITY),
+      0,
+      true,
+    );
+    this.initialRtt = requirePositive('initialRtt', orDefault(options.initialRtt, 1_000));
+    this.maxPause = requireFiniteNonNegative('maxPause', orDefault(options.maxPause, 60_000));
+    this.backlogOrder = requireOneOf('backlogOrder', orDefault(options.backlogOrder, 'deadline'), [
       'newestFirst',
       'deadline',
     ]);
     this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
   }
 
   /** The concurrency limit now. */

@@ -14,7 +14,7 @@ class ConstantBackoff extends BackoffBase {
   }
 }
 
-/** The same delay before every retry. */
+/** The same delay before every retry (a finite number of ms >= 0). */
 export function constant(delay: number): BackoffBase {
   return new ConstantBackoff(delay);
 }

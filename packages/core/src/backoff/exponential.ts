@@ -1,5 +1,12 @@
 import { InvalidOptionError } from '../errors.js';
-import { requireFiniteNonNegative, requireFunction, requireOneOf } from '../internal/validate.js';
+import {
+  describe,
+  optionsOf,
+  orDefault,
+  requireFiniteNonNegative,
+  requireFunction,
+  requireOneOf,
+} from '../internal/validate.js';
 import { BackoffBase, type BackoffSequence, clampDelay, type RandomSource, safeRandom } from './backoff.js';
 
 export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
@@ -7,7 +14,7 @@ export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
 export interface ExponentialOptions {
   /** Base delay (ms): the first delay without jitter, the median first delay with decorrelated jitter. Default 200. */
   readonly initialDelay?: number;
-  /** Cap for every delay (ms). Default 30 000. */
+  /** Cap for every delay (ms); an initialDelay above it yields maxDelay. Default 30 000. */
   readonly maxDelay?: number;
   /** Growth per retry. Default 2. Must be >= 1. */
   readonly factor?: number;
@@ -34,12 +41,15 @@ class ExponentialBackoff extends BackoffBase {
 
   constructor(options: ExponentialOptions) {
     super();
-    this.initialDelay = requireFiniteNonNegative('initialDelay', options.initialDelay ?? 200);
-    this.maxDelay = requireFiniteNonNegative('maxDelay', options.maxDelay ?? 30_000);
-    this.factor = requireFiniteNonNegative('factor', options.factor ?? 2);
-    if (this.factor < 1) throw new InvalidOptionError('factor', `must be >= 1, got ${this.factor}`);
-    this.jitter = requireOneOf('jitter', options.jitter ?? 'decorrelated', JITTERS);
-    this.random = requireFunction<RandomSource>('random', options.random ?? Math.random);
+    this.initialDelay = requireFiniteNonNegative('initialDelay', orDefault(options.initialDelay, 200));
+    this.maxDelay = requireFiniteNonNegative('maxDelay', orDefault(options.maxDelay, 30_000));
+    const factor = orDefault(options.factor, 2);
+    if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
+      throw new InvalidOptionError('factor', `expected a finite number >= 1, got ${describe(factor)}`);
+    }
+    this.factor = factor;
+    this.jitter = requireOneOf('jitter', orDefault(options.jitter, 'decorrelated'), JITTERS);
+    this.random = requireFunction<RandomSource>('random', orDefault(options.random, Math.random));
     Object.freeze(this);
   }
 
@@ -89,8 +99,8 @@ class ExponentialBackoff extends BackoffBase {
 }
 
 /** Exponential backoff, by default with decorrelated jitter (200 ms median first delay, 30 s cap). */
-export function exponential(options: ExponentialOptions = {}): BackoffBase & { readonly jitter: Jitter } {
-  return new ExponentialBackoff(options);
+export function exponential(options?: ExponentialOptions): BackoffBase & { readonly jitter: Jitter } {
+  return new ExponentialBackoff(optionsOf(options));
 }
 
 export type { ExponentialBackoff };

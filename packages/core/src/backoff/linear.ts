@@ -1,5 +1,4 @@
-import { InvalidOptionError } from '../errors.js';
-import { requireFiniteNonNegative } from '../internal/validate.js';
+import { optionsOf, orDefault, requireFiniteNonNegative } from '../internal/validate.js';
 import { BackoffBase, type BackoffSequence, clampDelay } from './backoff.js';
 
 export interface LinearOptions {
@@ -7,7 +6,7 @@ export interface LinearOptions {
   readonly initialDelay?: number;
   /** Added for each further retry (ms). Default: initialDelay. */
   readonly step?: number;
-  /** Cap (ms). Default 30 000. */
+  /** Cap for every delay (ms), like exponential's: a larger initialDelay yields maxDelay. Default 30 000. */
   readonly maxDelay?: number;
 }
 
@@ -17,12 +16,9 @@ class LinearBackoff extends BackoffBase {
   readonly maxDelay: number;
   constructor(options: LinearOptions) {
     super();
-    this.initialDelay = requireFiniteNonNegative('initialDelay', options.initialDelay ?? 1000);
-    this.step = requireFiniteNonNegative('step', options.step ?? this.initialDelay);
-    this.maxDelay = requireFiniteNonNegative('maxDelay', options.maxDelay ?? 30_000);
-    if (this.initialDelay > this.maxDelay) {
-      throw new InvalidOptionError('initialDelay', `must not exceed maxDelay (${this.maxDelay})`);
-    }
+    this.initialDelay = requireFiniteNonNegative('initialDelay', orDefault(options.initialDelay, 1000));
+    this.step = requireFiniteNonNegative('step', orDefault(options.step, this.initialDelay));
+    this.maxDelay = requireFiniteNonNegative('maxDelay', orDefault(options.maxDelay, 30_000));
     Object.freeze(this);
   }
   start(): BackoffSequence {
@@ -31,7 +27,7 @@ class LinearBackoff extends BackoffBase {
   }
 }
 
-/** initialDelay, initialDelay + step, initialDelay + 2 step, ... capped at maxDelay. */
-export function linear(options: LinearOptions | number = {}): BackoffBase {
-  return new LinearBackoff(typeof options === 'number' ? { initialDelay: options } : options);
+/** initialDelay, initialDelay + step, initialDelay + 2 step, ... capped at maxDelay. A number is the initialDelay. */
+export function linear(options?: LinearOptions | number): BackoffBase {
+  return new LinearBackoff(typeof options === 'number' ? { initialDelay: options } : optionsOf(options));
 }

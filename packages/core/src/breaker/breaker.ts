@@ -1,5 +1,5 @@
-import type { Backoff, BackoffSequence } from '../backoff/backoff.js';
-import { type Clock, realClock } from '../clock.js';
+import { type Backoff, type BackoffSequence, nextDelay, startSequence } from '../backoff/backoff.js';
+import type { Clock } from '../clock.js';
 import {
   BrokenCircuitError,
   type BulwarkErrorCode,
@@ -10,8 +10,11 @@ import {
 import type { CircuitState, RejectionReason } from '../events.js';
 import type { Ctx } from '../internal/context.js';
 import {
+  clockOf,
   describe,
   optionalFunction,
+  orDefault,
+  policyName,
   requireFiniteNonNegative,
   requireInteger,
   requirePositive,
@@ -71,6 +74,7 @@ const OPEN = 1;
 const HALF_OPEN = 2;
 const ISOLATED = 3;
 type Mode = typeof CLOSED | typeof OPEN | typeof HALF_OPEN | typeof ISOLATED;
+const DEFAULT_STRATEGY = consecutive(5);
 const NAMES: readonly CircuitState[] = ['closed', 'open', 'halfOpen', 'isolated'];
 
 class Isolation implements IsolationHandle {
@@ -132,24 +136,24 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
   private readonly isolations = new Set<Isolation>();
 
   constructor(options: CircuitBreakerOptions = {}) {
-    super(options?.name ?? 'circuitBreaker');
-    const o = options ?? {};
-    this.strategy = o.strategy ?? consecutive(5);
+    super(policyName(options, 'circuitBreaker'));
+    const o = options;
+    this.strategy = orDefault(o.strategy, DEFAULT_STRATEGY);
     if (typeof this.strategy?.start !== 'function') {
       throw new InvalidOptionError(
         'strategy',
         `expected consecutive(n), countWindow(...) or timeWindow(...), got ${describe(this.strategy)}`,
       );
     }
-    this.halfOpenAfter = validateHalfOpenAfter(o.halfOpenAfter ?? 5_000);
-    this.halfOpenProbes = requireInteger('halfOpenProbes', o.halfOpenProbes ?? 1, 1);
+    this.halfOpenAfter = validateHalfOpenAfter(orDefault(o.halfOpenAfter, 5_000));
+    this.halfOpenProbes = requireInteger('halfOpenProbes', orDefault(o.halfOpenProbes, 1), 1);
     this.handle = optionalFunction('handle', o.handle);
     this.handleResult = optionalFunction('handleResult', o.handleResult);
     this.deferResult = optionalFunction('deferResult', o.deferResult);
     this.slowCallDuration =
       o.slowCallDuration === undefined ? undefined : requirePositive('slowCallDuration', o.slowCallDuration);
     this.tracker = this.strategy.start(this.validateSlowCallRatio(o.slowCallRatio));
-    this.clock = o.clock ?? realClock;
+    this.clock = clockOf(o.clock);
     this.timeStarts = this.slowCallDuration !== undefined;
     this.timeEnds = this.strategy.needsTime || this.timeStarts;
     if (o.initialState !== undefined) this.restore(parseSnapshot(o.initialState));
@@ -490,13 +494,12 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     const after = this.halfOpenAfter;
     if (typeof after === 'number') return after;
     if (this.breakDurations === undefined) {
-      this.breakDurations = after.start();
+      this.breakDurations = startSequence(after, undefined, 'halfOpenAfter');
       // After a restore, continue the growth where the saved breaker was.
       for (let i = 0; i < this.breaks; i++) this.breakDurations.next();
     }
-    const delay = this.breakDurations.next();
     // A misbehaving custom backoff lands on its cap, never on a NaN or negative break.
-    return Number.isFinite(delay) && delay >= 0 ? Math.min(delay, after.maxDelay) : after.maxDelay;
+    return nextDelay(this.breakDurations, after.maxDelay);
   }
 
   private longestBreak(): number {
@@ -577,6 +580,8 @@ function validateHalfOpenAfter(value: unknown): number | Backoff {
       `expected a number of ms >= 0 or a Backoff with a finite maxDelay, got ${describe(value)}`,
     );
   }
+  // Starting a sequence draws nothing; a custom backoff that cannot start one fails now, not at the first break.
+  startSequence(value as Backoff, undefined, 'halfOpenAfter');
   return value as Backoff;
 }
 

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { requireInteger } from '../internal/validate.js';
+import { optionsOf, orDefault, requireInteger } from '../internal/validate.js';
 import {
   type BreakerStrategy,
   FAILED,
@@ -91,11 +91,15 @@ class CountWindowStrategy implements BreakerStrategy {
   readonly minimumCalls: number;
 
   constructor(options: CountWindowOptions) {
-    this.size = requireInteger('size', options.size ?? 100, 1);
+    this.size = requireInteger('size', orDefault(options.size, 100), 1);
     if (this.size > 1_000_000)
       throw new InvalidOptionError('size', `must be at most 1000000, got ${this.size}`);
-    this.failureRatio = requireFailureRatio('failureRatio', options.failureRatio ?? 0.5);
-    this.minimumCalls = requireInteger('minimumCalls', options.minimumCalls ?? Math.min(this.size, 10), 1);
+    this.failureRatio = requireFailureRatio('failureRatio', orDefault(options.failureRatio, 0.5));
+    this.minimumCalls = requireInteger(
+      'minimumCalls',
+      orDefault(options.minimumCalls, Math.min(this.size, 10)),
+      1,
+    );
     if (this.minimumCalls > this.size) {
       // The window could never hold enough calls: the breaker would silently never open.
       throw new InvalidOptionError(
@@ -113,7 +117,7 @@ class CountWindowStrategy implements BreakerStrategy {
 
 /** Opens when the failure ratio of the last `size` calls reaches `failureRatio` (after `minimumCalls` calls). */
 export function countWindow(
-  options: CountWindowOptions = {},
+  options?: CountWindowOptions,
 ): BreakerStrategy & { readonly size: number; readonly failureRatio: number; readonly minimumCalls: number } {
-  return new CountWindowStrategy(options ?? {});
+  return new CountWindowStrategy(optionsOf(options));
 }

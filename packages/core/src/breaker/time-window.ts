@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { requireInteger, requirePositive } from '../internal/validate.js';
+import { optionsOf, orDefault, requireInteger, requirePositive } from '../internal/validate.js';
 import { type BreakerStrategy, type HealthTracker, ratioTrips, type WindowSnapshot } from './strategy.js';
 import { requireFailureRatio } from './validate.js';
 
@@ -135,10 +135,10 @@ class TimeWindowStrategy implements BreakerStrategy {
   readonly bucketMs: number;
 
   constructor(options: TimeWindowOptions) {
-    this.duration = requirePositive('duration', options.duration ?? 30_000);
-    this.failureRatio = requireFailureRatio('failureRatio', options.failureRatio ?? 0.5);
-    this.minimumCalls = requireInteger('minimumCalls', options.minimumCalls ?? 10, 1);
-    this.buckets = requireInteger('buckets', options.buckets ?? 10, 1);
+    this.duration = requirePositive('duration', orDefault(options.duration, 30_000));
+    this.failureRatio = requireFailureRatio('failureRatio', orDefault(options.failureRatio, 0.5));
+    this.minimumCalls = requireInteger('minimumCalls', orDefault(options.minimumCalls, 10), 1);
+    this.buckets = requireInteger('buckets', orDefault(options.buckets, 10), 1);
     if (this.buckets > 1000) {
       throw new InvalidOptionError('buckets', `must be at most 1000, got ${this.buckets}`);
     }
@@ -155,11 +155,11 @@ class TimeWindowStrategy implements BreakerStrategy {
  * Opens when the failure ratio of the calls of the last `duration` ms reaches `failureRatio` (after
  * `minimumCalls` calls in the window). Old outcomes really expire.
  */
-export function timeWindow(options: TimeWindowOptions = {}): BreakerStrategy & {
+export function timeWindow(options?: TimeWindowOptions): BreakerStrategy & {
   readonly duration: number;
   readonly failureRatio: number;
   readonly minimumCalls: number;
   readonly buckets: number;
 } {
-  return new TimeWindowStrategy(options ?? {});
+  return new TimeWindowStrategy(optionsOf(options));
 }

@@ -1,8 +1,15 @@
-import type { RandomSource } from '../backoff/backoff.js';
-import { type Clock, realClock } from '../clock.js';
+import { type RandomSource, uniform } from '../backoff/backoff.js';
+import type { Clock } from '../clock.js';
 import { InvalidOptionError, isBulwarkError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
-import { describe, optionalFunction, requirePositive } from '../internal/validate.js';
+import {
+  clockOf,
+  describe,
+  optionalFunction,
+  orDefault,
+  policyName,
+  requirePositive,
+} from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
 import { requireBuckets, SlicedWindow } from './sliced-window.js';
 
@@ -22,7 +29,10 @@ export interface AdaptiveThrottleOptions {
    * accepted: a 404 or a validation error is not a sign of overload.
    */
   readonly handle?: (error: unknown) => boolean;
-  /** Random source in [0, 1) deciding each throttled draw. Default Math.random. */
+  /**
+   * Random source in [0, 1) deciding each throttled draw. Default Math.random. A draw >= 1 counts as just below 1
+   * (never throttled), a negative one as 0, and NaN or a non-number is replaced by a Math.random() draw.
+   */
   readonly random?: RandomSource;
   readonly clock?: Clock;
   readonly name?: string;
@@ -80,17 +90,17 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never> {
   private readonly counts: SlicedWindow;
 
   constructor(options: AdaptiveThrottleOptions = {}) {
-    super(options.name ?? 'adaptiveThrottle');
-    const k = options.k ?? 2;
+    super(policyName(options, 'adaptiveThrottle'));
+    const k = orDefault(options.k, 2);
     if (typeof k !== 'number' || !Number.isFinite(k) || k < 1) {
       throw new InvalidOptionError('k', `expected a finite number >= 1, got ${describe(k)}`);
     }
     this.k = k;
-    this.window = requirePositive('window', options.window ?? 120_000);
-    const buckets = requireBuckets(options.buckets ?? 10);
+    this.window = requirePositive('window', orDefault(options.window, 120_000));
+    const buckets = requireBuckets(orDefault(options.buckets, 10));
     this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;
     this.random = optionalFunction('random', options.random) ?? Math.random;
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
     this.counts = new SlicedWindow(this.window, buckets, this.clock.now());
   }
 
@@ -113,7 +123,7 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never> {
     this.counts.roll(this.clock.now());
     const p = this.probability();
     // No draw when healthy: the success path costs a clock read and a few additions.
-    if (p > 0 && this.random() < p) {
+    if (p > 0 && uniform(this.random) < p) {
       this.counts.addFirst();
       if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason: 'throttled' });
       return Promise.reject(new ThrottledError());

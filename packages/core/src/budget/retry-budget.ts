@@ -1,5 +1,12 @@
-import { type Clock, realClock } from '../clock.js';
-import { requireFiniteNonNegative, requirePositive, requireRatio } from '../internal/validate.js';
+import type { Clock } from '../clock.js';
+import {
+  clockOf,
+  optionsOf,
+  orDefault,
+  requireFiniteNonNegative,
+  requirePositive,
+  requireRatio,
+} from '../internal/validate.js';
 import type { RetryGate } from '../retry.js';
 import { requireBuckets, SlicedWindow } from './sliced-window.js';
 
@@ -46,15 +53,16 @@ export class RetryBudget implements RetryGate {
   private readonly counts: SlicedWindow;
   private readonly clock: Clock;
 
-  constructor(options: RetryBudgetOptions = {}) {
-    this.ratio = requireRatio('ratio', options.ratio ?? 0.1);
+  constructor(options?: RetryBudgetOptions) {
+    const o = optionsOf(options);
+    this.ratio = requireRatio('ratio', orDefault(o.ratio, 0.1));
     this.minRetriesPerSecond = requireFiniteNonNegative(
       'minRetriesPerSecond',
-      options.minRetriesPerSecond ?? 1,
+      orDefault(o.minRetriesPerSecond, 1),
     );
-    this.window = requirePositive('window', options.window ?? 10_000);
-    const buckets = requireBuckets(options.buckets ?? 10);
-    this.clock = options.clock ?? realClock;
+    this.window = requirePositive('window', orDefault(o.window, 10_000));
+    const buckets = requireBuckets(orDefault(o.buckets, 10));
+    this.clock = clockOf(o.clock);
     this.reserve = (this.minRetriesPerSecond * this.window) / 1000;
     this.counts = new SlicedWindow(this.window, buckets, this.clock.now());
   }

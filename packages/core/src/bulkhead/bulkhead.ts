@@ -1,7 +1,7 @@
-import { type Clock, realClock, type TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import { BulkheadRejectedError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
-import { requireInteger, requirePositive } from '../internal/validate.js';
+import { clockOf, orDefault, policyName, requireInteger, requirePositive } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
 import { type Linked, LinkedList } from './linked-list.js';
 
@@ -43,18 +43,15 @@ export class BulkheadPolicy extends PolicyBase<never> {
   private readonly queue = new LinkedList<QueuedCall>();
 
   constructor(options: BulkheadOptions) {
-    super(options?.name ?? 'bulkhead');
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('bulkhead(options): options must be an object with maxConcurrent');
-    }
+    super(policyName(options, 'bulkhead', 'maxConcurrent'));
     this.maxConcurrent = requireInteger('maxConcurrent', options.maxConcurrent, 1, true);
-    this.maxQueue = requireInteger('maxQueue', options.maxQueue ?? 0, 0, true);
+    this.maxQueue = requireInteger('maxQueue', orDefault(options.maxQueue, 0), 0, true);
     this.queueTimeout =
       options.queueTimeout === undefined
         ? undefined
         : requirePositive('queueTimeout', options.queueTimeout, true);
     if (this.queueTimeout === Number.POSITIVE_INFINITY) this.queueTimeout = undefined;
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
   }
 
   /** Executions running now. */

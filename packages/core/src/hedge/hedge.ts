@@ -1,7 +1,15 @@
-import { type Clock, realClock, type TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
 import { type Ctx, ScopedContext } from '../internal/context.js';
-import { describe, optionalFunction, requireInteger } from '../internal/validate.js';
+import {
+  clockOf,
+  describe,
+  optionalFunction,
+  optionalRetryGate,
+  orDefault,
+  policyName,
+  requireInteger,
+} from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
 import type { RetryGate } from '../retry.js';
 
@@ -43,8 +51,8 @@ export class HedgePolicy extends PolicyBase<never> {
   private readonly handle: ((error: unknown) => boolean) | undefined;
 
   constructor(options: HedgeOptions) {
-    super(options?.name ?? 'hedge');
-    const delay = options?.delay;
+    super(policyName(options, 'hedge', 'delay'));
+    const delay = options.delay;
     if (typeof delay !== 'function' && !(typeof delay === 'number' && delay >= 0)) {
       throw new InvalidOptionError(
         'delay',
@@ -52,13 +60,10 @@ export class HedgePolicy extends PolicyBase<never> {
       );
     }
     this.delay = delay;
-    this.maxHedges = requireInteger('maxHedges', options.maxHedges ?? 1, 0);
+    this.maxHedges = requireInteger('maxHedges', orDefault(options.maxHedges, 1), 0);
     this.handle = optionalFunction('handle', options.handle);
-    this.budget = options.budget;
-    if (this.budget !== undefined && typeof this.budget.tryAcquireRetry !== 'function') {
-      throw new InvalidOptionError('budget', 'expected a RetryGate (see retryBudget())');
-    }
-    this.clock = options.clock ?? realClock;
+    this.budget = optionalRetryGate(options.budget);
+    this.clock = clockOf(options.clock);
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {

@@ -1,9 +1,12 @@
-import { type Clock, realClock, type TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PolicyEventName, PolicyEvents, Unsubscribe } from '../events.js';
 import {
+  clockOf,
   describe,
   optionalFunction,
+  optionsOf,
+  orDefault,
   requireFunction,
   requireInteger,
   requirePositive,
@@ -73,16 +76,17 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
   /** Latest time seen: a wall clock stepping back must not break the recency order. */
   private latest = Number.NEGATIVE_INFINITY;
 
-  constructor(factory: (key: K) => P, options: KeyedPolicyOptions<P, K> = {}) {
+  constructor(factory: (key: K) => P, options?: KeyedPolicyOptions<P, K>) {
     this.factory = requireFunction('factory', factory);
-    this.maxKeys = requireInteger('maxKeys', options.maxKeys ?? 1000, 1);
+    const o = optionsOf(options);
+    this.maxKeys = requireInteger('maxKeys', orDefault(o.maxKeys, 1000), 1);
     this.idleTtl =
-      options.idleTtl === undefined || options.idleTtl === Number.POSITIVE_INFINITY
+      o.idleTtl === undefined || o.idleTtl === Number.POSITIVE_INFINITY
         ? undefined
-        : requirePositive('idleTtl', options.idleTtl);
-    this.onCreate = optionalFunction('onCreate', options.onCreate);
-    this.onEvict = optionalFunction('onEvict', options.onEvict);
-    this.clock = options.clock ?? realClock;
+        : requirePositive('idleTtl', o.idleTtl);
+    this.onCreate = optionalFunction('onCreate', o.onCreate);
+    this.onEvict = optionalFunction('onEvict', o.onEvict);
+    this.clock = clockOf(o.clock);
   }
 
   /** Keys currently held. */

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { describe } from '../internal/validate.js';
+import { describe, optionsOf } from '../internal/validate.js';
 import type { Task } from '../policy.js';
 import { type Cost, checkCost } from './cost.js';
 
@@ -75,7 +75,7 @@ export interface WithCostOptions {
  * `pipeline.execute(withCost(fn, { tokens: 1200 }))`. `cost` undefined keeps each limiter's own `cost` option.
  */
 export function withCost<T>(fn: Task<T>, cost: Cost | undefined, options?: WithCostOptions): CostedTask<T> {
-  const task = tagged(fn, cost, options?.key) as CostedTask<T>;
+  const task = tagged(fn, cost, optionsOf(options).key) as CostedTask<T>;
   const info = CALL_INFOS.get(task)!;
   Object.defineProperties(task, {
     cost: { value: info.cost, enumerable: true },

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { describe, requireInteger, requirePositive } from '../internal/validate.js';
+import { describe, orDefault, requireInteger, requirePositive } from '../internal/validate.js';
 
 /**
  * What a limit counts. `'calls'` counts every execution as 1 whatever its cost; any other unit counts the
@@ -78,8 +78,8 @@ export interface SlidingWindowOptions {
 export function tokenBucket(options: TokenBucketOptions): BucketLimit {
   const o = requireOptions('tokenBucket', options);
   const rate = requirePositive('rate', o.rate);
-  const per = requirePositive('per', o.per ?? 1000);
-  const capacity = requirePositive('capacity', o.capacity ?? rate);
+  const per = requirePositive('per', orDefault(o.per, 1000));
+  const capacity = requirePositive('capacity', orDefault(o.capacity, rate));
   const unit = requireUnit(o.unit);
   return Object.freeze({
     kind: 'bucket',
@@ -95,8 +95,8 @@ export function tokenBucket(options: TokenBucketOptions): BucketLimit {
 export function smooth(options: SmoothOptions): BucketLimit {
   const o = requireOptions('smooth', options);
   const rate = requirePositive('rate', o.rate);
-  const per = requirePositive('per', o.per ?? 1000);
-  const burst = requirePositive('burst', o.burst ?? 1);
+  const per = requirePositive('per', orDefault(o.per, 1000));
+  const burst = requirePositive('burst', orDefault(o.burst, 1));
   const unit = requireUnit(o.unit);
   return Object.freeze({
     kind: 'bucket',
@@ -113,7 +113,7 @@ export function slidingWindow(options: SlidingWindowOptions): WindowLimit {
   const o = requireOptions('slidingWindow', options);
   const limit = requirePositive('limit', o.limit);
   const window = requirePositive('window', o.window);
-  const segments = requireInteger('segments', o.segments ?? 10, 1);
+  const segments = requireInteger('segments', orDefault(o.segments, 10), 1);
   if (segments > 1000) throw new InvalidOptionError('segments', `expected at most 1000, got ${segments}`);
   const unit = requireUnit(o.unit);
   return Object.freeze({
@@ -163,8 +163,11 @@ export function checkLimit(value: unknown, index: number): RateLimit {
 }
 
 function requireOptions<T>(builder: string, options: T): T {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError(builder, `expected an options object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionError(
+      'options',
+      `${builder}() expected an options object, got ${describe(options)}`,
+    );
   }
   return options;
 }

@@ -1,5 +1,4 @@
-import { InvalidOptionError } from '../errors.js';
-import { requireInteger } from '../internal/validate.js';
+import { optionsOf, orDefault, requireInteger } from '../internal/validate.js';
 import { ADMITTED, type AcquireResult, type RateLimitScope, type RateLimitStore } from './store.js';
 import {
   adjustAll,
@@ -73,11 +72,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private lastStates: ScopeStates | undefined;
   private readonly blocker: Blocker = { limit: -2 };
 
-  constructor(options: MemoryStoreOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionError('store', 'expected an options object');
-    }
-    this.maxKeys = requireInteger('maxKeys', options.maxKeys ?? 100_000, 1, true);
+  constructor(options?: MemoryStoreOptions) {
+    this.maxKeys = requireInteger('maxKeys', orDefault(optionsOf(options).maxKeys, 100_000), 1, true);
   }
 
   acquire(

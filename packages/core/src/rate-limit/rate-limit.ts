@@ -1,7 +1,14 @@
-import { type Clock, realClock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { InvalidOptionError, RateLimitedError } from '../errors.js';
 import { type Ctx, type ExecutionContext, RootContext } from '../internal/context.js';
-import { describe, requireOneOf } from '../internal/validate.js';
+import {
+  clockOf,
+  describe,
+  orDefault,
+  policyName,
+  requireMethods,
+  requireOneOf,
+} from '../internal/validate.js';
 import {
   callTask,
   type ExecuteOptions,
@@ -57,6 +64,8 @@ export interface PauseOptions {
   readonly key?: string;
 }
 
+const STORE_METHODS = ['acquire', 'adjust', 'pause', 'read'] as const;
+
 /** The key used when none is given; reported as undefined in errors and events. */
 const SHARED_KEY = '';
 
@@ -85,16 +94,19 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
   private readonly waitlist: Waitlist;
 
   constructor(options: RateLimitOptions) {
-    super(options?.name ?? 'rateLimit');
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('rateLimit(options): options must be an object with limits');
+    super(policyName(options, 'rateLimit', 'limits'));
+    const given = options.limits;
+    if (given === undefined || given === null || (Array.isArray(given) && given.length === 0)) {
+      throw new InvalidOptionError(
+        'limits',
+        `expected a limit (tokenBucket, smooth, slidingWindow) or a non-empty array of them, got ${describe(given)}`,
+      );
     }
-    const limits = Array.isArray(options.limits) ? options.limits : [options.limits];
-    if (limits.length === 0) throw new InvalidOptionError('limits', 'expected at least one limit');
+    const limits = Array.isArray(given) ? given : [given];
     this.limits = Object.freeze(limits.map(checkLimit));
-    this.mode = requireOneOf('mode', options.mode ?? 'wait', ['wait', 'reject']);
-    this.maxWait = requireWait(options.maxWait ?? 60_000);
-    const cost = options.cost ?? 1;
+    this.mode = requireOneOf('mode', orDefault(options.mode, 'wait'), ['wait', 'reject']);
+    this.maxWait = requireWait(orDefault(options.maxWait, 60_000));
+    const cost = orDefault<RateLimitOptions['cost']>(options.cost, 1);
     if (typeof cost === 'function') {
       this.costOption = cost;
       this.fixedCosts = [];
@@ -109,19 +121,13 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     }
     this.fixedKey = typeof key === 'string' ? key : SHARED_KEY;
     this.perCall = this.costOption !== undefined || this.keyOption !== undefined;
-    this.store = options.store ?? new MemoryRateLimitStore();
-    const store = this.store as Partial<RateLimitStore> | undefined;
-    if (
-      typeof store?.acquire !== 'function' ||
-      typeof store.adjust !== 'function' ||
-      typeof store.pause !== 'function' ||
-      typeof store.read !== 'function'
-    ) {
-      throw new InvalidOptionError('store', 'expected a RateLimitStore (acquire, adjust, pause, read)');
-    }
+    this.store =
+      options.store === undefined
+        ? new MemoryRateLimitStore()
+        : requireMethods<RateLimitStore>('store', options.store, STORE_METHODS, 'a RateLimitStore');
     // An unfrozen copy for the stores' hot path (see fixedCosts); `limits` stays frozen for users.
     this.scope = scopeOf([...this.limits]);
-    this.clock = options.clock ?? realClock;
+    this.clock = clockOf(options.clock);
     this.waitlist = new Waitlist(this);
   }
 

@@ -33,6 +33,9 @@ const RESILIENCE = Symbol.for('bulwark.gemini.resilience');
  * events and counters.
  */
 export function withResilience<T extends object>(ai: T, options?: GeminiResilienceOptions): T {
+  if (typeof ai !== 'object' || ai === null) {
+    throw new InvalidOptionError('ai', 'expected a GoogleGenAI instance, got no client');
+  }
   const models = (ai as Partial<ClientLike>).models;
   if (
     typeof models !== 'object' ||

@@ -112,8 +112,8 @@ describe('withResilience, options and misuse', () => {
     [{ limits: { m: { tpm: 1.5 } } }, 'limits.m.tpm'],
     [{ fallbacks: { m: 'other' } }, 'fallbacks.m'],
     [{ backoff: 5 }, 'backoff'],
-    [{ maxRetryDelay: Number.POSITIVE_INFINITY }, 'maxDelay'],
-    [{ breaker: { halfOpenAfter: -1 } }, 'halfOpenAfter'],
+    [{ maxRetryDelay: Number.POSITIVE_INFINITY }, 'maxRetryDelay'],
+    [{ breaker: { halfOpenAfter: -1 } }, 'breaker.halfOpenAfter'],
   ])('rejects %j with an InvalidOptionError naming %s', (options, option) => {
     expect(() => withResilience(client(), options as never)).toThrow(InvalidOptionError);
     expect(() => withResilience(client(), options as never)).toThrow(option);
