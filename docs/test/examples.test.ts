@@ -6,17 +6,16 @@
  * One file or one example: DOCS_EXAMPLES=docs/gemini.md (or docs/gemini.md:624, comma-separated) npx vitest run docs
  * Every example's output: DOCS_EXAMPLES_OUTPUT=1. The generated files are kept with DOCS_EXAMPLES_KEEP=1.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DocExample, extractFile } from './extract.js';
+import { limiter, runExample } from './runner.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const RUNNER = join(ROOT, 'docs/test/run-example.mjs');
-const DEFAULT_TIMEOUT_MS = 20_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 const PARALLEL_RUNS = 3;
 
 const docFiles = [
@@ -146,74 +145,32 @@ class ExampleFailure extends Error {
   }
 }
 
-interface RunResult {
-  readonly ok: boolean;
-  readonly report: string;
-}
+const slot = limiter(PARALLEL_RUNS);
 
-let running = 0;
-const queue: Array<() => void> = [];
-async function slot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= PARALLEL_RUNS) await new Promise<void>((resolve) => queue.push(resolve));
-  running++;
-  try {
-    return await work();
-  } finally {
-    running--;
-    queue.shift()?.();
-  }
-}
-
-/** Runs an example in a child process; the report shows its output with generated paths replaced by doc paths. */
-function run(example: DocExample): Promise<RunResult> {
-  const limit = example.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const args = ['--enable-source-maps', RUNNER, modulePath(example)];
-  if (example.options.env !== undefined) args.push(example.options.env);
-  return new Promise((done) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, limit);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const finished = output.includes('[docs-example] finished\n');
-      const shown = output
-        .replace('[docs-example] finished\n', '')
-        .replaceAll(pathToFile(sourcePath(example)), example.file)
-        .replaceAll(sourcePath(example), example.file)
-        .replaceAll(`${workDir}/`, '')
-        .trimEnd();
-      let verdict: string | undefined;
-      if (timedOut && finished) {
-        verdict = `finished, but the process did not exit within ${limit} ms: something (a timer, a socket, a server) keeps it alive`;
-      } else if (timedOut) {
-        verdict = `did not finish within ${limit} ms`;
-      } else if (code === 13) {
-        verdict = 'exit code 13: its top-level await never settled, and nothing kept the process alive';
-      } else if (code !== 0) {
-        verdict = `exit code ${code ?? signal}`;
-      } else if (!finished) {
-        verdict = 'exited before its end (process.exit?)';
-      }
-      const head = `${example.id} (${example.language})`;
-      done({
-        ok: verdict === undefined,
-        report: `${head}: ${verdict ?? 'ran'}${shown ? `\n--- output ---\n${shown}` : ''}`,
-      });
-    });
+/** Runs an example; the report shows its output with generated paths replaced by doc paths. */
+async function run(example: DocExample): Promise<{ ok: boolean; report: string }> {
+  const result = await runExample(modulePath(example), {
+    env: example.options.env,
+    timeoutMs: example.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    cwd: ROOT,
   });
-}
-
-function pathToFile(path: string): string {
-  return `file://${path}`;
+  const shown = result.output
+    .replaceAll(pathToFileURL(sourcePath(example)).href, example.file)
+    .replaceAll(sourcePath(example), example.file)
+    .replaceAll(`${workDir}/`, '')
+    .trimEnd();
+  const head = `${example.id} (${example.language})`;
+  return { ok: result.ok, report: `${head}: ${result.verdict}${shown ? `\n--- output ---\n${shown}` : ''}` };
 }
 
 beforeAll(() => {
+  for (const pkg of ['core', 'http-status', 'gemini-adapter']) {
+    if (!existsSync(join(ROOT, `packages/${pkg}/dist/index.js`))) {
+      throw new Error(
+        `the docs examples import the built packages: build first (packages/${pkg}/dist is missing)`,
+      );
+    }
+  }
   writeSources();
   if (runnable.length > 0) typeCheck();
 }, 120_000);
@@ -239,7 +196,7 @@ describe.concurrent('docs examples', () => {
     const limit = example.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     it(name, { timeout: limit * 4 + 30_000 }, async () => {
       const errors = typeErrors.get(example) ?? [];
-      const result: RunResult =
+      const result =
         errors.length > 0
           ? { ok: false, report: `${name}: type errors\n${errors.join('\n')}` }
           : await slot(() => run(example));
