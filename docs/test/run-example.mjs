@@ -53,8 +53,6 @@ async function echoServer() {
   return echoOrigin;
 }
 
-const env = envName === undefined ? {} : await import(new URL(`./envs/${envName}.mjs`, import.meta.url).href);
-
 let gemini;
 async function fakeGemini() {
   gemini ??= (async () => {
@@ -83,7 +81,8 @@ globalThis.fetch = async function fetch(input, init) {
   return realFetch(input, init);
 };
 
-// 3. The example, then the stand-ins go away: whatever is left must not keep the process alive.
+// 3. The scenario (after the stand-ins, so that what it imports sees them), the example, then the stand-ins go away: whatever is left must not keep the process alive.
+const env = envName === undefined ? {} : await import(new URL(`./envs/${envName}.mjs`, import.meta.url).href);
 await import(pathToFileURL(examplePath).href);
 if (env.check !== undefined) {
   if (gemini === undefined) throw new Error(`env ${envName}: the example never called the Gemini API`);
