@@ -191,6 +191,8 @@ export class GeminiResilience {
     const slot = this.slot(model);
     const { guard } = slot;
     const inner = spec.tokens === undefined ? slot.unlimited : spec.stream ? slot.streamStart : slot.unary;
+    // The retry's attempt number (0, 1, 2... on this model); the inner execution's own context always says 0.
+    let attemptNo = 0;
     const attempt = (ctx: ExecutionContext): Promise<T> => {
       if (spec.tokens !== undefined) {
         try {
@@ -201,13 +203,14 @@ export class GeminiResilience {
       }
       state.attempts++;
       this.stats.requests++;
-      this.events.emit('request', { model, attempt: ctx.attempt, stream: spec.stream });
+      this.events.emit('request', { model, attempt: attemptNo, stream: spec.stream });
       return spec.send(model, ctx.signal).catch((error: unknown) => {
         throw this.classify(error, guard, ctx.signal);
       });
     };
     return slot.outer.execute(
       async (ctx: ExecutionContext) => {
+        attemptNo = ctx.attempt;
         await guard.waitWhilePaused(ctx.signal, this.options.maxRetryDelay, (ms) =>
           this.events.emit('wait', { model, delay: ms, reason: 'paused' }),
         );

@@ -56,6 +56,19 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(resilienceInfo(outcome.ok ? outcome.value : undefined)?.attempts).toBe(3);
   });
 
+  it('numbers the request events of each model from 0: attempt 0, 1, 2, then 0 again after a failover', async () => {
+    await setup({ options: { fallbacks: { [PRO]: [FLASH] } } });
+    h.fake.setDefault(PRO, fault.overloaded());
+    const outcome = await generate(PRO);
+    expect(outcome.ok).toBe(true);
+    expect(named(h.events, 'request')).toEqual([
+      { model: PRO, attempt: 0, stream: false },
+      { model: PRO, attempt: 1, stream: false },
+      { model: PRO, attempt: 2, stream: false },
+      { model: FLASH, attempt: 0, stream: false },
+    ]);
+  });
+
   it('draws retry delays from the backoff, within its bounds', async () => {
     await setup({
       options: {
