@@ -13,7 +13,7 @@ import type { FailoverReason } from './events.js';
  *
  * | kind                  | retry on same model         | breaker failure | then            |
  * | overloaded (503)      | yes, jittered backoff       | yes             | fail over       |
- * | serverError (500/5xx) | yes, jittered backoff       | yes             | fail over       |
+ * | serverError (5xx, 499)| yes, jittered backoff       | yes             | fail over       |
  * | deadline (504)        | yes, jittered backoff       | yes             | fail over       |
  * | network               | yes, jittered backoff       | yes             | fail over       |
  * | timeout (ours)        | yes, jittered backoff       | yes             | fail over       |

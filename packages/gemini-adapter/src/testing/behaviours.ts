@@ -19,7 +19,7 @@ import type {
   StreamErrorBehaviour,
   TruncatedBehaviour,
 } from './types.js';
-import { HTML_502, MESSAGES, notFoundError, overloadedError } from './wire.js';
+import { cancelledError, HTML_502, MESSAGES, notFoundError, overloadedError } from './wire.js';
 
 function count(name: string, value: number | undefined, fallback: number): number {
   const n = value ?? fallback;
@@ -88,6 +88,13 @@ export const fault = {
   /** 500 INTERNAL. */
   internal(options?: BehaviourBase): RpcErrorBehaviour {
     return rpc('internal', { code: 500, status: 'INTERNAL', message: MESSAGES.internal }, options);
+  },
+  /**
+   * 499 CANCELLED "The operation was cancelled." with reason backendError: what Gemini sends under heavy load
+   * although the client did not cancel anything.
+   */
+  cancelled(options?: BehaviourBase): RpcErrorBehaviour {
+    return rpc('cancelled', cancelledError(), options);
   },
   /** 504 DEADLINE_EXCEEDED. */
   deadlineExceeded(options?: BehaviourBase): RpcErrorBehaviour {

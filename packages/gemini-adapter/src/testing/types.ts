@@ -63,6 +63,8 @@ export interface RpcError {
   readonly status: string;
   readonly message: string;
   readonly details?: readonly unknown[];
+  /** The legacy Google API error list (`[{ message, domain, reason }]`) some errors still carry. */
+  readonly errors?: readonly unknown[];
 }
 
 export type Behaviour =

@@ -147,6 +147,7 @@ export const MESSAGES = {
   internal:
     'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
   deadline: 'Deadline expired before operation could complete.',
+  cancelled: 'The operation was cancelled.',
   apiKeyInvalid: 'API key not valid. Please pass a valid API key.',
   permissionDenied: 'The caller does not have permission',
   invalidArgument: 'Request contains an invalid argument.',
@@ -155,6 +156,16 @@ export const MESSAGES = {
 
 export function overloadedError(message: string = MESSAGES.overloaded): RpcError {
   return { code: 503, status: 'UNAVAILABLE', message };
+}
+
+/** The 499 the API sends when its backend gives up on a request under load (the client cancelled nothing). */
+export function cancelledError(): RpcError {
+  return {
+    code: 499,
+    status: 'CANCELLED',
+    message: MESSAGES.cancelled,
+    errors: [{ message: MESSAGES.cancelled, domain: 'global', reason: 'backendError' }],
+  };
 }
 
 export function apiKeyInvalidError(): RpcError {

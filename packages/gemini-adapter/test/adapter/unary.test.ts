@@ -69,6 +69,27 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     ]);
   });
 
+  it('retries a 499 CANCELLED the server sent (backendError under load): the caller did not abort', async () => {
+    await setup();
+    h.fake.script(FLASH, [fault.cancelled(), ok({ text: 'done' })]);
+    const outcome = await generate();
+    expect(outcome.ok ? outcome.value.text : outcome.error).toBe('done');
+    expect(h.fake.requests).toHaveLength(2);
+    expect(named(h.events, 'retry')[0]).toMatchObject({ kind: 'serverError', delay: 1_000 });
+  });
+
+  it('fails over a model that keeps answering 499 CANCELLED, and counts it for the breaker', async () => {
+    await setup({ options: { maxAttempts: 2, fallbacks: { [PRO]: [FLASH] } } });
+    h.fake.setDefault(PRO, fault.cancelled());
+    const outcome = await generate(PRO);
+    expect(outcome.ok ? outcome.value.modelVersion : outcome.error).toBe(FLASH);
+    expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, PRO, FLASH]);
+    expect(named(h.events, 'failover')[0]).toMatchObject({ reason: 'retriesExhausted' });
+    expect(named(h.events, 'failover')[0].error).toMatchObject({ status: 499, rpcStatus: 'CANCELLED' });
+    for (let i = 0; i < 2; i++) await generate(PRO);
+    expect(h.engine.model(PRO).breaker?.state).toBe('open');
+  });
+
   it('draws retry delays from the backoff, within its bounds', async () => {
     await setup({
       options: {

@@ -146,12 +146,38 @@ describe('parseGeminiError: HTTP error responses', () => {
     [403, 'PERMISSION_DENIED', 'clientError'],
     [404, 'NOT_FOUND', 'notFound'],
     [501, 'UNIMPLEMENTED', 'clientError'],
-    [499, 'CANCELLED', 'aborted'],
+    [499, 'CANCELLED', 'serverError'],
   ])('classifies %i %s as %s', (status, rpcStatus, kind) => {
     const message = JSON.stringify({ error: { code: status, status: rpcStatus, message: 'x' } });
     const failure = parseGeminiError(new ApiError({ status, message }));
     expect(failure.kind).toBe(kind);
     expect(failure.rpcStatus).toBe(rpcStatus);
+  });
+
+  it('classifies a 499 CANCELLED the server sent as a serverError, not as the caller abort', () => {
+    // As seen under heavy usage (gemini-cli #20309): the client never cancelled.
+    const body = [
+      {
+        error: {
+          code: 499,
+          message: 'The operation was cancelled.',
+          errors: [{ message: 'The operation was cancelled.', domain: 'global', reason: 'backendError' }],
+          status: 'CANCELLED',
+        },
+      },
+    ];
+    const caller = new AbortController();
+    const failure = parseGeminiError(new ApiError({ status: 499, message: JSON.stringify(body) }), {
+      signal: caller.signal,
+    });
+    expect(failure).toMatchObject({
+      kind: 'serverError',
+      status: 499,
+      rpcStatus: 'CANCELLED',
+      transient: true,
+    });
+    expect(failure.serverMessage).toBe('The operation was cancelled.');
+    expect(parseGeminiError(new ApiError({ status: 499, message: 'no body' })).kind).toBe('serverError');
   });
 
   it.each([

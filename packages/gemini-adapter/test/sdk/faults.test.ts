@@ -180,6 +180,7 @@ describe.each(sdks)('$name against the fake server', (sdk) => {
     it.each([
       ['500 INTERNAL', () => fault.internal(), 500, 'serverError', 'INTERNAL'],
       ['504 DEADLINE_EXCEEDED', () => fault.deadlineExceeded(), 504, 'deadline', 'DEADLINE_EXCEEDED'],
+      ['499 CANCELLED from the server', () => fault.cancelled(), 499, 'serverError', 'CANCELLED'],
       ['400 INVALID_ARGUMENT', () => fault.badRequest(), 400, 'clientError', 'INVALID_ARGUMENT'],
       ['403 PERMISSION_DENIED', () => fault.permissionDenied(), 403, 'clientError', 'PERMISSION_DENIED'],
       ['404 NOT_FOUND', () => fault.notFound(), 404, 'notFound', 'NOT_FOUND'],
