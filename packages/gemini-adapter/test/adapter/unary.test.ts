@@ -4,6 +4,7 @@
  * result or typed error.
  */
 import { exponential, isTimeoutError } from '@bulwark/core';
+import nodeFetch from 'node-fetch';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isGeminiFailure, resilienceInfo } from '../../src/index.js';
 import { fault, ok } from '../../src/testing/index.js';
@@ -88,6 +89,18 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(named(h.events, 'failover')[0].error).toMatchObject({ status: 499, rpcStatus: 'CANCELLED' });
     for (let i = 0; i < 2; i++) await generate(PRO);
     expect(h.engine.model(PRO).breaker?.state).toBe('open');
+  });
+
+  it('retries a body cut off under node-fetch (httpOptions.fetch): "Premature close" is a network error', async () => {
+    await setup({ httpOptions: { fetch: nodeFetch } });
+    h.fake.script(FLASH, [fault.reset({ afterChunks: 1 }), ok({ text: 'done' })]);
+    const outcome = await generate();
+    expect(outcome.ok ? outcome.value.text : outcome.error).toBe('done');
+    expect(h.fake.requests).toHaveLength(2);
+    const retry = named(h.events, 'retry')[0];
+    expect(retry).toMatchObject({ kind: 'network' });
+    expect(retry.error).toMatchObject({ networkCode: 'ERR_STREAM_PREMATURE_CLOSE' });
+    expect(retry.error.cause).toMatchObject({ name: 'FetchError', code: 'ERR_STREAM_PREMATURE_CLOSE' });
   });
 
   it('draws retry delays from the backoff, within its bounds', async () => {

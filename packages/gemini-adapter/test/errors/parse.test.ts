@@ -278,6 +278,38 @@ describe('parseGeminiError: wrapped and non-JSON bodies', () => {
     expect(parseGeminiError(JSON.stringify(overloadedBody)).kind).toBe('overloaded');
   });
 
+  it('reads network failures of the deprecated SDK and of node-fetch as network errors', () => {
+    class GoogleGenerativeAIError extends Error {
+      constructor(message: string) {
+        super(`[GoogleGenerativeAI Error]: ${message}`);
+        this.name = 'GoogleGenerativeAIError';
+      }
+    }
+    const legacy = new GoogleGenerativeAIError(
+      'Error fetching from https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash-exp:generateContent: fetch failed',
+    );
+    expect(parseGeminiError(legacy)).toMatchObject({
+      kind: 'network',
+      networkCode: undefined,
+      transient: true,
+    });
+    const prematureClose = Object.assign(
+      new Error(
+        'Invalid response body while trying to fetch https://generativelanguage.googleapis.com/v1beta/models/m:generateContent: Premature close',
+      ),
+      {
+        name: 'FetchError',
+        type: 'system',
+        errno: 'ERR_STREAM_PREMATURE_CLOSE',
+        code: 'ERR_STREAM_PREMATURE_CLOSE',
+      },
+    );
+    expect(parseGeminiError(prematureClose)).toMatchObject({
+      kind: 'network',
+      networkCode: 'ERR_STREAM_PREMATURE_CLOSE',
+    });
+  });
+
   it('reads the deprecated SDK shape (status + errorDetails)', () => {
     const legacy = Object.assign(new Error('[GoogleGenerativeAI Error]: [429 Too Many Requests] quota'), {
       status: 429,
