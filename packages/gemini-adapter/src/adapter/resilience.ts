@@ -17,6 +17,7 @@ import { failoverReason, isRetryable } from './decisions.js';
 import { GeminiResilienceEmitter, type GeminiResilienceStats } from './events.js';
 import { dailyQuotaFailure, ModelGuard } from './model-guard.js';
 import type { ResolvedOptions } from './options.js';
+import { hintAsFloor } from './retry-delay.js';
 
 /** One call as the runner sees it; `send` performs one HTTP attempt against `model`. */
 export interface CallSpec<T> {
@@ -253,10 +254,12 @@ export class GeminiResilience {
   private createSlot(model: string): ModelSlot {
     const { options, clock } = this;
     const guard = new ModelGuard(model, clock, options, this.withSuccessor.has(model));
+    const delays = hintAsFloor(options.backoff, options.maxRetryDelay);
     const retries = retry({
       budget: this.budget,
       maxAttempts: options.maxAttempts,
-      backoff: options.backoff,
+      backoff: delays.backoff,
+      delayHint: delays.delayHint,
       handle: isRetryable,
       maxDelay: options.maxRetryDelay,
       clock,

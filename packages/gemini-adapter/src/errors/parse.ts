@@ -7,6 +7,7 @@ import {
   quotaViolation,
   retryDelayFromText,
   retryInfoDelay,
+  serverDelay,
 } from './details.js';
 import { GeminiFailure, type GeminiFailureKind, isGeminiFailure } from './failure.js';
 import { isNetworkError, networkCodeOf } from './network.js';
@@ -80,7 +81,7 @@ function fromResponse(
     const now = typeof context.now === 'number' && Number.isFinite(context.now) ? context.now : Date.now();
     retryAfterMs = nextPacificMidnight(now) - now;
   } else if (TRANSIENT_HINTED.has(kind)) {
-    retryAfterMs = retryInfoMs ?? retryDelayFromText(text);
+    retryAfterMs = serverDelay(retryInfoMs, retryDelayFromText(text));
   }
   return new GeminiFailure({
     kind,

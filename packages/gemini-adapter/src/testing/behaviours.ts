@@ -53,8 +53,13 @@ function rpc(label: string, error: RpcError | ((request: FakeRequest) => RpcErro
 }
 
 export interface QuotaFaultOptions extends BehaviourBase {
-  /** RetryInfo delay in ms (also in the message text). Default 34 400 (per minute) / 23 700 (per day). */
+  /**
+   * The delay in ms. The message text says it exactly ("Please retry in 34.4s."), RetryInfo only its whole
+   * seconds ("34s"), as Gemini does. Default 34 400 (per minute) / 23 700 (per day).
+   */
   readonly retryDelayMs?: number;
+  /** RetryInfo with the exact delay ("34.4s") instead of Gemini's whole seconds. Default false. */
+  readonly exactRetryInfo?: boolean;
   /** The quota value reported. Default 5 (per minute) / 100 (per day). */
   readonly limit?: number;
   /** Which quota ran out. Default 'requests'. */
@@ -68,6 +73,7 @@ function quota(per: 'minute' | 'day', options: QuotaFaultOptions, delay: number,
     metric: options.metric ?? 'requests',
     retryDelayMs: ms('retryDelayMs', options.retryDelayMs) ?? delay,
     limit: count('limit', options.limit, limit),
+    ...(options.exactRetryInfo === true ? { exactRetryInfo: true } : {}),
     ...base(options),
   } satisfies QuotaBehaviour;
 }
@@ -77,7 +83,7 @@ export const fault = {
   overloaded(options: BehaviourBase & { readonly highDemand?: boolean } = {}): RpcErrorBehaviour {
     return rpc('overloaded', overloadedError(options.highDemand ? MESSAGES.highDemand : undefined), options);
   },
-  /** 429 RESOURCE_EXHAUSTED, per-minute quota, with QuotaFailure, Help and a fractional RetryInfo. */
+  /** 429 RESOURCE_EXHAUSTED, per-minute quota, with QuotaFailure, Help, RetryInfo (whole seconds) and the exact text. */
   rateLimited(options: QuotaFaultOptions = {}): QuotaBehaviour {
     return quota('minute', options, 34_400, 5);
   },

@@ -36,8 +36,8 @@ export async function respond(
       return;
     }
     case 'quota': {
-      const { per, metric, limit, retryDelayMs } = behaviour;
-      const error = quotaError(request.model ?? 'unknown', per, metric, limit, retryDelayMs);
+      const { per, metric, limit, retryDelayMs, exactRetryInfo } = behaviour;
+      const error = quotaError(request.model ?? 'unknown', per, metric, limit, retryDelayMs, exactRetryInfo);
       exchange.sendJson(429, errorBody(error));
       return;
     }

@@ -106,9 +106,11 @@ export interface QuotaBehaviour extends BehaviourBase {
   readonly kind: 'quota';
   readonly per: 'minute' | 'day';
   readonly metric: 'requests' | 'inputTokens';
-  /** RetryInfo delay (ms); it is also written into the message text. */
+  /** The delay (ms) the message text says, exactly; RetryInfo says its whole seconds (see `exactRetryInfo`). */
   readonly retryDelayMs: number;
   readonly limit: number;
+  /** RetryInfo with the exact delay instead of Gemini's whole seconds. Default false. */
+  readonly exactRetryInfo?: boolean;
 }
 
 /** Any status, content type and body, sent as given (HTML pages, plain text, malformed JSON). */

@@ -3,10 +3,41 @@ import type { FakeRequest, RpcError } from './types.js';
 
 const RPC = 'type.googleapis.com/google.rpc.';
 
-/** A protobuf Duration string ("34.4s", "0.25s", "48s") for a delay in ms. */
+/** A protobuf Duration string ("34.4s", "0.25s", "48s") for a delay in ms, exact to the millisecond. */
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, ms) / 1000;
   return `${Number(seconds.toFixed(3))}s`;
+}
+
+/** A protobuf Duration in whole seconds, truncated, as Gemini's RetryInfo is: "58s" for 58.2 s, "0s" for 0.6 s. */
+export function formatWholeSeconds(ms: number): string {
+  return `${Math.floor(Math.max(0, ms) / 1000)}s`;
+}
+
+/** `value` (an integer count of 10^-digits units) as a decimal without trailing zeros. */
+function decimal(value: number, digits: number): string {
+  const unit = 10 ** digits;
+  const whole = Math.floor(value / unit);
+  const fraction = value - whole * unit;
+  if (fraction === 0) return String(whole);
+  return `${whole}.${String(fraction).padStart(digits, '0').replace(/0+$/, '')}`;
+}
+
+/**
+ * Go's `Duration.String()`, which is how Gemini writes a delay in its messages ("Please retry in
+ * 58.217843437s."): "373.801628ms" below a second, "1m2.5s" above a minute, "0s" for nothing.
+ */
+export function formatGoDuration(ms: number): string {
+  const ns = Math.round(Math.max(0, ms) * 1_000_000);
+  if (ns === 0) return '0s';
+  if (ns < 1_000) return `${ns}ns`;
+  if (ns < 1_000_000) return `${decimal(ns, 3)}\u00b5s`;
+  if (ns < 1_000_000_000) return `${decimal(ns, 6)}ms`;
+  const seconds = Math.floor(ns / 1_000_000_000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = `${decimal((seconds % 60) * 1_000_000_000 + (ns - seconds * 1_000_000_000), 9)}s`;
+  return h > 0 ? `${h}h${m}m${s}` : m > 0 ? `${m}m${s}` : s;
 }
 
 export function errorBody(error: RpcError): { error: RpcError } {
@@ -219,16 +250,22 @@ const QUOTA = {
   },
 } as const;
 
-/** A 429 RESOURCE_EXHAUSTED like Gemini's: QuotaFailure, Help and RetryInfo details, the delay in the text. */
+/**
+ * A 429 RESOURCE_EXHAUSTED like Gemini's: QuotaFailure, Help and RetryInfo details, the delay in the text. As
+ * Gemini does, the text carries the delay to the nanosecond and RetryInfo only its whole seconds ("58s" for
+ * "retry in 58.217843437s"), unless `exactRetryInfo`.
+ */
 export function quotaError(
   model: string,
   per: 'minute' | 'day',
   metric: 'requests' | 'inputTokens',
   limit: number,
   retryDelayMs: number,
+  exactRetryInfo = false,
 ): RpcError {
   const quota = QUOTA[per][metric];
-  const delay = formatDuration(retryDelayMs);
+  const delay = exactRetryInfo ? formatDuration(retryDelayMs) : formatWholeSeconds(retryDelayMs);
+  const text = formatGoDuration(retryDelayMs);
   return {
     code: 429,
     status: 'RESOURCE_EXHAUSTED',
@@ -236,7 +273,7 @@ export function quotaError(
       'You exceeded your current quota, please check your plan and billing details. For more information on ' +
       'this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, ' +
       `head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: ${quota.metric}, ` +
-      `limit: ${limit}, model: ${model}\nPlease retry in ${delay}.`,
+      `limit: ${limit}, model: ${model}\nPlease retry in ${text}.`,
     details: [
       {
         '@type': `${RPC}QuotaFailure`,

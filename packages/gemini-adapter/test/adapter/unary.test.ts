@@ -157,6 +157,37 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(named(h.events, 'retry')[0]).toMatchObject({ kind: 'rateLimited', delay: 34_400 });
   });
 
+  it("waits Gemini's exact 429 delay, not its whole-second RetryInfo: one retry is enough", async () => {
+    // The server's window frees 58.217843437 s after the refused request. Its 429 says RetryInfo "58s" and
+    // "Please retry in 58.217843437s."; waiting 58 s got a second 429 with RetryInfo "0s", then an immediate
+    // third attempt, refused too.
+    await setup({ fake: { quotas: { [FLASH]: { rpm: 1 } } } });
+    expect((await generate()).ok).toBe(true);
+    await h.clock.advance(1_782.156563);
+    const outcome = await generate();
+    expect(outcome.ok ? outcome.value.text : outcome.error).toBe('hello');
+    expect(h.fake.requests.map((r) => r.answer)).toEqual(['ok', 'rateLimited', 'ok']);
+    // (To the microsecond: the clock's epoch milliseconds carry about 0.2 µs of float precision.)
+    const retry = named(h.events, 'retry')[0];
+    expect(retry.kind).toBe('rateLimited');
+    expect(retry.delay).toBeCloseTo(58_217.843, 2);
+    expect(named(h.events, 'paused')[0].duration).toBeCloseTo(58_217.843, 2);
+  });
+
+  it('never retries a 429 sooner than the backoff: RetryInfo "0s" waits the backoff delay', async () => {
+    await setup();
+    h.fake.script(FLASH, [
+      fault.rateLimited({ retryDelayMs: 0 }),
+      fault.rateLimited({ retryDelayMs: 300 }),
+      ok(),
+    ]);
+    const outcome = await generate();
+    expect(outcome.ok).toBe(true);
+    // The backoff is a constant 1 s here: 0 s and 0.3 s from the server both wait 1 s.
+    expect(h.fake.requests.map((r) => r.time - START)).toEqual([0, 1_000, 2_000]);
+    expect(named(h.events, 'retry').map((e) => e.delay)).toEqual([1_000, 1_000]);
+  });
+
   it('a 429 pauses the model for every concurrent caller, not only the one that got it', async () => {
     await setup({ autoAdvance: false });
     h.fake.script(FLASH, [fault.rateLimited({ retryDelayMs: 10_000 })]);

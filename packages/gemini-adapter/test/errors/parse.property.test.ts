@@ -1,7 +1,9 @@
 import { ApiError } from '@google/genai';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { retryDelayFromText } from '../../src/errors/details.js';
 import { GeminiFailure, parseDuration, parseGeminiError } from '../../src/index.js';
+import { formatGoDuration, quotaError } from '../../src/testing/wire.js';
 
 function checkFailure(failure: GeminiFailure): void {
   expect(failure).toBeInstanceOf(GeminiFailure);
@@ -111,6 +113,76 @@ describe('parseGeminiError properties', () => {
         expect(ms).toBeGreaterThanOrEqual(0);
         expect(Math.abs(ms - Number(text.trim().slice(0, -1)) * 1000)).toBeLessThan(0.001 + ms * 1e-12);
       }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+/** Delays to the nanosecond, from nothing to ten days. */
+const delayMs = fc.integer({ min: 0, max: 10 * 86_400_000_000_000 }).map((ns) => ns / 1_000_000);
+
+describe('the server delay of a 429', () => {
+  it('a Go duration (how Gemini writes "retry in") parses back to the nanosecond', () => {
+    fc.assert(
+      fc.property(delayMs, (ms) => {
+        const text = formatGoDuration(ms);
+        expect(text).toMatch(/^(\d+h)?(\d+m)?[\d.]+(ns|\u00b5s|ms|s)$/);
+        const parsed = retryDelayFromText(`Please retry in ${text}.`);
+        expect(parsed).toBeDefined();
+        expect(Math.abs(parsed! - ms)).toBeLessThan(1e-6 + ms * 1e-15);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("is the exact delay of Gemini's 429 (whole-second RetryInfo, exact text): never less than either", () => {
+    fc.assert(
+      fc.property(
+        delayMs.filter((ms) => ms <= 86_400_000),
+        (ms) => {
+          const body = { error: quotaError('gemini-2.5-flash', 'minute', 'requests', 5, ms) };
+          const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+          expect(failure.kind).toBe('rateLimited');
+          expect(failure.retryInfoMs).toBe(Math.floor(ms / 1000) * 1000);
+          expect(failure.retryAfterMs).toBeGreaterThanOrEqual(failure.retryInfoMs!);
+          expect(Math.abs(failure.retryAfterMs! - ms)).toBeLessThan(1e-6 + ms * 1e-15);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is the later of RetryInfo and the text, whatever each says, within [0, a year]', () => {
+    fc.assert(
+      fc.property(
+        fc.option(durationText, { nil: undefined }),
+        fc.option(
+          fc.oneof(
+            delayMs.map(formatGoDuration),
+            fc.nat().map((n) => `${n} seconds`),
+            fc.string(),
+            fc.constantFrom('1e9s', '-3s', '5sec', '.5s', '1h1h', '99999999999h'),
+          ),
+          { nil: undefined },
+        ),
+        (retryDelay, text) => {
+          const details =
+            retryDelay === undefined
+              ? []
+              : [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay }];
+          const message = text === undefined ? 'Quota exceeded.' : `Quota exceeded. Please retry in ${text}.`;
+          const body = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message, details } };
+          const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+          const fromInfo = parseDuration(retryDelay);
+          const fromText = retryDelayFromText(message);
+          const hints = [fromInfo, fromText].filter((v): v is number => v !== undefined);
+          expect(failure.retryAfterMs).toBe(hints.length === 0 ? undefined : Math.max(...hints));
+          if (failure.retryAfterMs !== undefined) {
+            expect(failure.retryAfterMs).toBeGreaterThanOrEqual(0);
+            expect(failure.retryAfterMs).toBeLessThanOrEqual(365 * 86_400_000);
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });

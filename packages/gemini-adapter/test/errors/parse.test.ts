@@ -102,6 +102,33 @@ describe('parseGeminiError: HTTP error responses', () => {
     expect(failure.model).toBe('gemini-2.5-flash');
   });
 
+  it('takes the later of RetryInfo and the text: "58s" and "retry in 58.217843437s" wait 58.217843437 s', () => {
+    const body = {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message:
+          'Quota exceeded for metric: x, limit: 5, model: gemini-2.5-flash\nPlease retry in 58.217843437s.',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '58s' }],
+      },
+    };
+    const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+    expect(failure).toMatchObject({ retryInfoMs: 58_000, retryAfterMs: 58_217.843437 });
+    // Below a second, RetryInfo says "0s" and the text counts in milliseconds.
+    body.error.message = 'Quota exceeded.\nPlease retry in 593.203166ms.';
+    body.error.details[0]!.retryDelay = '0s';
+    expect(parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }))).toMatchObject({
+      retryInfoMs: 0,
+      retryAfterMs: 593.203166,
+    });
+    // Above a minute, Go writes minutes: "1m2.5s".
+    body.error.message = 'Please retry in 1m2.5s.';
+    body.error.details[0]!.retryDelay = '62s';
+    expect(parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) })).retryAfterMs).toBe(
+      62_500,
+    );
+  });
+
   it('treats a per-day quota as exhausted until midnight Pacific, whatever its short RetryInfo says', () => {
     const body = quota429('GenerateRequestsPerDayPerProjectPerModel-FreeTier', '23.7s');
     // 2026-11-22 20:00 UTC = 12:00 PST; the quota returns at 2026-11-23 08:00 UTC.
