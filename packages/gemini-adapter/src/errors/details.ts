@@ -138,6 +138,30 @@ export function quotaViolation(details: readonly unknown[]): QuotaViolation | un
   return found;
 }
 
+/** "limit: 0" in a quota message: the project has no quota at all for that metric and model. */
+const ZERO_LIMIT = /\blimit:\s*0(?![\d.])/;
+
+/**
+ * Whether a 429 says the project has no quota at all (QuotaFailure `quotaValue` "0", or "limit: 0" in the text):
+ * unlike a spent quota, it never comes back by waiting, neither the minute nor the day.
+ */
+export function isZeroQuota(details: readonly unknown[], message: string): boolean {
+  if (ZERO_LIMIT.test(message)) return true;
+  for (const detail of details) {
+    if (!typeOf(detail).endsWith('google.rpc.QuotaFailure')) continue;
+    const violations = (detail as { violations?: unknown }).violations;
+    if (!Array.isArray(violations)) continue;
+    for (const v of violations) {
+      const value =
+        typeof v === 'object' && v !== null ? (v as { quotaValue?: unknown }).quotaValue : undefined;
+      if ((typeof value === 'string' || typeof value === 'number') && value !== '' && Number(value) === 0) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 /** Whether a quota message speaks of a daily limit ("...requests per day..."), for bodies without details. */
 export function mentionsDailyQuota(message: string): boolean {
   return PER_DAY.test(message);

@@ -19,7 +19,7 @@ import type {
   StreamErrorBehaviour,
   TruncatedBehaviour,
 } from './types.js';
-import { cancelledError, HTML_502, MESSAGES, notFoundError, overloadedError } from './wire.js';
+import { cancelledError, HTML_502, MESSAGES, noQuotaError, notFoundError, overloadedError } from './wire.js';
 
 function count(name: string, value: number | undefined, fallback: number): number {
   const n = value ?? fallback;
@@ -90,6 +90,18 @@ export const fault = {
   /** 429 RESOURCE_EXHAUSTED, per-day quota: still carries a short RetryInfo, as Gemini's does. */
   dailyQuota(options: QuotaFaultOptions = {}): QuotaBehaviour {
     return quota('day', options, 23_700, 100);
+  },
+  /**
+   * 429 RESOURCE_EXHAUSTED "limit: 0": the project has no quota at all for the model (a model its tier does not
+   * include). Waiting never helps. As Gemini sends it: "limit: 0" per violated metric in the text, QuotaFailure
+   * violations without `quotaValue` (the per-day one too, unless `dailyViolation: false`), whole-second RetryInfo.
+   */
+  noQuota(
+    options: BehaviourBase & { readonly retryDelayMs?: number; readonly dailyViolation?: boolean } = {},
+  ): RpcErrorBehaviour {
+    const delay = ms('retryDelayMs', options.retryDelayMs) ?? 10_689.924287;
+    const daily = options.dailyViolation ?? true;
+    return rpc('noQuota', (request) => noQuotaError(request.model ?? 'unknown', delay, daily), options);
   },
   /** 500 INTERNAL. */
   internal(options?: BehaviourBase): RpcErrorBehaviour {

@@ -300,6 +300,50 @@ export function quotaError(
   };
 }
 
+/**
+ * The 429 Gemini sends when the project has no quota at all for a model ("limit: 0", e.g. a model the free tier
+ * does not include): one "Quota exceeded ... limit: 0" line per violated metric, QuotaFailure violations without
+ * `quotaValue` (the per-day one included unless `dailyViolation` is false), then RetryInfo, as seen in the wild.
+ */
+export function noQuotaError(model: string, retryDelayMs: number, dailyViolation = true): RpcError {
+  const requests = QUOTA.minute.requests.metric;
+  const tokens = QUOTA.minute.inputTokens.metric;
+  const violation = (metric: string, quotaId: string) => ({
+    quotaMetric: metric,
+    quotaId,
+    quotaDimensions: { location: 'global', model },
+  });
+  const violations = [
+    ...(dailyViolation ? [violation(requests, QUOTA.day.requests.id)] : []),
+    violation(requests, QUOTA.minute.requests.id),
+    violation(tokens, QUOTA.minute.inputTokens.id),
+  ];
+  const lines = violations.map(
+    (v) => `\n* Quota exceeded for metric: ${v.quotaMetric}, limit: 0, model: ${model}`,
+  );
+  return {
+    code: 429,
+    status: 'RESOURCE_EXHAUSTED',
+    message:
+      'You exceeded your current quota, please check your plan and billing details. For more information on ' +
+      'this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, ' +
+      `head to: https://ai.dev/rate-limit. ${lines.join('')}\nPlease retry in ${formatGoDuration(retryDelayMs)}.`,
+    details: [
+      {
+        '@type': `${RPC}Help`,
+        links: [
+          {
+            description: 'Learn more about Gemini API quotas',
+            url: 'https://ai.google.dev/gemini-api/docs/rate-limits',
+          },
+        ],
+      },
+      { '@type': `${RPC}QuotaFailure`, violations },
+      { '@type': `${RPC}RetryInfo`, retryDelay: formatWholeSeconds(retryDelayMs) },
+    ],
+  };
+}
+
 /** The page Google's front end serves for a 502. */
 export const HTML_502 =
   '<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 502 (Server Error)!!1</title>\n' +

@@ -237,6 +237,27 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(named(h.events, 'failover')[1]).toMatchObject({ reason: 'exhaustedEarlier' });
   });
 
+  it('a 429 "limit: 0" (no quota for the model) fails over at once and the model is skipped like a spent day', async () => {
+    await setup({ options: { fallbacks: { [PRO]: [FLASH] } } });
+    h.fake.setDefault(PRO, fault.noQuota({ dailyViolation: false }));
+    const first = await generate(PRO);
+    expect(first.ok ? first.value.modelVersion : first.error).toBe(FLASH);
+    expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH]);
+    expect(h.waits).toEqual([]);
+    expect(named(h.events, 'quotaExhausted')).toEqual([
+      {
+        model: PRO,
+        until: START + 20 * 3_600_000,
+        quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+      },
+    ]);
+    expect(named(h.events, 'failover')[0]).toMatchObject({ from: PRO, to: FLASH, reason: 'dailyQuota' });
+    const second = await generate(PRO);
+    expect(second.ok).toBe(true);
+    expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH, FLASH]);
+    expect(named(h.events, 'failover')[1]).toMatchObject({ reason: 'exhaustedEarlier' });
+  });
+
   it('a per-day quota without a fallback fails with a typed error and its time to reset', async () => {
     await setup();
     h.fake.setDefault(fault.dailyQuota());

@@ -152,6 +152,81 @@ describe('parseGeminiError: HTTP error responses', () => {
     expect(failure.kind).toBe('dailyQuotaExhausted');
   });
 
+  describe('a 429 "limit: 0": no quota at all for the model, never back by waiting', () => {
+    // As Gemini sends it (gemini-2.0-flash on a tier without it): "limit: 0" per metric, violations without
+    // quotaValue, Help first.
+    const line = (metric: string) =>
+      `\n* Quota exceeded for metric: generativelanguage.googleapis.com/${metric}, limit: 0, model: gemini-2.0-flash`;
+    const violation = (quotaId: string, metric: string) => ({
+      quotaMetric: `generativelanguage.googleapis.com/${metric}`,
+      quotaId,
+      quotaDimensions: { location: 'global', model: 'gemini-2.0-flash' },
+    });
+    const body = (violations: unknown[], lines: string) => ({
+      error: {
+        code: 429,
+        message: `You exceeded your current quota, please check your plan and billing details.${lines}\nPlease retry in 10.689924287s.`,
+        status: 'RESOURCE_EXHAUSTED',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.Help', links: [] },
+          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations },
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '10s' },
+        ],
+      },
+    });
+    const perMinute = [
+      violation(
+        'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+        'generate_content_free_tier_requests',
+      ),
+      violation(
+        'GenerateContentInputTokensPerModelPerMinute-FreeTier',
+        'generate_content_free_tier_input_token_count',
+      ),
+    ];
+    const lines =
+      line('generate_content_free_tier_requests') + line('generate_content_free_tier_input_token_count');
+    const parse = (b: unknown) =>
+      parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(b) }), { now });
+    const now = Date.UTC(2026, 10, 22, 20); // 12:00 PST
+    const untilMidnight = 12 * 3_600_000;
+
+    it('with per-minute violations only: exhausted until midnight Pacific, quotaValue 0', () => {
+      expect(parse(body(perMinute, lines))).toMatchObject({
+        kind: 'dailyQuotaExhausted',
+        quotaValue: 0,
+        retryAfterMs: untilMidnight,
+        retryInfoMs: 10_000,
+        model: 'gemini-2.0-flash',
+        transient: false,
+      });
+    });
+
+    it('with the per-day violation too, as usually sent', () => {
+      const all = [
+        violation('GenerateRequestsPerDayPerProjectPerModel-FreeTier', 'generate_content_free_tier_requests'),
+        ...perMinute,
+      ];
+      expect(parse(body(all, lines))).toMatchObject({ kind: 'dailyQuotaExhausted', quotaValue: 0 });
+    });
+
+    it('from quotaValue "0" alone, or from the text alone', () => {
+      const zero = [{ ...perMinute[0]!, quotaValue: '0' }];
+      expect(parse(body(zero, ''))).toMatchObject({ kind: 'dailyQuotaExhausted', quotaValue: 0 });
+      expect(parse({ error: { ...body([], lines).error, details: [] } })).toMatchObject({
+        kind: 'dailyQuotaExhausted',
+        quotaValue: 0,
+      });
+    });
+
+    it('but a real limit ("limit: 5", quotaValue "10", "limit: 0.5") stays a per-minute 429', () => {
+      const five = lines.replaceAll('limit: 0', 'limit: 5');
+      expect(parse(body(perMinute, five)).kind).toBe('rateLimited');
+      expect(parse(body([{ ...perMinute[0]!, quotaValue: '10' }], five)).kind).toBe('rateLimited');
+      expect(parse(body(perMinute, lines.replaceAll('limit: 0', 'limit: 0.5'))).kind).toBe('rateLimited');
+    });
+  });
+
   it('reads a daily quota from the message text when no details came', () => {
     const body = {
       error: {

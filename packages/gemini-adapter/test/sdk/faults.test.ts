@@ -186,6 +186,24 @@ describe.each(sdks)('$name against the fake server', (sdk) => {
       });
     });
 
+    it('429 "limit: 0" (no quota for the model): kind dailyQuotaExhausted, quotaValue 0', async () => {
+      fake.script([fault.noQuota(), fault.noQuota({ dailyViolation: false, retryDelayMs: 25_465.784708 })]);
+      for (const violations of [3, 2]) {
+        const outcome = await generate();
+        const error = outcome.ok ? undefined : outcome.error;
+        expect(error.status).toBe(429);
+        const body = JSON.parse(error.message);
+        expect(body.error.details[1].violations).toHaveLength(violations);
+        expect(body.error.message.match(/limit: 0, model: gemini-2.5-flash/g)).toHaveLength(violations);
+        expect(parseGeminiError(error)).toMatchObject({
+          kind: 'dailyQuotaExhausted',
+          quotaValue: 0,
+          model: MODEL,
+        });
+      }
+      expect(fake.requests.map((r) => r.answer)).toEqual(['noQuota', 'noQuota']);
+    });
+
     it('429 without RetryInfo: the delay comes from the "Please retry in" text', async () => {
       fake.script([
         fault.status({
