@@ -34,7 +34,11 @@ export type FailoverReason =
   | 'retriesExhausted'
   | 'notFound'
   | 'localLimit'
-  | 'exhaustedEarlier';
+  | 'exhaustedEarlier'
+  /** An empty answer (responseCheck.empty 'retry' or 'failover'). */
+  | 'emptyAnswer'
+  /** A blocked answer (responseCheck.blocked 'retry' or 'failover'). */
+  | 'blocked';
 
 export class GeminiResilienceEmitter extends EventEmitter<GeminiResilienceEvents> {}
 

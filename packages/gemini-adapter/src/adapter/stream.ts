@@ -8,8 +8,8 @@ interface Chunk {
 }
 
 export interface GuardStreamOptions<T> {
-  /** The first chunk, already read (reading it was the retryable part). */
-  readonly first: T;
+  /** The first chunks, already read (reading them was the retryable part); at least one. */
+  readonly head: readonly T[];
   readonly rest: AsyncIterator<T>;
   /** Aborting it stops the SDK's read of the response body. */
   readonly controller: AbortController;
@@ -21,6 +21,8 @@ export interface GuardStreamOptions<T> {
   readonly toFailure: (error: unknown) => unknown;
   /** Called with each chunk before the caller gets it. */
   readonly onChunk?: (chunk: T) => void;
+  /** Looks at the last chunk of a stream that ended normally: a failure to throw instead (a blocked answer). */
+  readonly finalCheck?: ((last: T | undefined) => unknown) | undefined;
   /** Called once when the stream ends, however it ends; `last` is the last chunk seen. */
   readonly onEnd: (last: T | undefined, error: unknown) => void;
 }
@@ -44,7 +46,8 @@ export function incompleteStreamFailure(model: string): GeminiFailure {
   });
 }
 
-function finished(chunk: unknown): boolean {
+/** Whether a chunk ends the answer: a blocked prompt, or a candidate with a finishReason. */
+export function isFinished(chunk: unknown): boolean {
   const c = chunk as Chunk | undefined;
   if (c?.promptFeedback?.blockReason !== undefined) return true;
   return (
@@ -61,21 +64,27 @@ function finished(chunk: unknown): boolean {
  */
 export async function* guardStream<T>(options: GuardStreamOptions<T>): AsyncGenerator<T, void, undefined> {
   const { rest, controller, clock, idleTimeoutMs } = options;
-  let last: T | undefined = options.first;
-  let sawFinish = finished(options.first);
+  let last: T | undefined;
+  let sawFinish = false;
   let failure: unknown;
   try {
-    options.onChunk?.(options.first);
-    yield options.first;
+    for (const chunk of options.head) {
+      last = chunk;
+      if (isFinished(chunk)) sawFinish = true;
+      options.onChunk?.(chunk);
+      yield chunk;
+    }
     for (;;) {
       const step = await nextWithin(rest, idleTimeoutMs, clock, controller);
       if (step.done) break;
       last = step.value;
-      if (finished(step.value)) sawFinish = true;
+      if (isFinished(step.value)) sawFinish = true;
       options.onChunk?.(step.value);
       yield step.value;
     }
     if (!sawFinish) throw incompleteStreamFailure(options.model);
+    const refusal = options.finalCheck?.(last);
+    if (refusal !== undefined) throw refusal;
   } catch (error) {
     failure = options.toFailure(error);
     throw failure;

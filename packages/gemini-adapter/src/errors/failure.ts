@@ -25,6 +25,8 @@ export type GeminiFailureKind =
   | 'notFound'
   /** A 200 that is not an answer: the prompt or the candidate was blocked (SAFETY, RECITATION...). */
   | 'blocked'
+  /** A 200 with nothing in it: no candidates, or no content (finishReason STOP and no parts). */
+  | 'empty'
   /** The caller aborted (an AbortError on the caller's own signal; never a response the server sent). */
   | 'aborted'
   /** Anything else: never guessed at. */

@@ -6,6 +6,7 @@ import { InvalidOptionError } from '@bulwark/core';
 import type {
   BehaviourBase,
   BlockedBehaviour,
+  EmptyBehaviour,
   FakeRequest,
   HangBehaviour,
   NoFinishBehaviour,
@@ -43,6 +44,7 @@ function base(options: BehaviourBase | undefined): BehaviourBase {
 /** A normal answer (streamed in `chunks` events for streamGenerateContent). */
 export function ok(options: Omit<OkBehaviour, 'kind'> = {}): OkBehaviour {
   count('chunks', options.chunks, 3);
+  count('leadingEmptyChunks', options.leadingEmptyChunks, 0);
   ms('chunkDelayMs', options.chunkDelayMs);
   base(options);
   return { ...options, kind: 'ok' };
@@ -230,6 +232,30 @@ export const fault = {
   /** A stream (or answer) that ends cleanly without any finishReason. */
   noFinishReason(options: BehaviourBase & { readonly chunks?: number } = {}): NoFinishBehaviour {
     return { kind: 'noFinish', chunks: count('chunks', options.chunks, 3), ...base(options) };
+  },
+  /**
+   * A 200 with nothing in it, as Gemini sometimes sends: `finishReason` (default STOP) with content `{ role:
+   * 'model' }` and no parts (`parts: 'emptyText'`: `[{ text: '' }]`). A stream sends `chunksBefore` events
+   * without content first (default 0).
+   */
+  empty(
+    options: BehaviourBase & {
+      readonly finishReason?: string;
+      readonly parts?: 'none' | 'emptyText';
+      readonly chunksBefore?: number;
+    } = {},
+  ): EmptyBehaviour {
+    const parts = options.parts ?? 'none';
+    if (parts !== 'none' && parts !== 'emptyText') {
+      throw new InvalidOptionError('parts', `expected 'none' or 'emptyText', got ${String(parts)}`);
+    }
+    return {
+      kind: 'empty',
+      finishReason: options.finishReason ?? 'STOP',
+      parts,
+      chunksBefore: count('chunksBefore', options.chunksBefore, 0),
+      ...base(options),
+    };
   },
   /**
    * A 200 that is not an answer. `where: 'prompt'` (default) sends `promptFeedback.blockReason` and no

@@ -78,7 +78,8 @@ export type Behaviour =
   | StreamErrorBehaviour
   | TruncatedBehaviour
   | NoFinishBehaviour
-  | BlockedBehaviour;
+  | BlockedBehaviour
+  | EmptyBehaviour;
 
 export interface OkBehaviour extends BehaviourBase {
   readonly kind: 'ok';
@@ -90,6 +91,8 @@ export interface OkBehaviour extends BehaviourBase {
   readonly chunkDelayMs?: number;
   /** Default 'STOP'. */
   readonly finishReason?: string;
+  /** Stream events without content (no parts) before the answer's first chunk. Default 0. */
+  readonly leadingEmptyChunks?: number;
 }
 
 /** An HTTP error carrying a google.rpc.Status JSON body. */
@@ -173,6 +176,20 @@ export interface BlockedBehaviour extends BehaviourBase {
   readonly reason: string;
   /** Stream chunks sent before the blocking one (candidate blocks only). Default 0. */
   readonly afterChunks: number;
+}
+
+/**
+ * A 200 with nothing in it, as Gemini sometimes answers: a candidate with `finishReason` (STOP by default) and
+ * content without parts (`{ role: 'model' }`), or with `parts: [{ text: '' }]`. A stream gets `chunksBefore`
+ * events without content, then that candidate.
+ */
+export interface EmptyBehaviour extends BehaviourBase {
+  readonly kind: 'empty';
+  readonly finishReason: string;
+  /** 'none': `content: { role: 'model' }`; 'emptyText': `parts: [{ text: '' }]`. Default 'none'. */
+  readonly parts: 'none' | 'emptyText';
+  /** Stream events without content before the finishing one. Default 0. */
+  readonly chunksBefore: number;
 }
 
 /** Per-model quotas the server enforces, answering with the proper 429s. */

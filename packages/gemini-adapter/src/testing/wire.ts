@@ -152,6 +152,21 @@ export function candidateBlockedResponse(
   };
 }
 
+/** An answer with nothing in it: `content: { role: 'model' }` (or one empty text part), as Gemini sometimes sends. */
+export function emptyResponse(
+  request: FakeRequest,
+  finishReason: string | undefined,
+  parts: 'none' | 'emptyText',
+): Record<string, unknown> {
+  const content = parts === 'none' ? { role: 'model' } : { role: 'model', parts: [{ text: '' }] };
+  return {
+    candidates: [{ content, ...(finishReason === undefined ? {} : { finishReason }), index: 0 }],
+    usageMetadata: { promptTokenCount: request.inputTokens, totalTokenCount: request.inputTokens },
+    modelVersion: request.model,
+    responseId: responseId(request),
+  };
+}
+
 export function countTokensResponse(request: FakeRequest): Record<string, unknown> {
   return {
     totalTokens: request.inputTokens,

@@ -198,6 +198,57 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
     expect(named(h.events, 'failover')).toHaveLength(1);
   });
 
+  describe('empty and blocked streams (responseCheck)', () => {
+    it('retries a stream that ends before any chunk carried content, by default', async () => {
+      await setup();
+      h.fake.script(FLASH, [fault.empty({ chunksBefore: 2 }), ok()]);
+      const { chunks, error } = await collect(stream());
+      expect(error).toBeUndefined();
+      expect(textOf(chunks)).toBe('one two three');
+      expect(chunks).toHaveLength(3);
+      expect(h.fake.requests.map((r) => r.answer)).toEqual(['empty', 'ok']);
+      expect(named(h.events, 'retry')[0]).toMatchObject({ kind: 'empty' });
+    });
+
+    it('passes on the chunks without content that come before the first content, in order', async () => {
+      await setup();
+      h.fake.script(FLASH, [ok({ leadingEmptyChunks: 2 })]);
+      const { chunks, error } = await collect(stream());
+      expect(error).toBeUndefined();
+      expect(chunks).toHaveLength(5);
+      expect(chunks.slice(0, 2).every((c) => c.candidates[0].content.parts === undefined)).toBe(true);
+      expect(textOf(chunks)).toBe('one two three');
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it("returns an empty stream as the SDK does with empty: 'return'", async () => {
+      await setup({ options: { responseCheck: { empty: 'return' } } });
+      h.fake.script(FLASH, [fault.empty()]);
+      const { chunks, error } = await collect(stream());
+      expect(error).toBeUndefined();
+      expect(chunks).toHaveLength(1);
+      expect(chunks[0].candidates[0].finishReason).toBe('STOP');
+    });
+
+    it("fails a blocked prompt over before any chunk reaches the caller, with blocked: 'failover'", async () => {
+      await setup({ options: { responseCheck: { blocked: 'failover' }, fallbacks: { [FLASH]: [LITE] } } });
+      h.fake.script(FLASH, [fault.blocked({ where: 'prompt' })]);
+      const { chunks, error } = await collect(stream());
+      expect(error).toBeUndefined();
+      expect(chunks[0].modelVersion).toBe(LITE);
+      expect(named(h.events, 'failover')[0]).toMatchObject({ reason: 'blocked' });
+    });
+
+    it("ends a stream blocked after its first chunks in a blocked failure, with blocked: 'fail'", async () => {
+      await setup({ options: { responseCheck: { blocked: 'fail' } } });
+      h.fake.script(FLASH, [fault.blocked({ where: 'candidate', reason: 'SAFETY', afterChunks: 2 })]);
+      const { chunks, error } = await collect(stream());
+      expect(chunks).toHaveLength(3);
+      expect(error).toMatchObject({ kind: 'blocked', finishReason: 'SAFETY' });
+      expect(h.engine.stats).toMatchObject({ failed: 1, succeeded: 0 });
+    });
+  });
+
   it('a stream start hung past the total timeout rejects with a TimeoutError', async () => {
     await setup({ options: { firstChunkTimeout: 60_000, totalTimeout: 8_000 } });
     h.fake.setDefault(fault.hang());

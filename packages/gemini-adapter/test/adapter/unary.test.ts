@@ -3,10 +3,10 @@
  * fault by fault, with the number of requests the server saw, the waits on the virtual clock, and the final
  * result or typed error.
  */
-import { exponential, isTimeoutError } from '@bulwark/core';
+import { consecutive, exponential, isTimeoutError } from '@bulwark/core';
 import nodeFetch from 'node-fetch';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isGeminiFailure, resilienceInfo } from '../../src/index.js';
+import { isGeminiFailure, resilienceInfo, withResilience } from '../../src/index.js';
 import { fault, ok } from '../../src/testing/index.js';
 import { sdks, settle, until } from '../helpers.js';
 import { type Harness, type HarnessOptions, harness, named, START } from './harness.js';
@@ -391,6 +391,110 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     const outcome = await generate();
     expect(outcome.ok ? outcome.value.promptFeedback?.blockReason : outcome.error).toBe('SAFETY');
     expect(h.fake.requests).toHaveLength(1);
+  });
+
+  describe('answers that are not answers (responseCheck)', () => {
+    it('retries an empty answer (STOP, no parts) by default, then answers', async () => {
+      await setup();
+      h.fake.script(FLASH, [fault.empty(), fault.empty({ parts: 'emptyText' }), ok({ text: 'done' })]);
+      const outcome = await generate();
+      expect(outcome.ok ? outcome.value.text : outcome.error).toBe('done');
+      expect(h.fake.requests.map((r) => r.answer)).toEqual(['empty', 'empty', 'ok']);
+      expect(named(h.events, 'retry').map((e) => [e.kind, e.delay])).toEqual([
+        ['empty', 1_000],
+        ['empty', 1_000],
+      ]);
+      expect(h.engine.stats).toMatchObject({ succeeded: 1, failed: 0, retries: 2 });
+    });
+
+    it('fails over a model that keeps answering empty, without opening its breaker', async () => {
+      await setup({ options: { fallbacks: { [PRO]: [FLASH] }, breaker: { strategy: consecutive(1) } } });
+      h.fake.setDefault(PRO, fault.empty());
+      const outcome = await generate(PRO);
+      expect(outcome.ok ? outcome.value.modelVersion : outcome.error).toBe(FLASH);
+      expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, PRO, PRO, FLASH]);
+      expect(named(h.events, 'failover')[0]).toMatchObject({ from: PRO, to: FLASH, reason: 'emptyAnswer' });
+      expect(h.engine.model(PRO).breaker?.state).toBe('closed');
+    });
+
+    it('with no model left, fails with kind empty; the response is its cause', async () => {
+      await setup();
+      h.fake.setDefault(fault.empty({ finishReason: 'MAX_TOKENS' }));
+      const outcome = await generate();
+      const error = outcome.ok ? undefined : outcome.error;
+      expect(isGeminiFailure(error)).toBe(true);
+      expect(error).toMatchObject({ kind: 'empty', finishReason: 'MAX_TOKENS', model: FLASH });
+      expect(error.cause.candidates[0]).toMatchObject({
+        content: { role: 'model' },
+        finishReason: 'MAX_TOKENS',
+      });
+      expect(h.fake.requests).toHaveLength(3);
+    });
+
+    it.each([
+      ['responseCheck: false', false as const],
+      ["empty: 'return'", { empty: 'return' as const }],
+    ])('returns an empty answer as the SDK does with %s', async (_label, responseCheck) => {
+      await setup({ options: { responseCheck } });
+      h.fake.script(FLASH, [fault.empty()]);
+      const outcome = await generate();
+      expect(outcome.ok ? outcome.value.candidates[0].finishReason : outcome.error).toBe('STOP');
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it("empty: 'fail' fails at once, even with a fallback", async () => {
+      await setup({ options: { responseCheck: { empty: 'fail' }, fallbacks: { [FLASH]: [PRO] } } });
+      h.fake.script(FLASH, [fault.empty()]);
+      const outcome = await generate();
+      expect(outcome.ok ? undefined : outcome.error).toMatchObject({ kind: 'empty' });
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it("blocked: 'failover' moves a blocked answer to the next model at once", async () => {
+      await setup({ options: { responseCheck: { blocked: 'failover' }, fallbacks: { [PRO]: [FLASH] } } });
+      h.fake.script(PRO, [fault.blocked({ where: 'candidate', reason: 'RECITATION' })]);
+      const outcome = await generate(PRO);
+      expect(outcome.ok ? outcome.value.text : outcome.error).toBe('hello');
+      expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH]);
+      expect(named(h.events, 'failover')[0]).toMatchObject({ reason: 'blocked' });
+    });
+
+    it("blocked: 'fail' makes a blocked prompt an error; 'retry' asks again", async () => {
+      await setup({ options: { responseCheck: { blocked: 'fail' }, fallbacks: { [FLASH]: [PRO] } } });
+      h.fake.script(FLASH, [fault.blocked({ reason: 'PROHIBITED_CONTENT' })]);
+      const failed = await generate();
+      expect(failed.ok ? undefined : failed.error).toMatchObject({
+        kind: 'blocked',
+        blockReason: 'PROHIBITED_CONTENT',
+      });
+      expect(h.fake.requests).toHaveLength(1);
+      await h.close();
+      await setup({ options: { responseCheck: { blocked: 'retry' } } });
+      h.fake.script(FLASH, [fault.blocked({ where: 'candidate' }), ok({ text: 'fine' })]);
+      const retried = await generate();
+      expect(retried.ok ? retried.value.text : retried.error).toBe('fine');
+      expect(named(h.events, 'retry')[0]).toMatchObject({ kind: 'blocked' });
+    });
+
+    it('never checks countTokens or embedContent answers', async () => {
+      await setup({ options: { responseCheck: { empty: 'fail', blocked: 'fail' } } });
+      expect((await h.ai.models.countTokens({ model: FLASH, contents: 'count me' })).totalTokens).toBe(2);
+      const embedded = await h.ai.models.embedContent({ model: 'gemini-embedding-001', contents: 'x' });
+      expect(embedded.embeddings).toHaveLength(1);
+    });
+
+    it('rejects an invalid responseCheck with InvalidOptionError naming it', async () => {
+      await setup();
+      for (const [responseCheck, name] of [
+        [{ empty: 'maybe' }, 'responseCheck.empty'],
+        [{ blocked: 1 }, 'responseCheck.blocked'],
+        [true, 'responseCheck'],
+      ] as const) {
+        expect(() =>
+          withResilience(sdk.client(h.fake) as object, { responseCheck: responseCheck as never }),
+        ).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: name }));
+      }
+    });
   });
 
   it('keeps the SDK retries off even when the client enabled them', async () => {

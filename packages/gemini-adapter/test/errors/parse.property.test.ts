@@ -2,7 +2,13 @@ import { ApiError } from '@google/genai';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { retryDelayFromText } from '../../src/errors/details.js';
-import { GeminiFailure, parseDuration, parseGeminiError } from '../../src/index.js';
+import {
+  blockedFailureOf,
+  emptyFailureOf,
+  GeminiFailure,
+  parseDuration,
+  parseGeminiError,
+} from '../../src/index.js';
 import { formatGoDuration, quotaError } from '../../src/testing/wire.js';
 
 function checkFailure(failure: GeminiFailure): void {
@@ -183,6 +189,65 @@ describe('the server delay of a 429', () => {
           }
         },
       ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+/** Candidates as Gemini (and garbage) might shape them. */
+const part = fc.oneof(
+  fc.record({ text: fc.oneof(fc.constant(''), fc.string()) }),
+  fc.record({ text: fc.string(), thought: fc.boolean() }),
+  fc.record({ functionCall: fc.record({ name: fc.string() }) }),
+  fc.record({ inlineData: fc.oneof(fc.constant(null), fc.record({ mimeType: fc.string() })) }),
+  fc.anything(),
+);
+const response = fc.record(
+  {
+    candidates: fc.oneof(
+      fc.array(
+        fc.record(
+          {
+            content: fc.oneof(
+              fc.record({ role: fc.constant('model') }),
+              fc.record({ role: fc.constant('model'), parts: fc.array(part, { maxLength: 3 }) }),
+              fc.anything(),
+            ),
+            finishReason: fc.constantFrom('STOP', 'MAX_TOKENS', 'SAFETY', 'RECITATION', 'OTHER'),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 2 },
+      ),
+      fc.anything(),
+    ),
+    promptFeedback: fc.oneof(fc.record({ blockReason: fc.constantFrom('SAFETY', 'OTHER') }), fc.anything()),
+    modelVersion: fc.string(),
+  },
+  { requiredKeys: [] },
+);
+
+describe('emptyFailureOf', () => {
+  it('never throws; an empty answer is never a blocked one, and has no part with text, a call or media', () => {
+    fc.assert(
+      fc.property(fc.oneof(response, fc.anything()), (value) => {
+        const failure = emptyFailureOf(value);
+        if (failure === undefined) return;
+        expect(failure.kind).toBe('empty');
+        expect(blockedFailureOf(value)).toBeUndefined();
+        const candidates = (value as { candidates?: unknown }).candidates;
+        const parts = Array.isArray(candidates)
+          ? candidates.flatMap((c) => {
+              const p = (c as { content?: { parts?: unknown } } | null)?.content?.parts;
+              return Array.isArray(p) ? p : [];
+            })
+          : [];
+        for (const p of parts) {
+          const t = (p as { text?: unknown } | null)?.text;
+          expect(typeof t === 'string' && t !== '').toBe(false);
+          expect((p as { functionCall?: unknown } | null)?.functionCall ?? undefined).toBeUndefined();
+        }
+      }),
       { numRuns: 1000 },
     );
   });

@@ -3,6 +3,7 @@ import { ApiError } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import {
   blockedFailureOf,
+  emptyFailureOf,
   GeminiFailure,
   isGeminiFailure,
   parseDuration,
@@ -539,6 +540,43 @@ describe('parseDuration', () => {
       expect(parseDuration(value)).toBeUndefined();
     },
   );
+});
+
+describe('emptyFailureOf', () => {
+  it('reports an answer without content, as Gemini sends it (STOP, content without parts)', () => {
+    const response = {
+      candidates: [{ content: { role: 'model' }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: 3130, totalTokenCount: 3130 },
+      modelVersion: 'gemini-2.5-flash-lite',
+    };
+    expect(emptyFailureOf(response)).toMatchObject({
+      kind: 'empty',
+      finishReason: 'STOP',
+      model: 'gemini-2.5-flash-lite',
+      cause: response,
+    });
+    expect(
+      emptyFailureOf({ candidates: [{ content: { parts: [{ text: '' }] }, finishReason: 'MAX_TOKENS' }] }),
+    ).toMatchObject({
+      kind: 'empty',
+      finishReason: 'MAX_TOKENS',
+    });
+    expect(emptyFailureOf({ usageMetadata: {} }, { model: 'm' })).toMatchObject({
+      kind: 'empty',
+      model: 'm',
+    });
+  });
+
+  it('is undefined for content (text, thoughts, function calls, media), for blocks and for non-responses', () => {
+    const withParts = (parts: unknown[]) => ({ candidates: [{ content: { parts }, finishReason: 'STOP' }] });
+    expect(emptyFailureOf(withParts([{ text: 'hi' }]))).toBeUndefined();
+    expect(emptyFailureOf(withParts([{ text: 'hmm', thought: true }]))).toBeUndefined();
+    expect(emptyFailureOf(withParts([{ functionCall: { name: 'f', args: {} } }]))).toBeUndefined();
+    expect(emptyFailureOf(withParts([{ inlineData: { mimeType: 'image/png', data: 'x' } }]))).toBeUndefined();
+    expect(emptyFailureOf({ promptFeedback: { blockReason: 'SAFETY' } })).toBeUndefined();
+    expect(emptyFailureOf({ candidates: [{ finishReason: 'SAFETY' }] })).toBeUndefined();
+    for (const value of [undefined, null, 'text', 42]) expect(emptyFailureOf(value)).toBeUndefined();
+  });
 });
 
 describe('blockedFailureOf', () => {
