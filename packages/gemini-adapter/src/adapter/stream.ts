@@ -1,5 +1,7 @@
-import type { Clock } from '@bulwark/core';
+import type { Clock, TimerHandle } from '@bulwark/core';
 import { GeminiFailure } from '../errors/failure.js';
+
+const UNREF = { unref: true } as const;
 
 /** A chunk as the SDK yields it; only the fields the guard reads. */
 interface Chunk {
@@ -125,4 +127,96 @@ function nextWithin<T>(
       },
     );
   });
+}
+
+export interface FirstReadOptions {
+  readonly clock: Clock;
+  /** How long the stream may wait for its first read (ms); undefined or Infinity = forever. */
+  readonly withinMs: number | undefined;
+  readonly model: string;
+  /** The consumer left before reading (`return()` / `throw()`): close the request; the call ended well. */
+  readonly onLeftUnread: () => void;
+  /** Nobody read the stream within `withinMs`: close the request with `failure`; nothing is counted. */
+  readonly onNeverRead: (failure: GeminiFailure) => void;
+}
+
+/**
+ * The stream the caller gets: `inner` (a guardStream generator), plus what a generator cannot do before its first
+ * read. A generator's `return()` before any `next()` never runs its body, so its `finally` would not close the
+ * request; and a stream that is never read would keep its response streaming, and its listener on the caller's
+ * signal, until the server ends. So: `return()` / `throw()` before the first read close it at once, and a stream
+ * not read within `withinMs` (the idle timeout) is closed by an unref'd timer; a later read gets that failure.
+ */
+export class FirstReadGuard<T> implements AsyncGenerator<T, void, undefined> {
+  private started = false;
+  /** Set once closed before the first read; `pending` is the failure the next read still has to get. */
+  private closed: { pending: unknown } | undefined;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly inner: AsyncGenerator<T, void, undefined>,
+    private readonly options: FirstReadOptions,
+  ) {
+    const ms = options.withinMs;
+    if (ms !== undefined && Number.isFinite(ms)) this.timer = options.clock.setTimer(this.expire, ms, UNREF);
+  }
+
+  private readonly expire = (): void => {
+    this.timer = undefined;
+    if (this.started || this.closed !== undefined) return;
+    const failure = new GeminiFailure({
+      kind: 'timeout',
+      serverMessage: `The stream was not read within ${this.options.withinMs} ms (idle timeout): its request was closed`,
+      model: this.options.model,
+    });
+    this.closed = { pending: failure };
+    this.options.onNeverRead(failure);
+  };
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    this.options.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  next(): Promise<IteratorResult<T, void>> {
+    if (!this.started && this.closed === undefined) {
+      this.clearTimer();
+      this.started = true;
+    }
+    if (this.started) return this.inner.next();
+    // Closed unread: the first read after it gets why, the later ones are done.
+    const failure = this.closed!.pending;
+    this.closed!.pending = undefined;
+    return failure === undefined
+      ? Promise.resolve({ done: true, value: undefined })
+      : Promise.reject(failure);
+  }
+
+  return(value?: void | PromiseLike<void>): Promise<IteratorResult<T, void>> {
+    if (this.started) return this.inner.return(value);
+    this.leaveUnread();
+    return Promise.resolve(value).then((v) => ({ done: true, value: v }));
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T, void>> {
+    if (this.started) return this.inner.throw(error);
+    this.leaveUnread();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** The consumer is done before its first read: close the request (once); the stream stays done. */
+  private leaveUnread(): void {
+    if (this.closed !== undefined) {
+      this.closed.pending = undefined;
+      return;
+    }
+    this.clearTimer();
+    this.closed = { pending: undefined };
+    this.options.onLeftUnread();
+  }
 }

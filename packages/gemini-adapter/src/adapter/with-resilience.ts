@@ -6,7 +6,7 @@ import { parseGeminiError } from '../errors/parse.js';
 import { recordInfo } from './call-info.js';
 import { type GeminiResilienceOptions, resolveOptions } from './options.js';
 import { type CallState, GeminiResilience } from './resilience.js';
-import { guardStream, incompleteStreamFailure, isFinished, STREAM_START } from './stream.js';
+import { FirstReadGuard, guardStream, incompleteStreamFailure, isFinished, STREAM_START } from './stream.js';
 import { estimateInputTokens, promptTokensOf } from './tokens.js';
 
 /** The part of a `GoogleGenAI` instance the adapter touches; 2.x and 3.x both have it. */
@@ -169,7 +169,12 @@ async function stream(
     },
   });
   const blocked = engine.options.responseCheck.blocked;
-  const guarded = guardStream({
+  const onEnd = (last: unknown, error: unknown): void => {
+    start.detach();
+    settleTokens(state, promptTokensOf(last));
+    engine.finishStream(info, state, started, error, callerSignal?.aborted === true);
+  };
+  const chunks = guardStream({
     head: start.head,
     rest: start.rest,
     controller: start.controller,
@@ -183,10 +188,21 @@ async function stream(
     onChunk: (chunk) => recordInfo(chunk, info),
     // A block after chunks reached the caller cannot be retried: unless blocks are returned, it ends in an error.
     finalCheck: blocked === 'return' ? undefined : (last) => blockedFailureOf(last, { model: start.model }),
-    onEnd: (last, error) => {
+    onEnd,
+  });
+  const guarded = new FirstReadGuard(chunks, {
+    clock: engine.clock,
+    withinMs: engine.options.idleTimeout,
+    model: start.model,
+    // Left before its first read, like a break out of the loop: closed, and the call ended well.
+    onLeftUnread: () => {
+      closeStart(start);
+      onEnd(start.head[start.head.length - 1], undefined);
+    },
+    // Never read: closed; nobody saw how it went, so it is not counted.
+    onNeverRead: (failure) => {
       start.detach();
-      settleTokens(state, promptTokensOf(last));
-      engine.finishStream(info, state, started, error, callerSignal?.aborted === true);
+      if (!start.controller.signal.aborted) start.controller.abort(failure);
     },
   });
   recordInfo(guarded, info);

@@ -3,6 +3,7 @@
  * the first chunk never is; a first-chunk timeout and an idle timeout replace a whole-stream deadline; a stream
  * that is cut, broken by an error event, or ends without finishReason is an error, never a silent success.
  */
+import { getEventListeners } from 'node:events';
 import { consecutive, isTimeoutError } from '@bulwark/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isGeminiFailure, resilienceInfo } from '../../src/index.js';
@@ -185,6 +186,57 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
     h.fake.script(FLASH, [ok({ chunks: 3, chunkDelayMs: 1_000 })]);
     for await (const _chunk of await stream()) break;
     await until(() => h.fake.requests[0]!.aborted);
+  });
+
+  describe('a stream nobody reads', () => {
+    const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
+
+    it('return() before the first read closes the request and leaves no listener on the caller signal', async () => {
+      await setup({ autoAdvance: false });
+      h.fake.script(FLASH, [fault.stall({ afterChunks: 1 })]);
+      const controller = new AbortController();
+      const started = await stream(FLASH, { abortSignal: controller.signal });
+      expect(listeners(controller.signal)).toBe(1);
+      const iterator = started[Symbol.asyncIterator]();
+      expect(await iterator.return?.(undefined)).toEqual({ done: true, value: undefined });
+      await until(() => h.fake.requests[0]!.aborted);
+      expect(listeners(controller.signal)).toBe(0);
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      // Like a break out of the loop: the call ended well.
+      expect(h.engine.stats).toMatchObject({ succeeded: 1, failed: 0 });
+    });
+
+    it('never read, it is closed after idleTimeout; a late read gets a timeout failure', async () => {
+      await setup({ autoAdvance: false, options: { idleTimeout: 5_000 } });
+      h.fake.script(FLASH, [fault.stall({ afterChunks: 1 })]);
+      const controller = new AbortController();
+      const started = await stream(FLASH, { abortSignal: controller.signal });
+      await h.clock.advance(4_999);
+      expect(h.fake.requests[0]!.aborted).toBe(false);
+      await h.clock.advance(1);
+      await until(() => h.fake.requests[0]!.aborted);
+      expect(listeners(controller.signal)).toBe(0);
+      const iterator = started[Symbol.asyncIterator]();
+      const late = await iterator.next().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isGeminiFailure(late)).toBe(true);
+      expect(late).toMatchObject({ kind: 'timeout' });
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      // Nobody read it: the call is counted neither way.
+      expect(h.engine.stats).toMatchObject({ calls: 1, succeeded: 0, failed: 0 });
+    });
+
+    it('a stream read in time is not closed by that rule', async () => {
+      await setup({ autoAdvance: false, options: { idleTimeout: 5_000 } });
+      h.fake.script(FLASH, [ok()]);
+      const started = await stream();
+      await h.clock.advance(4_000);
+      const { chunks, error } = await collect(Promise.resolve(started));
+      expect(error).toBeUndefined();
+      expect(textOf(chunks)).toBe('one two three');
+    });
   });
 
   it('fails over a stream whose model is overloaded, and says which model streamed', async () => {
