@@ -21,7 +21,8 @@ import type { FailoverReason } from './events.js';
  * | dailyQuotaExhausted   | no (model skipped till reset)| no             | fail over       |
  * | notFound (404)        | no                          | no              | fail over       |
  * | clientError (400/403) | no                          | no              | fail            |
- * | blocked, unknown      | no                          | no              | fail            |
+ * | unknown               | no                          | no              | fail            |
+ * | empty, blocked (200)  | by options.responseCheck (GeminiResilience): return, retry, failover, fail |
  * | caller abort          | never                       | no              | reject with the caller's reason |
  */
 const RETRYABLE: ReadonlySet<GeminiFailureKind> = new Set([
