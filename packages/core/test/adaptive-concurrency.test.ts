@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   adaptiveConcurrency,
+  constant,
   InvalidOptionError,
   isThrottledError,
   type LimitChangeEvent,
@@ -528,6 +529,117 @@ describe('adaptiveConcurrency: refusals and hints', () => {
     // The four slots free together at t = 800; the waiters leave one per 400 / 4 = 100 ms once the quarter
     // service time of catch-up credit is used.
     expect(starts).toEqual([800, 800, 900, 1000]);
+  });
+});
+
+describe('adaptiveConcurrency: retries of an admitted call', () => {
+  it('a lone failing call gets every attempt at its backoff pace: the limit its own refusals lowered does not hold its retries', async () => {
+    const clock = new VirtualClock();
+    const limiter = adaptiveConcurrency({ clock });
+    const queued: QueuedEvent[] = [];
+    limiter.on('queued', (e) => queued.push(e));
+    const policy = pipeline(retry({ maxAttempts: 3, backoff: constant(50), clock }), limiter);
+    const starts: number[] = [];
+    const result = settle(
+      policy.execute(() => {
+        starts.push(clock.now());
+        throw overloaded();
+      }),
+    );
+    await clock.runAll();
+    expect(await result).toMatchObject({ status: 503 });
+    expect(starts).toEqual([0, 50, 100]);
+    expect(queued).toEqual([]);
+    // It still learnt from each refusal, and the last one still holds its slot for a service time.
+    expect(limiter.limit).toBe(0.125);
+    expect(limiter.inFlight).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('a retry takes over the slot its refused attempt holds: the attempts of a call never hold two slots', async () => {
+    const clock = new VirtualClock();
+    const limiter = adaptiveConcurrency({
+      initialLimit: 2,
+      minLimit: 2,
+      maxLimit: 2,
+      initialRtt: 1_000,
+      clock,
+    });
+    const inFlight: number[] = [];
+    let attempts = 0;
+    const retried = settle(
+      pipeline(retry({ maxAttempts: 2, backoff: constant(50), clock }), limiter).execute(async (ctx) => {
+        inFlight.push(limiter.inFlight);
+        if (attempts++ === 0) throw overloaded();
+        await sleep(100, ctx.signal, clock);
+        return 'second';
+      }),
+    );
+    // Another caller takes the other slot for a long time.
+    const other = limiter.execute(work(clock, 5_000));
+    await clock.advance(60);
+    expect(inFlight).toEqual([1, 2]);
+    await clock.runAll();
+    expect(await retried).toBe('second');
+    await other;
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  it('a retry waits like any call when running calls fill the limit', async () => {
+    const clock = new VirtualClock();
+    const limiter = adaptiveConcurrency({
+      initialLimit: 1,
+      minLimit: 1,
+      maxLimit: 1,
+      initialRtt: 100,
+      clock,
+    });
+    let attempts = 0;
+    const starts: number[] = [];
+    const retried = settle(
+      pipeline(retry({ maxAttempts: 2, backoff: constant(500), clock }), limiter).execute(() => {
+        starts.push(clock.now());
+        if (attempts++ === 0) throw overloaded();
+        return 'second';
+      }),
+    );
+    // The refusal's hold ends at 100; this call gets the slot then and keeps it until 1 100.
+    const other = limiter.execute(work(clock, 1_000));
+    await clock.runAll();
+    expect(await retried).toBe('second');
+    await other;
+    expect(starts).toEqual([0, 1_100]);
+  });
+
+  it('says how long a call will wait when only timers hold it back (a held slot, the pace), not when calls run', async () => {
+    const clock = new VirtualClock();
+    const limiter = adaptiveConcurrency({ clock });
+    const queued: QueuedEvent[] = [];
+    limiter.on('queued', (e) => queued.push(e));
+    // One refusal: the limit falls to 0.5, the slot is held for the 1 s service time, and calls leave one per
+    // 1 000 / 0.5 = 2 000 ms (with a quarter service time of credit): the next call can leave at 1 750.
+    await settle(limiter.execute(() => Promise.reject(overloaded())));
+    let startedAt = -1;
+    const next = limiter.execute(() => {
+      startedAt = clock.now();
+    });
+    expect(queued).toEqual([{ policy: 'adaptiveConcurrency', position: 0, delay: 1_750 }]);
+    // Behind it, the wait depends on the one ahead: unknown.
+    const third = settle(limiter.execute(() => 'third'));
+    expect(queued[1]).toEqual({ policy: 'adaptiveConcurrency', position: 1 });
+    await clock.runAll();
+    await next;
+    await third;
+    expect(startedAt).toBe(1_750);
+    // A call waiting for a running call to finish: unknown too.
+    const busy = adaptiveConcurrency({ initialLimit: 1, minLimit: 1, maxLimit: 1, clock });
+    const events: QueuedEvent[] = [];
+    busy.on('queued', (e) => events.push(e));
+    const running = busy.execute(work(clock, 100));
+    const waiting = busy.execute(() => 'after');
+    expect(events).toEqual([{ policy: 'adaptiveConcurrency', position: 0 }]);
+    await clock.runAll();
+    await Promise.all([running, waiting]);
   });
 });
 

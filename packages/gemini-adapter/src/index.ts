@@ -11,7 +11,12 @@ export {
   type GeminiResilienceStats,
 } from './adapter/events.js';
 export { ModelGuard } from './adapter/model-guard.js';
-export type { GeminiResilienceOptions, ModelLimits } from './adapter/options.js';
+export type {
+  AnswerVerdict,
+  GeminiResilienceOptions,
+  ModelLimits,
+  ResponseCheckOptions,
+} from './adapter/options.js';
 export { GeminiResilience } from './adapter/resilience.js';
 export { incompleteStreamFailure } from './adapter/stream.js';
 export { estimateInputTokens } from './adapter/tokens.js';

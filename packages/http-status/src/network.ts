@@ -6,6 +6,10 @@ import { isTimeoutError } from '@bulwark/core';
  *   AggregateError cause (happy eyeballs) carrying the code; TypeError('terminated') when a body is cut off.
  * - node:http and the libraries on top of it (got, axios): an Error with `code` set ('socket hang up' is
  *   ECONNRESET); undici.request: UND_ERR_* codes.
+ * - node-fetch: FetchError 'Invalid response body while trying to fetch <url>: Premature close' with code
+ *   ERR_STREAM_PREMATURE_CLOSE when the connection closes in the middle of a body (Node streams use that code too).
+ * - SDKs that rethrow fetch's TypeError as their own error and drop its cause, such as the deprecated
+ *   @google/generative-ai: '[GoogleGenerativeAI Error]: Error fetching from <url>: fetch failed'.
  */
 
 /** Codes that mean "the connection failed this time": retrying may work. */
@@ -32,7 +36,17 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
   // axios in a browser: the request never got an answer.
   'ERR_NETWORK',
+  // node-fetch and Node streams: the connection closed before the body ended.
+  'ERR_STREAM_PREMATURE_CLOSE',
 ]);
+
+/**
+ * A wrapper's message around fetch's own network failure (Node's 'fetch failed'; browsers' 'Failed to fetch',
+ * 'Load failed', 'NetworkError when attempting to fetch resource.'), as the deprecated Gemini SDK (and Firebase's)
+ * words it. Only read when the error carries no cause to decide by: its code is lost with the cause.
+ */
+const WRAPPED_FETCH_FAILURE =
+  /\bError fetching from \S+: (?:fetch failed|Failed to fetch|Load failed|NetworkError when attempting to fetch resource\.?)$/;
 
 /** Codes that mean the request never reached the server (no connection, no address): repeating it is safe. */
 const NOT_SENT_CODES: ReadonlySet<string> = new Set([
@@ -79,9 +93,16 @@ function chain(error: unknown): unknown[] {
   return seen;
 }
 
+function messageOf(value: unknown): string {
+  const message = field(value, 'message');
+  return typeof message === 'string' ? message : '';
+}
+
 /**
  * The recognised network error code carried by `error` or its causes (e.g. 'ECONNRESET'), or undefined. Also
- * 'TERMINATED' for fetch's TypeError('terminated') (a response body cut off) when no deeper code is known.
+ * 'TERMINATED' for fetch's TypeError('terminated') (a response body cut off) when no deeper code is known, and
+ * 'FETCH_FAILED' for a wrapper that says fetch failed but dropped the cause (the deprecated Gemini SDK's
+ * 'Error fetching from <url>: fetch failed').
  */
 export function networkErrorCode(error: unknown): string | undefined {
   const links = chain(error);
@@ -92,6 +113,7 @@ export function networkErrorCode(error: unknown): string | undefined {
   }
   const first = links[0];
   if (first instanceof TypeError && first.message === 'terminated') return 'TERMINATED';
+  if (links.length === 1 && WRAPPED_FETCH_FAILURE.test(messageOf(first))) return 'FETCH_FAILED';
   return undefined;
 }
 

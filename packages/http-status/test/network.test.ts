@@ -10,6 +10,15 @@ const sysError = (code: string, syscall = 'read') =>
   Object.assign(new Error(`${syscall} ${code}`), { code, syscall, errno: -1 });
 const fetchFailed = (cause: unknown) => new TypeError('fetch failed', { cause });
 
+/** The deprecated @google/generative-ai SDK's own error: a prefixed message, fetch's stack, no cause. */
+class GoogleGenerativeAIError extends Error {
+  constructor(message: string) {
+    super(`[GoogleGenerativeAI Error]: ${message}`);
+    this.name = 'GoogleGenerativeAIError';
+  }
+}
+const legacyGeminiError = (message: string) => new GoogleGenerativeAIError(message);
+
 describe('network error shapes (synthetic)', () => {
   it.each([
     ['fetch failed: ECONNRESET', fetchFailed(sysError('ECONNRESET')), 'ECONNRESET', false],
@@ -70,6 +79,44 @@ describe('network error shapes (synthetic)', () => {
     ],
     ['node:http refused', sysError('ECONNREFUSED', 'connect'), 'ECONNREFUSED', true],
     [
+      // node-fetch (v2 and v3) when the connection closes in the middle of a body.
+      'node-fetch FetchError: Premature close',
+      Object.assign(
+        new Error('Invalid response body while trying to fetch https://api.example/v1/x: Premature close'),
+        {
+          name: 'FetchError',
+          type: 'system',
+          errno: 'ERR_STREAM_PREMATURE_CLOSE',
+          code: 'ERR_STREAM_PREMATURE_CLOSE',
+        },
+      ),
+      'ERR_STREAM_PREMATURE_CLOSE',
+      false,
+    ],
+    [
+      'a Node stream closed early',
+      Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }),
+      'ERR_STREAM_PREMATURE_CLOSE',
+      false,
+    ],
+    [
+      // The deprecated @google/generative-ai SDK rethrows fetch's TypeError as its own error, dropping the cause.
+      'the deprecated Gemini SDK: Error fetching from ...: fetch failed',
+      legacyGeminiError(
+        'Error fetching from https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent: fetch failed',
+      ),
+      'FETCH_FAILED',
+      false,
+    ],
+    [
+      'the deprecated Gemini SDK in a browser: Failed to fetch',
+      legacyGeminiError(
+        'Error fetching from https://generativelanguage.googleapis.com/v1/models/gemini-pro:streamGenerateContent?alt=sse: Failed to fetch',
+      ),
+      'FETCH_FAILED',
+      false,
+    ],
+    [
       'axios network error',
       Object.assign(new Error('Network Error'), { code: 'ERR_NETWORK' }),
       'ERR_NETWORK',
@@ -103,6 +150,18 @@ describe('network error shapes (synthetic)', () => {
     ],
     ['an invalid URL', new TypeError('Failed to parse URL from nope')],
     ['a plain error', new Error('ECONNRESET in the message only')],
+    [
+      'the deprecated Gemini SDK: an HTTP error',
+      legacyGeminiError(
+        'Error fetching from https://x/v1beta/models/m:generateContent: [503 Service Unavailable] fetch failed',
+      ),
+    ],
+    [
+      'a fetch failed wrapper whose cause is not a network error',
+      new Error('Error fetching from https://x/: fetch failed', {
+        cause: fetchFailed(new Error('bad port')),
+      }),
+    ],
     ['a string', 'ECONNRESET'],
     ['null', null],
     ['a Bulwark TimeoutError', new TimeoutError(100)],

@@ -154,6 +154,9 @@ const BACKLOG_SERVICE_TIMES = 2;
  * - Waiting calls leave paced, one per (service time / limit), so slots freed together never become a burst;
  *   a limit below 1 paces every call. They leave earliest deadline first (or, with `backlogOrder`
  *   'newestFirst', newest first once the queue is backlogged).
+ * - A retry (an attempt after the first, under `retry`) continues a call already admitted: when nobody waits and
+ *   no pause holds dispatches, it goes at once, without the pace, into the slot its refused attempt holds (or a
+ *   free one) if that keeps the slots in use within the limit. Otherwise it waits like any call.
  * - A waiting call leaves with `ThrottledError` when `maxWait` or its deadline passes, or, when its turn comes,
  *   if less than the likely service time (smoothed, plus two mean deviations) remains before its deadline (it
  *   would probably not finish in time: sending it would only take capacity from calls that can). The caller's
@@ -185,6 +188,8 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   /** Mean deviation of the service time (TCP's RTTVAR), meaningful once srtt is defined. */
   private rttvar = 0;
   private readonly room = new WaitingRoom<Waiter>();
+  /** Slots refused calls hold for a service time: each hold's timer and when it releases its slot. */
+  private readonly holds = new Map<TimerHandle, number>();
   private seq = 0;
   private pausedUntil = 0;
   private pauseTimer: TimerHandle | undefined;
@@ -276,10 +281,16 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
+    const now = this.clock.now();
+    // A retry continues a call this limit admitted: it is not queued behind new calls again, nor starved by the
+    // limit its own refusals lowered (its backoff already spaces it out).
+    if (context.attempt > 0 && this.admitRetry(now)) {
+      this.paced(now);
+      return this.run(context, next, now);
+    }
     // A free slot with nobody waiting: go. A waiter ahead means no free slot (a freed slot is handed over at
     // once) or a pause or the pace holding everyone back: queue behind it. Below a limit of 1, calls are spaced
     // out in time even when none is running.
-    const now = this.clock.now();
     if (this.room.size === 0 && this.canDispatch(now) && (this.current >= 1 || now >= this.nextPace())) {
       this.active++;
       this.paced(now);
@@ -352,12 +363,43 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     }
     const hint = this.maxPause > 0 ? retryAfterOf(error) : undefined;
     if (hint !== undefined && hint > 0) this.pause(Math.min(hint, this.maxPause));
-    const hold = (this.srtt ?? this.initialRtt) - (this.clock.now() - sent);
+    const now = this.clock.now();
+    const hold = (this.srtt ?? this.initialRtt) - (now - sent);
     if (hold <= 0) {
       this.release();
       return;
     }
-    this.clock.setTimer(this.releaseHeld, hold, UNREF);
+    const handle = this.clock.setTimer(
+      () => {
+        this.holds.delete(handle);
+        this.release();
+      },
+      hold,
+      UNREF,
+    );
+    this.holds.set(handle, now + hold);
+  }
+
+  /**
+   * Admits a retry at once when nobody waits and no pause holds dispatches: into a slot a refused call holds
+   * (usually its own refused attempt's: the call keeps its slot instead of taking a second one) if the slots in
+   * use stay within the limit, else into a free slot, without the pace (its backoff spaced it out already).
+   * Under load (a queue, or running calls filling the limit) it waits like any call: in the overload storm of
+   * the benchmarks, letting retries go ahead of the queue completed ~5 % fewer calls.
+   */
+  private admitRetry(now: number): boolean {
+    if (this.room.size > 0 || this.isPaused(now)) return false;
+    const slots = Math.max(1, Math.floor(this.current));
+    if (this.active <= slots) {
+      for (const [handle] of this.holds) {
+        this.holds.delete(handle);
+        this.clock.clearTimer(handle);
+        return true;
+      }
+    }
+    if (this.active >= slots) return false;
+    this.active++;
+    return true;
   }
 
   private setLimit(to: number, reason: LimitChangeReason, error: unknown): void {
@@ -394,10 +436,6 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private canDispatch(now: number): boolean {
     return this.active < Math.max(1, Math.floor(this.current)) && !this.isPaused(now);
   }
-
-  private readonly releaseHeld = (): void => {
-    this.release();
-  };
 
   private release(): void {
     this.active--;
@@ -501,7 +539,15 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     if (patience <= 0) return Promise.reject(this.rejection('queueTimeout', 'no time left to wait'));
     return new Promise<void>((resolve, reject) => {
       const waiter = new Waiter(deadline, this.seq++, arrived, resolve, reject);
-      if (this.listens('queued')) this.events.emit('queued', { policy: this.name, position: this.room.size });
+      if (this.listens('queued')) {
+        const delay = this.expectedWait(arrived);
+        this.events.emit(
+          'queued',
+          delay === undefined
+            ? { policy: this.name, position: this.room.size }
+            : { policy: this.name, position: this.room.size, delay },
+        );
+      }
       this.room.push(waiter);
       if (patience !== Number.POSITIVE_INFINITY) {
         waiter.timer = this.clock.setTimer(() => {
@@ -522,6 +568,24 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       // A pause may have ended with nobody waiting; make sure someone wakes this waiter.
       if (this.pauseTimer === undefined && this.paceTimer === undefined) this.drain();
     });
+  }
+
+  /**
+   * How long a call that starts waiting now will wait, when only timers hold it back: a pause, slots refused calls
+   * hold, the pace. Undefined when others wait ahead of it or running calls fill the limit (then it depends on
+   * when they finish).
+   */
+  private expectedWait(now: number): number | undefined {
+    if (this.room.size > 0) return undefined;
+    const slots = Math.max(1, Math.floor(this.current));
+    if (this.active - this.holds.size >= slots) return undefined;
+    let at = Math.max(now, this.pausedUntil, this.nextPace());
+    const mustRelease = this.active - slots + 1;
+    if (mustRelease > 0) {
+      const releases = [...this.holds.values()].sort((a, b) => a - b);
+      at = Math.max(at, releases[mustRelease - 1]!);
+    }
+    return at - now;
   }
 
   /** Drops what a waiter holds besides its place in the room (timer, abort listener). */

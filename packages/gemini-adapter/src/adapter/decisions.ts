@@ -13,7 +13,7 @@ import type { FailoverReason } from './events.js';
  *
  * | kind                  | retry on same model         | breaker failure | then            |
  * | overloaded (503)      | yes, jittered backoff       | yes             | fail over       |
- * | serverError (500/5xx) | yes, jittered backoff       | yes             | fail over       |
+ * | serverError (5xx, 499)| yes, jittered backoff       | yes             | fail over       |
  * | deadline (504)        | yes, jittered backoff       | yes             | fail over       |
  * | network               | yes, jittered backoff       | yes             | fail over       |
  * | timeout (ours)        | yes, jittered backoff       | yes             | fail over       |
@@ -21,7 +21,8 @@ import type { FailoverReason } from './events.js';
  * | dailyQuotaExhausted   | no (model skipped till reset)| no             | fail over       |
  * | notFound (404)        | no                          | no              | fail over       |
  * | clientError (400/403) | no                          | no              | fail            |
- * | blocked, unknown      | no                          | no              | fail            |
+ * | unknown               | no                          | no              | fail            |
+ * | empty, blocked (200)  | by options.responseCheck (GeminiResilience): return, retry, failover, fail |
  * | caller abort          | never                       | no              | reject with the caller's reason |
  */
 const RETRYABLE: ReadonlySet<GeminiFailureKind> = new Set([

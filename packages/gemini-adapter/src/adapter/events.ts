@@ -11,7 +11,8 @@ export interface GeminiResilienceEvents {
   ];
   /**
    * A call waits locally: for a client-side limit (RPM/TPM), for a slot of the model's adaptive concurrency
-   * limit, or because a 429 paused the model for everyone.
+   * limit, or because a 429 paused the model for everyone. `delay`: how long, when known (for a concurrency slot:
+   * when only timers hold the call, not calls in flight).
    */
   wait: [{ model: string; delay: number | undefined; reason: 'limit' | 'concurrency' | 'paused' }];
   /** A 429 with RetryInfo paused every caller of the model for `duration` ms. */
@@ -34,7 +35,11 @@ export type FailoverReason =
   | 'retriesExhausted'
   | 'notFound'
   | 'localLimit'
-  | 'exhaustedEarlier';
+  | 'exhaustedEarlier'
+  /** An empty answer (responseCheck.empty 'retry' or 'failover'). */
+  | 'emptyAnswer'
+  /** A blocked answer (responseCheck.blocked 'retry' or 'failover'). */
+  | 'blocked';
 
 export class GeminiResilienceEmitter extends EventEmitter<GeminiResilienceEvents> {}
 

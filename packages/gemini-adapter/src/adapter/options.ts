@@ -32,6 +32,30 @@ export interface ModelLimits {
   readonly rpd?: number;
 }
 
+/**
+ * What to do with a 200 that is not an answer: `'return'` it as the SDK does; `'retry'` it on the same model (with
+ * the backoff, within `maxAttempts`) and then fail over; `'failover'` to the next model at once; `'fail'` the call
+ * at once. Whatever is not returned ends, when no model is left, in a GeminiFailure of kind `empty` / `blocked`
+ * whose `cause` is the response.
+ */
+export type AnswerVerdict = 'return' | 'retry' | 'failover' | 'fail';
+
+/** How `generateContent` and streams treat answers with nothing in them, and blocked ones. */
+export interface ResponseCheckOptions {
+  /**
+   * An answer without content (no candidates, or no part with text, a function call or media), whatever its
+   * finishReason; a stream that ends before any chunk carried content. Default `'retry'`: Gemini sometimes answers
+   * STOP with no parts, and asking again usually gets the answer.
+   */
+  readonly empty?: AnswerVerdict;
+  /**
+   * A blocked prompt (`promptFeedback.blockReason`) or answer (finishReason SAFETY, RECITATION, PROHIBITED_CONTENT...).
+   * Default `'return'`: the same prompt is blocked again, so it comes back as the SDK returns it (`blockedFailureOf`
+   * tells). `'failover'` tries the next model (RECITATION may pass there); `'fail'` makes it an error.
+   */
+  readonly blocked?: AnswerVerdict;
+}
+
 export interface GeminiResilienceOptions {
   /** Attempts per model, including the first. Default 3. */
   readonly maxAttempts?: number;
@@ -78,6 +102,11 @@ export interface GeminiResilienceOptions {
   readonly failoverWait?: number;
   /** Models to try, in order, when a model is unavailable: `{ 'gemini-2.5-pro': ['gemini-2.5-flash'] }`. */
   readonly fallbacks?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Empty and blocked answers as failures: `{ empty: 'retry', blocked: 'return' }` by default (see AnswerVerdict).
+   * `false` returns every 200 as the SDK does.
+   */
+  readonly responseCheck?: false | ResponseCheckOptions;
   readonly clock?: Clock;
   readonly random?: RandomSource;
 }
@@ -99,6 +128,7 @@ export interface ResolvedOptions {
   readonly maxQueueWait: number;
   readonly failoverWait: number;
   readonly fallbacks: Readonly<Record<string, readonly string[]>>;
+  readonly responseCheck: { readonly empty: AnswerVerdict; readonly blocked: AnswerVerdict };
   readonly clock: Clock;
   readonly random: RandomSource | undefined;
 }
@@ -216,6 +246,33 @@ function fallbacksOf(value: unknown): Readonly<Record<string, readonly string[]>
   return fallbacks as Readonly<Record<string, readonly string[]>>;
 }
 
+const VERDICTS: readonly AnswerVerdict[] = ['return', 'retry', 'failover', 'fail'];
+
+function verdict(name: string, value: AnswerVerdict | undefined, fallback: AnswerVerdict): AnswerVerdict {
+  const v = value ?? fallback;
+  if (!VERDICTS.includes(v)) {
+    throw new InvalidOptionError(
+      name,
+      `expected 'return', 'retry', 'failover' or 'fail', got ${describe(v)}`,
+    );
+  }
+  return v;
+}
+
+function responseCheckOf(check: false | ResponseCheckOptions | undefined): ResolvedOptions['responseCheck'] {
+  if (check === false) return { empty: 'return', blocked: 'return' };
+  if (check !== undefined && (typeof check !== 'object' || check === null || Array.isArray(check))) {
+    throw new InvalidOptionError(
+      'responseCheck',
+      `expected false or { empty?, blocked? }, got ${describe(check)}`,
+    );
+  }
+  return {
+    empty: verdict('responseCheck.empty', check?.empty, 'retry'),
+    blocked: verdict('responseCheck.blocked', check?.blocked, 'return'),
+  };
+}
+
 function clockOf(value: unknown): Clock {
   if (value === undefined) return realClock;
   hasMethods('clock', value, ['now', 'setTimer', 'clearTimer'], 'a Clock');
@@ -245,6 +302,7 @@ export function resolveOptions(options?: GeminiResilienceOptions): ResolvedOptio
     maxQueueWait: positive('maxQueueWait', o.maxQueueWait, 60_000),
     failoverWait: positive('failoverWait', o.failoverWait, 2_000),
     fallbacks: fallbacksOf(o.fallbacks),
+    responseCheck: responseCheckOf(o.responseCheck),
     clock: clockOf(o.clock),
     random,
   };

@@ -10,13 +10,16 @@ import {
   timeout,
   withCost,
 } from '@bulwark/core';
-import { isGeminiFailure } from '../errors/failure.js';
+import { blockedFailureOf } from '../errors/blocked.js';
+import { emptyFailureOf } from '../errors/empty.js';
+import { type GeminiFailure, isGeminiFailure } from '../errors/failure.js';
 import { parseGeminiError } from '../errors/parse.js';
 import { type ResilienceInfo, recordInfo } from './call-info.js';
 import { failoverReason, isRetryable } from './decisions.js';
-import { GeminiResilienceEmitter, type GeminiResilienceStats } from './events.js';
+import { type FailoverReason, GeminiResilienceEmitter, type GeminiResilienceStats } from './events.js';
 import { dailyQuotaFailure, ModelGuard } from './model-guard.js';
-import type { ResolvedOptions } from './options.js';
+import type { AnswerVerdict, ResolvedOptions } from './options.js';
+import { hintAsFloor } from './retry-delay.js';
 
 /** One call as the runner sees it; `send` performs one HTTP attempt against `model`. */
 export interface CallSpec<T> {
@@ -26,6 +29,8 @@ export interface CallSpec<T> {
   /** Estimated input tokens when the call counts against the model's limits; undefined = not limited. */
   readonly tokens: number | undefined;
   readonly send: (model: string, signal: AbortSignal) => Promise<T>;
+  /** Reads an answer: a failure when it is empty or blocked and the responseCheck says not to return it. */
+  readonly check?: ((value: T, model: string) => GeminiFailure | undefined) | undefined;
 }
 
 /** Mutable per-call bookkeeping. */
@@ -83,6 +88,40 @@ export class GeminiResilience {
       for (const m of list.slice(0, -1)) withSuccessor.add(m);
     }
     this.withSuccessor = withSuccessor;
+  }
+
+  /**
+   * The failure an answer is, by the responseCheck options: a blocked or empty GenerateContentResponse (or stream
+   * chunk) whose verdict is not 'return'; undefined for an answer to return.
+   */
+  answerFailure(response: unknown, model: string): GeminiFailure | undefined {
+    const { blocked, empty } = this.options.responseCheck;
+    if (blocked !== 'return') {
+      const failure = blockedFailureOf(response, { model });
+      if (failure !== undefined) return failure;
+    }
+    return empty === 'return' ? undefined : emptyFailureOf(response, { model });
+  }
+
+  /** The responseCheck verdict of a failure the check produced (an empty or blocked answer). */
+  private verdictOf(error: unknown): AnswerVerdict | undefined {
+    if (!isGeminiFailure(error)) return undefined;
+    if (error.kind === 'empty') return this.options.responseCheck.empty;
+    if (error.kind === 'blocked') return this.options.responseCheck.blocked;
+    return undefined;
+  }
+
+  /** Retried on the same model: the decision table's retryable failures, and answers whose verdict is 'retry'. */
+  private readonly retryable = (error: unknown): boolean =>
+    isRetryable(error) || this.verdictOf(error) === 'retry';
+
+  /** Why a failed model hands the call on: the decision table, or an answer whose verdict moves on. */
+  private failoverReasonOf(error: unknown): FailoverReason | undefined {
+    const reason = failoverReason(error);
+    if (reason !== undefined) return reason;
+    const verdict = this.verdictOf(error);
+    if (verdict !== 'retry' && verdict !== 'failover') return undefined;
+    return (error as GeminiFailure).kind === 'empty' ? 'emptyAnswer' : 'blocked';
   }
 
   /** The shared state of a model (created on first use). */
@@ -179,7 +218,7 @@ export class GeminiResilience {
         }
       }
       if (signal.aborted) throw signal.reason;
-      const reason = exhaustedUntil !== undefined ? 'exhaustedEarlier' : failoverReason(error);
+      const reason = exhaustedUntil !== undefined ? 'exhaustedEarlier' : this.failoverReasonOf(error);
       if (reason === undefined || next === undefined) throw error;
       state.failovers++;
       this.stats.failovers++;
@@ -191,6 +230,8 @@ export class GeminiResilience {
     const slot = this.slot(model);
     const { guard } = slot;
     const inner = spec.tokens === undefined ? slot.unlimited : spec.stream ? slot.streamStart : slot.unary;
+    // The retry's attempt number (0, 1, 2... on this model); the inner execution's own context always says 0.
+    let attemptNo = 0;
     const attempt = (ctx: ExecutionContext): Promise<T> => {
       if (spec.tokens !== undefined) {
         try {
@@ -201,13 +242,24 @@ export class GeminiResilience {
       }
       state.attempts++;
       this.stats.requests++;
-      this.events.emit('request', { model, attempt: ctx.attempt, stream: spec.stream });
-      return spec.send(model, ctx.signal).catch((error: unknown) => {
-        throw this.classify(error, guard, ctx.signal);
-      });
+      this.events.emit('request', { model, attempt: attemptNo, stream: spec.stream });
+      const check = spec.check;
+      return spec.send(model, ctx.signal).then(
+        check === undefined
+          ? undefined
+          : (value: T) => {
+              const failure = check(value, model);
+              if (failure !== undefined) throw failure;
+              return value;
+            },
+        (error: unknown) => {
+          throw this.classify(error, guard, ctx.signal);
+        },
+      );
     };
     return slot.outer.execute(
       async (ctx: ExecutionContext) => {
+        attemptNo = ctx.attempt;
         await guard.waitWhilePaused(ctx.signal, this.options.maxRetryDelay, (ms) =>
           this.events.emit('wait', { model, delay: ms, reason: 'paused' }),
         );
@@ -250,11 +302,13 @@ export class GeminiResilience {
   private createSlot(model: string): ModelSlot {
     const { options, clock } = this;
     const guard = new ModelGuard(model, clock, options, this.withSuccessor.has(model));
+    const delays = hintAsFloor(options.backoff, options.maxRetryDelay);
     const retries = retry({
       budget: this.budget,
       maxAttempts: options.maxAttempts,
-      backoff: options.backoff,
-      handle: isRetryable,
+      backoff: delays.backoff,
+      delayHint: delays.delayHint,
+      handle: this.retryable,
       maxDelay: options.maxRetryDelay,
       clock,
       random: options.random,

@@ -1,10 +1,12 @@
 import { InvalidOptionError } from '@bulwark/core';
+import { blockedFailureOf } from '../errors/blocked.js';
+import { hasContent } from '../errors/empty.js';
 import { GeminiFailure } from '../errors/failure.js';
 import { parseGeminiError } from '../errors/parse.js';
 import { recordInfo } from './call-info.js';
 import { type GeminiResilienceOptions, resolveOptions } from './options.js';
 import { type CallState, GeminiResilience } from './resilience.js';
-import { guardStream, incompleteStreamFailure, STREAM_START } from './stream.js';
+import { FirstReadGuard, guardStream, incompleteStreamFailure, isFinished, STREAM_START } from './stream.js';
 import { estimateInputTokens, promptTokensOf } from './tokens.js';
 
 /** The part of a `GoogleGenAI` instance the adapter touches; 2.x and 3.x both have it. */
@@ -117,6 +119,8 @@ async function unary(
     stream: false,
     tokens: limited ? estimateInputTokens(params as { contents?: unknown }) : undefined,
     send: (model, signal) => send(attemptParams(params, model, signal)),
+    // Only generateContent answers can be empty or blocked.
+    check: limited ? (response, model) => engine.answerFailure(response, model) : undefined,
   });
   if (limited) settleTokens(state, promptTokensOf(value));
   return value;
@@ -128,10 +132,13 @@ function settleTokens(state: CallState, tokens: number | undefined): void {
   state.costed.reconcile({ calls: 1, tokens }).catch(() => {});
 }
 
-/** A started stream: its first chunk (already read) and the rest. */
+/**
+ * A started stream: its first chunks (already read: the first one, or, when empty streams are checked, every
+ * chunk up to the first with content or a finishReason) and the rest.
+ */
 interface StreamStart {
   readonly [STREAM_START]: true;
-  readonly first: unknown;
+  readonly head: readonly unknown[];
   readonly rest: AsyncIterator<unknown>;
   readonly controller: AbortController;
   readonly detach: () => void;
@@ -155,10 +162,23 @@ async function stream(
     callerSignal,
     stream: true,
     tokens: estimateInputTokens(params as { contents?: unknown }),
-    send: (model, signal) => startStream(params, model, signal, callerSignal, send),
+    send: (model, signal) =>
+      startStream(params, model, signal, callerSignal, send, engine.options.responseCheck.empty !== 'return'),
+    check: (begun, model) => {
+      // Nothing reached the caller yet: an empty or blocked start is retried or failed over like an answer.
+      const failure = engine.answerFailure(begun.head[begun.head.length - 1], model);
+      if (failure !== undefined) closeStart(begun);
+      return failure;
+    },
   });
-  const guarded = guardStream({
-    first: start.first,
+  const blocked = engine.options.responseCheck.blocked;
+  const onEnd = (last: unknown, error: unknown): void => {
+    start.detach();
+    settleTokens(state, promptTokensOf(last));
+    engine.finishStream(info, state, started, error, callerSignal?.aborted === true);
+  };
+  const chunks = guardStream({
+    head: start.head,
     rest: start.rest,
     controller: start.controller,
     idleTimeoutMs: engine.options.idleTimeout,
@@ -169,14 +189,34 @@ async function stream(
         ? callerSignal.reason
         : parseGeminiError(error, { signal: start.controller.signal, model: start.model }),
     onChunk: (chunk) => recordInfo(chunk, info),
-    onEnd: (last, error) => {
+    // A block after chunks reached the caller cannot be retried: unless blocks are returned, it ends in an error.
+    finalCheck: blocked === 'return' ? undefined : (last) => blockedFailureOf(last, { model: start.model }),
+    onEnd,
+  });
+  const guarded = new FirstReadGuard(chunks, {
+    clock: engine.clock,
+    withinMs: engine.options.idleTimeout,
+    model: start.model,
+    // Left before its first read, like a break out of the loop: closed, and the call ended well.
+    onLeftUnread: () => {
+      closeStart(start);
+      onEnd(start.head[start.head.length - 1], undefined);
+    },
+    // Never read: closed; nobody saw how it went, so it is not counted.
+    onNeverRead: (failure) => {
       start.detach();
-      settleTokens(state, promptTokensOf(last));
-      engine.finishStream(info, state, started, error, callerSignal?.aborted === true);
+      if (!start.controller.signal.aborted) start.controller.abort(failure);
     },
   });
   recordInfo(guarded, info);
   return guarded;
+}
+
+/** Closes a started stream nobody will read (its start was refused by the response check). */
+function closeStart(start: StreamStart): void {
+  start.detach();
+  if (!start.controller.signal.aborted)
+    start.controller.abort(new DOMException('stream closed', 'AbortError'));
 }
 
 /**
@@ -190,6 +230,7 @@ async function startStream(
   attemptSignal: AbortSignal,
   callerSignal: AbortSignal | undefined,
   send: (params: Params) => Promise<AsyncGenerator<unknown>>,
+  readToContent: boolean,
 ): Promise<StreamStart> {
   const controller = new AbortController();
   const onAttemptAbort = (): void => controller.abort(attemptSignal.reason);
@@ -203,12 +244,19 @@ async function startStream(
   try {
     const iterable = await send(attemptParams(params, model, controller.signal));
     const rest = iterable[Symbol.asyncIterator]();
-    const first = await rest.next();
-    if (first.done) throw incompleteStreamFailure(model);
+    const head: unknown[] = [];
+    for (;;) {
+      const step = await rest.next();
+      // Closed before a chunk with content or a finishReason: cut, and nothing reached the caller yet.
+      if (step.done) throw incompleteStreamFailure(model);
+      head.push(step.value);
+      // To know whether a stream is empty, read on (within the first-chunk timeout) to its first content.
+      if (!readToContent || hasContent(step.value) || isFinished(step.value)) break;
+    }
     // The attempt gave up meanwhile (its timeout fired): nobody will read this stream.
     if (attemptSignal.aborted) throw attemptSignal.reason;
     attemptSignal.removeEventListener('abort', onAttemptAbort);
-    return { [STREAM_START]: true, first: first.value, rest, controller, detach, model };
+    return { [STREAM_START]: true, head, rest, controller, detach, model };
   } catch (error) {
     detach();
     if (!controller.signal.aborted) controller.abort(new DOMException('attempt failed', 'AbortError'));

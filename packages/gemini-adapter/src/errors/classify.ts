@@ -8,7 +8,9 @@ const BY_RPC: Readonly<Record<string, GeminiFailureKind>> = {
   INTERNAL: 'serverError',
   UNKNOWN: 'serverError',
   DATA_LOSS: 'serverError',
-  CANCELLED: 'aborted',
+  // A CANCELLED the server sends is its own backend giving up (reason backendError, under load): the caller's
+  // abort never reaches us as a response, it is an AbortError on the caller's signal.
+  CANCELLED: 'serverError',
   INVALID_ARGUMENT: 'clientError',
   FAILED_PRECONDITION: 'clientError',
   OUT_OF_RANGE: 'clientError',
@@ -23,8 +25,9 @@ function byHttp(status: number): GeminiFailureKind {
   if (status === 503) return 'overloaded';
   if (status === 504 || status === 408) return 'deadline';
   if (status === 404) return 'notFound';
-  if (status === 499) return 'aborted';
   if (status === 501) return 'clientError';
+  // 499 (CANCELLED) can only come from the server side: a client that went away reads no response.
+  if (status === 499) return 'serverError';
   if (status >= 500 && status <= 599) return 'serverError';
   if (status >= 400 && status <= 499) return 'clientError';
   return 'unknown';

@@ -43,12 +43,57 @@ export function retryInfoDelay(details: readonly unknown[]): number | undefined 
   return undefined;
 }
 
-/** The "Please retry in 48.805646254s." hint of a 429's text, in ms. */
+/** Milliseconds per unit of a Go duration ("58.217843437s", "373.801628ms", "1m2.5s"). */
+const GO_UNITS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+};
+/** One number-and-unit part of a Go duration; `ms` before `m` and `s` so the longer unit wins. */
+const GO_PART = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|μs|ms|h|m|s)/g;
+/** "retry in <Go duration>", the duration ending at a word boundary ("Please retry in 34.4s."). */
+const RETRY_IN_GO = /[Rr]etry in\s+((?:(?:\d+(?:\.\d+)?|\.\d+)(?:ns|us|µs|μs|ms|h|m|s))+)(?![\p{L}\p{N}])/u;
+const RETRY_IN_SECONDS = /[Rr]etry in\s+(\d+(?:\.\d+)?)\s*seconds?\b/;
+
+/** A Go duration string (how Gemini writes delays in its messages) in ms; undefined when it is not one. */
+export function parseGoDuration(text: string): number | undefined {
+  let total = 0;
+  let end = 0;
+  for (const part of text.matchAll(GO_PART)) {
+    if (part.index !== end) return undefined;
+    end += part[0].length;
+    total += Number(part[1]) * GO_UNITS[part[2]!]!;
+  }
+  if (end === 0 || end !== text.length) return undefined;
+  // To the nanosecond, as written: no binary-fraction noise (0.1 + 0.2) in a delay.
+  return finiteDelay(Math.round(total * 1_000_000) / 1_000_000);
+}
+
+/**
+ * The "Please retry in 48.805646254s." hint of a 429's text, in ms. Gemini writes it as a Go duration, more
+ * precisely than its RetryInfo ("48s"): "373.801628ms" below a second, "1m2.5s" above a minute.
+ */
 export function retryDelayFromText(message: string): number | undefined {
-  const match = /retry in (\d+(?:\.\d+)?)\s*(ms|s|seconds?)\b/i.exec(message);
-  if (match === null) return undefined;
-  const amount = Number(match[1]);
-  return finiteDelay(match[2]!.toLowerCase() === 'ms' ? amount : Math.round(amount * 1_000_000) / 1000);
+  const go = RETRY_IN_GO.exec(message);
+  if (go !== null) return parseGoDuration(go[1]!);
+  const seconds = RETRY_IN_SECONDS.exec(message);
+  return seconds === null ? undefined : finiteDelay(Math.round(Number(seconds[1]) * 1_000_000) / 1000);
+}
+
+/**
+ * The server's delay, from RetryInfo and from the text: the later of the two. RetryInfo is whole seconds
+ * (truncated: "58s", even "0s" with 0.6 s left) while the text carries the real delay ("58.217843437s"); the
+ * later one is the more precise, and never sends a retry before the server is ready for it.
+ */
+export function serverDelay(retryInfoMs: number | undefined, textMs: number | undefined): number | undefined {
+  if (retryInfoMs === undefined) return textMs;
+  if (textMs === undefined) return retryInfoMs;
+  return Math.max(retryInfoMs, textMs);
 }
 
 export interface QuotaViolation {
@@ -91,6 +136,30 @@ export function quotaViolation(details: readonly unknown[]): QuotaViolation | un
     }
   }
   return found;
+}
+
+/** "limit: 0" in a quota message: the project has no quota at all for that metric and model. */
+const ZERO_LIMIT = /\blimit:\s*0(?![\d.])/;
+
+/**
+ * Whether a 429 says the project has no quota at all (QuotaFailure `quotaValue` "0", or "limit: 0" in the text):
+ * unlike a spent quota, it never comes back by waiting, neither the minute nor the day.
+ */
+export function isZeroQuota(details: readonly unknown[], message: string): boolean {
+  if (ZERO_LIMIT.test(message)) return true;
+  for (const detail of details) {
+    if (!typeOf(detail).endsWith('google.rpc.QuotaFailure')) continue;
+    const violations = (detail as { violations?: unknown }).violations;
+    if (!Array.isArray(violations)) continue;
+    for (const v of violations) {
+      const value =
+        typeof v === 'object' && v !== null ? (v as { quotaValue?: unknown }).quotaValue : undefined;
+      if ((typeof value === 'string' || typeof value === 'number') && value !== '' && Number(value) === 0) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** Whether a quota message speaks of a daily limit ("...requests per day..."), for bodies without details. */

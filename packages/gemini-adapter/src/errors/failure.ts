@@ -8,7 +8,10 @@ export type GeminiFailureKind =
   | 'rateLimited'
   /** 429 RESOURCE_EXHAUSTED on a per-day quota: nothing helps before the daily reset. */
   | 'dailyQuotaExhausted'
-  /** 500 INTERNAL, a 502 from a proxy, other 5xx, or a response body that could not be parsed. */
+  /**
+   * 500 INTERNAL, a 502 from a proxy, other 5xx, a 499 CANCELLED the server sent (its backend gave up under load),
+   * or a response body that could not be parsed.
+   */
   | 'serverError'
   /** 504 DEADLINE_EXCEEDED (or 408): the server gave up on the request. */
   | 'deadline'
@@ -22,7 +25,9 @@ export type GeminiFailureKind =
   | 'notFound'
   /** A 200 that is not an answer: the prompt or the candidate was blocked (SAFETY, RECITATION...). */
   | 'blocked'
-  /** The caller aborted. */
+  /** A 200 with nothing in it: no candidates, or no content (finishReason STOP and no parts). */
+  | 'empty'
+  /** The caller aborted (an AbortError on the caller's own signal; never a response the server sent). */
   | 'aborted'
   /** Anything else: never guessed at. */
   | 'unknown';

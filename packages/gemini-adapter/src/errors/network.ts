@@ -18,8 +18,9 @@ const NETWORK_MESSAGES = [
 /** The socket-level code (ECONNRESET, UND_ERR_SOCKET...) found along the error's cause chain, if any. */
 export function networkCodeOf(error: unknown): string | undefined {
   const code = networkErrorCode(error);
-  // http-status names a bare `terminated` TERMINATED; here that is told by its message instead.
-  return code === 'TERMINATED' ? undefined : code;
+  // http-status names a bare `terminated` TERMINATED and a wrapped "fetch failed" whose cause was dropped
+  // FETCH_FAILED: neither is a socket code (the message tells them).
+  return code === 'TERMINATED' || code === 'FETCH_FAILED' ? undefined : code;
 }
 
 /** True when the error is a connection failure: a known code on the cause chain, or one of fetch's messages. */

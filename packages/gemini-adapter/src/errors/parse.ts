@@ -2,11 +2,13 @@ import { isTimeoutError, retryAfterOf } from '@bulwark/core';
 import { nextPacificMidnight } from '../internal/pacific-day.js';
 import { kindOfResponse } from './classify.js';
 import {
+  isZeroQuota,
   mentionsDailyQuota,
   modelFromText,
   quotaViolation,
   retryDelayFromText,
   retryInfoDelay,
+  serverDelay,
 } from './details.js';
 import { GeminiFailure, type GeminiFailureKind, isGeminiFailure } from './failure.js';
 import { isNetworkError, networkCodeOf } from './network.js';
@@ -71,7 +73,9 @@ function fromResponse(
   const details = rpc?.details.length ? rpc.details : Array.isArray(legacyDetails) ? legacyDetails : [];
   const text = rpc?.message || messageOf(error);
   const violation = quotaViolation(details);
-  const daily = violation !== undefined ? violation.perDay : mentionsDailyQuota(text);
+  // No quota at all ("limit: 0") never comes back by waiting: treated like a quota spent for the day.
+  const zeroQuota = isZeroQuota(details, text);
+  const daily = zeroQuota || (violation !== undefined ? violation.perDay : mentionsDailyQuota(text));
   const kind = kindOfResponse(httpStatus, rpc?.status, daily);
   const retryInfoMs = retryInfoDelay(details);
   let retryAfterMs: number | undefined;
@@ -80,7 +84,7 @@ function fromResponse(
     const now = typeof context.now === 'number' && Number.isFinite(context.now) ? context.now : Date.now();
     retryAfterMs = nextPacificMidnight(now) - now;
   } else if (TRANSIENT_HINTED.has(kind)) {
-    retryAfterMs = retryInfoMs ?? retryDelayFromText(text);
+    retryAfterMs = serverDelay(retryInfoMs, retryDelayFromText(text));
   }
   return new GeminiFailure({
     kind,
@@ -91,7 +95,7 @@ function fromResponse(
     retryInfoMs,
     quotaId: violation?.quotaId,
     quotaMetric: violation?.quotaMetric,
-    quotaValue: violation?.quotaValue,
+    quotaValue: zeroQuota && kind === 'dailyQuotaExhausted' ? 0 : violation?.quotaValue,
     model: violation?.model ?? modelFromText(text) ?? context.model,
     details,
     cause: error,

@@ -6,6 +6,7 @@ import { InvalidOptionError } from '@bulwark/core';
 import type {
   BehaviourBase,
   BlockedBehaviour,
+  EmptyBehaviour,
   FakeRequest,
   HangBehaviour,
   NoFinishBehaviour,
@@ -19,7 +20,7 @@ import type {
   StreamErrorBehaviour,
   TruncatedBehaviour,
 } from './types.js';
-import { HTML_502, MESSAGES, notFoundError, overloadedError } from './wire.js';
+import { cancelledError, HTML_502, MESSAGES, noQuotaError, notFoundError, overloadedError } from './wire.js';
 
 function count(name: string, value: number | undefined, fallback: number): number {
   const n = value ?? fallback;
@@ -43,6 +44,7 @@ function base(options: BehaviourBase | undefined): BehaviourBase {
 /** A normal answer (streamed in `chunks` events for streamGenerateContent). */
 export function ok(options: Omit<OkBehaviour, 'kind'> = {}): OkBehaviour {
   count('chunks', options.chunks, 3);
+  count('leadingEmptyChunks', options.leadingEmptyChunks, 0);
   ms('chunkDelayMs', options.chunkDelayMs);
   base(options);
   return { ...options, kind: 'ok' };
@@ -53,8 +55,13 @@ function rpc(label: string, error: RpcError | ((request: FakeRequest) => RpcErro
 }
 
 export interface QuotaFaultOptions extends BehaviourBase {
-  /** RetryInfo delay in ms (also in the message text). Default 34 400 (per minute) / 23 700 (per day). */
+  /**
+   * The delay in ms. The message text says it exactly ("Please retry in 34.4s."), RetryInfo only its whole
+   * seconds ("34s"), as Gemini does. Default 34 400 (per minute) / 23 700 (per day).
+   */
   readonly retryDelayMs?: number;
+  /** RetryInfo with the exact delay ("34.4s") instead of Gemini's whole seconds. Default false. */
+  readonly exactRetryInfo?: boolean;
   /** The quota value reported. Default 5 (per minute) / 100 (per day). */
   readonly limit?: number;
   /** Which quota ran out. Default 'requests'. */
@@ -68,6 +75,7 @@ function quota(per: 'minute' | 'day', options: QuotaFaultOptions, delay: number,
     metric: options.metric ?? 'requests',
     retryDelayMs: ms('retryDelayMs', options.retryDelayMs) ?? delay,
     limit: count('limit', options.limit, limit),
+    ...(options.exactRetryInfo === true ? { exactRetryInfo: true } : {}),
     ...base(options),
   } satisfies QuotaBehaviour;
 }
@@ -77,7 +85,7 @@ export const fault = {
   overloaded(options: BehaviourBase & { readonly highDemand?: boolean } = {}): RpcErrorBehaviour {
     return rpc('overloaded', overloadedError(options.highDemand ? MESSAGES.highDemand : undefined), options);
   },
-  /** 429 RESOURCE_EXHAUSTED, per-minute quota, with QuotaFailure, Help and a fractional RetryInfo. */
+  /** 429 RESOURCE_EXHAUSTED, per-minute quota, with QuotaFailure, Help, RetryInfo (whole seconds) and the exact text. */
   rateLimited(options: QuotaFaultOptions = {}): QuotaBehaviour {
     return quota('minute', options, 34_400, 5);
   },
@@ -85,9 +93,28 @@ export const fault = {
   dailyQuota(options: QuotaFaultOptions = {}): QuotaBehaviour {
     return quota('day', options, 23_700, 100);
   },
+  /**
+   * 429 RESOURCE_EXHAUSTED "limit: 0": the project has no quota at all for the model (a model its tier does not
+   * include). Waiting never helps. As Gemini sends it: "limit: 0" per violated metric in the text, QuotaFailure
+   * violations without `quotaValue` (the per-day one too, unless `dailyViolation: false`), whole-second RetryInfo.
+   */
+  noQuota(
+    options: BehaviourBase & { readonly retryDelayMs?: number; readonly dailyViolation?: boolean } = {},
+  ): RpcErrorBehaviour {
+    const delay = ms('retryDelayMs', options.retryDelayMs) ?? 10_689.924287;
+    const daily = options.dailyViolation ?? true;
+    return rpc('noQuota', (request) => noQuotaError(request.model ?? 'unknown', delay, daily), options);
+  },
   /** 500 INTERNAL. */
   internal(options?: BehaviourBase): RpcErrorBehaviour {
     return rpc('internal', { code: 500, status: 'INTERNAL', message: MESSAGES.internal }, options);
+  },
+  /**
+   * 499 CANCELLED "The operation was cancelled." with reason backendError: what Gemini sends under heavy load
+   * although the client did not cancel anything.
+   */
+  cancelled(options?: BehaviourBase): RpcErrorBehaviour {
+    return rpc('cancelled', cancelledError(), options);
   },
   /** 504 DEADLINE_EXCEEDED. */
   deadlineExceeded(options?: BehaviourBase): RpcErrorBehaviour {
@@ -205,6 +232,30 @@ export const fault = {
   /** A stream (or answer) that ends cleanly without any finishReason. */
   noFinishReason(options: BehaviourBase & { readonly chunks?: number } = {}): NoFinishBehaviour {
     return { kind: 'noFinish', chunks: count('chunks', options.chunks, 3), ...base(options) };
+  },
+  /**
+   * A 200 with nothing in it, as Gemini sometimes sends: `finishReason` (default STOP) with content `{ role:
+   * 'model' }` and no parts (`parts: 'emptyText'`: `[{ text: '' }]`). A stream sends `chunksBefore` events
+   * without content first (default 0).
+   */
+  empty(
+    options: BehaviourBase & {
+      readonly finishReason?: string;
+      readonly parts?: 'none' | 'emptyText';
+      readonly chunksBefore?: number;
+    } = {},
+  ): EmptyBehaviour {
+    const parts = options.parts ?? 'none';
+    if (parts !== 'none' && parts !== 'emptyText') {
+      throw new InvalidOptionError('parts', `expected 'none' or 'emptyText', got ${String(parts)}`);
+    }
+    return {
+      kind: 'empty',
+      finishReason: options.finishReason ?? 'STOP',
+      parts,
+      chunksBefore: count('chunksBefore', options.chunksBefore, 0),
+      ...base(options),
+    };
   },
   /**
    * A 200 that is not an answer. `where: 'prompt'` (default) sends `promptFeedback.blockReason` and no

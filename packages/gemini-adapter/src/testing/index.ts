@@ -8,6 +8,7 @@ export type {
   Behaviour,
   BehaviourBase,
   BlockedBehaviour,
+  EmptyBehaviour,
   FakeGemini,
   FakeGeminiOptions,
   FakeRequest,

@@ -6,6 +6,7 @@ import {
   candidateBlockedResponse,
   countTokensResponse,
   embeddingValues,
+  emptyResponse,
   errorBody,
   generateResponse,
   promptBlockedResponse,
@@ -36,8 +37,8 @@ export async function respond(
       return;
     }
     case 'quota': {
-      const { per, metric, limit, retryDelayMs } = behaviour;
-      const error = quotaError(request.model ?? 'unknown', per, metric, limit, retryDelayMs);
+      const { per, metric, limit, retryDelayMs, exactRetryInfo } = behaviour;
+      const error = quotaError(request.model ?? 'unknown', per, metric, limit, retryDelayMs, exactRetryInfo);
       exchange.sendJson(429, errorBody(error));
       return;
     }
@@ -88,6 +89,7 @@ function unaryBody(request: FakeRequest, behaviour: Behaviour, settings: Respond
       : candidateBlockedResponse(request, behaviour.reason);
   }
   if (behaviour.kind === 'noFinish') return generateResponse(request, text, undefined);
+  if (behaviour.kind === 'empty') return emptyResponse(request, behaviour.finishReason, behaviour.parts);
   return generateResponse(
     request,
     text,
@@ -156,6 +158,14 @@ async function respondStream(
     exchange.end(event(promptBlockedResponse(request, behaviour.reason)));
     return;
   }
+  if (behaviour.kind === 'empty') {
+    exchange.startBody(200, SSE_TYPE);
+    for (let i = 0; i < behaviour.chunksBefore; i++) {
+      if (!(await exchange.write(event(emptyResponse(request, undefined, behaviour.parts))))) return;
+    }
+    exchange.end(event(emptyResponse(request, behaviour.finishReason, behaviour.parts)));
+    return;
+  }
   const text = textFor(request, behaviour, settings);
   const before = chunksBefore(behaviour);
   const wanted = behaviour.kind === 'ok' || behaviour.kind === 'noFinish' ? (behaviour.chunks ?? 3) : 3;
@@ -171,6 +181,10 @@ async function respondStream(
   const chunkDelay = behaviour.kind === 'ok' ? (behaviour.chunkDelayMs ?? 0) : 0;
 
   exchange.startBody(200, SSE_TYPE);
+  const leading = behaviour.kind === 'ok' ? (behaviour.leadingEmptyChunks ?? 0) : 0;
+  for (let i = 0; i < leading; i++) {
+    if (!(await exchange.write(event(emptyResponse(request, undefined, 'none'))))) return;
+  }
   let sent = '';
   for (let i = 0; i < pieces.length; i++) {
     if (i === before) {

@@ -63,6 +63,8 @@ export interface RpcError {
   readonly status: string;
   readonly message: string;
   readonly details?: readonly unknown[];
+  /** The legacy Google API error list (`[{ message, domain, reason }]`) some errors still carry. */
+  readonly errors?: readonly unknown[];
 }
 
 export type Behaviour =
@@ -76,7 +78,8 @@ export type Behaviour =
   | StreamErrorBehaviour
   | TruncatedBehaviour
   | NoFinishBehaviour
-  | BlockedBehaviour;
+  | BlockedBehaviour
+  | EmptyBehaviour;
 
 export interface OkBehaviour extends BehaviourBase {
   readonly kind: 'ok';
@@ -88,6 +91,8 @@ export interface OkBehaviour extends BehaviourBase {
   readonly chunkDelayMs?: number;
   /** Default 'STOP'. */
   readonly finishReason?: string;
+  /** Stream events without content (no parts) before the answer's first chunk. Default 0. */
+  readonly leadingEmptyChunks?: number;
 }
 
 /** An HTTP error carrying a google.rpc.Status JSON body. */
@@ -104,9 +109,11 @@ export interface QuotaBehaviour extends BehaviourBase {
   readonly kind: 'quota';
   readonly per: 'minute' | 'day';
   readonly metric: 'requests' | 'inputTokens';
-  /** RetryInfo delay (ms); it is also written into the message text. */
+  /** The delay (ms) the message text says, exactly; RetryInfo says its whole seconds (see `exactRetryInfo`). */
   readonly retryDelayMs: number;
   readonly limit: number;
+  /** RetryInfo with the exact delay instead of Gemini's whole seconds. Default false. */
+  readonly exactRetryInfo?: boolean;
 }
 
 /** Any status, content type and body, sent as given (HTML pages, plain text, malformed JSON). */
@@ -169,6 +176,20 @@ export interface BlockedBehaviour extends BehaviourBase {
   readonly reason: string;
   /** Stream chunks sent before the blocking one (candidate blocks only). Default 0. */
   readonly afterChunks: number;
+}
+
+/**
+ * A 200 with nothing in it, as Gemini sometimes answers: a candidate with `finishReason` (STOP by default) and
+ * content without parts (`{ role: 'model' }`), or with `parts: [{ text: '' }]`. A stream gets `chunksBefore`
+ * events without content, then that candidate.
+ */
+export interface EmptyBehaviour extends BehaviourBase {
+  readonly kind: 'empty';
+  readonly finishReason: string;
+  /** 'none': `content: { role: 'model' }`; 'emptyText': `parts: [{ text: '' }]`. Default 'none'. */
+  readonly parts: 'none' | 'emptyText';
+  /** Stream events without content before the finishing one. Default 0. */
+  readonly chunksBefore: number;
 }
 
 /** Per-model quotas the server enforces, answering with the proper 429s. */

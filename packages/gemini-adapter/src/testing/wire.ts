@@ -3,10 +3,41 @@ import type { FakeRequest, RpcError } from './types.js';
 
 const RPC = 'type.googleapis.com/google.rpc.';
 
-/** A protobuf Duration string ("34.4s", "0.25s", "48s") for a delay in ms. */
+/** A protobuf Duration string ("34.4s", "0.25s", "48s") for a delay in ms, exact to the millisecond. */
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, ms) / 1000;
   return `${Number(seconds.toFixed(3))}s`;
+}
+
+/** A protobuf Duration in whole seconds, truncated, as Gemini's RetryInfo is: "58s" for 58.2 s, "0s" for 0.6 s. */
+export function formatWholeSeconds(ms: number): string {
+  return `${Math.floor(Math.max(0, ms) / 1000)}s`;
+}
+
+/** `value` (an integer count of 10^-digits units) as a decimal without trailing zeros. */
+function decimal(value: number, digits: number): string {
+  const unit = 10 ** digits;
+  const whole = Math.floor(value / unit);
+  const fraction = value - whole * unit;
+  if (fraction === 0) return String(whole);
+  return `${whole}.${String(fraction).padStart(digits, '0').replace(/0+$/, '')}`;
+}
+
+/**
+ * Go's `Duration.String()`, which is how Gemini writes a delay in its messages ("Please retry in
+ * 58.217843437s."): "373.801628ms" below a second, "1m2.5s" above a minute, "0s" for nothing.
+ */
+export function formatGoDuration(ms: number): string {
+  const ns = Math.round(Math.max(0, ms) * 1_000_000);
+  if (ns === 0) return '0s';
+  if (ns < 1_000) return `${ns}ns`;
+  if (ns < 1_000_000) return `${decimal(ns, 3)}\u00b5s`;
+  if (ns < 1_000_000_000) return `${decimal(ns, 6)}ms`;
+  const seconds = Math.floor(ns / 1_000_000_000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = `${decimal((seconds % 60) * 1_000_000_000 + (ns - seconds * 1_000_000_000), 9)}s`;
+  return h > 0 ? `${h}h${m}m${s}` : m > 0 ? `${m}m${s}` : s;
 }
 
 export function errorBody(error: RpcError): { error: RpcError } {
@@ -121,6 +152,21 @@ export function candidateBlockedResponse(
   };
 }
 
+/** An answer with nothing in it: `content: { role: 'model' }` (or one empty text part), as Gemini sometimes sends. */
+export function emptyResponse(
+  request: FakeRequest,
+  finishReason: string | undefined,
+  parts: 'none' | 'emptyText',
+): Record<string, unknown> {
+  const content = parts === 'none' ? { role: 'model' } : { role: 'model', parts: [{ text: '' }] };
+  return {
+    candidates: [{ content, ...(finishReason === undefined ? {} : { finishReason }), index: 0 }],
+    usageMetadata: { promptTokenCount: request.inputTokens, totalTokenCount: request.inputTokens },
+    modelVersion: request.model,
+    responseId: responseId(request),
+  };
+}
+
 export function countTokensResponse(request: FakeRequest): Record<string, unknown> {
   return {
     totalTokens: request.inputTokens,
@@ -147,6 +193,7 @@ export const MESSAGES = {
   internal:
     'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
   deadline: 'Deadline expired before operation could complete.',
+  cancelled: 'The operation was cancelled.',
   apiKeyInvalid: 'API key not valid. Please pass a valid API key.',
   permissionDenied: 'The caller does not have permission',
   invalidArgument: 'Request contains an invalid argument.',
@@ -155,6 +202,16 @@ export const MESSAGES = {
 
 export function overloadedError(message: string = MESSAGES.overloaded): RpcError {
   return { code: 503, status: 'UNAVAILABLE', message };
+}
+
+/** The 499 the API sends when its backend gives up on a request under load (the client cancelled nothing). */
+export function cancelledError(): RpcError {
+  return {
+    code: 499,
+    status: 'CANCELLED',
+    message: MESSAGES.cancelled,
+    errors: [{ message: MESSAGES.cancelled, domain: 'global', reason: 'backendError' }],
+  };
 }
 
 export function apiKeyInvalidError(): RpcError {
@@ -208,16 +265,22 @@ const QUOTA = {
   },
 } as const;
 
-/** A 429 RESOURCE_EXHAUSTED like Gemini's: QuotaFailure, Help and RetryInfo details, the delay in the text. */
+/**
+ * A 429 RESOURCE_EXHAUSTED like Gemini's: QuotaFailure, Help and RetryInfo details, the delay in the text. As
+ * Gemini does, the text carries the delay to the nanosecond and RetryInfo only its whole seconds ("58s" for
+ * "retry in 58.217843437s"), unless `exactRetryInfo`.
+ */
 export function quotaError(
   model: string,
   per: 'minute' | 'day',
   metric: 'requests' | 'inputTokens',
   limit: number,
   retryDelayMs: number,
+  exactRetryInfo = false,
 ): RpcError {
   const quota = QUOTA[per][metric];
-  const delay = formatDuration(retryDelayMs);
+  const delay = exactRetryInfo ? formatDuration(retryDelayMs) : formatWholeSeconds(retryDelayMs);
+  const text = formatGoDuration(retryDelayMs);
   return {
     code: 429,
     status: 'RESOURCE_EXHAUSTED',
@@ -225,7 +288,7 @@ export function quotaError(
       'You exceeded your current quota, please check your plan and billing details. For more information on ' +
       'this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, ' +
       `head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: ${quota.metric}, ` +
-      `limit: ${limit}, model: ${model}\nPlease retry in ${delay}.`,
+      `limit: ${limit}, model: ${model}\nPlease retry in ${text}.`,
     details: [
       {
         '@type': `${RPC}QuotaFailure`,
@@ -248,6 +311,50 @@ export function quotaError(
         ],
       },
       { '@type': `${RPC}RetryInfo`, retryDelay: delay },
+    ],
+  };
+}
+
+/**
+ * The 429 Gemini sends when the project has no quota at all for a model ("limit: 0", e.g. a model the free tier
+ * does not include): one "Quota exceeded ... limit: 0" line per violated metric, QuotaFailure violations without
+ * `quotaValue` (the per-day one included unless `dailyViolation` is false), then RetryInfo, as seen in the wild.
+ */
+export function noQuotaError(model: string, retryDelayMs: number, dailyViolation = true): RpcError {
+  const requests = QUOTA.minute.requests.metric;
+  const tokens = QUOTA.minute.inputTokens.metric;
+  const violation = (metric: string, quotaId: string) => ({
+    quotaMetric: metric,
+    quotaId,
+    quotaDimensions: { location: 'global', model },
+  });
+  const violations = [
+    ...(dailyViolation ? [violation(requests, QUOTA.day.requests.id)] : []),
+    violation(requests, QUOTA.minute.requests.id),
+    violation(tokens, QUOTA.minute.inputTokens.id),
+  ];
+  const lines = violations.map(
+    (v) => `\n* Quota exceeded for metric: ${v.quotaMetric}, limit: 0, model: ${model}`,
+  );
+  return {
+    code: 429,
+    status: 'RESOURCE_EXHAUSTED',
+    message:
+      'You exceeded your current quota, please check your plan and billing details. For more information on ' +
+      'this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, ' +
+      `head to: https://ai.dev/rate-limit. ${lines.join('')}\nPlease retry in ${formatGoDuration(retryDelayMs)}.`,
+    details: [
+      {
+        '@type': `${RPC}Help`,
+        links: [
+          {
+            description: 'Learn more about Gemini API quotas',
+            url: 'https://ai.google.dev/gemini-api/docs/rate-limits',
+          },
+        ],
+      },
+      { '@type': `${RPC}QuotaFailure`, violations },
+      { '@type': `${RPC}RetryInfo`, retryDelay: formatWholeSeconds(retryDelayMs) },
     ],
   };
 }

@@ -3,11 +3,13 @@
  * wait locally (never reaching the server), the limit falls when the model answers 503 and the calls it holds
  * are served later instead of failing.
  */
+import { constant } from '@bulwark/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fault, ok } from '../../src/testing/index.js';
 import { sdks, settle, until } from '../helpers.js';
-import { type Harness, type HarnessOptions, harness, named } from './harness.js';
+import { type Harness, type HarnessOptions, harness, named, START } from './harness.js';
 
+const PRO = 'gemini-2.5-pro';
 const FLASH = 'gemini-2.5-flash';
 
 describe('withResilience, adaptive concurrency per model', () => {
@@ -19,7 +21,7 @@ describe('withResilience, adaptive concurrency per model', () => {
   afterEach(async () => {
     await h?.close();
   });
-  const generate = () => settle(h.ai.models.generateContent({ model: FLASH, contents: 'hello' }));
+  const generate = (model = FLASH) => settle(h.ai.models.generateContent({ model, contents: 'hello' }));
 
   it('holds calls above the limit locally and sends them as slots free up', async () => {
     await setup({ options: { concurrency: { initialLimit: 4, initialRtt: 1_000 } } });
@@ -63,5 +65,45 @@ describe('withResilience, adaptive concurrency per model', () => {
     }
     expect((await Promise.all(calls)).every((o) => o.ok)).toBe(true);
     expect(h.fake.requests.filter((r) => r.answer === 'ok')).toHaveLength(8);
+  });
+
+  describe.each(sdks)('a lone failing call, $name', (sdk) => {
+    it('gets all its attempts on its model, at its backoff pace, then fails over for its retries, not a local limit', async () => {
+      h = await harness({
+        sdk,
+        options: { backoff: constant(50), concurrency: {}, fallbacks: { [PRO]: [FLASH] } },
+      });
+      h.fake.setDefault(PRO, fault.overloaded());
+      const outcome = await generate(PRO);
+      expect(outcome.ok ? outcome.value.modelVersion : outcome.error).toBe(FLASH);
+      expect(h.fake.requests.map((r) => [r.model, r.time - START])).toEqual([
+        [PRO, 0],
+        [PRO, 50],
+        [PRO, 100],
+        [FLASH, 100],
+      ]);
+      expect(named(h.events, 'failover')).toMatchObject([
+        { from: PRO, to: FLASH, reason: 'retriesExhausted' },
+      ]);
+      expect(named(h.events, 'wait')).toEqual([]);
+    });
+
+    it('answers on its third attempt without a fallback; a next call waits for the lowered limit, announcing how long', async () => {
+      h = await harness({ sdk, options: { backoff: constant(50), concurrency: {} } });
+      h.fake.script(FLASH, [fault.overloaded(), fault.overloaded(), ok()]);
+      const first = await generate(FLASH);
+      expect(first.ok).toBe(true);
+      expect(h.fake.requests.map((r) => r.time - START)).toEqual([0, 50, 100]);
+      expect(named(h.events, 'wait')).toEqual([]);
+      // Two refusals took the limit from 20 to 0.25: a new call leaves at the pace the limit allows (one per
+      // service time / limit), and the wait event says when, so a virtual clock can be moved to it.
+      const second = await generate(FLASH);
+      expect(second.ok).toBe(true);
+      const waits = named(h.events, 'wait');
+      expect(waits).toHaveLength(1);
+      expect(waits[0]).toMatchObject({ model: FLASH, reason: 'concurrency' });
+      expect(waits[0].delay).toBeGreaterThan(0);
+      expect(h.fake.requests[3]!.time - h.fake.requests[2]!.time).toBe(waits[0].delay);
+    });
   });
 });

@@ -22,13 +22,14 @@ const KINDS: GeminiFailureKind[] = [
   'clientError',
   'notFound',
   'blocked',
+  'empty',
   'aborted',
   'unknown',
 ];
 
 describe('the decision table', () => {
   it('never retries, counts or fails over a caller abort, a client error or a blocked answer', () => {
-    for (const kind of ['aborted', 'clientError', 'blocked', 'unknown'] as const) {
+    for (const kind of ['aborted', 'clientError', 'blocked', 'empty', 'unknown'] as const) {
       const failure = new GeminiFailure({ kind, serverMessage: kind });
       expect([isRetryable(failure), isBreakerFailure(failure), failoverReason(failure)]).toEqual([
         false,

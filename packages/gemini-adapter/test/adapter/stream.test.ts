@@ -3,6 +3,7 @@
  * the first chunk never is; a first-chunk timeout and an idle timeout replace a whole-stream deadline; a stream
  * that is cut, broken by an error event, or ends without finishReason is an error, never a silent success.
  */
+import { getEventListeners } from 'node:events';
 import { consecutive, isTimeoutError } from '@bulwark/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isGeminiFailure, resilienceInfo } from '../../src/index.js';
@@ -187,6 +188,57 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
     await until(() => h.fake.requests[0]!.aborted);
   });
 
+  describe('a stream nobody reads', () => {
+    const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
+
+    it('return() before the first read closes the request and leaves no listener on the caller signal', async () => {
+      await setup({ autoAdvance: false });
+      h.fake.script(FLASH, [fault.stall({ afterChunks: 1 })]);
+      const controller = new AbortController();
+      const started = await stream(FLASH, { abortSignal: controller.signal });
+      expect(listeners(controller.signal)).toBe(1);
+      const iterator = started[Symbol.asyncIterator]();
+      expect(await iterator.return?.(undefined)).toEqual({ done: true, value: undefined });
+      await until(() => h.fake.requests[0]!.aborted);
+      expect(listeners(controller.signal)).toBe(0);
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      // Like a break out of the loop: the call ended well.
+      expect(h.engine.stats).toMatchObject({ succeeded: 1, failed: 0 });
+    });
+
+    it('never read, it is closed after idleTimeout; a late read gets a timeout failure', async () => {
+      await setup({ autoAdvance: false, options: { idleTimeout: 5_000 } });
+      h.fake.script(FLASH, [fault.stall({ afterChunks: 1 })]);
+      const controller = new AbortController();
+      const started = await stream(FLASH, { abortSignal: controller.signal });
+      await h.clock.advance(4_999);
+      expect(h.fake.requests[0]!.aborted).toBe(false);
+      await h.clock.advance(1);
+      await until(() => h.fake.requests[0]!.aborted);
+      expect(listeners(controller.signal)).toBe(0);
+      const iterator = started[Symbol.asyncIterator]();
+      const late = await iterator.next().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isGeminiFailure(late)).toBe(true);
+      expect(late).toMatchObject({ kind: 'timeout' });
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      // Nobody read it: the call is counted neither way.
+      expect(h.engine.stats).toMatchObject({ calls: 1, succeeded: 0, failed: 0 });
+    });
+
+    it('a stream read in time is not closed by that rule', async () => {
+      await setup({ autoAdvance: false, options: { idleTimeout: 5_000 } });
+      h.fake.script(FLASH, [ok()]);
+      const started = await stream();
+      await h.clock.advance(4_000);
+      const { chunks, error } = await collect(Promise.resolve(started));
+      expect(error).toBeUndefined();
+      expect(textOf(chunks)).toBe('one two three');
+    });
+  });
+
   it('fails over a stream whose model is overloaded, and says which model streamed', async () => {
     await setup({ options: { maxAttempts: 1, fallbacks: { [FLASH]: [LITE] } } });
     h.fake.setDefault(FLASH, fault.overloaded());
@@ -196,6 +248,57 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
     expect(chunks[0].modelVersion).toBe(LITE);
     expect(resilienceInfo(await started)).toMatchObject({ model: LITE, failovers: 1 });
     expect(named(h.events, 'failover')).toHaveLength(1);
+  });
+
+  describe('empty and blocked streams (responseCheck)', () => {
+    it('retries a stream that ends before any chunk carried content, by default', async () => {
+      await setup();
+      h.fake.script(FLASH, [fault.empty({ chunksBefore: 2 }), ok()]);
+      const { chunks, error } = await collect(stream());
+      expect(error).toBeUndefined();
+      expect(textOf(chunks)).toBe('one two three');
+      expect(chunks).toHaveLength(3);
+      expect(h.fake.requests.map((r) => r.answer)).toEqual(['empty', 'ok']);
+      expect(named(h.events, 'retry')[0]).toMatchObject({ kind: 'empty' });
+    });
+
+    it('passes on the chunks without content that come before the first content, in order', async () => {
+      await setup();
+      h.fake.script(FLASH, [ok({ leadingEmptyChunks: 2 })]);
+      const { chunks, error } = await collect(stream());
+      expect(error).toBeUndefined();
+      expect(chunks).toHaveLength(5);
+      expect(chunks.slice(0, 2).every((c) => c.candidates[0].content.parts === undefined)).toBe(true);
+      expect(textOf(chunks)).toBe('one two three');
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it("returns an empty stream as the SDK does with empty: 'return'", async () => {
+      await setup({ options: { responseCheck: { empty: 'return' } } });
+      h.fake.script(FLASH, [fault.empty()]);
+      const { chunks, error } = await collect(stream());
+      expect(error).toBeUndefined();
+      expect(chunks).toHaveLength(1);
+      expect(chunks[0].candidates[0].finishReason).toBe('STOP');
+    });
+
+    it("fails a blocked prompt over before any chunk reaches the caller, with blocked: 'failover'", async () => {
+      await setup({ options: { responseCheck: { blocked: 'failover' }, fallbacks: { [FLASH]: [LITE] } } });
+      h.fake.script(FLASH, [fault.blocked({ where: 'prompt' })]);
+      const { chunks, error } = await collect(stream());
+      expect(error).toBeUndefined();
+      expect(chunks[0].modelVersion).toBe(LITE);
+      expect(named(h.events, 'failover')[0]).toMatchObject({ reason: 'blocked' });
+    });
+
+    it("ends a stream blocked after its first chunks in a blocked failure, with blocked: 'fail'", async () => {
+      await setup({ options: { responseCheck: { blocked: 'fail' } } });
+      h.fake.script(FLASH, [fault.blocked({ where: 'candidate', reason: 'SAFETY', afterChunks: 2 })]);
+      const { chunks, error } = await collect(stream());
+      expect(chunks).toHaveLength(3);
+      expect(error).toMatchObject({ kind: 'blocked', finishReason: 'SAFETY' });
+      expect(h.engine.stats).toMatchObject({ failed: 1, succeeded: 0 });
+    });
   });
 
   it('a stream start hung past the total timeout rejects with a TimeoutError', async () => {

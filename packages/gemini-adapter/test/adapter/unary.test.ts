@@ -3,9 +3,10 @@
  * fault by fault, with the number of requests the server saw, the waits on the virtual clock, and the final
  * result or typed error.
  */
-import { exponential, isTimeoutError } from '@bulwark/core';
+import { consecutive, exponential, isTimeoutError } from '@bulwark/core';
+import nodeFetch from 'node-fetch';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isGeminiFailure, resilienceInfo } from '../../src/index.js';
+import { isGeminiFailure, resilienceInfo, withResilience } from '../../src/index.js';
 import { fault, ok } from '../../src/testing/index.js';
 import { sdks, settle, until } from '../helpers.js';
 import { type Harness, type HarnessOptions, harness, named, START } from './harness.js';
@@ -54,6 +55,52 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     const times = h.fake.requests.map((r) => r.time - h.fake.requests[0]!.time);
     expect(times).toEqual([0, 1_000, 2_000]);
     expect(resilienceInfo(outcome.ok ? outcome.value : undefined)?.attempts).toBe(3);
+  });
+
+  it('numbers the request events of each model from 0: attempt 0, 1, 2, then 0 again after a failover', async () => {
+    await setup({ options: { fallbacks: { [PRO]: [FLASH] } } });
+    h.fake.setDefault(PRO, fault.overloaded());
+    const outcome = await generate(PRO);
+    expect(outcome.ok).toBe(true);
+    expect(named(h.events, 'request')).toEqual([
+      { model: PRO, attempt: 0, stream: false },
+      { model: PRO, attempt: 1, stream: false },
+      { model: PRO, attempt: 2, stream: false },
+      { model: FLASH, attempt: 0, stream: false },
+    ]);
+  });
+
+  it('retries a 499 CANCELLED the server sent (backendError under load): the caller did not abort', async () => {
+    await setup();
+    h.fake.script(FLASH, [fault.cancelled(), ok({ text: 'done' })]);
+    const outcome = await generate();
+    expect(outcome.ok ? outcome.value.text : outcome.error).toBe('done');
+    expect(h.fake.requests).toHaveLength(2);
+    expect(named(h.events, 'retry')[0]).toMatchObject({ kind: 'serverError', delay: 1_000 });
+  });
+
+  it('fails over a model that keeps answering 499 CANCELLED, and counts it for the breaker', async () => {
+    await setup({ options: { maxAttempts: 2, fallbacks: { [PRO]: [FLASH] } } });
+    h.fake.setDefault(PRO, fault.cancelled());
+    const outcome = await generate(PRO);
+    expect(outcome.ok ? outcome.value.modelVersion : outcome.error).toBe(FLASH);
+    expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, PRO, FLASH]);
+    expect(named(h.events, 'failover')[0]).toMatchObject({ reason: 'retriesExhausted' });
+    expect(named(h.events, 'failover')[0].error).toMatchObject({ status: 499, rpcStatus: 'CANCELLED' });
+    for (let i = 0; i < 2; i++) await generate(PRO);
+    expect(h.engine.model(PRO).breaker?.state).toBe('open');
+  });
+
+  it('retries a body cut off under node-fetch (httpOptions.fetch): "Premature close" is a network error', async () => {
+    await setup({ httpOptions: { fetch: nodeFetch } });
+    h.fake.script(FLASH, [fault.reset({ afterChunks: 1 }), ok({ text: 'done' })]);
+    const outcome = await generate();
+    expect(outcome.ok ? outcome.value.text : outcome.error).toBe('done');
+    expect(h.fake.requests).toHaveLength(2);
+    const retry = named(h.events, 'retry')[0];
+    expect(retry).toMatchObject({ kind: 'network' });
+    expect(retry.error).toMatchObject({ networkCode: 'ERR_STREAM_PREMATURE_CLOSE' });
+    expect(retry.error.cause).toMatchObject({ name: 'FetchError', code: 'ERR_STREAM_PREMATURE_CLOSE' });
   });
 
   it('draws retry delays from the backoff, within its bounds', async () => {
@@ -110,6 +157,37 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(named(h.events, 'retry')[0]).toMatchObject({ kind: 'rateLimited', delay: 34_400 });
   });
 
+  it("waits Gemini's exact 429 delay, not its whole-second RetryInfo: one retry is enough", async () => {
+    // The server's window frees 58.217843437 s after the refused request. Its 429 says RetryInfo "58s" and
+    // "Please retry in 58.217843437s."; waiting 58 s got a second 429 with RetryInfo "0s", then an immediate
+    // third attempt, refused too.
+    await setup({ fake: { quotas: { [FLASH]: { rpm: 1 } } } });
+    expect((await generate()).ok).toBe(true);
+    await h.clock.advance(1_782.156563);
+    const outcome = await generate();
+    expect(outcome.ok ? outcome.value.text : outcome.error).toBe('hello');
+    expect(h.fake.requests.map((r) => r.answer)).toEqual(['ok', 'rateLimited', 'ok']);
+    // (To the microsecond: the clock's epoch milliseconds carry about 0.2 µs of float precision.)
+    const retry = named(h.events, 'retry')[0];
+    expect(retry.kind).toBe('rateLimited');
+    expect(retry.delay).toBeCloseTo(58_217.843, 2);
+    expect(named(h.events, 'paused')[0].duration).toBeCloseTo(58_217.843, 2);
+  });
+
+  it('never retries a 429 sooner than the backoff: RetryInfo "0s" waits the backoff delay', async () => {
+    await setup();
+    h.fake.script(FLASH, [
+      fault.rateLimited({ retryDelayMs: 0 }),
+      fault.rateLimited({ retryDelayMs: 300 }),
+      ok(),
+    ]);
+    const outcome = await generate();
+    expect(outcome.ok).toBe(true);
+    // The backoff is a constant 1 s here: 0 s and 0.3 s from the server both wait 1 s.
+    expect(h.fake.requests.map((r) => r.time - START)).toEqual([0, 1_000, 2_000]);
+    expect(named(h.events, 'retry').map((e) => e.delay)).toEqual([1_000, 1_000]);
+  });
+
   it('a 429 pauses the model for every concurrent caller, not only the one that got it', async () => {
     await setup({ autoAdvance: false });
     h.fake.script(FLASH, [fault.rateLimited({ retryDelayMs: 10_000 })]);
@@ -153,6 +231,27 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(exhausted[0].until - START).toBe(20 * 3_600_000);
     expect(named(h.events, 'failover')[0]).toMatchObject({ from: PRO, to: FLASH, reason: 'dailyQuota' });
     // Later calls skip the exhausted model without a request.
+    const second = await generate(PRO);
+    expect(second.ok).toBe(true);
+    expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH, FLASH]);
+    expect(named(h.events, 'failover')[1]).toMatchObject({ reason: 'exhaustedEarlier' });
+  });
+
+  it('a 429 "limit: 0" (no quota for the model) fails over at once and the model is skipped like a spent day', async () => {
+    await setup({ options: { fallbacks: { [PRO]: [FLASH] } } });
+    h.fake.setDefault(PRO, fault.noQuota({ dailyViolation: false }));
+    const first = await generate(PRO);
+    expect(first.ok ? first.value.modelVersion : first.error).toBe(FLASH);
+    expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH]);
+    expect(h.waits).toEqual([]);
+    expect(named(h.events, 'quotaExhausted')).toEqual([
+      {
+        model: PRO,
+        until: START + 20 * 3_600_000,
+        quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+      },
+    ]);
+    expect(named(h.events, 'failover')[0]).toMatchObject({ from: PRO, to: FLASH, reason: 'dailyQuota' });
     const second = await generate(PRO);
     expect(second.ok).toBe(true);
     expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH, FLASH]);
@@ -292,6 +391,110 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     const outcome = await generate();
     expect(outcome.ok ? outcome.value.promptFeedback?.blockReason : outcome.error).toBe('SAFETY');
     expect(h.fake.requests).toHaveLength(1);
+  });
+
+  describe('answers that are not answers (responseCheck)', () => {
+    it('retries an empty answer (STOP, no parts) by default, then answers', async () => {
+      await setup();
+      h.fake.script(FLASH, [fault.empty(), fault.empty({ parts: 'emptyText' }), ok({ text: 'done' })]);
+      const outcome = await generate();
+      expect(outcome.ok ? outcome.value.text : outcome.error).toBe('done');
+      expect(h.fake.requests.map((r) => r.answer)).toEqual(['empty', 'empty', 'ok']);
+      expect(named(h.events, 'retry').map((e) => [e.kind, e.delay])).toEqual([
+        ['empty', 1_000],
+        ['empty', 1_000],
+      ]);
+      expect(h.engine.stats).toMatchObject({ succeeded: 1, failed: 0, retries: 2 });
+    });
+
+    it('fails over a model that keeps answering empty, without opening its breaker', async () => {
+      await setup({ options: { fallbacks: { [PRO]: [FLASH] }, breaker: { strategy: consecutive(1) } } });
+      h.fake.setDefault(PRO, fault.empty());
+      const outcome = await generate(PRO);
+      expect(outcome.ok ? outcome.value.modelVersion : outcome.error).toBe(FLASH);
+      expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, PRO, PRO, FLASH]);
+      expect(named(h.events, 'failover')[0]).toMatchObject({ from: PRO, to: FLASH, reason: 'emptyAnswer' });
+      expect(h.engine.model(PRO).breaker?.state).toBe('closed');
+    });
+
+    it('with no model left, fails with kind empty; the response is its cause', async () => {
+      await setup();
+      h.fake.setDefault(fault.empty({ finishReason: 'MAX_TOKENS' }));
+      const outcome = await generate();
+      const error = outcome.ok ? undefined : outcome.error;
+      expect(isGeminiFailure(error)).toBe(true);
+      expect(error).toMatchObject({ kind: 'empty', finishReason: 'MAX_TOKENS', model: FLASH });
+      expect(error.cause.candidates[0]).toMatchObject({
+        content: { role: 'model' },
+        finishReason: 'MAX_TOKENS',
+      });
+      expect(h.fake.requests).toHaveLength(3);
+    });
+
+    it.each([
+      ['responseCheck: false', false as const],
+      ["empty: 'return'", { empty: 'return' as const }],
+    ])('returns an empty answer as the SDK does with %s', async (_label, responseCheck) => {
+      await setup({ options: { responseCheck } });
+      h.fake.script(FLASH, [fault.empty()]);
+      const outcome = await generate();
+      expect(outcome.ok ? outcome.value.candidates[0].finishReason : outcome.error).toBe('STOP');
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it("empty: 'fail' fails at once, even with a fallback", async () => {
+      await setup({ options: { responseCheck: { empty: 'fail' }, fallbacks: { [FLASH]: [PRO] } } });
+      h.fake.script(FLASH, [fault.empty()]);
+      const outcome = await generate();
+      expect(outcome.ok ? undefined : outcome.error).toMatchObject({ kind: 'empty' });
+      expect(h.fake.requests).toHaveLength(1);
+    });
+
+    it("blocked: 'failover' moves a blocked answer to the next model at once", async () => {
+      await setup({ options: { responseCheck: { blocked: 'failover' }, fallbacks: { [PRO]: [FLASH] } } });
+      h.fake.script(PRO, [fault.blocked({ where: 'candidate', reason: 'RECITATION' })]);
+      const outcome = await generate(PRO);
+      expect(outcome.ok ? outcome.value.text : outcome.error).toBe('hello');
+      expect(h.fake.requests.map((r) => r.model)).toEqual([PRO, FLASH]);
+      expect(named(h.events, 'failover')[0]).toMatchObject({ reason: 'blocked' });
+    });
+
+    it("blocked: 'fail' makes a blocked prompt an error; 'retry' asks again", async () => {
+      await setup({ options: { responseCheck: { blocked: 'fail' }, fallbacks: { [FLASH]: [PRO] } } });
+      h.fake.script(FLASH, [fault.blocked({ reason: 'PROHIBITED_CONTENT' })]);
+      const failed = await generate();
+      expect(failed.ok ? undefined : failed.error).toMatchObject({
+        kind: 'blocked',
+        blockReason: 'PROHIBITED_CONTENT',
+      });
+      expect(h.fake.requests).toHaveLength(1);
+      await h.close();
+      await setup({ options: { responseCheck: { blocked: 'retry' } } });
+      h.fake.script(FLASH, [fault.blocked({ where: 'candidate' }), ok({ text: 'fine' })]);
+      const retried = await generate();
+      expect(retried.ok ? retried.value.text : retried.error).toBe('fine');
+      expect(named(h.events, 'retry')[0]).toMatchObject({ kind: 'blocked' });
+    });
+
+    it('never checks countTokens or embedContent answers', async () => {
+      await setup({ options: { responseCheck: { empty: 'fail', blocked: 'fail' } } });
+      expect((await h.ai.models.countTokens({ model: FLASH, contents: 'count me' })).totalTokens).toBe(2);
+      const embedded = await h.ai.models.embedContent({ model: 'gemini-embedding-001', contents: 'x' });
+      expect(embedded.embeddings).toHaveLength(1);
+    });
+
+    it('rejects an invalid responseCheck with InvalidOptionError naming it', async () => {
+      await setup();
+      for (const [responseCheck, name] of [
+        [{ empty: 'maybe' }, 'responseCheck.empty'],
+        [{ blocked: 1 }, 'responseCheck.blocked'],
+        [true, 'responseCheck'],
+      ] as const) {
+        expect(() =>
+          withResilience(sdk.client(h.fake) as object, { responseCheck: responseCheck as never }),
+        ).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: name }));
+      }
+    });
   });
 
   it('keeps the SDK retries off even when the client enabled them', async () => {

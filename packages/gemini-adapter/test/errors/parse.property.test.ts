@@ -1,7 +1,15 @@
 import { ApiError } from '@google/genai';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GeminiFailure, parseDuration, parseGeminiError } from '../../src/index.js';
+import { retryDelayFromText } from '../../src/errors/details.js';
+import {
+  blockedFailureOf,
+  emptyFailureOf,
+  GeminiFailure,
+  parseDuration,
+  parseGeminiError,
+} from '../../src/index.js';
+import { formatGoDuration, quotaError } from '../../src/testing/wire.js';
 
 function checkFailure(failure: GeminiFailure): void {
   expect(failure).toBeInstanceOf(GeminiFailure);
@@ -110,6 +118,135 @@ describe('parseGeminiError properties', () => {
         expect(Number.isFinite(ms)).toBe(true);
         expect(ms).toBeGreaterThanOrEqual(0);
         expect(Math.abs(ms - Number(text.trim().slice(0, -1)) * 1000)).toBeLessThan(0.001 + ms * 1e-12);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+/** Delays to the nanosecond, from nothing to ten days. */
+const delayMs = fc.integer({ min: 0, max: 10 * 86_400_000_000_000 }).map((ns) => ns / 1_000_000);
+
+describe('the server delay of a 429', () => {
+  it('a Go duration (how Gemini writes "retry in") parses back to the nanosecond', () => {
+    fc.assert(
+      fc.property(delayMs, (ms) => {
+        const text = formatGoDuration(ms);
+        expect(text).toMatch(/^(\d+h)?(\d+m)?[\d.]+(ns|\u00b5s|ms|s)$/);
+        const parsed = retryDelayFromText(`Please retry in ${text}.`);
+        expect(parsed).toBeDefined();
+        expect(Math.abs(parsed! - ms)).toBeLessThan(1e-6 + ms * 1e-15);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("is the exact delay of Gemini's 429 (whole-second RetryInfo, exact text): never less than either", () => {
+    fc.assert(
+      fc.property(
+        delayMs.filter((ms) => ms <= 86_400_000),
+        (ms) => {
+          const body = { error: quotaError('gemini-2.5-flash', 'minute', 'requests', 5, ms) };
+          const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+          expect(failure.kind).toBe('rateLimited');
+          expect(failure.retryInfoMs).toBe(Math.floor(ms / 1000) * 1000);
+          expect(failure.retryAfterMs).toBeGreaterThanOrEqual(failure.retryInfoMs!);
+          expect(Math.abs(failure.retryAfterMs! - ms)).toBeLessThan(1e-6 + ms * 1e-15);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is the later of RetryInfo and the text, whatever each says, within [0, a year]', () => {
+    fc.assert(
+      fc.property(
+        fc.option(durationText, { nil: undefined }),
+        fc.option(
+          fc.oneof(
+            delayMs.map(formatGoDuration),
+            fc.nat().map((n) => `${n} seconds`),
+            fc.string(),
+            fc.constantFrom('1e9s', '-3s', '5sec', '.5s', '1h1h', '99999999999h'),
+          ),
+          { nil: undefined },
+        ),
+        (retryDelay, text) => {
+          const details =
+            retryDelay === undefined
+              ? []
+              : [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay }];
+          const message = text === undefined ? 'Quota exceeded.' : `Quota exceeded. Please retry in ${text}.`;
+          const body = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message, details } };
+          const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+          const fromInfo = parseDuration(retryDelay);
+          const fromText = retryDelayFromText(message);
+          const hints = [fromInfo, fromText].filter((v): v is number => v !== undefined);
+          expect(failure.retryAfterMs).toBe(hints.length === 0 ? undefined : Math.max(...hints));
+          if (failure.retryAfterMs !== undefined) {
+            expect(failure.retryAfterMs).toBeGreaterThanOrEqual(0);
+            expect(failure.retryAfterMs).toBeLessThanOrEqual(365 * 86_400_000);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+/** Candidates as Gemini (and garbage) might shape them. */
+const part = fc.oneof(
+  fc.record({ text: fc.oneof(fc.constant(''), fc.string()) }),
+  fc.record({ text: fc.string(), thought: fc.boolean() }),
+  fc.record({ functionCall: fc.record({ name: fc.string() }) }),
+  fc.record({ inlineData: fc.oneof(fc.constant(null), fc.record({ mimeType: fc.string() })) }),
+  fc.anything(),
+);
+const response = fc.record(
+  {
+    candidates: fc.oneof(
+      fc.array(
+        fc.record(
+          {
+            content: fc.oneof(
+              fc.record({ role: fc.constant('model') }),
+              fc.record({ role: fc.constant('model'), parts: fc.array(part, { maxLength: 3 }) }),
+              fc.anything(),
+            ),
+            finishReason: fc.constantFrom('STOP', 'MAX_TOKENS', 'SAFETY', 'RECITATION', 'OTHER'),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 2 },
+      ),
+      fc.anything(),
+    ),
+    promptFeedback: fc.oneof(fc.record({ blockReason: fc.constantFrom('SAFETY', 'OTHER') }), fc.anything()),
+    modelVersion: fc.string(),
+  },
+  { requiredKeys: [] },
+);
+
+describe('emptyFailureOf', () => {
+  it('never throws; an empty answer is never a blocked one, and has no part with text, a call or media', () => {
+    fc.assert(
+      fc.property(fc.oneof(response, fc.anything()), (value) => {
+        const failure = emptyFailureOf(value);
+        if (failure === undefined) return;
+        expect(failure.kind).toBe('empty');
+        expect(blockedFailureOf(value)).toBeUndefined();
+        const candidates = (value as { candidates?: unknown }).candidates;
+        const parts = Array.isArray(candidates)
+          ? candidates.flatMap((c) => {
+              const p = (c as { content?: { parts?: unknown } } | null)?.content?.parts;
+              return Array.isArray(p) ? p : [];
+            })
+          : [];
+        for (const p of parts) {
+          const t = (p as { text?: unknown } | null)?.text;
+          expect(typeof t === 'string' && t !== '').toBe(false);
+          expect((p as { functionCall?: unknown } | null)?.functionCall ?? undefined).toBeUndefined();
+        }
       }),
       { numRuns: 1000 },
     );

@@ -3,6 +3,7 @@ import { ApiError } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import {
   blockedFailureOf,
+  emptyFailureOf,
   GeminiFailure,
   isGeminiFailure,
   parseDuration,
@@ -102,6 +103,33 @@ describe('parseGeminiError: HTTP error responses', () => {
     expect(failure.model).toBe('gemini-2.5-flash');
   });
 
+  it('takes the later of RetryInfo and the text: "58s" and "retry in 58.217843437s" wait 58.217843437 s', () => {
+    const body = {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message:
+          'Quota exceeded for metric: x, limit: 5, model: gemini-2.5-flash\nPlease retry in 58.217843437s.',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '58s' }],
+      },
+    };
+    const failure = parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }));
+    expect(failure).toMatchObject({ retryInfoMs: 58_000, retryAfterMs: 58_217.843437 });
+    // Below a second, RetryInfo says "0s" and the text counts in milliseconds.
+    body.error.message = 'Quota exceeded.\nPlease retry in 593.203166ms.';
+    body.error.details[0]!.retryDelay = '0s';
+    expect(parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) }))).toMatchObject({
+      retryInfoMs: 0,
+      retryAfterMs: 593.203166,
+    });
+    // Above a minute, Go writes minutes: "1m2.5s".
+    body.error.message = 'Please retry in 1m2.5s.';
+    body.error.details[0]!.retryDelay = '62s';
+    expect(parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(body) })).retryAfterMs).toBe(
+      62_500,
+    );
+  });
+
   it('treats a per-day quota as exhausted until midnight Pacific, whatever its short RetryInfo says', () => {
     const body = quota429('GenerateRequestsPerDayPerProjectPerModel-FreeTier', '23.7s');
     // 2026-11-22 20:00 UTC = 12:00 PST; the quota returns at 2026-11-23 08:00 UTC.
@@ -125,6 +153,81 @@ describe('parseGeminiError: HTTP error responses', () => {
     expect(failure.kind).toBe('dailyQuotaExhausted');
   });
 
+  describe('a 429 "limit: 0": no quota at all for the model, never back by waiting', () => {
+    // As Gemini sends it (gemini-2.0-flash on a tier without it): "limit: 0" per metric, violations without
+    // quotaValue, Help first.
+    const line = (metric: string) =>
+      `\n* Quota exceeded for metric: generativelanguage.googleapis.com/${metric}, limit: 0, model: gemini-2.0-flash`;
+    const violation = (quotaId: string, metric: string) => ({
+      quotaMetric: `generativelanguage.googleapis.com/${metric}`,
+      quotaId,
+      quotaDimensions: { location: 'global', model: 'gemini-2.0-flash' },
+    });
+    const body = (violations: unknown[], lines: string) => ({
+      error: {
+        code: 429,
+        message: `You exceeded your current quota, please check your plan and billing details.${lines}\nPlease retry in 10.689924287s.`,
+        status: 'RESOURCE_EXHAUSTED',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.Help', links: [] },
+          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations },
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '10s' },
+        ],
+      },
+    });
+    const perMinute = [
+      violation(
+        'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+        'generate_content_free_tier_requests',
+      ),
+      violation(
+        'GenerateContentInputTokensPerModelPerMinute-FreeTier',
+        'generate_content_free_tier_input_token_count',
+      ),
+    ];
+    const lines =
+      line('generate_content_free_tier_requests') + line('generate_content_free_tier_input_token_count');
+    const parse = (b: unknown) =>
+      parseGeminiError(new ApiError({ status: 429, message: JSON.stringify(b) }), { now });
+    const now = Date.UTC(2026, 10, 22, 20); // 12:00 PST
+    const untilMidnight = 12 * 3_600_000;
+
+    it('with per-minute violations only: exhausted until midnight Pacific, quotaValue 0', () => {
+      expect(parse(body(perMinute, lines))).toMatchObject({
+        kind: 'dailyQuotaExhausted',
+        quotaValue: 0,
+        retryAfterMs: untilMidnight,
+        retryInfoMs: 10_000,
+        model: 'gemini-2.0-flash',
+        transient: false,
+      });
+    });
+
+    it('with the per-day violation too, as usually sent', () => {
+      const all = [
+        violation('GenerateRequestsPerDayPerProjectPerModel-FreeTier', 'generate_content_free_tier_requests'),
+        ...perMinute,
+      ];
+      expect(parse(body(all, lines))).toMatchObject({ kind: 'dailyQuotaExhausted', quotaValue: 0 });
+    });
+
+    it('from quotaValue "0" alone, or from the text alone', () => {
+      const zero = [{ ...perMinute[0]!, quotaValue: '0' }];
+      expect(parse(body(zero, ''))).toMatchObject({ kind: 'dailyQuotaExhausted', quotaValue: 0 });
+      expect(parse({ error: { ...body([], lines).error, details: [] } })).toMatchObject({
+        kind: 'dailyQuotaExhausted',
+        quotaValue: 0,
+      });
+    });
+
+    it('but a real limit ("limit: 5", quotaValue "10", "limit: 0.5") stays a per-minute 429', () => {
+      const five = lines.replaceAll('limit: 0', 'limit: 5');
+      expect(parse(body(perMinute, five)).kind).toBe('rateLimited');
+      expect(parse(body([{ ...perMinute[0]!, quotaValue: '10' }], five)).kind).toBe('rateLimited');
+      expect(parse(body(perMinute, lines.replaceAll('limit: 0', 'limit: 0.5'))).kind).toBe('rateLimited');
+    });
+  });
+
   it('reads a daily quota from the message text when no details came', () => {
     const body = {
       error: {
@@ -146,12 +249,38 @@ describe('parseGeminiError: HTTP error responses', () => {
     [403, 'PERMISSION_DENIED', 'clientError'],
     [404, 'NOT_FOUND', 'notFound'],
     [501, 'UNIMPLEMENTED', 'clientError'],
-    [499, 'CANCELLED', 'aborted'],
+    [499, 'CANCELLED', 'serverError'],
   ])('classifies %i %s as %s', (status, rpcStatus, kind) => {
     const message = JSON.stringify({ error: { code: status, status: rpcStatus, message: 'x' } });
     const failure = parseGeminiError(new ApiError({ status, message }));
     expect(failure.kind).toBe(kind);
     expect(failure.rpcStatus).toBe(rpcStatus);
+  });
+
+  it('classifies a 499 CANCELLED the server sent as a serverError, not as the caller abort', () => {
+    // As seen under heavy usage (gemini-cli #20309): the client never cancelled.
+    const body = [
+      {
+        error: {
+          code: 499,
+          message: 'The operation was cancelled.',
+          errors: [{ message: 'The operation was cancelled.', domain: 'global', reason: 'backendError' }],
+          status: 'CANCELLED',
+        },
+      },
+    ];
+    const caller = new AbortController();
+    const failure = parseGeminiError(new ApiError({ status: 499, message: JSON.stringify(body) }), {
+      signal: caller.signal,
+    });
+    expect(failure).toMatchObject({
+      kind: 'serverError',
+      status: 499,
+      rpcStatus: 'CANCELLED',
+      transient: true,
+    });
+    expect(failure.serverMessage).toBe('The operation was cancelled.');
+    expect(parseGeminiError(new ApiError({ status: 499, message: 'no body' })).kind).toBe('serverError');
   });
 
   it.each([
@@ -250,6 +379,38 @@ describe('parseGeminiError: wrapped and non-JSON bodies', () => {
     expect(parseGeminiError(overloadedBody.error).kind).toBe('overloaded');
     expect(parseGeminiError([overloadedBody]).kind).toBe('overloaded');
     expect(parseGeminiError(JSON.stringify(overloadedBody)).kind).toBe('overloaded');
+  });
+
+  it('reads network failures of the deprecated SDK and of node-fetch as network errors', () => {
+    class GoogleGenerativeAIError extends Error {
+      constructor(message: string) {
+        super(`[GoogleGenerativeAI Error]: ${message}`);
+        this.name = 'GoogleGenerativeAIError';
+      }
+    }
+    const legacy = new GoogleGenerativeAIError(
+      'Error fetching from https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash-exp:generateContent: fetch failed',
+    );
+    expect(parseGeminiError(legacy)).toMatchObject({
+      kind: 'network',
+      networkCode: undefined,
+      transient: true,
+    });
+    const prematureClose = Object.assign(
+      new Error(
+        'Invalid response body while trying to fetch https://generativelanguage.googleapis.com/v1beta/models/m:generateContent: Premature close',
+      ),
+      {
+        name: 'FetchError',
+        type: 'system',
+        errno: 'ERR_STREAM_PREMATURE_CLOSE',
+        code: 'ERR_STREAM_PREMATURE_CLOSE',
+      },
+    );
+    expect(parseGeminiError(prematureClose)).toMatchObject({
+      kind: 'network',
+      networkCode: 'ERR_STREAM_PREMATURE_CLOSE',
+    });
   });
 
   it('reads the deprecated SDK shape (status + errorDetails)', () => {
@@ -379,6 +540,43 @@ describe('parseDuration', () => {
       expect(parseDuration(value)).toBeUndefined();
     },
   );
+});
+
+describe('emptyFailureOf', () => {
+  it('reports an answer without content, as Gemini sends it (STOP, content without parts)', () => {
+    const response = {
+      candidates: [{ content: { role: 'model' }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: 3130, totalTokenCount: 3130 },
+      modelVersion: 'gemini-2.5-flash-lite',
+    };
+    expect(emptyFailureOf(response)).toMatchObject({
+      kind: 'empty',
+      finishReason: 'STOP',
+      model: 'gemini-2.5-flash-lite',
+      cause: response,
+    });
+    expect(
+      emptyFailureOf({ candidates: [{ content: { parts: [{ text: '' }] }, finishReason: 'MAX_TOKENS' }] }),
+    ).toMatchObject({
+      kind: 'empty',
+      finishReason: 'MAX_TOKENS',
+    });
+    expect(emptyFailureOf({ usageMetadata: {} }, { model: 'm' })).toMatchObject({
+      kind: 'empty',
+      model: 'm',
+    });
+  });
+
+  it('is undefined for content (text, thoughts, function calls, media), for blocks and for non-responses', () => {
+    const withParts = (parts: unknown[]) => ({ candidates: [{ content: { parts }, finishReason: 'STOP' }] });
+    expect(emptyFailureOf(withParts([{ text: 'hi' }]))).toBeUndefined();
+    expect(emptyFailureOf(withParts([{ text: 'hmm', thought: true }]))).toBeUndefined();
+    expect(emptyFailureOf(withParts([{ functionCall: { name: 'f', args: {} } }]))).toBeUndefined();
+    expect(emptyFailureOf(withParts([{ inlineData: { mimeType: 'image/png', data: 'x' } }]))).toBeUndefined();
+    expect(emptyFailureOf({ promptFeedback: { blockReason: 'SAFETY' } })).toBeUndefined();
+    expect(emptyFailureOf({ candidates: [{ finishReason: 'SAFETY' }] })).toBeUndefined();
+    for (const value of [undefined, null, 'text', 42]) expect(emptyFailureOf(value)).toBeUndefined();
+  });
 });
 
 describe('blockedFailureOf', () => {

@@ -115,7 +115,7 @@ describe.each(sdks)('$name against the fake server', (sdk) => {
       }
     });
 
-    it('429 per minute: kind rateLimited with the fractional RetryInfo, quota id and model', async () => {
+    it('429 per minute: kind rateLimited, whole-second RetryInfo and the exact delay in the text, quota id and model', async () => {
       fake.script([fault.rateLimited({ retryDelayMs: 34_400, limit: 5 })]);
       const outcome = await generate();
       const error = outcome.ok ? undefined : outcome.error;
@@ -126,15 +126,40 @@ describe.each(sdks)('$name against the fake server', (sdk) => {
         'Help',
         'RetryInfo',
       ]);
-      expect(body.error.details[2].retryDelay).toBe('34.4s');
+      // As Gemini sends it: RetryInfo in whole seconds (truncated), the text to the nanosecond.
+      expect(body.error.details[2].retryDelay).toBe('34s');
       expect(body.error.message).toContain('Please retry in 34.4s.');
       expect(parseGeminiError(error)).toMatchObject({
         kind: 'rateLimited',
         retryAfterMs: 34_400,
+        retryInfoMs: 34_000,
         quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
         quotaValue: 5,
         model: MODEL,
       });
+    });
+
+    it('429 delays are written as Gemini writes them: RetryInfo truncated to seconds, the text as a Go duration', async () => {
+      fake.script([
+        fault.rateLimited({ retryDelayMs: 58_217.843437 }),
+        fault.rateLimited({ retryDelayMs: 593.203166 }),
+        fault.rateLimited({ retryDelayMs: 62_500 }),
+        fault.rateLimited({ retryDelayMs: 34_400, exactRetryInfo: true }),
+      ]);
+      const expected = [
+        ['58s', 'Please retry in 58.217843437s.', 58_217.843437],
+        ['0s', 'Please retry in 593.203166ms.', 593.203166],
+        ['62s', 'Please retry in 1m2.5s.', 62_500],
+        ['34.4s', 'Please retry in 34.4s.', 34_400],
+      ] as const;
+      for (const [retryDelay, text, retryAfterMs] of expected) {
+        const outcome = await generate();
+        const error = outcome.ok ? undefined : outcome.error;
+        const body = JSON.parse(error.message);
+        expect(body.error.details[2].retryDelay).toBe(retryDelay);
+        expect(body.error.message).toContain(text);
+        expect(parseGeminiError(error).retryAfterMs).toBe(retryAfterMs);
+      }
     });
 
     it('429 on input tokens per minute names the token quota', async () => {
@@ -154,11 +179,29 @@ describe.each(sdks)('$name against the fake server', (sdk) => {
       const failure = parseGeminiError(outcome.ok ? undefined : outcome.error, { now });
       expect(failure).toMatchObject({
         kind: 'dailyQuotaExhausted',
-        retryInfoMs: 23_700,
+        retryInfoMs: 23_000,
         retryAfterMs: 12 * 3_600_000,
         quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
         model: MODEL,
       });
+    });
+
+    it('429 "limit: 0" (no quota for the model): kind dailyQuotaExhausted, quotaValue 0', async () => {
+      fake.script([fault.noQuota(), fault.noQuota({ dailyViolation: false, retryDelayMs: 25_465.784708 })]);
+      for (const violations of [3, 2]) {
+        const outcome = await generate();
+        const error = outcome.ok ? undefined : outcome.error;
+        expect(error.status).toBe(429);
+        const body = JSON.parse(error.message);
+        expect(body.error.details[1].violations).toHaveLength(violations);
+        expect(body.error.message.match(/limit: 0, model: gemini-2.5-flash/g)).toHaveLength(violations);
+        expect(parseGeminiError(error)).toMatchObject({
+          kind: 'dailyQuotaExhausted',
+          quotaValue: 0,
+          model: MODEL,
+        });
+      }
+      expect(fake.requests.map((r) => r.answer)).toEqual(['noQuota', 'noQuota']);
     });
 
     it('429 without RetryInfo: the delay comes from the "Please retry in" text', async () => {
@@ -180,6 +223,7 @@ describe.each(sdks)('$name against the fake server', (sdk) => {
     it.each([
       ['500 INTERNAL', () => fault.internal(), 500, 'serverError', 'INTERNAL'],
       ['504 DEADLINE_EXCEEDED', () => fault.deadlineExceeded(), 504, 'deadline', 'DEADLINE_EXCEEDED'],
+      ['499 CANCELLED from the server', () => fault.cancelled(), 499, 'serverError', 'CANCELLED'],
       ['400 INVALID_ARGUMENT', () => fault.badRequest(), 400, 'clientError', 'INVALID_ARGUMENT'],
       ['403 PERMISSION_DENIED', () => fault.permissionDenied(), 403, 'clientError', 'PERMISSION_DENIED'],
       ['404 NOT_FOUND', () => fault.notFound(), 404, 'notFound', 'NOT_FOUND'],
