@@ -190,7 +190,11 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
           this.idle.set(key, found);
         }
       }
-      if (run) found.inFlight++;
+      if (run) {
+        found.inFlight++;
+        // An idle key that get() built while every other key was busy goes as soon as another one runs.
+        if (this.entries.size > this.maxKeys) this.shrinkTo(this.maxKeys);
+      }
       return found;
     }
     const policy = this.factory(key);
@@ -212,10 +216,11 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
   }
 
   private settled(entry: Entry<P, K>): void {
-    if (--entry.inFlight !== 0 || this.entries.get(entry.key) !== entry) return;
-    entry.lastUsed = this.now();
-    this.makeIdle(entry);
-    // Keys kept only because they were busy can go now.
+    if (--entry.inFlight === 0 && this.entries.get(entry.key) === entry) {
+      entry.lastUsed = this.now();
+      this.makeIdle(entry);
+    }
+    // Keys kept only because they were busy (or built by get while all others were) can go now.
     if (this.entries.size > this.maxKeys) this.shrinkTo(this.maxKeys);
   }
 
