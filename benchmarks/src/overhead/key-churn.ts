@@ -134,7 +134,12 @@ async function warmThenRun(
   busy: number,
   run: (sizes: ChurnSizes, busy: number) => Promise<ChurnRow>,
 ): Promise<ChurnRow> {
-  await run({ ...sizes, keys: Math.min(sizes.keys, 2 * busy + sizes.chunk) }, busy);
+  await run(
+    { ...sizes, keys: Math.min(sizes.keys, Math.max(2 * busy + sizes.chunk, 2 * sizes.chunk)) },
+    busy,
+  );
+  // Collect the warm-up's garbage now rather than during the first chunk.
+  (globalThis as { gc?: () => void }).gc?.();
   return run(sizes, busy);
 }
 
