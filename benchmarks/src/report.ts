@@ -1,6 +1,7 @@
 import type { MachineInfo } from './machine.js';
 import { CLOCK_READ } from './overhead/clock-read.js';
 import type { OverheadResult } from './overhead/index.js';
+import type { ChurnRow } from './overhead/key-churn.js';
 import type { MemoryRow } from './overhead/memory.js';
 import { formatBytes, formatNs } from './overhead/measure.js';
 import type { TargetCheck } from './overhead/targets.js';
@@ -18,6 +19,7 @@ export interface Report {
   readonly targets?: readonly TargetCheck[];
   readonly memory?: readonly MemoryRow[];
   readonly timeouts?: readonly TimeoutRow[];
+  readonly churn?: readonly ChurnRow[];
   readonly storm?: StormResult;
   readonly verdict?: readonly StormVerdict[];
 }
@@ -173,6 +175,28 @@ function timeoutSection(rows: readonly TimeoutRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+function churnSection(rows: readonly ChurnRow[]): string {
+  const first = rows[0];
+  const lines = [
+    `## Key churn: ${first?.keys.toLocaleString('en-US') ?? 0} distinct keys, maxKeys ${first?.maxKeys.toLocaleString('en-US') ?? 0}`,
+    '',
+    'Each key is used once while a fixed number of keys are busy: keyedPolicy executions still running (a circuit ' +
+      'breaker per key), or rate-limit keys whose usage still counts (a sliding window as long as that many keys, ' +
+      'one key per ms of a manual clock). Time per key in the first and the last chunk of ' +
+      `${first?.chunk.toLocaleString('en-US') ?? 0} keys: they must stay flat, with the busy keys below or above ` +
+      'maxKeys. Peak keys: the most keys held at once (busy keys are never evicted, so it may pass maxKeys).',
+    '',
+    '| subject | busy keys | first chunk per key | last chunk per key | keys/s | peak keys |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.subject} | ${r.busy.toLocaleString('en-US')} | ${formatNs(r.firstNsPerKey)} | ${formatNs(r.lastNsPerKey)} | ${Math.round(r.keysPerSecond).toLocaleString('en-US')} | ${r.peakKeys.toLocaleString('en-US')} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function scenarioText(s: Scenario): string {
   const phases = s.phases
     .map((p) => `${p.name} ${(p.durationMs / 1000).toFixed(0)} s at capacity ${p.capacity} req/s`)
@@ -303,6 +327,7 @@ export function renderReport(report: Report, chartFile: string): string {
   if (report.overhead) parts.push(overheadSection(report.overhead, report.targets));
   if (report.memory) parts.push(memorySection(report.memory));
   if (report.timeouts) parts.push(timeoutSection(report.timeouts));
+  if (report.churn) parts.push(churnSection(report.churn));
   if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
   return parts.join('\n');
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { machineInfo } from './machine.js';
 import { runOverhead } from './overhead/index.js';
+import { fullChurn, runKeyChurn, smokeChurn } from './overhead/key-churn.js';
 import { fullMeasure, smokeMeasure } from './overhead/measure.js';
 import { runMemory } from './overhead/memory.js';
 import { overheadTargets } from './overhead/targets.js';
@@ -12,8 +13,8 @@ import { stormChart } from './storm/chart.js';
 import { runStorm } from './storm/index.js';
 import { fullScenario, smokeScenario } from './storm/scenario.js';
 
-export type Section = 'overhead' | 'memory' | 'timeouts' | 'storm';
-export const SECTIONS: readonly Section[] = ['overhead', 'memory', 'timeouts', 'storm'];
+export type Section = 'overhead' | 'memory' | 'timeouts' | 'churn' | 'storm';
+export const SECTIONS: readonly Section[] = ['overhead', 'memory', 'timeouts', 'churn', 'storm'];
 
 export interface SuiteOptions {
   readonly mode: 'full' | 'smoke';
@@ -25,8 +26,8 @@ export interface SuiteOptions {
 
 /** Sizes per mode: smoke mode only proves that every case runs and yields sane numbers. */
 const SIZES = {
-  full: { keys: 10_000, timeouts: 100_000, measure: fullMeasure, scenario: fullScenario },
-  smoke: { keys: 50, timeouts: 2_000, measure: smokeMeasure, scenario: smokeScenario },
+  full: { keys: 10_000, timeouts: 100_000, churn: fullChurn, measure: fullMeasure, scenario: fullScenario },
+  smoke: { keys: 50, timeouts: 2_000, churn: smokeChurn, measure: smokeMeasure, scenario: smokeScenario },
 } as const;
 
 /** Runs the chosen sections (all by default) and returns everything measured. */
@@ -52,6 +53,10 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
   if (sections.has('timeouts')) {
     log(`timeouts: ${size.timeouts} pending...`);
     report.timeouts = await runTimeouts(size.timeouts);
+  }
+  if (sections.has('churn')) {
+    log(`churn: ${size.churn.keys} keys with more busy than maxKeys...`);
+    report.churn = await runKeyChurn(size.churn);
   }
   if (sections.has('storm')) {
     log('storm...');

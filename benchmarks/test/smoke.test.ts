@@ -63,6 +63,24 @@ describe('memory and pending timeouts (smoke)', () => {
   });
 });
 
+describe('key churn (smoke)', () => {
+  it('times the first and last chunk of every churn row', () => {
+    const rows = report.churn!;
+    expect(rows.map((r) => r.subject)).toEqual([
+      'keyedPolicy, 10 in flight',
+      'keyedPolicy, 200 in flight',
+      'rateLimit per-call keys, 10 busy',
+      'rateLimit per-call keys, 200 busy',
+    ]);
+    for (const row of rows) {
+      expect(row.keys, row.subject).toBe(1000);
+      expect(Number.isFinite(row.firstNsPerKey) && row.firstNsPerKey > 0, row.subject).toBe(true);
+      expect(Number.isFinite(row.lastNsPerKey) && row.lastNsPerKey > 0, row.subject).toBe(true);
+      expect(row.peakKeys, row.subject).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('storm (smoke)', () => {
   const issued = Math.floor((smokeScenario.rate * durationOf(smokeScenario)) / 1000);
 
@@ -95,7 +113,12 @@ describe('storm (smoke)', () => {
     try {
       await writeReport(report, dir);
       const markdown = await readFile(join(dir, 'latest.md'), 'utf8');
-      for (const heading of ['# Bulwark benchmarks', '## Overhead per call', '## Overload storm']) {
+      for (const heading of [
+        '# Bulwark benchmarks',
+        '## Overhead per call',
+        '## Key churn',
+        '## Overload storm',
+      ]) {
         expect(markdown).toContain(heading);
       }
       expect(markdown).toContain(`Node ${process.version}`);

@@ -337,3 +337,171 @@ describe('keyedPolicy: concurrency and properties', () => {
     );
   });
 });
+
+/** Counts the Map operations made (by anyone) until `restore` is called. */
+function countMapOperations(): { readonly count: () => number; restore(): void } {
+  const proto = Map.prototype as unknown as Record<
+    'get' | 'set' | 'delete' | 'has',
+    (...args: never[]) => unknown
+  >;
+  const originals = { get: proto.get, set: proto.set, delete: proto.delete, has: proto.has };
+  let count = 0;
+  for (const name of ['get', 'set', 'delete', 'has'] as const) {
+    const original = originals[name];
+    proto[name] = function (this: unknown, ...args: never[]) {
+      count++;
+      return original.apply(this, args);
+    };
+  }
+  return {
+    count: () => count,
+    restore() {
+      Object.assign(proto, originals);
+    },
+  };
+}
+
+/** Map operations per new key (started, then settled) while `busy` other keys have an execution in flight. */
+async function mapOperationsPerNewKey(busy: number, maxKeys: number): Promise<number> {
+  const keyed = keyedPolicy((key: string) => new Probe(key), { maxKeys });
+  const releases: Array<() => void> = [];
+  const running: Array<Promise<unknown>> = [];
+  const start = (key: string) => {
+    const gate = new Promise<void>((resolve) => releases.push(resolve));
+    running.push(keyed.execute(key, () => gate));
+    return releases[releases.length - 1]!;
+  };
+  for (let i = 0; i < busy; i++) start(`busy-${i}`);
+  const keys = 200;
+  const counter = countMapOperations();
+  try {
+    for (let i = 0; i < keys; i++) {
+      const release = start(`new-${i}`);
+      release();
+      await running[running.length - 1];
+    }
+  } finally {
+    counter.restore();
+  }
+  for (const release of releases) release();
+  await Promise.all(running);
+  expect(keyed.size).toBeLessThanOrEqual(maxKeys);
+  return counter.count() / keys;
+}
+
+describe('keyedPolicy: cost with many keys in flight', () => {
+  it('acquire, settle and eviction do not walk the busy keys: the work per new key does not grow with them', async () => {
+    const few = await mapOperationsPerNewKey(100, 50);
+    const many = await mapOperationsPerNewKey(2000, 50);
+    expect(many).toBeLessThanOrEqual(few);
+    // Busy keys settling one by one above maxKeys: each settle evicts at most what it must.
+    expect(await mapOperationsPerNewKey(0, 50)).toBeLessThanOrEqual(few);
+  });
+
+  it('settling thousands of busy keys above maxKeys evicts each once, least recently settled first', async () => {
+    const evicted: string[] = [];
+    const keyed = keyedPolicy((key: string) => new Probe(key), {
+      maxKeys: 10,
+      onEvict: (_, key, reason) => evicted.push(`${key}:${reason}`),
+    });
+    const releases = new Map<string, () => void>();
+    const running = Array.from({ length: 3000 }, (_, i) =>
+      keyed.execute(`k${i}`, () => new Promise<void>((resolve) => releases.set(`k${i}`, resolve))),
+    );
+    expect(keyed.size).toBe(3000);
+    const counter = countMapOperations();
+    try {
+      // Settle in reverse order: each settled key is the only idle one, so it is evicted at once.
+      for (let i = 2999; i >= 10; i--) {
+        releases.get(`k${i}`)!();
+        await running[i];
+      }
+    } finally {
+      counter.restore();
+    }
+    expect(counter.count() / 2990).toBeLessThan(20);
+    expect(evicted).toHaveLength(2990);
+    expect(evicted[0]).toBe('k2999:lru');
+    expect(keyed.size).toBe(10);
+    for (let i = 9; i >= 0; i--) releases.get(`k${i}`)!();
+    await Promise.all(running);
+    // Least recently settled first.
+    expect(keyed.keys()).toEqual(['k9', 'k8', 'k7', 'k6', 'k5', 'k4', 'k3', 'k2', 'k1', 'k0']);
+  });
+});
+
+describe('keyedPolicy: eviction order (model)', () => {
+  it('property: the map stays within max(maxKeys, busy keys), a busy key is never evicted, and eviction takes the least recently used idle key', async () => {
+    const opArb = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('start' as const), key: fc.nat(15) }) },
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('settle' as const), index: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('get' as const), key: fc.nat(15) }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(opArb, { maxLength: 120 }),
+        async (maxKeys, ops) => {
+          // The model: keys held, executions in flight per key, and when each key was last used while idle
+          // (a get, or the settle of its last execution).
+          let tick = 0;
+          const held = new Set<string>();
+          const inFlight = new Map<string, number>();
+          const lastUse = new Map<string, number>();
+          const problems: string[] = [];
+          const idleHeld = () => [...held].filter((k) => (inFlight.get(k) ?? 0) === 0);
+          const keyed = keyedPolicy((key: string) => new Probe(key), {
+            maxKeys,
+            onCreate: (_, key) => {
+              held.add(key);
+              lastUse.set(key, tick);
+            },
+            onEvict: (_, key, reason) => {
+              if (reason !== 'lru') problems.push(`${key} left by ${reason}`);
+              if ((inFlight.get(key) ?? 0) > 0) problems.push(`busy ${key} evicted`);
+              const oldest = Math.min(...idleHeld().map((k) => lastUse.get(k)!));
+              if (lastUse.get(key) !== oldest)
+                problems.push(`${key} evicted, not the least recently used idle key`);
+              held.delete(key);
+            },
+          });
+          const open: Array<{ key: string; release: () => void; done: Promise<unknown> }> = [];
+          for (const op of ops) {
+            tick++;
+            if (op.kind === 'start') {
+              const key = `k${op.key}`;
+              inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+              let release!: () => void;
+              const gate = new Promise<void>((resolve) => (release = resolve));
+              open.push({ key, release, done: keyed.execute(key, () => gate) });
+            } else if (op.kind === 'settle' && open.length > 0) {
+              const [run] = open.splice(op.index % open.length, 1);
+              const left = inFlight.get(run!.key)! - 1;
+              inFlight.set(run!.key, left);
+              if (left === 0) lastUse.set(run!.key, tick);
+              run!.release();
+              await run!.done;
+            } else if (op.kind === 'get') {
+              const key = `k${op.key}`;
+              if ((inFlight.get(key) ?? 0) === 0 && held.has(key)) lastUse.set(key, tick);
+              keyed.get(key);
+            }
+            const busy = [...held].filter((k) => (inFlight.get(k) ?? 0) > 0).length;
+            // Only a key just built by get (idle, with every other key busy) may pass the bound, until the
+            // next execution starts or settles.
+            expect(keyed.size).toBeLessThanOrEqual(Math.max(maxKeys, busy + (op.kind === 'get' ? 1 : 0)));
+            expect(keyed.size).toBe(held.size);
+            // keys(): idle keys least recently used first, then the busy ones.
+            const idle = idleHeld().sort((a, b) => lastUse.get(a)! - lastUse.get(b)!);
+            expect(keyed.keys().slice(0, idle.length)).toEqual(idle);
+          }
+          expect(problems).toEqual([]);
+          for (const run of open) run.release();
+          await Promise.all(open.map((run) => run.done));
+          expect(keyed.size).toBeLessThanOrEqual(maxKeys);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

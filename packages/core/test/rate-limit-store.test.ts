@@ -107,7 +107,7 @@ describe('keyed limits', () => {
     }
   });
 
-  it('caps the keys at maxKeys, forgetting the oldest busy keys first', async () => {
+  it('never forgets a busy key, even past maxKeys: the store holds them all and shrinks back once they rest', async () => {
     const clock = new VirtualClock();
     const store = memoryStore({ maxKeys: 100 });
     const policy = rateLimit({
@@ -118,12 +118,21 @@ describe('keyed limits', () => {
     });
     for (let i = 0; i < 500; i++) {
       await policy.execute(() => 1, { key: `k${i}` });
-      expect(store.size(policy.scope)).toBeLessThanOrEqual(100);
+      await clock.advance(1);
     }
-    // The newest keys are remembered.
-    await expect(policy.execute(() => 1, { key: 'k499' })).rejects.toMatchObject({
-      name: 'RateLimitedError',
-    });
+    expect(store.size(policy.scope)).toBe(500);
+    // Forgetting any of them would let a second call through within the minute.
+    for (let i = 0; i < 500; i++) {
+      await expect(policy.execute(() => 1, { key: `k${i}` })).rejects.toMatchObject({
+        name: 'RateLimitedError',
+        key: `k${i}`,
+      });
+    }
+    await clock.advance(60_000);
+    // Every key is at rest now: new keys make room down to maxKeys.
+    await policy.execute(() => 1, { key: 'fresh' });
+    expect(store.size(policy.scope)).toBeLessThanOrEqual(100);
+    await expect(policy.execute(() => 1, { key: 'k0' })).resolves.toBe(1);
   });
 
   it('validates maxKeys', () => {

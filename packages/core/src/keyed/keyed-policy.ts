@@ -69,8 +69,14 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
   private readonly onCreate: ((policy: P, key: K) => void) | undefined;
   private readonly onEvict: ((policy: P, key: K, reason: EvictionReason) => void) | undefined;
   private readonly clock: Clock;
-  /** In least-recently-used-first order: every use moves the key to the end. */
+  /** Every key held. */
   private readonly entries = new Map<K, Entry<P, K>>();
+  /**
+   * The keys with nothing in flight, least recently used first: the only eviction candidates. A key leaves it when
+   * an execution starts and comes back at the most recent end when its last one settles, so acquire, settle and
+   * eviction never walk past busy keys.
+   */
+  private readonly idle = new Map<K, Entry<P, K>>();
   private readonly subscriptions = new Set<Subscription>();
   private sweepTimer: TimerHandle | undefined = undefined;
   /** Latest time seen: a wall clock stepping back must not break the recency order. */
@@ -100,15 +106,17 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     return this.entries.has(key);
   }
 
-  /** Keys currently held, least recently used first. */
+  /** Keys currently held: those with nothing in flight least recently used first, then those in use. */
   keys(): K[] {
     this.sweep();
-    return [...this.entries.keys()];
+    const keys = [...this.idle.keys()];
+    for (const entry of this.entries.values()) if (entry.inFlight > 0) keys.push(entry.key);
+    return keys;
   }
 
   /** The policy for `key`, built by the factory on first use. */
   get(key: K): P {
-    return this.acquire(key).policy;
+    return this.acquire(key, false).policy;
   }
 
   /** Runs `fn` under `key`'s policy. The key cannot be evicted until the execution settles. */
@@ -116,8 +124,7 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     let entry: Entry<P, K>;
     let pending: Promise<R | OutOf<P>>;
     try {
-      entry = this.acquire(key);
-      entry.inFlight++;
+      entry = this.acquire(key, true);
       try {
         pending = entry.policy.execute(fn, options) as Promise<R | OutOf<P>>;
       } catch (error) {
@@ -172,12 +179,26 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     };
   }
 
-  private acquire(key: K): Entry<P, K> {
+  /**
+   * The key's entry, built on first use. For a run (`execute`), the entry leaves the idle list and counts one more
+   * execution in flight; otherwise (`get`) the use moves it to the most recently used end of the idle list.
+   */
+  private acquire(key: K, run: boolean): Entry<P, K> {
     this.sweep();
-    const now = this.now();
     const found = this.entries.get(key);
     if (found !== undefined) {
-      this.touch(found, now);
+      if (found.inFlight === 0) {
+        this.idle.delete(key);
+        if (!run) {
+          found.lastUsed = this.now();
+          this.idle.set(key, found);
+        }
+      }
+      if (run) {
+        found.inFlight++;
+        // An idle key that get() built while every other key was busy goes as soon as another one runs.
+        if (this.entries.size > this.maxKeys) this.shrinkTo(this.maxKeys);
+      }
       return found;
     }
     const policy = this.factory(key);
@@ -189,56 +210,57 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     }
     this.onCreate?.(policy, key);
     // Make room first, so the key being built can never be the one evicted.
-    this.shrinkTo(this.maxKeys - 1, now);
-    const entry = new Entry(key, policy, now);
+    this.shrinkTo(this.maxKeys - 1);
+    const entry = new Entry(key, policy, this.now());
     this.entries.set(key, entry);
     for (const subscription of this.subscriptions) this.attach(entry, subscription);
-    this.armSweep();
+    if (run) entry.inFlight = 1;
+    else this.makeIdle(entry);
     return entry;
   }
 
   private settled(entry: Entry<P, K>): void {
-    entry.inFlight--;
-    if (this.entries.get(entry.key) !== entry) return;
-    this.touch(entry, this.now());
-    // Keys kept only because they were busy can go now.
-    if (this.entries.size > this.maxKeys) this.shrinkTo(this.maxKeys, this.now());
+    if (--entry.inFlight === 0 && this.entries.get(entry.key) === entry) {
+      entry.lastUsed = this.now();
+      this.makeIdle(entry);
+    }
+    // Keys kept only because they were busy (or built by get while all others were) can go now.
+    if (this.entries.size > this.maxKeys) this.shrinkTo(this.maxKeys);
   }
 
-  /** Marks a use: the key moves to the most recently used end. */
-  private touch(entry: Entry<P, K>, now: number): void {
-    entry.lastUsed = now;
-    this.entries.delete(entry.key);
-    this.entries.set(entry.key, entry);
+  /** Puts an entry with nothing in flight at the most recently used end of the idle list. */
+  private makeIdle(entry: Entry<P, K>): void {
+    this.idle.set(entry.key, entry);
+    this.armSweep();
   }
 
-  /** Evicts least recently used idle keys until at most `limit` remain (busy keys are skipped). */
-  private shrinkTo(limit: number, now: number): void {
-    let budget = this.entries.size;
-    while (this.entries.size > limit && budget-- > 0) {
-      const oldest = this.entries.values().next().value as Entry<P, K>;
-      // A key in use is recent by definition: move it out of the way instead of scanning past it each time.
-      if (oldest.inFlight > 0) this.touch(oldest, now);
-      else this.evict(oldest, 'lru');
+  /**
+   * Evicts least recently used idle keys until at most `limit` remain or none is idle. Busy keys are not in the
+   * idle list, so each step evicts one key: no walk past keys in use.
+   */
+  private shrinkTo(limit: number): void {
+    while (this.entries.size > limit) {
+      const oldest = this.idle.values().next().value as Entry<P, K> | undefined;
+      if (oldest === undefined) return;
+      this.evict(oldest, 'lru');
     }
   }
 
-  /** Evicts keys idle for idleTtl or more; oldest first, so it stops at the first key still fresh. */
+  /** Evicts keys idle for idleTtl or more; the idle list is in last-use order, so it stops at the first fresh one. */
   private sweep(): void {
     const ttl = this.idleTtl;
-    if (ttl === undefined || this.entries.size === 0) return;
+    if (ttl === undefined || this.idle.size === 0) return;
     const now = this.now();
-    let budget = this.entries.size;
-    while (budget-- > 0) {
-      const oldest = this.entries.values().next().value as Entry<P, K> | undefined;
-      if (oldest === undefined || oldest.lastUsed + ttl > now) break;
-      if (oldest.inFlight > 0) this.touch(oldest, now);
-      else this.evict(oldest, 'idle');
+    for (;;) {
+      const oldest = this.idle.values().next().value as Entry<P, K> | undefined;
+      if (oldest === undefined || oldest.lastUsed + ttl > now) return;
+      this.evict(oldest, 'idle');
     }
   }
 
   private evict(entry: Entry<P, K>, reason: EvictionReason): void {
     this.entries.delete(entry.key);
+    this.idle.delete(entry.key);
     for (const remove of entry.removers.values()) remove();
     entry.removers.clear();
     if (this.entries.size === 0) this.disarmSweep();
@@ -252,11 +274,15 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     entry.removers.set(subscription, remove);
   }
 
-  /** One background timer for idle eviction, due when the least recently used key would expire. */
+  /**
+   * One background timer for idle eviction, due when the least recently used idle key would expire. It is not
+   * cleared when that key starts running (that would cost a timer per call): it fires, finds nothing to evict and
+   * waits for the next idle key.
+   */
   private armSweep(): void {
     const ttl = this.idleTtl;
     if (ttl === undefined || this.sweepTimer !== undefined) return;
-    const oldest = this.entries.values().next().value as Entry<P, K> | undefined;
+    const oldest = this.idle.values().next().value as Entry<P, K> | undefined;
     if (oldest === undefined) return;
     const wait = Math.max(0, oldest.lastUsed + ttl - this.now());
     this.sweepTimer = this.clock.setTimer(this.onSweepTimer, wait, UNREF);

@@ -1,4 +1,6 @@
 import { optionsOf, orDefault, requireInteger } from '../internal/validate.js';
+import type { RateLimit } from './limits.js';
+import { type RestNode, RestQueue } from './rest-queue.js';
 import { ADMITTED, type AcquireResult, type RateLimitScope, type RateLimitStore } from './store.js';
 import {
   adjustAll,
@@ -16,50 +18,101 @@ import {
 
 export interface MemoryStoreOptions {
   /**
-   * Most keys kept per scope. Keys whose usage has fully expired are dropped first (that changes nothing); only
-   * when more keys than this are busy at once are the oldest busy ones forgotten. Default 100 000.
+   * Most keys kept per scope when keys at rest can make room. A key is busy while its usage still counts or a
+   * pause of its own is pending, and at rest afterwards (the same as no key at all). Busy keys are never dropped,
+   * since forgetting their usage would let more calls through than the limits allow, so while more keys than
+   * this are busy at once the store holds them all. Default 100 000.
    */
   readonly maxKeys?: number;
 }
 
-/** Usage of one scope (one set of limits). */
-class ScopeStates {
-  readonly keys = new Map<string, KeyState>();
-  pausedUntil = NEVER;
-  /** Key count at which the next sweep runs: sweeping only when the map doubled keeps eviction O(1) amortised. */
-  sweepAt: number;
+/** Keys at rest dropped per new key even below maxKeys, so the store follows its busy keys down. */
+const SPARE_STEPS = 2;
 
-  constructor(private readonly maxKeys: number) {
-    this.sweepAt = Math.min(maxKeys, 1024);
-  }
+/** One key's state and its place in the rest order. */
+class Slot implements RestNode {
+  index = -1;
+
+  constructor(
+    readonly key: string,
+    readonly state: KeyState,
+    /** A time before which the state cannot be at rest (see ScopeStates). */
+    public due: number,
+  ) {}
+}
+
+/**
+ * Usage of one scope (one set of limits). Every key sits in a RestQueue by `due`, a lower bound of the time it
+ * comes to rest: its creation time at first, the rest time found when it was last looked at afterwards. Usage
+ * only pushes a key's rest time later (a refund, the one exception, lowers `due` in `adjusted`), so a key whose
+ * `due` is still ahead cannot be at rest, and the head of the queue is the only key worth looking at. Looking at
+ * it either drops it (at rest) or moves it to its rest time: each key is looked at once per change of its usage,
+ * so making room is O(1) amortised in keys examined, however many keys are busy.
+ */
+class ScopeStates {
+  readonly slots = new Map<string, Slot>();
+  private readonly order = new RestQueue<Slot>();
+  pausedUntil = NEVER;
+
+  constructor(
+    private readonly maxKeys: number,
+    private readonly limits: readonly RateLimit[],
+  ) {}
 
   /** The last key used and its state: most calls of a limiter use the same key (often the only one). */
   private lastKey: string | undefined;
   private lastState: KeyState | undefined;
 
-  entry(scope: RateLimitScope, key: string, now: number): KeyState {
+  entry(key: string, now: number): KeyState {
     if (key === this.lastKey) return this.lastState!;
-    let state = this.keys.get(key);
-    if (state === undefined) {
-      if (this.keys.size >= this.sweepAt) this.sweep(scope, now);
-      state = freshState(scope.limits, now);
-      this.keys.set(key, state);
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      this.makeRoom(now);
+      slot = new Slot(key, freshState(this.limits, now), now);
+      this.slots.set(key, slot);
+      this.order.push(slot);
     }
     this.lastKey = key;
-    this.lastState = state;
-    return state;
+    this.lastState = slot.state;
+    return slot.state;
   }
 
-  private sweep(scope: RateLimitScope, now: number): void {
-    this.lastKey = this.lastState = undefined;
-    // A key at rest (everything refilled or expired, no pause) is the same as no key at all.
-    for (const [key, state] of this.keys) if (restAt(scope.limits, state) <= now) this.keys.delete(key);
-    // Still full of busy keys: forget the oldest (map order is insertion order).
-    for (const key of this.keys.keys()) {
-      if (this.keys.size < this.maxKeys) break;
-      this.keys.delete(key);
+  /** A refund may bring the key's rest time before its recorded `due`: keep `due` a lower bound. */
+  adjusted(slot: Slot): void {
+    const rest = restAt(this.limits, slot.state);
+    if (rest < slot.due) {
+      slot.due = rest;
+      this.order.update(slot);
     }
-    this.sweepAt = Math.min(this.maxKeys, Math.max(1024, this.keys.size * 2));
+  }
+
+  /**
+   * Drops keys at rest: as many as needed to stay below maxKeys (none left means every key is busy, and the store
+   * grows), and a couple more in passing, so a store past its busy peak shrinks as new keys come.
+   */
+  private makeRoom(now: number): void {
+    let spare = SPARE_STEPS;
+    for (;;) {
+      const full = this.slots.size >= this.maxKeys;
+      if (!full && spare-- <= 0) return;
+      if (!this.step(now)) return;
+    }
+  }
+
+  /** Looks at the key that may come to rest first: drops it, or moves it to its rest time. False: none is due. */
+  private step(now: number): boolean {
+    const head = this.order.peek();
+    if (head === undefined || head.due > now) return false;
+    const rest = restAt(this.limits, head.state);
+    if (rest > now) {
+      head.due = rest;
+      this.order.update(head);
+      return true;
+    }
+    this.order.remove(head);
+    this.slots.delete(head.key);
+    if (head.key === this.lastKey) this.lastKey = this.lastState = undefined;
+    return true;
   }
 }
 
@@ -84,7 +137,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     marks?: number[],
   ): AcquireResult {
     const states = this.states(scope);
-    const entry = states.entry(scope, key, now);
+    const entry = states.entry(key, now);
     if (states.pausedUntil <= now + TIME_EPSILON && tryAdmit(scope.limits, entry, costs, now, marks))
       return ADMITTED;
     const blocker = this.blocker;
@@ -109,11 +162,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
     now: number,
   ): void {
     const states = this.states(scope);
-    const entry = states.keys.get(key);
-    // A forgotten key holds nothing to refund; a charge on it is recorded on fresh state.
-    if (entry === undefined && !deltas.some((d) => d > 0)) return;
-    const target = entry ?? states.entry(scope, key, now);
-    adjustAll(scope.limits, target, deltas, marks, granted, at, now);
+    const slot = states.slots.get(key);
+    if (slot === undefined) {
+      // A forgotten key holds nothing to refund; a charge on it is recorded on fresh state.
+      if (deltas.some((d) => d > 0))
+        adjustAll(scope.limits, states.entry(key, now), deltas, marks, granted, at, now);
+      return;
+    }
+    adjustAll(scope.limits, slot.state, deltas, marks, granted, at, now);
+    states.adjusted(slot);
   }
 
   pause(scope: RateLimitScope, key: string | undefined, until: number, now: number): void {
@@ -122,28 +179,33 @@ export class MemoryRateLimitStore implements RateLimitStore {
       states.pausedUntil = Math.max(states.pausedUntil, until);
       return;
     }
-    const entry = states.entry(scope, key, now);
+    const entry = states.entry(key, now);
     entry.pausedUntil = Math.max(entry.pausedUntil, until);
   }
 
   read(scope: RateLimitScope, key: string, now: number): KeyState | undefined {
     const states = this.states(scope);
-    const entry = states.keys.get(key);
-    const copy = entry === undefined ? freshState(scope.limits, now) : cloneState(entry);
+    const slot = states.slots.get(key);
+    const copy = slot === undefined ? freshState(scope.limits, now) : cloneState(slot.state);
     copy.pausedUntil = Math.max(copy.pausedUntil, states.pausedUntil);
     return copy;
   }
 
-  /** Keys currently kept for a scope (for diagnostics and tests). */
+  /** Number of keys currently kept for a scope (for diagnostics and tests). */
   size(scope: RateLimitScope): number {
-    return this.scopes.get(scope.id)?.keys.size ?? 0;
+    return this.scopes.get(scope.id)?.slots.size ?? 0;
+  }
+
+  /** Keys currently kept for a scope, in no particular order (for diagnostics and tests). */
+  keys(scope: RateLimitScope): string[] {
+    return [...(this.scopes.get(scope.id)?.slots.keys() ?? [])];
   }
 
   private states(scope: RateLimitScope): ScopeStates {
     if (scope === this.lastScope) return this.lastStates!;
     let states = this.scopes.get(scope.id);
     if (states === undefined) {
-      states = new ScopeStates(this.maxKeys);
+      states = new ScopeStates(this.maxKeys, scope.limits);
       this.scopes.set(scope.id, states);
     }
     this.lastScope = scope;
