@@ -3,8 +3,9 @@ export interface Clock {
   /** Milliseconds since the epoch (wall time, so snapshots and HTTP dates stay meaningful). */
   now(): number;
   /**
-   * Runs `callback` once after `ms`. A timer someone awaits (a retry wait) keeps the process alive; a background
-   * timer (`unref: true`, e.g. a shared deadline timer) does not, so it never holds a finished process open.
+   * Runs `callback` once after `ms`. A timer that guards pending work (a retry wait, a timeout's deadline) keeps
+   * the process alive; a background timer (`unref: true`, e.g. idle eviction) does not, so it never holds a
+   * finished process open.
    */
   setTimer(callback: () => void, ms: number, options?: TimerOptions): TimerHandle;
   clearTimer(handle: TimerHandle): void;

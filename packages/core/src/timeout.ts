@@ -2,6 +2,7 @@ import { type Clock, realClock } from './clock.js';
 import { TimeoutError } from './errors.js';
 import { type Ctx, ScopedContext } from './internal/context.js';
 import { type DeadlineBucket, type DeadlineEntry, DeadlineQueue } from './internal/deadline-queue.js';
+import { unrefOption } from './internal/timer-options.js';
 import { requireFiniteNonNegative, requireOneOf, requirePositive } from './internal/validate.js';
 import { type Next, PolicyBase, RUN } from './policy.js';
 
@@ -18,6 +19,11 @@ export interface TimeoutOptions {
    * timeout, between 1 and 20 ms. 0 reads the clock for every call and fires exactly on time.
    */
   readonly resolution?: number;
+  /**
+   * Let the process exit while a deadline is pending. Default false: the deadline timer keeps a Node process alive
+   * while a call waits for it (so a timeout fires even when nothing else runs), and never once every call settled.
+   */
+  readonly unref?: boolean;
   readonly clock?: Clock;
   readonly name?: string;
 }
@@ -106,7 +112,7 @@ export class TimeoutPolicy extends PolicyBase<never> {
       options.resolution ?? Math.min(20, Math.max(1, Math.floor(timeoutMs / 100))),
     );
     this.clock = options.clock ?? realClock;
-    this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution);
+    this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution, unrefOption(options.unref));
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {

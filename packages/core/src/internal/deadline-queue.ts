@@ -1,5 +1,6 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 
+/** The window timer only closes a bucket to newcomers; it guards nothing, so it never holds the process. */
 const UNREF = { unref: true } as const;
 
 /** One pending deadline, linked in place into its bucket so removal is O(1) and allocation-free. */
@@ -14,7 +15,10 @@ export interface DeadlineEntry {
 export class DeadlineBucket {
   head: DeadlineEntry | undefined = undefined;
   tail: DeadlineEntry | undefined = undefined;
+  prev: DeadlineBucket | undefined = undefined;
   next: DeadlineBucket | undefined = undefined;
+  /** In the queue's list of buckets (false once fired or dropped). */
+  linked = false;
   constructor(readonly due: number) {}
 }
 
@@ -23,6 +27,12 @@ export class DeadlineBucket {
  * path, so calls that start within `resolution` ms join one bucket: the clock is read once per bucket, a bucket
  * is due `duration + resolution` after it opened (a deadline may fire up to `resolution` late, never early), and
  * one timer serves the oldest bucket. Settled calls unlink themselves; nothing is scheduled per call.
+ *
+ * The timer guards pending calls, so it keeps the process alive (unless `timerOptions` unrefs it): a timeout
+ * must fire even when nothing else runs. A bucket whose calls all settled is dropped at once (the open one when
+ * its window closes, at most `resolution` later), moving the timer to the next bucket or clearing it: once the
+ * work is done the queue holds no timer, so neither the process nor the policy (the timer's closure references
+ * it) is kept alive by a deadline nobody waits for.
  */
 export class DeadlineQueue {
   private first: DeadlineBucket | undefined;
@@ -35,6 +45,7 @@ export class DeadlineQueue {
     private readonly clock: Clock,
     private readonly duration: number,
     private readonly resolution: number,
+    private readonly timerOptions?: TimerOptions,
   ) {}
 
   /** The due time a call starting now gets (opens a bucket if none is open). */
@@ -77,6 +88,8 @@ export class DeadlineQueue {
     if (next) next.prev = prev;
     else bucket.tail = prev;
     entry.prev = entry.next = undefined;
+    // The open bucket stays for the calls that may still join it; its window's end drops it if still empty.
+    if (bucket.head === undefined && bucket !== this.open && bucket.linked) this.drop(bucket);
   }
 
   /** Calls still waiting for their deadline (tests and diagnostics). */
@@ -86,11 +99,20 @@ export class DeadlineQueue {
     return n;
   }
 
+  /** Whether a timer is armed (tests and diagnostics): only while some bucket is pending or open. */
+  get armed(): boolean {
+    return this.fireTimer !== undefined;
+  }
+
   private readonly closeOpen = (): void => {
+    const bucket = this.open;
     this.open = undefined;
+    if (bucket !== undefined && bucket.head === undefined && bucket.linked) this.drop(bucket);
   };
 
   private appendBucket(bucket: DeadlineBucket): void {
+    bucket.linked = true;
+    bucket.prev = this.last;
     if (this.last) this.last.next = bucket;
     else this.first = bucket;
     this.last = bucket;
@@ -103,24 +125,47 @@ export class DeadlineQueue {
       this.appendBucket(bucket);
       return;
     }
-    let prev: DeadlineBucket | undefined;
     let cursor = this.first;
-    while (cursor && cursor.due <= bucket.due) {
-      prev = cursor;
-      cursor = cursor.next;
+    while (cursor && cursor.due <= bucket.due) cursor = cursor.next;
+    // cursor is defined: the last bucket is due later than this one.
+    const before = cursor!;
+    bucket.linked = true;
+    bucket.next = before;
+    bucket.prev = before.prev;
+    if (before.prev) before.prev.next = bucket;
+    else this.first = bucket;
+    before.prev = bucket;
+    // A new earliest bucket: the armed timer is too late for it.
+    if (this.first === bucket) this.rearm();
+  }
+
+  /** Unlinks a bucket nobody waits in any more; the timer moves on if it was serving that bucket. */
+  private drop(bucket: DeadlineBucket): void {
+    bucket.linked = false;
+    const { prev, next } = bucket;
+    if (prev) prev.next = next;
+    else this.first = next;
+    if (next) next.prev = prev;
+    else this.last = prev;
+    bucket.prev = bucket.next = undefined;
+    if (prev === undefined) this.rearm();
+  }
+
+  /** Points the timer at the first bucket, or clears it when there is none. */
+  private rearm(): void {
+    if (this.fireTimer !== undefined) {
+      this.clock.clearTimer(this.fireTimer);
+      this.fireTimer = undefined;
     }
-    bucket.next = cursor;
-    if (prev) prev.next = bucket;
-    else {
-      this.first = bucket;
-      // A new earliest bucket: the armed timer is too late for it.
-      if (this.fireTimer !== undefined) this.clock.clearTimer(this.fireTimer);
-      this.arm(bucket.due);
-    }
+    if (this.first !== undefined) this.arm(this.first.due);
   }
 
   private arm(due: number): void {
-    this.fireTimer = this.clock.setTimer(this.onTimer, Math.max(0, due - this.clock.now()), UNREF);
+    this.fireTimer = this.clock.setTimer(
+      this.onTimer,
+      Math.max(0, due - this.clock.now()),
+      this.timerOptions,
+    );
   }
 
   private readonly onTimer = (): void => {
@@ -130,6 +175,9 @@ export class DeadlineQueue {
     while (bucket !== undefined && bucket.due <= now) {
       this.first = bucket.next;
       if (this.first === undefined) this.last = undefined;
+      else this.first.prev = undefined;
+      bucket.linked = false;
+      bucket.next = undefined;
       if (this.open === bucket) this.open = undefined;
       for (let entry = bucket.head; entry !== undefined; entry = bucket.head) {
         this.remove(entry);
