@@ -152,3 +152,34 @@ describe('no timer keeps the process alive once the work is done', () => {
     expect(exit.stdout.trim()).toBe('done');
   });
 });
+
+describe('memory', () => {
+  it("keyedPolicy: an evicted key's timeout holds no memory once its calls settled", async () => {
+    // 20k keys through 100 slots, each with a 30 s timeout used once. A deadline timer left behind until it would
+    // have fired keeps every evicted key's queue, bucket and timer (about 700 bytes: 14 MB here) for 30 s.
+    const exit = await runScript(
+      `
+      const settle = async () => {
+        // The last timeout buckets close within their resolution window (20 ms).
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        globalThis.gc();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        globalThis.gc();
+      };
+      const keyed = core.keyedPolicy(() => core.timeout(30_000), { maxKeys: 100 });
+      for (let i = 0; i < 1_000; i++) await keyed.execute('warm-up' + i, async () => i);
+      await settle();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 20_000; i++) await keyed.execute('key' + i, async () => i);
+      await settle();
+      console.log(keyed.size, Math.round((process.memoryUsage().heapUsed - before) / 1e3));`,
+      20_000,
+      ['--expose-gc'],
+    );
+    expect(exit).toMatchObject({ code: 0, killed: false });
+    const [keys, grownKb] = exit.stdout.trim().split(' ').map(Number);
+    expect(keys).toBe(100);
+    // Bounded by maxKeys, not by the keys seen: well under the 14 MB the 20k leftover timers would take.
+    expect(grownKb).toBeLessThan(3_000);
+  });
+});
