@@ -1,3 +1,5 @@
+import { requireFiniteNonNegative } from './internal/validate.js';
+
 /** A source of time: every time-dependent policy takes one, so tests can run on a virtual clock. */
 export interface Clock {
   /** Milliseconds since the epoch (wall time, so snapshots and HTTP dates stay meaningful). */
@@ -5,7 +7,7 @@ export interface Clock {
   /**
    * Runs `callback` once after `ms`. A timer that guards pending work (a retry wait, a timeout's deadline) keeps
    * the process alive; a background timer (`unref: true`, e.g. idle eviction) does not, so it never holds a
-   * finished process open.
+   * finished process open. `ms` is clamped to >= 0 (NaN counts as 0); `Infinity` never fires and arms nothing.
    */
   setTimer(callback: () => void, ms: number, options?: TimerOptions): TimerHandle;
   clearTimer(handle: TimerHandle): void;
@@ -29,7 +31,10 @@ class RealClock implements Clock {
   setTimer(callback: () => void, ms: number, options?: TimerOptions): TimerHandle {
     const unref = options?.unref === true;
     const box: { id: ReturnType<typeof setTimeout> | undefined } = { id: undefined };
-    const due = Date.now() + ms;
+    // A wait that never ends needs no timer: chaining one would keep the process alive forever for nothing.
+    if (ms === Number.POSITIVE_INFINITY) return box;
+    const delay = Math.max(0, ms || 0); // NaN counts as 0
+    const due = Date.now() + delay;
     const arm = (delay: number): void => {
       box.id = setTimeout(
         () => {
@@ -42,7 +47,7 @@ class RealClock implements Clock {
       );
       if (unref) (box.id as { unref?: () => void }).unref?.();
     };
-    arm(ms);
+    arm(delay);
     return box;
   }
 
@@ -56,11 +61,22 @@ class RealClock implements Clock {
 export const realClock: Clock = new RealClock();
 
 /**
- * Waits `ms` on `clock`. Rejects with the signal's reason as soon as `signal` aborts, and leaves no timer or
- * listener behind either way.
+ * Waits `ms` (a finite number >= 0; anything else rejects with InvalidOptionError) on `clock`. Rejects with the
+ * signal's reason as soon as `signal` aborts, and leaves no timer or listener behind either way. `sleep(0)` arms
+ * no timer (a virtual clock need not move for it): it resolves on a microtask, unless the signal aborted by then.
  */
 export function sleep(ms: number, signal?: AbortSignal, clock: Clock = realClock): Promise<void> {
+  try {
+    requireFiniteNonNegative('ms', ms);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (signal?.aborted) return Promise.reject(signal.reason);
+  if (ms === 0) {
+    return Promise.resolve().then(() => {
+      if (signal?.aborted) throw signal.reason;
+    });
+  }
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       clock.clearTimer(handle);

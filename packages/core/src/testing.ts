@@ -36,7 +36,8 @@ export class VirtualClock implements Clock {
 
   setTimer(callback: () => void, ms: number, _options?: TimerOptions): TimerHandle {
     const id = this.nextId++;
-    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    // As the real clock: negative and NaN delays mean 0; an infinite one never fires.
+    const delay = Math.max(0, ms || 0);
     this.timers.set(id, { id, due: this.time + delay, callback });
     return id;
   }
@@ -80,7 +81,7 @@ export class VirtualClock implements Clock {
     await flushMicrotasks();
     for (let i = 0; i < maxTimers; i++) {
       const next = this.earliest();
-      if (next === undefined) return;
+      if (next === undefined || next.due === Number.POSITIVE_INFINITY) return;
       await this.advanceTo(next.due);
     }
     throw new Error(

@@ -16,7 +16,8 @@ export interface TimeoutOptions {
   readonly strategy?: TimeoutStrategy;
   /**
    * How late (ms) a deadline may fire so that calls can share timers and clock reads. Default: 1% of the
-   * timeout, between 1 and 20 ms. 0 reads the clock for every call and fires exactly on time.
+   * timeout, between 1 and 20 ms. 0 reads the clock for every call and fires exactly on time. At most a tenth of
+   * the timeout (at least 1 ms) and at most 1 s: a larger value is lowered to that (`policy.resolution` tells).
    */
   readonly resolution?: number;
   /**
@@ -107,9 +108,12 @@ export class TimeoutPolicy extends PolicyBase<never> {
     super(options.name ?? 'timeout');
     requirePositive('timeout', timeoutMs, true);
     this.strategy = requireOneOf('strategy', options.strategy ?? 'aggressive', ['aggressive', 'cooperative']);
-    this.resolution = requireFiniteNonNegative(
-      'resolution',
-      options.resolution ?? Math.min(20, Math.max(1, Math.floor(timeoutMs / 100))),
+    this.resolution = Math.min(
+      requireFiniteNonNegative(
+        'resolution',
+        options.resolution ?? Math.min(20, Math.max(1, Math.floor(timeoutMs / 100))),
+      ),
+      maxResolution(timeoutMs),
     );
     this.clock = options.clock ?? realClock;
     this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution, unrefOption(options.unref));
@@ -183,6 +187,12 @@ export class TimeoutPolicy extends PolicyBase<never> {
     if (failed) this.reportFailure(this.clock, value, run.started);
     else this.reportSuccess(this.clock, run.started);
   }
+}
+
+/** Longest resolution: late by a tenth of the timeout at most (1 ms at least), and never by more than 1 s. */
+const RESOLUTION_CAP = 1_000;
+function maxResolution(timeoutMs: number): number {
+  return Math.min(RESOLUTION_CAP, Math.max(1, timeoutMs / 10));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

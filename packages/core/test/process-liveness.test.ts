@@ -153,6 +153,16 @@ describe('no timer keeps the process alive once the work is done', () => {
   });
 });
 
+describe('waits that never end', () => {
+  it('realClock arms nothing for an Infinity ms timer, and sleep(Infinity) is refused', async () => {
+    const exit = await runScript(`
+      core.realClock.setTimer(() => console.log('fired'), Infinity);
+      await core.sleep(Infinity).catch((error) => console.log(error.name));`);
+    expect(exit).toMatchObject({ code: 0, killed: false });
+    expect(exit.stdout.trim()).toBe('InvalidOptionError');
+  });
+});
+
 describe('memory', () => {
   it("keyedPolicy: an evicted key's timeout holds no memory once its calls settled", async () => {
     // 20k keys through 100 slots, each with a 30 s timeout used once. A deadline timer left behind until it would
