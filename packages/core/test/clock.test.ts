@@ -80,6 +80,58 @@ describe('VirtualClock', () => {
     );
   });
 
+  it('fires exactly the timers not cleared, in due order, whatever was cleared and set in between', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.boolean(), fc.integer({ min: 0, max: 5 })), {
+          maxLength: 60,
+        }),
+        async (plan) => {
+          const clock = new VirtualClock();
+          const fired: number[] = [];
+          const handles: unknown[] = [];
+          const cleared = new Set<number>();
+          plan.forEach(([delay, clear, back], i) => {
+            handles.push(clock.setTimer(() => fired.push(i), delay));
+            // Clear an earlier timer (or this one), and clearing twice or a foreign handle is harmless.
+            const target = Math.max(0, i - back);
+            if (clear) {
+              clock.clearTimer(handles[target]);
+              clock.clearTimer(handles[target]);
+              clock.clearTimer(target);
+              cleared.add(target);
+            }
+          });
+          expect(clock.pendingTimers).toBe(plan.length - cleared.size);
+          await clock.runAll();
+          const expected = plan
+            .map(([delay], i) => [delay, i] as const)
+            .filter(([, i]) => !cleared.has(i))
+            .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+            .map(([, i]) => i);
+          expect(fired).toEqual(expected);
+          expect(clock.pendingTimers).toBe(0);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a timer set while others fire at the same time runs after them; clearing a due timer in a callback works', async () => {
+    const clock = new VirtualClock();
+    const fired: string[] = [];
+    let second: unknown;
+    clock.setTimer(() => {
+      fired.push('a');
+      clock.setTimer(() => fired.push('late'), 0);
+      clock.clearTimer(second);
+    }, 10);
+    second = clock.setTimer(() => fired.push('cleared'), 10);
+    clock.setTimer(() => fired.push('b'), 10);
+    await clock.advance(10);
+    expect(fired).toEqual(['a', 'b', 'late']);
+  });
+
   it('never fires a timer of Infinity ms; NaN and negative delays mean 0', async () => {
     const clock = new VirtualClock();
     const fired: string[] = [];

@@ -3,36 +3,8 @@
  * when nothing else is running), and no timer may once the work is done. Only a real process can tell, so each
  * case runs a small script against the built package (`pnpm run build` first) and checks its exit code and output.
  */
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-const CORE = new URL('../dist/index.js', import.meta.url).href;
-
-interface Exit {
-  readonly code: number | null;
-  readonly killed: boolean;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Runs `body` as an ES module with `core` bound to the built package. A process that does not exit by itself
- * within `limitMs` is killed (`killed: true`): far longer than any wait below, it only stops a hang.
- */
-function runScript(body: string, limitMs = 10_000, nodeArgs: string[] = []): Promise<Exit> {
-  const source = `const core = await import(${JSON.stringify(CORE)});\n${body}`;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...nodeArgs, '--input-type=module', '-e', source],
-      { timeout: limitMs, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, killed: error?.killed === true || error?.signal === 'SIGKILL', stdout, stderr });
-      },
-    );
-  });
-}
+import { runScript } from './child-process.js';
 
 /** A function that never settles and holds nothing that would keep the process alive by itself. */
 const NEVER = '() => new Promise(() => {})';
@@ -183,8 +155,7 @@ describe('memory', () => {
       for (let i = 0; i < 20_000; i++) await keyed.execute('key' + i, async () => i);
       await settle();
       console.log(keyed.size, Math.round((process.memoryUsage().heapUsed - before) / 1e3));`,
-      20_000,
-      ['--expose-gc'],
+      { limitMs: 20_000, nodeArgs: ['--expose-gc'] },
     );
     expect(exit).toMatchObject({ code: 0, killed: false });
     const [keys, grownKb] = exit.stdout.trim().split(' ').map(Number);
