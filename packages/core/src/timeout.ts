@@ -16,7 +16,8 @@ export interface TimeoutOptions {
   readonly strategy?: TimeoutStrategy;
   /**
    * How late (ms) a deadline may fire so that calls can share timers and clock reads. Default: 1% of the
-   * timeout, between 1 and 20 ms. 0 reads the clock for every call and fires exactly on time. At most a tenth of
+   * timeout, between 1 and 20 ms. 0 reads the clock for every call and fires exactly on time (a call overlapping no
+   * other then arms a timer of its own). At most a tenth of
    * the timeout (at least 1 ms) and at most 1 s: a larger value is lowered to that (`policy.resolution` tells).
    */
   readonly resolution?: number;

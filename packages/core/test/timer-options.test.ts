@@ -12,10 +12,12 @@ import {
   rateLimit,
   type TimerHandle,
   type TimerOptions,
+  TimeoutError,
   timeout,
   tokenBucket,
 } from '../src/index.js';
 import { VirtualClock } from '../src/testing.js';
+import { stateOf } from './helpers.js';
 
 /** A virtual clock that remembers whether each timer still armed was unref'd. */
 class RecordingClock implements Clock {
@@ -105,7 +107,7 @@ describe('once the work is done', () => {
     expect(policy.queue.armed).toBe(false);
   });
 
-  it('a bucket whose calls all settled hands the timer to the next one, and the last takes it away', async () => {
+  it('buckets emptied out of order leave the pending deadline intact, and the last one takes the timer', async () => {
     const clock = new RecordingClock();
     const policy = timeout(1_000, { clock, resolution: 0 });
     const release: Array<() => void> = [];
@@ -114,17 +116,24 @@ describe('once the work is done', () => {
       calls.push(policy.execute(() => new Promise<void>((resolve) => release.push(resolve))));
       await clock.inner.advance(100);
     }
-    expect(clock.inner.nextDue).toBe(1_000);
+    for (const call of calls) call.catch(() => {});
     release[0]!();
-    await clock.inner.advance(0);
-    expect(clock.inner.nextDue).toBe(1_100);
     release[2]!();
-    await clock.inner.advance(0);
-    expect(clock.inner.nextDue).toBe(1_100);
-    release[1]!();
-    await Promise.all(calls);
+    await clock.inner.advanceTo(1_099);
+    expect(await stateOf(calls[0]!)).toBe('fulfilled');
+    expect(await stateOf(calls[1]!)).toBe('pending');
+    expect(clock.refed).toBe(1);
+    await clock.inner.advance(1);
+    await expect(calls[1]).rejects.toBeInstanceOf(TimeoutError);
+    await expect(calls[2]).resolves.toBeUndefined();
     expect(clock.armed).toBe(0);
     expect(policy.queue.size).toBe(0);
+
+    // All settled before any deadline: the last settle clears the timer at once.
+    const quick = [0, 1, 2].map(() => policy.execute(async () => 'fast'));
+    expect(clock.refed).toBe(1);
+    await Promise.all(quick);
+    expect(clock.armed).toBe(0);
   });
 
   it('adaptive concurrency: no timer keeps the process alive after a refusal hold or a pause', async () => {

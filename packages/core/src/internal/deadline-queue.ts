@@ -30,9 +30,9 @@ export class DeadlineBucket {
  *
  * The timer guards pending calls, so it keeps the process alive (unless `timerOptions` unrefs it): a timeout
  * must fire even when nothing else runs. A bucket whose calls all settled is dropped at once (the open one when
- * its window closes, at most `resolution` later), moving the timer to the next bucket or clearing it: once the
- * work is done the queue holds no timer, so neither the process nor the policy (the timer's closure references
- * it) is kept alive by a deadline nobody waits for.
+ * its window closes, at most `resolution` later), and the last bucket dropped clears the timer: once the work is
+ * done the queue holds no timer, so neither the process nor the queue's memory is kept by a deadline nobody waits
+ * for. (In exact mode, calls that never overlap thus arm and clear a timer each; overlapping calls share it.)
  */
 export class DeadlineQueue {
   private first: DeadlineBucket | undefined;
@@ -139,7 +139,11 @@ export class DeadlineQueue {
     if (this.first === bucket) this.rearm();
   }
 
-  /** Unlinks a bucket nobody waits in any more; the timer moves on if it was serving that bucket. */
+  /**
+   * Unlinks a bucket nobody waits in any more. The last one takes the timer with it. Otherwise the timer stays: if
+   * it served this bucket it fires early for the next one and is re-armed then, which costs less than re-arming it
+   * now for every bucket that empties (in exact mode, every call).
+   */
   private drop(bucket: DeadlineBucket): void {
     bucket.linked = false;
     const { prev, next } = bucket;
@@ -148,7 +152,7 @@ export class DeadlineQueue {
     if (next) next.prev = prev;
     else this.last = prev;
     bucket.prev = bucket.next = undefined;
-    if (prev === undefined) this.rearm();
+    if (this.first === undefined) this.rearm();
   }
 
   /** Points the timer at the first bucket, or clears it when there is none. */
