@@ -11,6 +11,12 @@ export interface Clock {
    */
   setTimer(callback: () => void, ms: number, options?: TimerOptions): TimerHandle;
   clearTimer(handle: TimerHandle): void;
+  /**
+   * Optional: makes an armed timer keep the process alive (`true`) or not (`false`) from now on, as Node's
+   * `timeout.ref()` / `unref()` do. A timer shared by many calls (a timeout's deadline) stays armed while no call
+   * waits for it, but must not hold the process then. Without it, such a timer keeps its initial setting.
+   */
+  refTimer?(handle: TimerHandle, ref: boolean): void;
 }
 
 export type TimerHandle = unknown;
@@ -23,14 +29,21 @@ export interface TimerOptions {
 /** Node/browser setTimeout accepts at most 2^31-1 ms; longer waits are chained. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** A real timer: the current `setTimeout` id (long waits are chained) and whether it is unref'd. */
+interface TimerBox {
+  id: ReturnType<typeof setTimeout> | undefined;
+  unref: boolean;
+}
+
+type NodeTimeout = { ref?: () => void; unref?: () => void };
+
 class RealClock implements Clock {
   now(): number {
     return Date.now();
   }
 
   setTimer(callback: () => void, ms: number, options?: TimerOptions): TimerHandle {
-    const unref = options?.unref === true;
-    const box: { id: ReturnType<typeof setTimeout> | undefined } = { id: undefined };
+    const box: TimerBox = { id: undefined, unref: options?.unref === true };
     // A wait that never ends needs no timer: chaining one would keep the process alive forever for nothing.
     if (ms === Number.POSITIVE_INFINITY) return box;
     const delay = Math.max(0, ms || 0); // NaN counts as 0
@@ -45,15 +58,24 @@ class RealClock implements Clock {
         },
         Math.min(Math.max(delay, 0), MAX_TIMER_MS),
       );
-      if (unref) (box.id as { unref?: () => void }).unref?.();
+      if (box.unref) (box.id as NodeTimeout).unref?.();
     };
     arm(delay);
     return box;
   }
 
   clearTimer(handle: TimerHandle): void {
-    const box = handle as { id: ReturnType<typeof setTimeout> | undefined } | undefined;
+    const box = handle as TimerBox | undefined;
     if (box?.id !== undefined) clearTimeout(box.id);
+  }
+
+  refTimer(handle: TimerHandle, ref: boolean): void {
+    const box = handle as TimerBox | undefined;
+    if (box === undefined || box.unref === !ref) return;
+    box.unref = !ref;
+    const id = box.id as NodeTimeout | undefined;
+    if (ref) id?.ref?.();
+    else id?.unref?.();
   }
 }
 

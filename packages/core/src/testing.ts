@@ -92,6 +92,9 @@ export class VirtualClock implements Clock {
     return timer;
   }
 
+  /** Virtual timers never hold a process; accepted so that code toggling real timers runs the same path. */
+  refTimer(_handle: TimerHandle, _ref: boolean): void {}
+
   clearTimer(handle: TimerHandle): void {
     if (!(handle instanceof VirtualTimer)) return;
     const i = handle.index;

@@ -125,6 +125,24 @@ describe('no timer keeps the process alive once the work is done', () => {
   });
 });
 
+describe('the deadline timer holds the process exactly while a call waits for it', () => {
+  it("ref'd while a call is pending, not the moment the last one settled", async () => {
+    const exit = await runScript(`
+      const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+      const policy = core.timeout(30_000);
+      const idle = timers();
+      let release;
+      const calls = [policy.execute(() => new Promise((resolve) => (release = resolve))), policy.execute(async () => 2)];
+      await calls[1];
+      const pending = timers();
+      release(1);
+      await Promise.all(calls);
+      console.log(idle, pending, timers());`);
+    expect(exit).toMatchObject({ code: 0, killed: false });
+    expect(exit.stdout.trim()).toBe('0 1 0');
+  });
+});
+
 describe('waits that never end', () => {
   it('realClock arms nothing for an Infinity ms timer, and sleep(Infinity) is refused', async () => {
     const exit = await runScript(`

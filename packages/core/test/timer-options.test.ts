@@ -39,6 +39,9 @@ class RecordingClock implements Clock {
     this.unrefOf.delete(handle);
     this.inner.clearTimer(handle);
   }
+  refTimer(handle: TimerHandle, ref: boolean): void {
+    if (this.unrefOf.has(handle)) this.unrefOf.set(handle, !ref);
+  }
   /** Timers armed now that would keep a process alive. */
   get refed(): number {
     return [...this.unrefOf.values()].filter((unref) => !unref).length;
@@ -100,8 +103,19 @@ describe('once the work is done', () => {
   it("a timeout's deadline queue holds no timer (at most its resolution window longer)", async () => {
     const clock = new RecordingClock();
     const policy = timeout(30_000, { clock });
-    await Promise.all([1, 2, 3].map((n) => policy.execute(async () => n)));
-    // The open bucket's window (20 ms) may still take newcomers; nothing is pending, so it then goes.
+    const calls = [1, 2, 3].map((n) => policy.execute(async () => n));
+    expect(clock.refed).toBe(1);
+    await Promise.all(calls);
+    // Nothing pending: nothing holds the process, at once.
+    expect(clock.refed).toBe(0);
+    // The open bucket's window (20 ms) may still take newcomers (the timer is ref'd again then); then it goes.
+    const again = policy.execute(() => new Promise(() => {}));
+    again.catch(() => {});
+    expect(clock.refed).toBe(1);
+    await clock.inner.advance(30_020);
+    await expect(again).rejects.toBeInstanceOf(TimeoutError);
+    await Promise.all([1, 2].map((n) => policy.execute(async () => n)));
+    expect(clock.refed).toBe(0);
     await clock.inner.advance(policy.resolution);
     expect(clock.armed).toBe(0);
     expect(policy.queue.armed).toBe(false);

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 
-/** The window timer only closes a bucket to newcomers; it guards nothing, so it never holds the process. */
+/** For timers that guard nothing (the window's; the deadline timer while no call is pending): never hold the process. */
 const UNREF = { unref: true } as const;
 
 /** One pending deadline, linked in place into its bucket so removal is O(1) and allocation-free. */
@@ -28,11 +28,13 @@ export class DeadlineBucket {
  * is due `duration + resolution` after it opened (a deadline may fire up to `resolution` late, never early), and
  * one timer serves the oldest bucket. Settled calls unlink themselves; nothing is scheduled per call.
  *
- * The timer guards pending calls, so it keeps the process alive (unless `timerOptions` unrefs it): a timeout
- * must fire even when nothing else runs. A bucket whose calls all settled is dropped at once (the open one when
- * its window closes, at most `resolution` later), and the last bucket dropped clears the timer: once the work is
- * done the queue holds no timer, so neither the process nor the queue's memory is kept by a deadline nobody waits
- * for. (In exact mode, calls that never overlap thus arm and clear a timer each; overlapping calls share it.)
+ * The timer guards pending calls, so it keeps the process alive while one is pending (unless `timerOptions`
+ * unrefs it): a timeout must fire even when nothing else runs. When the last pending call settles, the timer is
+ * unref'd at once (where the clock can: `refTimer`), and ref'd again by the next call. A bucket whose calls all
+ * settled is dropped (the open one when its window closes, at most `resolution` later), and the last bucket
+ * dropped clears the timer: once the work is done the queue holds no timer, so neither the process nor the
+ * queue's memory is kept by a deadline nobody waits for. (In exact mode, calls that never overlap thus arm and
+ * clear a timer each; overlapping calls share it.)
  */
 export class DeadlineQueue {
   private first: DeadlineBucket | undefined;
@@ -40,13 +42,19 @@ export class DeadlineQueue {
   /** The bucket new calls join, until its window closes. */
   private open: DeadlineBucket | undefined;
   private fireTimer: TimerHandle | undefined;
+  /** Entries linked into a bucket: the timer keeps the process alive only while there are some. */
+  private pending = 0;
+  /** Whether the timer's hold on the process follows `pending` (the clock can toggle it, and it is not unref'd). */
+  private readonly toggles: boolean;
 
   constructor(
     private readonly clock: Clock,
     private readonly duration: number,
     private readonly resolution: number,
     private readonly timerOptions?: TimerOptions,
-  ) {}
+  ) {
+    this.toggles = typeof clock.refTimer === 'function' && timerOptions?.unref !== true;
+  }
 
   /** The due time a call starting now gets (opens a bucket if none is open). */
   reserve(): number {
@@ -76,6 +84,9 @@ export class DeadlineQueue {
     if (bucket.tail) bucket.tail.next = entry;
     else bucket.head = entry;
     bucket.tail = entry;
+    if (this.pending++ === 0 && this.toggles && this.fireTimer !== undefined) {
+      this.clock.refTimer!(this.fireTimer, true);
+    }
   }
 
   remove(entry: DeadlineEntry): void {
@@ -88,15 +99,16 @@ export class DeadlineQueue {
     if (next) next.prev = prev;
     else bucket.tail = prev;
     entry.prev = entry.next = undefined;
+    const idle = --this.pending === 0;
     // The open bucket stays for the calls that may still join it; its window's end drops it if still empty.
     if (bucket.head === undefined && bucket !== this.open && bucket.linked) this.drop(bucket);
+    // Nobody waits for the timer any more (if dropping the last bucket did not clear it).
+    if (idle && this.toggles && this.fireTimer !== undefined) this.clock.refTimer!(this.fireTimer, false);
   }
 
   /** Calls still waiting for their deadline (tests and diagnostics). */
   get size(): number {
-    let n = 0;
-    for (let b = this.first; b; b = b.next) for (let e = b.head; e; e = e.next) n++;
-    return n;
+    return this.pending;
   }
 
   /** Whether a timer is armed (tests and diagnostics): only while some bucket is pending or open. */
@@ -168,7 +180,7 @@ export class DeadlineQueue {
     this.fireTimer = this.clock.setTimer(
       this.onTimer,
       Math.max(0, due - this.clock.now()),
-      this.timerOptions,
+      this.toggles && this.pending === 0 ? UNREF : this.timerOptions,
     );
   }
 
