@@ -1,30 +1,81 @@
 /**
  * Test helpers: a virtual clock that runs timers only when told to, and a seeded random source.
- * Import from `@bulwark/core/testing`.
+ * Import from `@bulwark/core/testing`. Portable: Node, Bun, Deno and browsers.
  */
 import type { Clock, TimerHandle, TimerOptions } from './clock.js';
 
 export type { Clock } from './clock.js';
 
-interface VirtualTimer {
-  readonly id: number;
-  readonly due: number;
-  readonly callback: () => void;
+/** One scheduled callback. It remembers its place in the heap, so clearing it is O(log n). */
+class VirtualTimer {
+  /** Position in the clock's heap; -1 once fired or cleared. */
+  index = -1;
+  constructor(
+    readonly due: number,
+    /** Creation order: timers due at the same time fire in the order they were set. */
+    readonly seq: number,
+    readonly callback: () => void,
+  ) {}
+}
+
+function before(a: VirtualTimer, b: VirtualTimer): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
+
+/**
+ * Runs `callback` as a macrotask, once every promise continuation queued before (and every one they queue in
+ * turn) has run. Chosen once, when this module loads, so fake timers installed later cannot capture it:
+ * `setImmediate` where it exists (Node, Bun: the cheapest), else a `MessageChannel` (browsers, Deno, workers),
+ * else `setTimeout(0)`.
+ */
+const macrotask: (callback: () => void) => void = pickMacrotask();
+
+function pickMacrotask(): (callback: () => void) => void {
+  const scope = globalThis as {
+    setImmediate?: (callback: () => void) => unknown;
+    MessageChannel?: typeof MessageChannel;
+  };
+  const immediate = scope.setImmediate;
+  if (typeof immediate === 'function') return (callback) => void immediate(callback);
+  const Channel = scope.MessageChannel;
+  if (typeof Channel === 'function') {
+    // One channel while flushes are pending, closed once none is: an open port could keep a process alive.
+    const waiting: Array<() => void> = [];
+    let channel: MessageChannel | undefined;
+    return (callback) => {
+      if (channel === undefined) {
+        const opened = new Channel();
+        channel = opened;
+        opened.port1.onmessage = () => {
+          const next = waiting.shift();
+          if (waiting.length === 0) {
+            opened.port1.close();
+            if (channel === opened) channel = undefined;
+          }
+          next?.();
+        };
+      }
+      waiting.push(callback);
+      channel.port2.postMessage(undefined);
+    };
+  }
+  return (callback) => void setTimeout(callback, 0);
 }
 
 /** Lets every queued microtask (promise continuation) run, including chains of them. */
 export function flushMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => macrotask(resolve));
 }
 
 /**
- * A clock whose time moves only through `advance`/`runAll`. Timers fire in due order (ties in creation order),
- * with promise continuations flushed between timers, so code awaiting a wait runs before the next timer.
+ * A clock whose time moves only through `advance`/`advanceTo`/`runAll`. Timers fire in due order (ties in creation
+ * order), with promise continuations flushed between timers, so code awaiting a wait runs before the next timer.
+ * Timers sit in a binary heap: setting, clearing and firing one is O(log n), however many are pending.
  */
 export class VirtualClock implements Clock {
   private time: number;
-  private nextId = 1;
-  private readonly timers = new Map<number, VirtualTimer>();
+  private seq = 0;
+  private readonly heap: VirtualTimer[] = [];
 
   constructor(start = 0) {
     this.time = start;
@@ -34,25 +85,32 @@ export class VirtualClock implements Clock {
     return this.time;
   }
 
+  /** As the real clock: a negative or NaN delay counts as 0; a timer of `Infinity` ms never fires. */
   setTimer(callback: () => void, ms: number, _options?: TimerOptions): TimerHandle {
-    const id = this.nextId++;
-    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
-    this.timers.set(id, { id, due: this.time + delay, callback });
-    return id;
+    const timer = new VirtualTimer(this.time + Math.max(0, ms || 0), this.seq++, callback);
+    this.push(timer);
+    return timer;
   }
 
+  /** Virtual timers never hold a process; accepted so that code toggling real timers runs the same path. */
+  refTimer(_handle: TimerHandle, _ref: boolean): void {}
+
   clearTimer(handle: TimerHandle): void {
-    this.timers.delete(handle as number);
+    if (!(handle instanceof VirtualTimer)) return;
+    const i = handle.index;
+    // Another clock's timer, or one already fired or cleared: nothing to do.
+    if (i < 0 || this.heap[i] !== handle) return;
+    this.removeAt(i);
   }
 
   /** Number of timers still scheduled: a leak check for tests. */
   get pendingTimers(): number {
-    return this.timers.size;
+    return this.heap.length;
   }
 
   /** Due time of the earliest timer, or undefined when none is scheduled. */
   get nextDue(): number | undefined {
-    return this.earliest()?.due;
+    return this.heap[0]?.due;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
@@ -63,38 +121,91 @@ export class VirtualClock implements Clock {
   /** Moves time forward to `target` (absolute), firing every timer due by then. */
   async advanceTo(target: number): Promise<void> {
     await flushMicrotasks();
-    for (;;) {
-      const next = this.earliest();
-      if (next === undefined || next.due > target) break;
-      this.timers.delete(next.id);
-      this.time = Math.max(this.time, next.due);
-      next.callback();
-      await flushMicrotasks();
+    for (let next = this.heap[0]; next !== undefined && next.due <= target; next = this.heap[0]) {
+      if (next.due === Number.POSITIVE_INFINITY) break;
+      await this.fire(next);
     }
-    this.time = Math.max(this.time, target);
+    if (target > this.time) this.time = target;
     await flushMicrotasks();
   }
 
-  /** Fires timers until none is left (bounded, so a self-rescheduling timer cannot hang a test). */
+  /**
+   * Fires timers until none is left, moving time to each one's due time. Bounded (`maxTimers` successive due
+   * times), so a self-rescheduling timer cannot hang a test.
+   */
   async runAll(maxTimers = 10_000): Promise<void> {
     await flushMicrotasks();
-    for (let i = 0; i < maxTimers; i++) {
-      const next = this.earliest();
-      if (next === undefined) return;
-      await this.advanceTo(next.due);
+    let steps = 0;
+    for (let next = this.heap[0]; next !== undefined; next = this.heap[0]) {
+      if (next.due === Number.POSITIVE_INFINITY) return;
+      // Timers due at the instant already reached count as one step, as in advanceTo(that instant).
+      if ((next.due > this.time || steps === 0) && ++steps > maxTimers) {
+        throw new Error(
+          `VirtualClock.runAll: more than ${maxTimers} timers fired; is something rescheduling forever?`,
+        );
+      }
+      await this.fire(next);
     }
-    throw new Error(
-      `VirtualClock.runAll: more than ${maxTimers} timers fired; is something rescheduling forever?`,
-    );
   }
 
-  private earliest(): VirtualTimer | undefined {
-    let best: VirtualTimer | undefined;
-    for (const timer of this.timers.values()) {
-      if (best === undefined || timer.due < best.due || (timer.due === best.due && timer.id < best.id))
-        best = timer;
+  /** Fires the earliest timer, then lets the continuations it caused run before anything else. */
+  private async fire(timer: VirtualTimer): Promise<void> {
+    this.removeAt(0);
+    if (timer.due > this.time) this.time = timer.due;
+    timer.callback();
+    await flushMicrotasks();
+  }
+
+  private push(timer: VirtualTimer): void {
+    timer.index = this.heap.length;
+    this.heap.push(timer);
+    this.up(timer.index);
+  }
+
+  private removeAt(i: number): void {
+    const heap = this.heap;
+    const timer = heap[i]!;
+    timer.index = -1;
+    const last = heap.pop()!;
+    if (last === timer) return;
+    heap[i] = last;
+    last.index = i;
+    this.down(i);
+    this.up(last.index);
+  }
+
+  private up(i: number): void {
+    const heap = this.heap;
+    const timer = heap[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const above = heap[parent]!;
+      if (!before(timer, above)) break;
+      heap[i] = above;
+      above.index = i;
+      i = parent;
     }
-    return best;
+    heap[i] = timer;
+    timer.index = i;
+  }
+
+  private down(i: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    const timer = heap[i]!;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && before(heap[right]!, heap[left]!) ? right : left;
+      const below = heap[child]!;
+      if (!before(below, timer)) break;
+      heap[i] = below;
+      below.index = i;
+      i = child;
+    }
+    heap[i] = timer;
+    timer.index = i;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import { TimeoutError } from './errors.js';
 import { type Ctx, ScopedContext } from './internal/context.js';
 import { type DeadlineBucket, type DeadlineEntry, DeadlineQueue } from './internal/deadline-queue.js';
+import { unrefOption } from './internal/timer-options.js';
 import {
   clockOf,
   orDefault,
@@ -22,9 +23,16 @@ export interface TimeoutOptions {
   readonly strategy?: TimeoutStrategy;
   /**
    * How late (ms) a deadline may fire so that calls can share timers and clock reads. Default: 1% of the
-   * timeout, between 1 and 20 ms. 0 reads the clock for every call and fires exactly on time.
+   * timeout, between 1 and 20 ms. 0 reads the clock for every call and fires exactly on time (a call overlapping no
+   * other then arms a timer of its own). At most a tenth of
+   * the timeout (at least 1 ms) and at most 1 s: a larger value is lowered to that (`policy.resolution` tells).
    */
   readonly resolution?: number;
+  /**
+   * Let the process exit while a deadline is pending. Default false: the deadline timer keeps a Node process alive
+   * while a call waits for it (so a timeout fires even when nothing else runs), and never once every call settled.
+   */
+  readonly unref?: boolean;
   readonly clock?: Clock;
   readonly name?: string;
 }
@@ -111,12 +119,15 @@ export class TimeoutPolicy extends PolicyBase<never> {
       'aggressive',
       'cooperative',
     ]);
-    this.resolution = requireFiniteNonNegative(
-      'resolution',
-      orDefault(options.resolution, Math.min(20, Math.max(1, Math.floor(timeoutMs / 100)))),
+    this.resolution = Math.min(
+      requireFiniteNonNegative(
+        'resolution',
+        orDefault(options.resolution, Math.min(20, Math.max(1, Math.floor(timeoutMs / 100)))),
+      ),
+      maxResolution(timeoutMs),
     );
     this.clock = clockOf(options.clock);
-    this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution);
+    this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution, unrefOption(options.unref));
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
@@ -187,6 +198,12 @@ export class TimeoutPolicy extends PolicyBase<never> {
     if (failed) this.reportFailure(this.clock, value, run.started);
     else this.reportSuccess(this.clock, run.started);
   }
+}
+
+/** Longest resolution: late by a tenth of the timeout at most (1 ms at least), and never by more than 1 s. */
+const RESOLUTION_CAP = 1_000;
+function maxResolution(timeoutMs: number): number {
+  return Math.min(RESOLUTION_CAP, Math.max(1, timeoutMs / 10));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

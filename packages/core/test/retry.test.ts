@@ -20,6 +20,30 @@ function hinted(ms: number): Error & { retryAfterMs: number } {
 }
 
 describe('retry', () => {
+  it('a 0 ms delay needs no timer: the retries run without the clock moving, yet asynchronously', async () => {
+    const clock = new VirtualClock();
+    const { fn, calls } = flaky(2, 'ok');
+    const result = retry({ backoff: constant(0), clock }).execute(fn);
+    expect(calls).toEqual([0]);
+    await expect(result).resolves.toBe('ok');
+    expect(calls).toEqual([0, 1, 2]);
+    expect(clock.now()).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('a caller abort during a 0 ms wait wins', async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const { fn, calls } = flaky(5, 'ok');
+    const policy = retry({ backoff: constant(0), clock });
+    const result = policy.execute(fn, { signal: controller.signal });
+    // The first attempt's rejection reaches retry on a microtask; abort right after the wait started.
+    policy.on('retry', () => queueMicrotask(() => controller.abort('stop')));
+    await expect(result).rejects.toBe('stop');
+    expect(calls).toEqual([0]);
+    expect(abortListeners(controller.signal)).toBe(0);
+  });
+
   it('makes maxAttempts attempts in total (default 3) and rethrows the last error', async () => {
     const clock = new VirtualClock();
     const { fn, calls } = flaky(10, 'never');

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEADLINE,
@@ -199,6 +200,46 @@ describe('timeout (aggressive)', () => {
     expect(outcomes.filter((o) => o.status === 'rejected' && isTimeoutError(o.reason))).toHaveLength(250);
     expect(clock.pendingTimers).toBe(0);
     expect(policy.queue.size).toBe(0);
+  });
+
+  it('bounds the resolution: timeout(100, { resolution: 3000 }) fires by 110 ms, not after 3.1 s', async () => {
+    const clock = new VirtualClock();
+    const policy = timeout(100, { clock, resolution: 3_000 });
+    expect(policy.resolution).toBe(10);
+    const result = policy.execute(() => new Promise(() => {}));
+    result.catch(() => {});
+    await clock.advance(99);
+    expect(await stateOf(result)).toBe('pending');
+    await clock.advance(11);
+    await expect(result).rejects.toBeInstanceOf(TimeoutError);
+    expect(timeout(60_000, { resolution: 30_000 }).resolution).toBe(1_000);
+    expect(timeout(5, { resolution: 100 }).resolution).toBe(1);
+  });
+
+  it('fires no earlier than the timeout and at most a tenth of it (1 ms at least, 1 s at most) later', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.option(fc.double({ min: 0, max: 1e7, noNaN: true }), { nil: undefined }),
+        fc.integer({ min: 0, max: 1_000 }),
+        async (ms, resolution, startAt) => {
+          const clock = new VirtualClock();
+          const policy = timeout(ms, { clock, resolution });
+          const bound = Math.min(1_000, Math.max(1, ms / 10));
+          expect(policy.resolution).toBeLessThanOrEqual(bound);
+          await clock.advance(startAt);
+          const result = policy.execute(() => new Promise(() => {}));
+          result.catch(() => {});
+          await clock.advanceTo(startAt + ms - 1e-3);
+          expect(await stateOf(result)).toBe('pending');
+          await clock.advanceTo(startAt + ms + bound);
+          expect(await stateOf(result)).toBe('rejected');
+          await clock.runAll();
+          expect(clock.pendingTimers).toBe(0);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('Infinity means no timeout', async () => {

@@ -1,8 +1,9 @@
 import { isOverloadError } from '../budget/adaptive-throttle.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { InvalidOptionError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { LimitChangeEvent, LimitChangeReason, RejectionReason, Unsubscribe } from '../events.js';
 import type { Ctx } from '../internal/context.js';
+import { unrefOption } from '../internal/timer-options.js';
 import {
   clockOf,
   describe,
@@ -15,6 +16,7 @@ import {
   requirePositive,
 } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
+import { DeadlineHeap, type HeapNode } from './deadline-heap.js';
 import { type RoomNode, WaitingRoom } from './waiting-room.js';
 
 export interface AdaptiveConcurrencyOptions {
@@ -67,6 +69,12 @@ export interface AdaptiveConcurrencyOptions {
    * `isOverloadError`. Any other error is an answer: it neither lowers nor raises the limit.
    */
   readonly handle?: (error: unknown) => boolean;
+  /**
+   * Let the process exit while calls wait for a slot. Default false: a waiting call's timers (its `maxWait`, the
+   * pace, a pause, a refused call's held slot) keep a Node process alive until it is sent or gives up; none is
+   * left once nobody waits.
+   */
+  readonly unref?: boolean;
   readonly clock?: Clock;
   readonly name?: string;
 }
@@ -102,7 +110,12 @@ class Waiter implements RoomNode {
   ) {}
 }
 
+/** A refused call's slot, held until `deadline` (the heap's key: the earliest release comes first). */
+type Hold = HeapNode;
+
+/** A held slot's own timer frees it on time even when nobody waits; it guards nothing, so it is unref'd. */
 const UNREF = { unref: true } as const;
+
 /**
  * Smallest growth per round trip (slots): how slowly the limit creeps up to, and past, the level of the last
  * decrease. Refusals per call in a steady overload are about this step / ((1 - backoffRatio) x limit^2), so a
@@ -162,8 +175,10 @@ const BACKLOG_SERVICE_TIMES = 2;
  *   would probably not finish in time: sending it would only take capacity from calls that can). The caller's
  *   abort rejects at once with the caller's reason.
  *
- * Every wait honours the caller's signal; no timer or listener outlives the call it serves (holds and pacing
- * use one unref'd timer each, gone once they fire).
+ * Every wait honours the caller's signal; no timer or listener outlives the call it serves. While calls wait,
+ * one timer wakes the room when the pace, a pause or a held slot lets the next one go; it keeps the process alive
+ * (unless `unref`). Nobody waiting, no such timer: a pause is a time compared when the next call comes, and a held
+ * slot's own timer is unref'd (it only frees the slot on time).
  */
 export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   readonly minLimit: number;
@@ -188,15 +203,16 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   /** Mean deviation of the service time (TCP's RTTVAR), meaningful once srtt is defined. */
   private rttvar = 0;
   private readonly room = new WaitingRoom<Waiter>();
-  /** Slots refused calls hold for a service time: each hold's timer and when it releases its slot. */
-  private readonly holds = new Map<TimerHandle, number>();
   private seq = 0;
   private pausedUntil = 0;
-  private pauseTimer: TimerHandle | undefined;
   /** The pace's reference point: the next dispatch is due one interval (service time / limit) after it. */
   private paceBase = Number.NEGATIVE_INFINITY;
-  private paceTimer: TimerHandle | undefined;
-  private paceDue = 0;
+  /** Slots of refused calls, counted in `active` until released (by their timer, or whoever looks first). */
+  private readonly holds = new DeadlineHeap<Hold>();
+  /** Wakes the waiting room when the next waiter may go; armed only while somebody waits. */
+  private wakeTimer: TimerHandle | undefined;
+  private wakeDue = 0;
+  private readonly timerOptions: TimerOptions | undefined;
 
   constructor(options: AdaptiveConcurrencyOptions = {}) {
     super(policyName(options, 'adaptiveConcurrency'));
@@ -245,6 +261,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       'deadline',
     ]);
     this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;
+    this.timerOptions = unrefOption(options.unref);
     this.clock = clockOf(options.clock);
   }
 
@@ -255,7 +272,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
 
   /** Slots taken now (running calls and refused calls holding theirs). */
   get inFlight(): number {
-    return this.active;
+    return this.slotsTaken(this.clock.now());
   }
 
   /** Calls waiting for a slot now. */
@@ -264,12 +281,13 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   }
 
   stats(): AdaptiveConcurrencyStats {
+    const now = this.clock.now();
     return {
       limit: this.current,
-      inFlight: this.active,
+      inFlight: this.slotsTaken(now),
       queued: this.room.size,
       rtt: this.srtt,
-      paused: this.isPaused(this.clock.now()),
+      paused: this.isPaused(now),
     };
   }
 
@@ -303,7 +321,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private async run(context: Ctx, next: Next, arrived: number): Promise<unknown> {
     const sent = this.clock.now();
     const epoch = this.epoch;
-    const used = this.active;
+    const used = this.slotsTaken(sent);
     let value: unknown;
     try {
       value = await next(context);
@@ -353,9 +371,11 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   }
 
   private refused(error: unknown, sent: number, epoch: number): void {
+    const now = this.clock.now();
     if (epoch === this.epoch) {
       // The first signal about calls sent at the current limit: back off from what was actually in use.
-      const target = Math.max(this.minLimit, Math.min(this.current, this.active) * this.backoffRatio);
+      const inUse = this.slotsTaken(now);
+      const target = Math.max(this.minLimit, Math.min(this.current, inUse) * this.backoffRatio);
       this.epoch++;
       this.overshot = this.current > this.lastMax;
       this.lastMax = this.current;
@@ -363,21 +383,16 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     }
     const hint = this.maxPause > 0 ? retryAfterOf(error) : undefined;
     if (hint !== undefined && hint > 0) this.pause(Math.min(hint, this.maxPause));
-    const now = this.clock.now();
     const hold = (this.srtt ?? this.initialRtt) - (now - sent);
     if (hold <= 0) {
       this.release();
       return;
     }
-    const handle = this.clock.setTimer(
-      () => {
-        this.holds.delete(handle);
-        this.release();
-      },
-      hold,
-      UNREF,
-    );
-    this.holds.set(handle, now + hold);
+    this.holds.push({ deadline: now + hold, seq: this.seq++, index: -1 });
+    this.clock.setTimer(this.holdOver, hold, UNREF);
+    // Whoever waits for this slot now waits for the hold: the room's own timer (which keeps the process alive)
+    // must wake them then.
+    if (this.room.size > 0) this.drain();
   }
 
   /**
@@ -390,16 +405,33 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private admitRetry(now: number): boolean {
     if (this.room.size > 0 || this.isPaused(now)) return false;
     const slots = Math.max(1, Math.floor(this.current));
-    if (this.active <= slots) {
-      for (const [handle] of this.holds) {
-        this.holds.delete(handle);
-        this.clock.clearTimer(handle);
-        return true;
-      }
+    const taken = this.slotsTaken(now);
+    if (taken <= slots && this.holds.size > 0) {
+      // The slot stays taken, now by this retry; the hold's own timer finds nothing to release.
+      this.holds.shift();
+      return true;
     }
-    if (this.active >= slots) return false;
+    if (taken >= slots) return false;
     this.active++;
     return true;
+  }
+
+  private readonly holdOver = (): void => {
+    this.releaseHolds(this.clock.now());
+    this.drain();
+  };
+
+  /** Slots taken at `now`: gives back the held slots whose time has come. */
+  private slotsTaken(now: number): number {
+    if (this.holds.size > 0) this.releaseHolds(now);
+    return this.active;
+  }
+
+  private releaseHolds(now: number): void {
+    for (let hold = this.holds.peek(); hold !== undefined && hold.deadline <= now; hold = this.holds.peek()) {
+      this.holds.shift();
+      this.active--;
+    }
   }
 
   private setLimit(to: number, reason: LimitChangeReason, error: unknown): void {
@@ -418,15 +450,10 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     const until = this.clock.now() + ms;
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
-    if (this.pauseTimer !== undefined) this.clock.clearTimer(this.pauseTimer);
-    this.pauseTimer = this.clock.setTimer(this.endPause, ms, UNREF);
     if (this.listens('paused')) this.events.emit('paused', { policy: this.name, duration: ms });
+    // Only waiting calls need waking when it ends; a call arriving later compares the time itself.
+    if (this.room.size > 0) this.drain();
   }
-
-  private readonly endPause = (): void => {
-    this.pauseTimer = undefined;
-    this.drain();
-  };
 
   private isPaused(now: number): boolean {
     return now < this.pausedUntil;
@@ -434,7 +461,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
 
   /** Calls that may run at once: floor(limit), at least 1 (a fractional limit below 1 is enforced by pacing). */
   private canDispatch(now: number): boolean {
-    return this.active < Math.max(1, Math.floor(this.current)) && !this.isPaused(now);
+    return this.slotsTaken(now) < Math.max(1, Math.floor(this.current)) && !this.isPaused(now);
   }
 
   private release(): void {
@@ -447,11 +474,25 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
    * shedding those that can no longer finish.
    */
   private drain(): void {
+    if (this.room.size === 0) {
+      this.stopWake();
+      return;
+    }
     let now = this.clock.now();
-    while (this.room.size > 0 && this.canDispatch(now)) {
+    while (this.room.size > 0) {
+      if (this.slotsTaken(now) >= Math.max(1, Math.floor(this.current))) {
+        // A running call's release drains again; a held slot comes back at a known time.
+        const hold = this.holds.peek();
+        if (hold !== undefined) this.wakeAt(hold.deadline, now);
+        return;
+      }
+      if (this.isPaused(now)) {
+        this.wakeAt(this.pausedUntil, now);
+        return;
+      }
       const due = this.nextPace();
       if (now < due) {
-        this.armPace(due);
+        this.wakeAt(due, now);
         return;
       }
       const waiter = this.room.shift(this.backlogged(now))!;
@@ -465,6 +506,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       this.paced(now);
       waiter.resolve();
     }
+    this.stopWake();
   }
 
   /**
@@ -498,17 +540,25 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
     return this.paceBase + (this.srtt ?? this.initialRtt) / this.current;
   }
 
-  private armPace(due: number): void {
-    if (this.paceTimer !== undefined) {
-      if (this.paceDue <= due) return;
-      this.clock.clearTimer(this.paceTimer);
+  /** Makes sure the room is woken by `due` (an earlier wake-up already armed is kept: it drains again). */
+  private wakeAt(due: number, now: number): void {
+    if (this.wakeTimer !== undefined) {
+      if (this.wakeDue <= due) return;
+      this.clock.clearTimer(this.wakeTimer);
     }
-    this.paceDue = due;
-    this.paceTimer = this.clock.setTimer(this.endPace, due - this.clock.now(), UNREF);
+    this.wakeDue = due;
+    this.wakeTimer = this.clock.setTimer(this.onWake, due - now, this.timerOptions);
   }
 
-  private readonly endPace = (): void => {
-    this.paceTimer = undefined;
+  private stopWake(): void {
+    if (this.wakeTimer !== undefined) {
+      this.clock.clearTimer(this.wakeTimer);
+      this.wakeTimer = undefined;
+    }
+  }
+
+  private readonly onWake = (): void => {
+    this.wakeTimer = undefined;
     this.drain();
   };
 
@@ -550,23 +600,25 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
       }
       this.room.push(waiter);
       if (patience !== Number.POSITIVE_INFINITY) {
-        waiter.timer = this.clock.setTimer(() => {
-          waiter.timer = undefined;
-          this.room.remove(waiter);
-          this.detach(waiter);
-          reject(this.rejection('queueTimeout', `waited ${patience} ms for a slot`));
-        }, patience);
+        waiter.timer = this.clock.setTimer(
+          () => {
+            waiter.timer = undefined;
+            this.leave(waiter);
+            reject(this.rejection('queueTimeout', `waited ${patience} ms for a slot`));
+          },
+          patience,
+          this.timerOptions,
+        );
       }
       if (context.canAbort) {
         waiter.unsubscribe = context.subscribe((reason) => {
           waiter.unsubscribe = undefined;
-          this.room.remove(waiter);
-          this.detach(waiter);
+          this.leave(waiter);
           reject(reason);
         });
       }
-      // A pause may have ended with nobody waiting; make sure someone wakes this waiter.
-      if (this.pauseTimer === undefined && this.paceTimer === undefined) this.drain();
+      // Nobody waited, so nothing wakes the room yet: make sure someone wakes this waiter.
+      if (this.wakeTimer === undefined) this.drain();
     });
   }
 
@@ -578,14 +630,25 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private expectedWait(now: number): number | undefined {
     if (this.room.size > 0) return undefined;
     const slots = Math.max(1, Math.floor(this.current));
-    if (this.active - this.holds.size >= slots) return undefined;
+    const taken = this.slotsTaken(now);
+    if (taken - this.holds.size >= slots) return undefined;
     let at = Math.max(now, this.pausedUntil, this.nextPace());
-    const mustRelease = this.active - slots + 1;
+    const mustRelease = taken - slots + 1;
     if (mustRelease > 0) {
-      const releases = [...this.holds.values()].sort((a, b) => a - b);
+      const releases = this.holds
+        .nodes()
+        .map((hold) => hold.deadline)
+        .sort((a, b) => a - b);
       at = Math.max(at, releases[mustRelease - 1]!);
     }
     return at - now;
+  }
+
+  /** A waiter gives up: the last one to leave takes the room's timer with it. */
+  private leave(waiter: Waiter): void {
+    this.room.remove(waiter);
+    this.detach(waiter);
+    if (this.room.size === 0) this.stopWake();
   }
 
   /** Drops what a waiter holds besides its place in the room (timer, abort listener). */

@@ -24,6 +24,11 @@ export class DeadlineHeap<T extends HeapNode> {
     return this.items.length;
   }
 
+  /** The nodes in heap order (not sorted): for diagnostics and rare paths. */
+  nodes(): readonly T[] {
+    return this.items;
+  }
+
   peek(): T | undefined {
     return this.items[0];
   }

@@ -1,6 +1,7 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { BulkheadRejectedError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
+import { unrefOption } from '../internal/timer-options.js';
 import { clockOf, orDefault, policyName, requireInteger, requirePositive } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
 import { type Linked, LinkedList } from './linked-list.js';
@@ -15,6 +16,11 @@ export interface BulkheadOptions {
    * policy outside, or `execute(fn, { deadline })`) shortens it; the caller's signal ends it at any time.
    */
   readonly queueTimeout?: number;
+  /**
+   * Let the process exit while a call waits in the queue. Default false: a queued call's timeout timer keeps a
+   * Node process alive until the call leaves the queue (it is cleared then).
+   */
+  readonly unref?: boolean;
   readonly clock?: Clock;
   readonly name?: string;
 }
@@ -39,6 +45,7 @@ export class BulkheadPolicy extends PolicyBase<never> {
   readonly maxQueue: number;
   readonly queueTimeout: number | undefined;
   private readonly clock: Clock;
+  private readonly timerOptions: TimerOptions | undefined;
   private active = 0;
   private readonly queue = new LinkedList<QueuedCall>();
 
@@ -51,6 +58,7 @@ export class BulkheadPolicy extends PolicyBase<never> {
         ? undefined
         : requirePositive('queueTimeout', options.queueTimeout, true);
     if (this.queueTimeout === Number.POSITIVE_INFINITY) this.queueTimeout = undefined;
+    this.timerOptions = unrefOption(options.unref);
     this.clock = clockOf(options.clock);
   }
 
@@ -131,11 +139,15 @@ export class BulkheadPolicy extends PolicyBase<never> {
         this.events.emit('queued', { policy: this.name, position: this.queue.size });
       this.queue.push(call);
       if (patience !== Number.POSITIVE_INFINITY) {
-        call.timer = this.clock.setTimer(() => {
-          call.timer = undefined;
-          this.leave(call);
-          reject(this.timedOut());
-        }, patience);
+        call.timer = this.clock.setTimer(
+          () => {
+            call.timer = undefined;
+            this.leave(call);
+            reject(this.timedOut());
+          },
+          patience,
+          this.timerOptions,
+        );
       }
       if (context.canAbort) {
         call.unsubscribe = context.subscribe((reason) => {

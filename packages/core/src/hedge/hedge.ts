@@ -1,6 +1,7 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
 import { type Ctx, ScopedContext } from '../internal/context.js';
+import { unrefOption } from '../internal/timer-options.js';
 import {
   clockOf,
   describe,
@@ -31,6 +32,11 @@ export interface HedgeOptions {
   readonly handle?: (error: unknown) => boolean;
   /** A shared budget (see retryBudget): each hedge takes one retry from it; once refused, no more hedges. */
   readonly budget?: RetryGate;
+  /**
+   * Let the process exit while the next hedge is pending. Default false: the hedge timer keeps a Node process
+   * alive while the execution runs (it is cleared once the execution settles).
+   */
+  readonly unref?: boolean;
   readonly clock?: Clock;
   readonly name?: string;
 }
@@ -47,6 +53,8 @@ export class HedgePolicy extends PolicyBase<never> {
   readonly clock: Clock;
   /** @internal */
   readonly budget: RetryGate | undefined;
+  /** @internal */
+  readonly timerOptions: TimerOptions | undefined;
   private readonly delay: HedgeDelay;
   private readonly handle: ((error: unknown) => boolean) | undefined;
 
@@ -62,6 +70,7 @@ export class HedgePolicy extends PolicyBase<never> {
     this.delay = delay;
     this.maxHedges = requireInteger('maxHedges', orDefault(options.maxHedges, 1), 0);
     this.handle = optionalFunction('handle', options.handle);
+    this.timerOptions = unrefOption(options.unref);
     this.budget = optionalRetryGate(options.budget);
     this.clock = clockOf(options.clock);
   }
@@ -165,7 +174,7 @@ class HedgeRun {
       if (this.done || this.stopped || this.launched > this.policy.maxHedges) return;
       if (delay === Number.POSITIVE_INFINITY) return;
       if (delay > 0) {
-        this.timer = this.policy.clock.setTimer(this.onTimer, delay);
+        this.timer = this.policy.clock.setTimer(this.onTimer, delay, this.policy.timerOptions);
         return;
       }
       if (!this.hedgeNow()) return;

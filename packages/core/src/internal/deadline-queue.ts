@@ -1,5 +1,6 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 
+/** For timers that guard nothing (the window's; the deadline timer while no call is pending): never hold the process. */
 const UNREF = { unref: true } as const;
 
 /** One pending deadline, linked in place into its bucket so removal is O(1) and allocation-free. */
@@ -14,7 +15,10 @@ export interface DeadlineEntry {
 export class DeadlineBucket {
   head: DeadlineEntry | undefined = undefined;
   tail: DeadlineEntry | undefined = undefined;
+  prev: DeadlineBucket | undefined = undefined;
   next: DeadlineBucket | undefined = undefined;
+  /** In the queue's list of buckets (false once fired or dropped). */
+  linked = false;
   constructor(readonly due: number) {}
 }
 
@@ -23,6 +27,14 @@ export class DeadlineBucket {
  * path, so calls that start within `resolution` ms join one bucket: the clock is read once per bucket, a bucket
  * is due `duration + resolution` after it opened (a deadline may fire up to `resolution` late, never early), and
  * one timer serves the oldest bucket. Settled calls unlink themselves; nothing is scheduled per call.
+ *
+ * The timer guards pending calls, so it keeps the process alive while one is pending (unless `timerOptions`
+ * unrefs it): a timeout must fire even when nothing else runs. When the last pending call settles, the timer is
+ * unref'd at once (where the clock can: `refTimer`), and ref'd again by the next call. A bucket whose calls all
+ * settled is dropped (the open one when its window closes, at most `resolution` later), and the last bucket
+ * dropped clears the timer: once the work is done the queue holds no timer, so neither the process nor the
+ * queue's memory is kept by a deadline nobody waits for. (In exact mode, calls that never overlap thus arm and
+ * clear a timer each; overlapping calls share it.)
  */
 export class DeadlineQueue {
   private first: DeadlineBucket | undefined;
@@ -30,12 +42,19 @@ export class DeadlineQueue {
   /** The bucket new calls join, until its window closes. */
   private open: DeadlineBucket | undefined;
   private fireTimer: TimerHandle | undefined;
+  /** Entries linked into a bucket: the timer keeps the process alive only while there are some. */
+  private pending = 0;
+  /** Whether the timer's hold on the process follows `pending` (the clock can toggle it, and it is not unref'd). */
+  private readonly toggles: boolean;
 
   constructor(
     private readonly clock: Clock,
     private readonly duration: number,
     private readonly resolution: number,
-  ) {}
+    private readonly timerOptions?: TimerOptions,
+  ) {
+    this.toggles = typeof clock.refTimer === 'function' && timerOptions?.unref !== true;
+  }
 
   /** The due time a call starting now gets (opens a bucket if none is open). */
   reserve(): number {
@@ -65,6 +84,9 @@ export class DeadlineQueue {
     if (bucket.tail) bucket.tail.next = entry;
     else bucket.head = entry;
     bucket.tail = entry;
+    if (this.pending++ === 0 && this.toggles && this.fireTimer !== undefined) {
+      this.clock.refTimer!(this.fireTimer, true);
+    }
   }
 
   remove(entry: DeadlineEntry): void {
@@ -77,20 +99,32 @@ export class DeadlineQueue {
     if (next) next.prev = prev;
     else bucket.tail = prev;
     entry.prev = entry.next = undefined;
+    const idle = --this.pending === 0;
+    // The open bucket stays for the calls that may still join it; its window's end drops it if still empty.
+    if (bucket.head === undefined && bucket !== this.open && bucket.linked) this.drop(bucket);
+    // Nobody waits for the timer any more (if dropping the last bucket did not clear it).
+    if (idle && this.toggles && this.fireTimer !== undefined) this.clock.refTimer!(this.fireTimer, false);
   }
 
   /** Calls still waiting for their deadline (tests and diagnostics). */
   get size(): number {
-    let n = 0;
-    for (let b = this.first; b; b = b.next) for (let e = b.head; e; e = e.next) n++;
-    return n;
+    return this.pending;
+  }
+
+  /** Whether a timer is armed (tests and diagnostics): only while some bucket is pending or open. */
+  get armed(): boolean {
+    return this.fireTimer !== undefined;
   }
 
   private readonly closeOpen = (): void => {
+    const bucket = this.open;
     this.open = undefined;
+    if (bucket !== undefined && bucket.head === undefined && bucket.linked) this.drop(bucket);
   };
 
   private appendBucket(bucket: DeadlineBucket): void {
+    bucket.linked = true;
+    bucket.prev = this.last;
     if (this.last) this.last.next = bucket;
     else this.first = bucket;
     this.last = bucket;
@@ -103,24 +137,51 @@ export class DeadlineQueue {
       this.appendBucket(bucket);
       return;
     }
-    let prev: DeadlineBucket | undefined;
     let cursor = this.first;
-    while (cursor && cursor.due <= bucket.due) {
-      prev = cursor;
-      cursor = cursor.next;
+    while (cursor && cursor.due <= bucket.due) cursor = cursor.next;
+    // cursor is defined: the last bucket is due later than this one.
+    const before = cursor!;
+    bucket.linked = true;
+    bucket.next = before;
+    bucket.prev = before.prev;
+    if (before.prev) before.prev.next = bucket;
+    else this.first = bucket;
+    before.prev = bucket;
+    // A new earliest bucket: the armed timer is too late for it.
+    if (this.first === bucket) this.rearm();
+  }
+
+  /**
+   * Unlinks a bucket nobody waits in any more. The last one takes the timer with it. Otherwise the timer stays: if
+   * it served this bucket it fires early for the next one and is re-armed then, which costs less than re-arming it
+   * now for every bucket that empties (in exact mode, every call).
+   */
+  private drop(bucket: DeadlineBucket): void {
+    bucket.linked = false;
+    const { prev, next } = bucket;
+    if (prev) prev.next = next;
+    else this.first = next;
+    if (next) next.prev = prev;
+    else this.last = prev;
+    bucket.prev = bucket.next = undefined;
+    if (this.first === undefined) this.rearm();
+  }
+
+  /** Points the timer at the first bucket, or clears it when there is none. */
+  private rearm(): void {
+    if (this.fireTimer !== undefined) {
+      this.clock.clearTimer(this.fireTimer);
+      this.fireTimer = undefined;
     }
-    bucket.next = cursor;
-    if (prev) prev.next = bucket;
-    else {
-      this.first = bucket;
-      // A new earliest bucket: the armed timer is too late for it.
-      if (this.fireTimer !== undefined) this.clock.clearTimer(this.fireTimer);
-      this.arm(bucket.due);
-    }
+    if (this.first !== undefined) this.arm(this.first.due);
   }
 
   private arm(due: number): void {
-    this.fireTimer = this.clock.setTimer(this.onTimer, Math.max(0, due - this.clock.now()), UNREF);
+    this.fireTimer = this.clock.setTimer(
+      this.onTimer,
+      Math.max(0, due - this.clock.now()),
+      this.toggles && this.pending === 0 ? UNREF : this.timerOptions,
+    );
   }
 
   private readonly onTimer = (): void => {
@@ -130,6 +191,9 @@ export class DeadlineQueue {
     while (bucket !== undefined && bucket.due <= now) {
       this.first = bucket.next;
       if (this.first === undefined) this.last = undefined;
+      else this.first.prev = undefined;
+      bucket.linked = false;
+      bucket.next = undefined;
       if (this.open === bucket) this.open = undefined;
       for (let entry = bucket.head; entry !== undefined; entry = bucket.head) {
         this.remove(entry);

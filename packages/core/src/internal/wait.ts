@@ -7,6 +7,12 @@ import type { Ctx } from './context.js';
  */
 export function waitFor(clock: Clock, ms: number, context: Ctx): Promise<void> {
   if (context.aborted) return Promise.reject(context.reason);
+  // A 0 ms wait needs no timer (a virtual clock would stall on it): it stays asynchronous and abortable.
+  if (!(ms > 0)) {
+    return Promise.resolve().then(() => {
+      if (context.aborted) throw context.reason;
+    });
+  }
   return new Promise<void>((resolve, reject) => {
     let unsubscribe: (() => void) | undefined;
     const handle = clock.setTimer(() => {

@@ -1,6 +1,7 @@
-import type { Clock } from '../clock.js';
+import type { Clock, TimerOptions } from '../clock.js';
 import { InvalidOptionError, RateLimitedError } from '../errors.js';
 import { type Ctx, type ExecutionContext, RootContext } from '../internal/context.js';
+import { unrefOption } from '../internal/timer-options.js';
 import {
   clockOf,
   describe,
@@ -48,6 +49,11 @@ export interface RateLimitOptions {
   readonly key?: string | ((context: ExecutionContext) => string | undefined);
   /** Where usage lives. Default: a private in-memory store. */
   readonly store?: RateLimitStore;
+  /**
+   * Let the process exit while calls wait for admission. Default false: the timer of a key's first waiter keeps a
+   * Node process alive until it is admitted or refused; no timer is left once nobody waits.
+   */
+  readonly unref?: boolean;
   readonly clock?: Clock;
   readonly name?: string;
 }
@@ -85,6 +91,8 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
   /** The limits as the store knows them (limiters with equal limits share usage in a shared store). */
   readonly scope: RateLimitScope;
   readonly clock: Clock;
+  /** @internal How the waitlist arms its timers. */
+  readonly timerOptions: TimerOptions | undefined;
   private readonly costOption: ((context: ExecutionContext) => Cost) | undefined;
   private readonly keyOption: ((context: ExecutionContext) => string | undefined) | undefined;
   private readonly fixedKey: string;
@@ -128,6 +136,7 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     // An unfrozen copy for the stores' hot path (see fixedCosts); `limits` stays frozen for users.
     this.scope = scopeOf([...this.limits]);
     this.clock = clockOf(options.clock);
+    this.timerOptions = unrefOption(options.unref);
     this.waitlist = new Waitlist(this);
   }
 

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import type { Ctx } from '../internal/context.js';
 import { type Linked, LinkedList } from '../bulkhead/linked-list.js';
 import type { AcquireResult, RateLimitScope, RateLimitStore } from './store.js';
@@ -9,6 +9,8 @@ export interface WaitlistHost {
   readonly store: RateLimitStore;
   readonly scope: RateLimitScope;
   readonly clock: Clock;
+  /** Options for the waiters' timers (`unref`); by default a waiter's timer keeps the process alive. */
+  readonly timerOptions: TimerOptions | undefined;
   /** A waiter was given its expected wait for the first time. */
   onQueued(key: string, delay: number, position: number): void;
   /** Builds (and reports) the error for a waiter that cannot be admitted by its latest acceptable time. */
@@ -311,11 +313,15 @@ export class Waitlist {
     q.timerDue = due;
     // Whole milliseconds, never early: the head is admissible once the timer fires.
     const delay = Math.max(0, Math.ceil(due - now - TIME_EPSILON));
-    q.timer = this.host.clock.setTimer(() => {
-      q.timer = undefined;
-      q.timerDue = Number.NaN;
-      this.pump(q);
-    }, delay);
+    q.timer = this.host.clock.setTimer(
+      () => {
+        q.timer = undefined;
+        q.timerDue = Number.NaN;
+        this.pump(q);
+      },
+      delay,
+      this.host.timerOptions,
+    );
   }
 
   private disarm(q: KeyQueue): void {

@@ -1,0 +1,15 @@
+import type { TimerOptions } from '../clock.js';
+import { InvalidOptionError } from '../errors.js';
+import { describe } from './validate.js';
+
+const UNREF: TimerOptions = Object.freeze({ unref: true });
+
+/**
+ * The timer options for a policy's `unref` option. By default (`undefined` / false) a timer that guards pending
+ * work keeps the process alive, as a pending `setTimeout` would; `unref: true` lets the process exit without it.
+ */
+export function unrefOption(value: unknown): TimerOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return UNREF;
+  throw new InvalidOptionError('unref', `expected a boolean, got ${describe(value)}`);
+}
