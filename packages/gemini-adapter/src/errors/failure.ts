@@ -1,4 +1,4 @@
-import { BulwarkError } from '@bulwark/core';
+import { BulwarkError, InvalidOptionError } from '@bulwark/core';
 
 /** What went wrong with a Gemini call, in terms a resilience decision can use. */
 export type GeminiFailureKind =
@@ -31,6 +31,22 @@ export type GeminiFailureKind =
   | 'aborted'
   /** Anything else: never guessed at. */
   | 'unknown';
+
+const KINDS: ReadonlySet<string> = new Set<GeminiFailureKind>([
+  'overloaded',
+  'rateLimited',
+  'dailyQuotaExhausted',
+  'serverError',
+  'deadline',
+  'network',
+  'timeout',
+  'clientError',
+  'notFound',
+  'blocked',
+  'empty',
+  'aborted',
+  'unknown',
+]);
 
 const TRANSIENT: ReadonlySet<GeminiFailureKind> = new Set([
   'overloaded',
@@ -93,7 +109,7 @@ export class GeminiFailure extends BulwarkError {
   readonly serverMessage: string;
 
   constructor(init: GeminiFailureInit) {
-    super(describeFailure(init), { retryAfterMs: init.retryAfterMs, cause: init.cause });
+    super(describeFailure(checkedInit(init)), { retryAfterMs: init.retryAfterMs, cause: init.cause });
     this.name = 'GeminiFailure';
     this.kind = init.kind;
     this.status = init.status;
@@ -114,6 +130,22 @@ export class GeminiFailure extends BulwarkError {
   get transient(): boolean {
     return TRANSIENT.has(this.kind);
   }
+}
+
+/** A hand-made failure gets a typed error naming what is wrong, not a TypeError from deep inside. */
+function checkedInit(init: unknown): GeminiFailureInit {
+  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
+    throw new InvalidOptionError(
+      'options',
+      'expected a GeminiFailureInit object ({ kind, serverMessage, ... })',
+    );
+  }
+  const { kind, serverMessage } = init as Partial<GeminiFailureInit>;
+  if (typeof kind !== 'string' || !KINDS.has(kind)) {
+    throw new InvalidOptionError('kind', `expected one of ${[...KINDS].join(', ')}`);
+  }
+  if (typeof serverMessage !== 'string') throw new InvalidOptionError('serverMessage', 'expected a string');
+  return init as GeminiFailureInit;
 }
 
 function describeFailure(init: GeminiFailureInit): string {

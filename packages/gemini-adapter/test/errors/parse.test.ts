@@ -1,4 +1,4 @@
-import { retryAfterOf, TimeoutError } from '@bulwark/core';
+import { isInvalidOptionError, retryAfterOf, TimeoutError } from '@bulwark/core';
 import { ApiError } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import {
@@ -606,5 +606,30 @@ describe('blockedFailureOf', () => {
     ['null', null],
   ])('returns undefined for %s', (_label, value) => {
     expect(blockedFailureOf(value)).toBeUndefined();
+  });
+});
+
+describe('new GeminiFailure(init) with bad input', () => {
+  it.each([
+    ['undefined', undefined, 'options'],
+    ['null', null, 'options'],
+    ['a string', 'overloaded', 'options'],
+    ['an unknown kind', { kind: 'sad', serverMessage: 'x' }, 'kind'],
+    ['no serverMessage', { kind: 'overloaded' }, 'serverMessage'],
+  ])('throws InvalidOptionError naming the field for %s', (_label, init, option) => {
+    let thrown: unknown;
+    try {
+      new GeminiFailure(init as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isInvalidOptionError(thrown)).toBe(true);
+    expect((thrown as { option: string }).option).toBe(option);
+  });
+
+  it('builds a failure from a valid init', () => {
+    const failure = new GeminiFailure({ kind: 'overloaded', serverMessage: 'The model is overloaded.' });
+    expect(isGeminiFailure(failure)).toBe(true);
+    expect(failure.transient).toBe(true);
   });
 });
