@@ -46,14 +46,14 @@ export type AnyPolicy = Policy<any, any>;
 /**
  * The execution's promise, made to reject with the caller's abort reason the moment the signal aborts, even when
  * the function (and so a retry, breaker or bulkhead around it) ignores its signal and keeps running. Without a
- * signal it is `run` itself: the common path costs nothing.
+ * signal it is `run` itself: the common path costs nothing. Called after the layers started the function, so the
+ * signal may already have aborted (the function aborted it synchronously): that abort wins too.
  */
 export function rejectOnAbort<T>(signal: AbortSignal | undefined, run: Promise<T>): Promise<T> {
   if (signal === undefined) return run;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    // Settling after the abort is a no-op; the handler also keeps a late rejection from going unhandled.
+    // Settling after the abort is a no-op; the handlers also keep a late rejection from going unhandled.
     run.then(
       (value) => {
         signal.removeEventListener('abort', onAbort);
@@ -64,6 +64,9 @@ export function rejectOnAbort<T>(signal: AbortSignal | undefined, run: Promise<T
         reject(error);
       },
     );
+    // An already-aborted signal never dispatches 'abort' again.
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -55,7 +55,8 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
   }
 
   expire(): void {
-    if (this.settled) return;
+    // Settled, or already aborted by the caller (a cooperative run still waiting for its function): too late.
+    if (this.settled || this.aborted) return;
     this.timedOut = true;
     this.policy.emitTimeout();
     this.abort(new TimeoutError(this.policy.timeoutMs));
@@ -66,6 +67,8 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
     super.abort(reason);
     // Aggressive: the caller learns at once; the function's eventual outcome is observed but ignored.
     if (this.rejectOuter !== undefined) this.settle(true, reason);
+    // Cooperative: the deadline can no longer change anything for a scope that has aborted.
+    else this.policy.queue.remove(this);
   }
 
   /** Settles the aggressive outer promise once, and detaches from the queue and the parent. */

@@ -133,6 +133,7 @@ class HedgeRun {
   start(firstDelay: number): void {
     // The caller's abort ends the execution at once, even if the attempts ignore their signals.
     if (this.parent.canAbort) this.unlink = this.parent.subscribe((reason) => this.finish(reason, reason));
+    if (this.done) return;
     this.launch();
     if (!this.done) this.schedule(firstDelay);
   }

@@ -32,7 +32,11 @@ export abstract class Ctx implements ExecutionContext {
   abstract readonly canAbort: boolean;
   abstract readonly aborted: boolean;
   abstract readonly reason: unknown;
-  /** Calls `listener` once on abort; returns its remover. Only call when canAbort. */
+  /**
+   * Calls `listener` once on abort, at once (before returning) if the context has already aborted, so a caller
+   * that subscribes late (after running user code that may have aborted the signal) cannot miss it. Returns its
+   * remover. Only call when canAbort.
+   */
   abstract subscribe(listener: AbortListener): () => void;
 }
 
@@ -87,6 +91,10 @@ export class RootContext extends Ctx {
   subscribe(listener: AbortListener): () => void {
     const signal = this.callerSignal;
     if (!signal) return noop;
+    if (signal.aborted) {
+      listener(signal.reason);
+      return noop;
+    }
     const handler = (): void => listener(signal.reason);
     signal.addEventListener('abort', handler, { once: true });
     return () => signal.removeEventListener('abort', handler);
@@ -193,6 +201,7 @@ export class ScopedContext extends Ctx {
 
   subscribe(listener: AbortListener): () => void {
     if (this.aborted) {
+      listener(this.reason);
       return noop;
     }
     (this.listeners ??= []).push(listener);
