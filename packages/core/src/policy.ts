@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscribe } from './events.js';
-import { type Ctx, type ExecutionContext, RootContext } from './internal/context.js';
+import { type Ctx, type ExecutionContext, type Holders, RootContext } from './internal/context.js';
 
 export type { ExecutionContext } from './internal/context.js';
 
@@ -31,8 +31,11 @@ export interface Policy<Out = never, Events extends PolicyEventName = PolicyEven
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | Out>;
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe;
-  /** @internal Runs `next` under this policy within an existing execution. */
-  [RUN](context: Ctx, next: Next): Promise<unknown>;
+  /**
+   * @internal Runs `next` under this policy within an existing execution. `holders` are the slot holders around
+   * this layer in its composition (see `leaveBehind`); omitted, there are none.
+   */
+  [RUN](context: Ctx, next: Next, holders?: Holders): Promise<unknown>;
 }
 
 export interface PolicyTypes<Out, Events> {
@@ -133,5 +136,5 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
     return value;
   }
 
-  abstract [RUN](context: Ctx, next: Next): Promise<unknown>;
+  abstract [RUN](context: Ctx, next: Next, holders?: Holders): Promise<unknown>;
 }

@@ -2,7 +2,7 @@ import { isOverloadError } from '../budget/adaptive-throttle.js';
 import { type Clock, realClock, type TimerHandle } from '../clock.js';
 import { InvalidOptionError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { LimitChangeEvent, LimitChangeReason, RejectionReason, Unsubscribe } from '../events.js';
-import type { Ctx } from '../internal/context.js';
+import { type Ctx, HOLD, type SlotHolder } from '../internal/context.js';
 import {
   describe,
   optionalFunction,
@@ -159,7 +159,7 @@ const BACKLOG_SERVICE_TIMES = 2;
  * Every wait honours the caller's signal; no timer or listener outlives the call it serves (holds and pacing
  * use one unref'd timer each, gone once they fire).
  */
-export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
+export class AdaptiveConcurrencyPolicy extends PolicyBase<never> implements SlotHolder {
   readonly minLimit: number;
   readonly maxLimit: number;
   readonly backoffRatio: number;
@@ -393,6 +393,12 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   private readonly releaseHeld = (): void => {
     this.release();
   };
+
+  /** @internal Work a layer inside left running when it answered its caller keeps a slot until it settles. */
+  [HOLD](work: Promise<unknown>): void {
+    this.active++;
+    work.then(this.releaseHeld, this.releaseHeld);
+  }
 
   private release(): void {
     this.active--;

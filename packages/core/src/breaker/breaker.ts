@@ -8,7 +8,14 @@ import {
   isBulwarkError,
 } from '../errors.js';
 import type { CircuitState, RejectionReason } from '../events.js';
-import type { Ctx } from '../internal/context.js';
+import {
+  type Ctx,
+  HOLD,
+  type Holders,
+  leaveBehind,
+  NO_HOLDERS,
+  type SlotHolder,
+} from '../internal/context.js';
 import {
   describe,
   optionalFunction,
@@ -102,13 +109,15 @@ interface Epoch {
  * An error thrown where no caller can receive it (an event listener run by a detached reaction): rethrown as an
  * uncaught exception, as a throwing listener of any emitter would be, rather than a silent unhandled rejection.
  */
+const noop = (): void => {};
+
 function throwDetached(error: unknown): void {
   queueMicrotask(() => {
     throw error;
   });
 }
 
-export class CircuitBreakerPolicy extends PolicyBase<never> {
+export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolder {
   readonly strategy: BreakerStrategy;
   readonly halfOpenAfter: number | Backoff;
   readonly halfOpenProbes: number;
@@ -136,6 +145,8 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
    */
   private probesRunning = 0;
   private probeSuccesses = 0;
+  /** The contexts probes passed down, while their function runs: work left below them is a probe's too. */
+  private readonly probing = new Set<Ctx>();
   private readonly isolations = new Set<Isolation>();
 
   constructor(options: CircuitBreakerOptions = {}) {
@@ -226,8 +237,8 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     };
   }
 
-  [RUN](context: Ctx, next: Next): Promise<unknown> {
-    if (this.mode !== CLOSED) return this.runGuarded(context, next);
+  [RUN](context: Ctx, next: Next, holders: Holders = NO_HOLDERS): Promise<unknown> {
+    if (this.mode !== CLOSED) return this.runGuarded(context, next, holders);
     if (this.timeStarts || this.events.active) return this.runTimed(context, next);
     // The hot path: the epoch's shared handlers, no timer, no clock read unless the strategy needs the time,
     // and a closure only when the caller can abort.
@@ -273,7 +284,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     return this.onValue(epoch, false, true, started, value);
   }
 
-  private runGuarded(context: Ctx, next: Next): Promise<unknown> {
+  private runGuarded(context: Ctx, next: Next, holders: Holders): Promise<unknown> {
     if (context.aborted) return Promise.reject(context.reason);
     if (this.mode === ISOLATED) return this.reject('isolated', undefined);
     if (this.mode === OPEN) {
@@ -284,7 +295,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     // Half-open: callers beyond the probe slots are turned away at once, never parked.
     if (this.probesRunning + this.probeSuccesses >= this.halfOpenProbes)
       return this.reject('halfOpenBusy', undefined);
-    return this.runProbe(context, next);
+    return this.runProbe(context, next, holders);
   }
 
   /**
@@ -292,11 +303,13 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
    * ignores its signal, but the probe keeps its slot until the function settles. What the function yields after
    * its caller left still counts in the state that admitted it, like any outcome after an abort: a result is
    * evidence of the dependency's health (a success may close the circuit), an error is presumed to be the abort's
-   * consequence and counts as nothing.
+   * consequence and counts as nothing. Work a layer inside leaves running (a timeout that expired) keeps the slot
+   * taken as well (see HOLD), even once the circuit has moved on.
    */
-  private runProbe(context: Ctx, next: Next): Promise<unknown> {
+  private runProbe(context: Ctx, next: Next, holders: Holders): Promise<unknown> {
     const epoch = this.epoch;
     this.probesRunning++;
+    this.probing.add(context);
     const started = this.clock.now();
     let pending: unknown;
     try {
@@ -310,6 +323,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
       let unsubscribe: (() => void) | undefined;
       work.then(
         (value) => {
+          this.probing.delete(context);
           this.probeSettled();
           unsubscribe?.();
           if (answered) {
@@ -324,6 +338,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
           }
         },
         (error) => {
+          this.probing.delete(context);
           this.probeSettled();
           unsubscribe?.();
           if (answered) return;
@@ -342,13 +357,33 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
         unsubscribe = undefined;
         this.reportFailure(this.clock, reason, started);
         reject(reason);
+        if (holders.length > 0) leaveBehind(work, context, holders);
       });
     });
   }
 
   /** A probe's function settled: its slot is free, whatever state the circuit is in now. */
-  private probeSettled(): void {
+  private readonly probeSettled = (): void => {
     this.probesRunning--;
+  };
+
+  /**
+   * @internal Work a layer inside left running when it answered its caller. Under a probe it keeps a probe slot
+   * until it settles, whatever state the circuit is in by then; under a closed call it holds nothing.
+   */
+  [HOLD](work: Promise<unknown>, context: Ctx): void {
+    if (this.probing.size === 0) {
+      work.then(undefined, noop);
+      return;
+    }
+    for (let c: Ctx | undefined = context; c !== undefined; c = c.parent) {
+      if (this.probing.has(c)) {
+        this.probesRunning++;
+        work.then(this.probeSettled, this.probeSettled);
+        return;
+      }
+    }
+    work.then(undefined, noop);
   }
 
   /** The result of a probe whose caller already left: counted (not reported) if its state is still current. */

@@ -17,6 +17,45 @@ export const DEADLINE = Symbol.for('bulwark.deadline');
 
 export type AbortListener = (reason: unknown) => void;
 
+/** The method by which a layer that holds capacity for the work below it learns about work left running. */
+export const HOLD: unique symbol = Symbol('bulwark.hold');
+
+/**
+ * A layer that holds capacity for the work running below it: a bulkhead slot, a half-open probe slot, an adaptive
+ * concurrency slot. Such capacity stands for work really in progress, so it must not be freed while work the layer
+ * admitted still runs, even after a layer below released its caller (an aggressive timeout expired, the caller
+ * aborted, a hedged attempt lost).
+ */
+export interface SlotHolder {
+  /**
+   * Keeps one unit of capacity taken until `work` settles: `work` runs under `context` (a context this holder
+   * passed down, or one below it) and outlived its caller. Never throws; must observe `work`'s rejection.
+   */
+  [HOLD](work: Promise<unknown>, context: Ctx): void;
+}
+
+/**
+ * The slot holders enclosing a layer in one composition, outermost first. A pipeline computes them once per layer
+ * when it composes, so a layer releasing its caller early can tell them about the work it leaves running, while
+ * the success path costs nothing: no allocation, no per-call registration.
+ */
+export type Holders = readonly SlotHolder[];
+
+export const NO_HOLDERS: Holders = Object.freeze([]);
+
+export function isSlotHolder(value: unknown): value is SlotHolder {
+  return typeof (value as Partial<SlotHolder> | null)?.[HOLD] === 'function';
+}
+
+/**
+ * Called by a layer that answers its caller before the work it started below has settled (an aggressive timeout
+ * that expired, a probe whose caller aborted, a hedge's losing attempts): every enclosing slot holder keeps one
+ * unit of capacity for `work` until it settles. `context` is the context the layer received. Rare path only.
+ */
+export function leaveBehind(work: Promise<unknown>, context: Ctx, holders: Holders): void {
+  for (let i = 0; i < holders.length; i++) holders[i]![HOLD](work, context);
+}
+
 /**
  * The internal context: besides the public fields, it can tell whether it can ever abort and notify listeners
  * without materialising an AbortSignal (the success path should not pay for one).
@@ -24,6 +63,8 @@ export type AbortListener = (reason: unknown) => void;
 export abstract class Ctx implements ExecutionContext {
   /** The user's function, carried down so a pipeline's layers can be composed once, not per call. */
   abstract readonly task: Task<unknown>;
+  /** The context this one was derived from (undefined for an execution's root). */
+  abstract readonly parent: Ctx | undefined;
   abstract readonly signal: AbortSignal;
   abstract readonly attempt: number;
   abstract readonly deadline: number | undefined;
@@ -73,6 +114,10 @@ export class RootContext extends Ctx {
     this.deadline = callerSignal === undefined ? deadline : earliest(deadline, deadlineOf(callerSignal));
   }
 
+  get parent(): undefined {
+    return undefined;
+  }
+
   get signal(): AbortSignal {
     if (this.callerSignal) return this.callerSignal;
     // Created only when the function asks for it; nothing can abort it.
@@ -104,7 +149,7 @@ export class RootContext extends Ctx {
 /** The same scope as its parent, seen by one retry attempt. */
 export class AttemptContext extends Ctx {
   constructor(
-    private readonly parent: Ctx,
+    readonly parent: Ctx,
     readonly attempt: number,
   ) {
     super();
