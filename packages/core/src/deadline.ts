@@ -46,7 +46,9 @@ export function deadlineSignal(
     { unref: true },
   );
   if (parent !== undefined) ParentLink.of(parent).follow(child, ref);
-  collector?.register(signal, cleanup, cleanup);
+  // No unregister token: a child that aborted leaves a cleanup with nothing left to do, and tokens would cost
+  // the registry a table of its own.
+  collector?.register(signal, cleanup);
   return signal;
 }
 
@@ -100,7 +102,6 @@ class Child {
   abort(reason: unknown): void {
     if (this.controller.signal.aborted) return;
     this.cleanup.run();
-    collector?.unregister(this.cleanup);
     LISTENED.delete(this);
     this.listeners = this.captureListeners = undefined;
     this.controller.abort(reason);

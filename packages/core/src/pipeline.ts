@@ -8,7 +8,6 @@ import {
   type Policy,
   type PolicyTypes,
   RUN,
-  rejectOnAbort,
   type Task,
 } from './policy.js';
 import { RootContext } from './internal/context.js';
@@ -54,7 +53,7 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
     if (typeof fn !== 'function') return Promise.reject(new TypeError('execute(fn): fn must be a function'));
     const context = new RootContext(fn as Task<unknown>, options?.signal, options?.deadline);
     if (context.aborted) return Promise.reject(context.reason);
-    return rejectOnAbort(options?.signal, this.entry(context) as Promise<R | PipelineOut<P>>);
+    return context.finish(this.entry(context) as Promise<R | PipelineOut<P>>);
   }
 
   /** Listens to `event` on every layer (nested pipelines included); the payload's `policy` names the layer. */

@@ -46,33 +46,6 @@ export interface PolicyTypes<Out, Events> {
 /** Any policy, for parameters that accept every kind. */
 export type AnyPolicy = Policy<any, any>;
 
-/**
- * The execution's promise, made to reject with the caller's abort reason the moment the signal aborts, even when
- * the function (and so a retry, breaker or bulkhead around it) ignores its signal and keeps running. Without a
- * signal it is `run` itself: the common path costs nothing. Called after the layers started the function, so the
- * signal may already have aborted (the function aborted it synchronously): that abort wins too.
- */
-export function rejectOnAbort<T>(signal: AbortSignal | undefined, run: Promise<T>): Promise<T> {
-  if (signal === undefined) return run;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    // Settling after the abort is a no-op; the handlers also keep a late rejection from going unhandled.
-    run.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-    // An already-aborted signal never dispatches 'abort' again.
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Calls the user's function carried by the context. Sync throws become rejections at the caller's await. */
 export const callTask: Next = (context) => context.task(context);
 
@@ -89,7 +62,7 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
     if (typeof fn !== 'function') return Promise.reject(new TypeError('execute(fn): fn must be a function'));
     const context = new RootContext(fn as Task<unknown>, options?.signal, options?.deadline);
     if (context.aborted) return Promise.reject(context.reason);
-    return rejectOnAbort(options?.signal, this[RUN](context, callTask) as Promise<R | Out>);
+    return context.finish(this[RUN](context, callTask) as Promise<R | Out>);
   }
 
   on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe {

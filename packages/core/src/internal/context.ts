@@ -1,4 +1,5 @@
 import type { Task } from '../policy.js';
+import { type AbortWatcher, throwDetached, unwatchSignal, watchSignal } from './signal-fanout.js';
 
 /** What every executed function receives. */
 export interface ExecutionContext {
@@ -93,7 +94,17 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
-export class RootContext extends Ctx {
+const IDLE = 0;
+const WATCHING = 1;
+const OVER = 2;
+
+/**
+ * An execution's root: the caller's function, signal and deadline. With a signal, it is the execution's only
+ * watcher of it (one entry in the signal's fan-out, see signal-fanout.ts), from the first layer that needs it until
+ * the execution settles, and fans the abort out to its own subscribers: however many layers listen, an execution
+ * costs its caller's signal at most one listener, and none once it settled.
+ */
+export class RootContext extends Ctx implements AbortWatcher {
   // Assigned once in the constructor (no field initializers): one store per field on the hot path.
   declare readonly task: Task<unknown>;
   declare readonly attempt: number;
@@ -102,6 +113,11 @@ export class RootContext extends Ctx {
   declare readonly canAbort: boolean;
   declare private readonly callerSignal: AbortSignal | undefined;
   declare private own: AbortSignal | undefined;
+  /** The layers listening for the caller's abort. */
+  declare private listeners: AbortListener[] | undefined;
+  /** Rejects the execution's promise (see `finish`). */
+  declare private rejectRun: ((reason: unknown) => void) | undefined;
+  declare private watching: typeof IDLE | typeof WATCHING | typeof OVER;
 
   constructor(task: Task<unknown>, callerSignal: AbortSignal | undefined, deadline: number | undefined) {
     super();
@@ -112,6 +128,9 @@ export class RootContext extends Ctx {
     this.hedge = 0;
     this.canAbort = callerSignal !== undefined;
     this.deadline = callerSignal === undefined ? deadline : earliest(deadline, deadlineOf(callerSignal));
+    this.listeners = undefined;
+    this.rejectRun = undefined;
+    this.watching = IDLE;
   }
 
   get parent(): undefined {
@@ -135,14 +154,86 @@ export class RootContext extends Ctx {
 
   subscribe(listener: AbortListener): () => void {
     const signal = this.callerSignal;
-    if (!signal) return noop;
+    if (signal === undefined) return noop;
     if (signal.aborted) {
       listener(signal.reason);
       return noop;
     }
-    const handler = (): void => listener(signal.reason);
-    signal.addEventListener('abort', handler, { once: true });
-    return () => signal.removeEventListener('abort', handler);
+    // The execution has settled: nothing of it follows the caller any more.
+    if (this.watching === OVER) return noop;
+    (this.listeners ??= []).push(listener);
+    this.watch();
+    return () => {
+      const list = this.listeners;
+      if (list === undefined) return;
+      const index = list.indexOf(listener);
+      if (index >= 0) list.splice(index, 1);
+    };
+  }
+
+  /**
+   * The execution's promise: `run`'s outcome, unless the caller aborts first, even while the function still runs
+   * synchronously (an already-aborted signal never dispatches again): then the caller's reason at once, whatever
+   * the layers and the function do later. Stops watching the signal when it settles. Without a signal it is `run`
+   * itself: the common path costs nothing.
+   */
+  finish<T>(run: Promise<T>): Promise<T> {
+    const signal = this.callerSignal;
+    if (signal === undefined) return run;
+    return new Promise<T>((resolve, reject) => {
+      // Settling after the abort is a no-op; the handlers also keep a late rejection from going unhandled.
+      run.then(
+        (value) => {
+          this.end();
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.end();
+          reject(error);
+        },
+      );
+      if (signal.aborted) {
+        this.end();
+        reject(signal.reason);
+        return;
+      }
+      this.rejectRun = reject;
+      this.watch();
+    });
+  }
+
+  /** @internal The caller's signal aborted (called once, by the signal's fan-out). */
+  callerAborted(reason: unknown): void {
+    this.watching = OVER;
+    const listeners = this.listeners;
+    const reject = this.rejectRun;
+    this.listeners = undefined;
+    this.rejectRun = undefined;
+    if (listeners !== undefined) {
+      for (const listener of listeners) {
+        try {
+          listener(reason);
+        } catch (error) {
+          throwDetached(error);
+        }
+      }
+    }
+    reject?.(reason);
+  }
+
+  private watch(): void {
+    if (this.watching === IDLE) {
+      this.watching = WATCHING;
+      watchSignal(this.callerSignal!, this);
+    }
+  }
+
+  /** The execution settled: it stops following the caller's signal, and so does everything in it. */
+  private end(): void {
+    if (this.watching === WATCHING) unwatchSignal(this.callerSignal!, this);
+    this.watching = OVER;
+    this.listeners = undefined;
+    this.rejectRun = undefined;
   }
 }
 

@@ -2,15 +2,7 @@ import { type Clock, realClock } from '../clock.js';
 import { InvalidOptionError, RateLimitedError } from '../errors.js';
 import { type Ctx, type ExecutionContext, RootContext } from '../internal/context.js';
 import { describe, requireOneOf } from '../internal/validate.js';
-import {
-  callTask,
-  type ExecuteOptions,
-  type Next,
-  PolicyBase,
-  RUN,
-  rejectOnAbort,
-  type Task,
-} from '../policy.js';
+import { callTask, type ExecuteOptions, type Next, PolicyBase, RUN, type Task } from '../policy.js';
 import { type Cost, checkCost, costsFor } from './cost.js';
 import { type CallInfo, callInfoOf, type Grant, type GrantOwner, tagged } from './costed-task.js';
 import { checkLimit, type RateLimit } from './limits.js';
@@ -144,7 +136,7 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     }
     const context = new RootContext(task as Task<unknown>, options?.signal, options?.deadline);
     if (context.aborted) return Promise.reject(context.reason);
-    return rejectOnAbort(options?.signal, this[RUN](context, callTask) as Promise<R>);
+    return context.finish(this[RUN](context, callTask) as Promise<R>);
   }
 
   /**
