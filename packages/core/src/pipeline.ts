@@ -8,6 +8,7 @@ import {
   type Policy,
   type PolicyTypes,
   RUN,
+  startExecution,
   type Task,
 } from './policy.js';
 import { RootContext } from './internal/context.js';
@@ -50,8 +51,8 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
   }
 
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | PipelineOut<P>> {
-    if (typeof fn !== 'function') return Promise.reject(new TypeError('execute(fn): fn must be a function'));
-    const context = new RootContext(fn as Task<unknown>, options?.signal, options?.deadline);
+    const context = startExecution(fn, options);
+    if (!(context instanceof RootContext)) return Promise.reject(context);
     if (context.aborted) return Promise.reject(context.reason);
     return context.finish(this.entry(context) as Promise<R | PipelineOut<P>>);
   }
