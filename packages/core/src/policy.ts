@@ -100,6 +100,7 @@ export function startExecution(fn: unknown, options: unknown): RootContext | Err
 
 /** An AbortSignal, from this realm or another (or a faithful polyfill): what the policies use of it. */
 function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return true;
   const signal = value as Partial<AbortSignal> | null;
   return (
     typeof signal === 'object' &&

@@ -130,12 +130,14 @@ describe('execute option validation (property)', () => {
       fc.anything(),
       fc.constant(new AbortController().signal),
     );
-    const deadlineArb = fc.oneof(fc.constant(undefined), fc.double(), fc.anything());
+    const deadlineArb = fc.oneof(fc.constant(undefined), fc.constant(null), fc.double(), fc.anything());
     await fc.assert(
       fc.asyncProperty(signalArb, deadlineArb, async (signal, deadline) => {
         const validSignal = signal === undefined || signal === null || signal instanceof AbortSignal;
         const validDeadline =
-          deadline === undefined || (typeof deadline === 'number' && deadline > -Infinity);
+          deadline === undefined ||
+          deadline === null ||
+          (typeof deadline === 'number' && deadline > -Infinity);
         const result = await attempt(executors.pipeline!(), { signal, deadline });
         expect(result).not.toHaveProperty('thrown');
         const { outcome } = result as { outcome: { ok: boolean; error?: unknown } };

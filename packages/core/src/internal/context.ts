@@ -1,5 +1,5 @@
 import type { Task } from '../policy.js';
-import { type AbortWatcher, throwDetached, unwatchSignal, watchSignal } from './signal-fanout.js';
+import { SignalWatcher, throwDetached, unwatchSignal, watchSignal } from './signal-fanout.js';
 
 /** What every executed function receives. */
 export interface ExecutionContext {
@@ -99,12 +99,99 @@ const WATCHING = 1;
 const OVER = 2;
 
 /**
- * An execution's root: the caller's function, signal and deadline. With a signal, it is the execution's only
- * watcher of it (one entry in the signal's fan-out, see signal-fanout.ts), from the first layer that needs it until
- * the execution settles, and fans the abort out to its own subscribers: however many layers listen, an execution
- * costs its caller's signal at most one listener, and none once it settled.
+ * An execution's watch over its caller's signal: one entry in the signal's fan-out (see signal-fanout.ts), from
+ * the first layer that needs it until the execution settles, fanning the abort out to the layers that subscribed.
+ * Made only for an execution that has a signal.
  */
-export class RootContext extends Ctx implements AbortWatcher {
+class CallerWatch extends SignalWatcher {
+  /** The layers listening for the caller's abort. */
+  listeners: AbortListener[] | undefined = undefined;
+  /** Rejects the execution's promise (see `finish`). */
+  rejectRun: ((reason: unknown) => void) | undefined = undefined;
+  state: typeof IDLE | typeof WATCHING | typeof OVER = IDLE;
+
+  constructor(readonly signal: AbortSignal) {
+    super();
+  }
+
+  subscribe(listener: AbortListener): () => void {
+    // The execution has settled: nothing of it follows the caller any more.
+    if (this.state === OVER) return noop;
+    (this.listeners ??= []).push(listener);
+    this.watch();
+    return () => {
+      const list = this.listeners;
+      if (list === undefined) return;
+      const index = list.indexOf(listener);
+      if (index >= 0) list.splice(index, 1);
+    };
+  }
+
+  finish<T>(run: Promise<T>): Promise<T> {
+    const signal = this.signal;
+    return new Promise<T>((resolve, reject) => {
+      // Settling after the abort is a no-op; the handlers also keep a late rejection from going unhandled.
+      run.then(
+        (value) => {
+          this.end();
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.end();
+          reject(error);
+        },
+      );
+      if (signal.aborted) {
+        this.end();
+        reject(signal.reason);
+        return;
+      }
+      this.rejectRun = reject;
+      this.watch();
+    });
+  }
+
+  /** The caller's signal aborted (called once, by the signal's fan-out). */
+  callerAborted(reason: unknown): void {
+    this.state = OVER;
+    const listeners = this.listeners;
+    const reject = this.rejectRun;
+    this.listeners = undefined;
+    this.rejectRun = undefined;
+    if (listeners !== undefined) {
+      for (const listener of listeners) {
+        try {
+          listener(reason);
+        } catch (error) {
+          throwDetached(error);
+        }
+      }
+    }
+    reject?.(reason);
+  }
+
+  private watch(): void {
+    if (this.state === IDLE) {
+      this.state = WATCHING;
+      watchSignal(this.signal, this);
+    }
+  }
+
+  /** The execution settled: it stops following the caller's signal, and so does everything in it. */
+  private end(): void {
+    if (this.state === WATCHING) unwatchSignal(this.signal, this);
+    this.state = OVER;
+    this.listeners = undefined;
+    this.rejectRun = undefined;
+  }
+}
+
+/**
+ * An execution's root: the caller's function, signal and deadline. With a signal, it is the execution's only
+ * watcher of it (a CallerWatch): however many layers listen, an execution costs its caller's signal at most one
+ * listener (executions sharing a signal share it), and none once it settled.
+ */
+export class RootContext extends Ctx {
   // Assigned once in the constructor (no field initializers): one store per field on the hot path.
   declare readonly task: Task<unknown>;
   declare readonly attempt: number;
@@ -113,11 +200,8 @@ export class RootContext extends Ctx implements AbortWatcher {
   declare readonly canAbort: boolean;
   declare private readonly callerSignal: AbortSignal | undefined;
   declare private own: AbortSignal | undefined;
-  /** The layers listening for the caller's abort. */
-  declare private listeners: AbortListener[] | undefined;
-  /** Rejects the execution's promise (see `finish`). */
-  declare private rejectRun: ((reason: unknown) => void) | undefined;
-  declare private watching: typeof IDLE | typeof WATCHING | typeof OVER;
+  /** Made when first needed, only with a signal. */
+  declare private watch: CallerWatch | undefined;
 
   constructor(task: Task<unknown>, callerSignal: AbortSignal | undefined, deadline: number | undefined) {
     super();
@@ -128,9 +212,7 @@ export class RootContext extends Ctx implements AbortWatcher {
     this.hedge = 0;
     this.canAbort = callerSignal !== undefined;
     this.deadline = callerSignal === undefined ? deadline : earliest(deadline, deadlineOf(callerSignal));
-    this.listeners = undefined;
-    this.rejectRun = undefined;
-    this.watching = IDLE;
+    this.watch = undefined;
   }
 
   get parent(): undefined {
@@ -159,16 +241,8 @@ export class RootContext extends Ctx implements AbortWatcher {
       listener(signal.reason);
       return noop;
     }
-    // The execution has settled: nothing of it follows the caller any more.
-    if (this.watching === OVER) return noop;
-    (this.listeners ??= []).push(listener);
-    this.watch();
-    return () => {
-      const list = this.listeners;
-      if (list === undefined) return;
-      const index = list.indexOf(listener);
-      if (index >= 0) list.splice(index, 1);
-    };
+    this.watch ??= new CallerWatch(signal);
+    return this.watch.subscribe(listener);
   }
 
   /**
@@ -180,60 +254,8 @@ export class RootContext extends Ctx implements AbortWatcher {
   finish<T>(run: Promise<T>): Promise<T> {
     const signal = this.callerSignal;
     if (signal === undefined) return run;
-    return new Promise<T>((resolve, reject) => {
-      // Settling after the abort is a no-op; the handlers also keep a late rejection from going unhandled.
-      run.then(
-        (value) => {
-          this.end();
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.end();
-          reject(error);
-        },
-      );
-      if (signal.aborted) {
-        this.end();
-        reject(signal.reason);
-        return;
-      }
-      this.rejectRun = reject;
-      this.watch();
-    });
-  }
-
-  /** @internal The caller's signal aborted (called once, by the signal's fan-out). */
-  callerAborted(reason: unknown): void {
-    this.watching = OVER;
-    const listeners = this.listeners;
-    const reject = this.rejectRun;
-    this.listeners = undefined;
-    this.rejectRun = undefined;
-    if (listeners !== undefined) {
-      for (const listener of listeners) {
-        try {
-          listener(reason);
-        } catch (error) {
-          throwDetached(error);
-        }
-      }
-    }
-    reject?.(reason);
-  }
-
-  private watch(): void {
-    if (this.watching === IDLE) {
-      this.watching = WATCHING;
-      watchSignal(this.callerSignal!, this);
-    }
-  }
-
-  /** The execution settled: it stops following the caller's signal, and so does everything in it. */
-  private end(): void {
-    if (this.watching === WATCHING) unwatchSignal(this.callerSignal!, this);
-    this.watching = OVER;
-    this.listeners = undefined;
-    this.rejectRun = undefined;
+    this.watch ??= new CallerWatch(signal);
+    return this.watch.finish(run);
   }
 }
 
