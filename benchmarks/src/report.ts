@@ -2,6 +2,7 @@ import type { MachineInfo } from './machine.js';
 import { CLOCK_READ } from './overhead/clock-read.js';
 import type { OverheadResult } from './overhead/index.js';
 import type { ChurnRow } from './overhead/key-churn.js';
+import type { SignalRow } from './overhead/long-lived-signal.js';
 import type { MemoryRow } from './overhead/memory.js';
 import { formatBytes, formatNs } from './overhead/measure.js';
 import type { TargetCheck } from './overhead/targets.js';
@@ -20,6 +21,7 @@ export interface Report {
   readonly memory?: readonly MemoryRow[];
   readonly timeouts?: readonly TimeoutRow[];
   readonly churn?: readonly ChurnRow[];
+  readonly signals?: readonly SignalRow[];
   readonly storm?: StormResult;
   readonly verdict?: readonly StormVerdict[];
 }
@@ -197,6 +199,25 @@ function churnSection(rows: readonly ChurnRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+function signalSection(rows: readonly SignalRow[]): string {
+  const lines = [
+    `## ${rows[0]?.calls.toLocaleString('en-US') ?? 0} calls on one long-lived parent signal`,
+    '',
+    "Calls in batches of 1,000 in flight at once, all under one signal that never aborts (a server's shutdown " +
+      'signal). The cost per call of the first and the last calls must be alike, the signal must hold at most one ' +
+      'listener, and the calls must leave nothing behind once over.',
+    '',
+    '| scenario | first calls, per call | last calls, per call | most listeners on the signal | listeners after | heap left per call |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.scenario} | ${formatNs(r.firstNs)} (${r.window.toLocaleString('en-US')}) | ${formatNs(r.lastNs)} (${r.window.toLocaleString('en-US')}) | ${r.maxListeners} | ${r.listenersAfter} | ${formatBytes(r.retainedPerCall)} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function scenarioText(s: Scenario): string {
   const phases = s.phases
     .map((p) => `${p.name} ${(p.durationMs / 1000).toFixed(0)} s at capacity ${p.capacity} req/s`)
@@ -328,6 +349,7 @@ export function renderReport(report: Report, chartFile: string): string {
   if (report.memory) parts.push(memorySection(report.memory));
   if (report.timeouts) parts.push(timeoutSection(report.timeouts));
   if (report.churn) parts.push(churnSection(report.churn));
+  if (report.signals) parts.push(signalSection(report.signals));
   if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
   return parts.join('\n');
 }

@@ -6,6 +6,7 @@ import { runOverhead } from './overhead/index.js';
 import { fullChurn, runKeyChurn, smokeChurn } from './overhead/key-churn.js';
 import { fullMeasure, smokeMeasure } from './overhead/measure.js';
 import { runMemory } from './overhead/memory.js';
+import { runLongLivedSignal } from './overhead/long-lived-signal.js';
 import { overheadTargets } from './overhead/targets.js';
 import { runTimeouts } from './overhead/timeouts.js';
 import { renderReport, type Report, stormVerdict } from './report.js';
@@ -13,8 +14,8 @@ import { stormChart } from './storm/chart.js';
 import { runStorm } from './storm/index.js';
 import { fullScenario, smokeScenario } from './storm/scenario.js';
 
-export type Section = 'overhead' | 'memory' | 'timeouts' | 'churn' | 'storm';
-export const SECTIONS: readonly Section[] = ['overhead', 'memory', 'timeouts', 'churn', 'storm'];
+export type Section = 'overhead' | 'memory' | 'timeouts' | 'churn' | 'signals' | 'storm';
+export const SECTIONS: readonly Section[] = ['overhead', 'memory', 'timeouts', 'churn', 'signals', 'storm'];
 
 export interface SuiteOptions {
   readonly mode: 'full' | 'smoke';
@@ -26,8 +27,22 @@ export interface SuiteOptions {
 
 /** Sizes per mode: smoke mode only proves that every case runs and yields sane numbers. */
 const SIZES = {
-  full: { keys: 10_000, timeouts: 100_000, churn: fullChurn, measure: fullMeasure, scenario: fullScenario },
-  smoke: { keys: 50, timeouts: 2_000, churn: smokeChurn, measure: smokeMeasure, scenario: smokeScenario },
+  full: {
+    keys: 10_000,
+    timeouts: 100_000,
+    churn: fullChurn,
+    signalCalls: 100_000,
+    measure: fullMeasure,
+    scenario: fullScenario,
+  },
+  smoke: {
+    keys: 50,
+    timeouts: 2_000,
+    churn: smokeChurn,
+    signalCalls: 2_000,
+    measure: smokeMeasure,
+    scenario: smokeScenario,
+  },
 } as const;
 
 /** Runs the chosen sections (all by default) and returns everything measured. */
@@ -57,6 +72,10 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
   if (sections.has('churn')) {
     log(`churn: ${size.churn.keys} keys with more busy than maxKeys...`);
     report.churn = await runKeyChurn(size.churn);
+  }
+  if (sections.has('signals')) {
+    log(`signals: ${size.signalCalls} calls on one long-lived signal...`);
+    report.signals = await runLongLivedSignal(size.signalCalls);
   }
   if (sections.has('storm')) {
     log('storm...');

@@ -81,6 +81,19 @@ describe('key churn (smoke)', () => {
   });
 });
 
+describe('calls on one long-lived signal (smoke)', () => {
+  it('measures every scenario, with at most one listener on the signal at any time', () => {
+    expect(report.signals).toHaveLength(2);
+    for (const row of report.signals!) {
+      expect(row.calls).toBe(2_000);
+      expect(Number.isFinite(row.firstNs) && Number.isFinite(row.lastNs), row.scenario).toBe(true);
+      expect(row.maxListeners, row.scenario).toBeLessThanOrEqual(1);
+      // Deadline children leave once collected: without --expose-gc, one listener may remain until then.
+      expect(row.listenersAfter, row.scenario).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
 describe('storm (smoke)', () => {
   const issued = Math.floor((smokeScenario.rate * durationOf(smokeScenario)) / 1000);
 

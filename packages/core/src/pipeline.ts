@@ -1,5 +1,5 @@
 import type { PolicyEventName, PolicyEvents, Unsubscribe } from './events.js';
-import type { Ctx } from './internal/context.js';
+import { type Ctx, type Holders, isSlotHolder, NO_HOLDERS, type SlotHolder } from './internal/context.js';
 import {
   type AnyPolicy,
   callTask,
@@ -8,7 +8,7 @@ import {
   type Policy,
   type PolicyTypes,
   RUN,
-  rejectOnAbort,
+  startExecution,
   type Task,
 } from './policy.js';
 import { RootContext } from './internal/context.js';
@@ -27,6 +27,10 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
   readonly policies: P;
   /** Runs the layers from `index` inward; built once here so a call allocates no closures. */
   private readonly entry: (context: Ctx) => Promise<unknown>;
+  /** @internal The slot holders among the layers (nested pipelines' included), outermost first. */
+  readonly holders: Holders;
+  /** Compositions made when nested in another pipeline, by the layer after it and the holders around it. */
+  private nested: WeakMap<Next, Map<Holders, Next>> | undefined;
 
   constructor(policies: P) {
     for (const [i, policy] of policies.entries()) {
@@ -35,7 +39,8 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
       }
     }
     this.policies = Object.freeze([...policies]) as unknown as P;
-    const first = compose(this.policies, callTask);
+    this.holders = Object.freeze(this.policies.flatMap(holdersWithin));
+    const first = compose(this.policies, callTask, NO_HOLDERS);
     this.entry = (context) => {
       try {
         return Promise.resolve(first(context));
@@ -46,10 +51,10 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
   }
 
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | PipelineOut<P>> {
-    if (typeof fn !== 'function') return Promise.reject(new TypeError('execute(fn): fn must be a function'));
-    const context = new RootContext(fn as Task<unknown>, options?.signal, options?.deadline);
+    const context = startExecution(fn, options);
+    if (!(context instanceof RootContext)) return Promise.reject(context);
     if (context.aborted) return Promise.reject(context.reason);
-    return rejectOnAbort(options?.signal, this.entry(context) as Promise<R | PipelineOut<P>>);
+    return context.finish(this.entry(context) as Promise<R | PipelineOut<P>>);
   }
 
   /** Listens to `event` on every layer (nested pipelines included); the payload's `policy` names the layer. */
@@ -60,25 +65,51 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
     };
   }
 
-  [RUN](context: Ctx, next: Next): Promise<unknown> {
-    if (next === callTask) return this.entry(context);
-    // Nested inside another pipeline with more layers after it: compose on the fly.
-    return Promise.resolve(compose(this.policies, next)(context));
+  [RUN](context: Ctx, next: Next, holders: Holders = NO_HOLDERS): Promise<unknown> {
+    if (next === callTask && holders.length === 0) return this.entry(context);
+    // Nested inside another pipeline: composed once per place it is nested in (the layer after it and the
+    // holders around it are fixed by that pipeline's own composition).
+    this.nested ??= new WeakMap();
+    let byHolders = this.nested.get(next);
+    if (byHolders === undefined) {
+      byHolders = new Map();
+      this.nested.set(next, byHolders);
+    }
+    let first = byHolders.get(holders);
+    if (first === undefined) {
+      first = compose(this.policies, next, holders);
+      byHolders.set(holders, first);
+    }
+    return Promise.resolve(first(context));
   }
 }
 
+/** The slot holders a layer contributes to the layers inside it: itself, or a nested pipeline's holders. */
+function holdersWithin(layer: AnyPolicy): SlotHolder[] {
+  if (layer instanceof Pipeline) return [...(layer.holders as SlotHolder[])];
+  return isSlotHolder(layer) ? [layer] : [];
+}
+
 /**
- * Chains `policies` (outermost first) around `last`. Each layer's run method is read once here: reading
- * `layer[RUN]` per call is a megamorphic lookup (every layer has another class) that the hot path would pay
- * once per layer.
+ * Chains `policies` (outermost first) around `last`, inside the slot holders `around`. Each layer's run method is
+ * read once here: reading `layer[RUN]` per call is a megamorphic lookup (every layer has another class) that the
+ * hot path would pay once per layer. So is the list of slot holders enclosing each layer, passed to it as is.
  */
-function compose(policies: readonly AnyPolicy[], last: Next): Next {
+function compose(policies: readonly AnyPolicy[], last: Next, around: Holders): Next {
+  const enclosing: Holders[] = [];
+  let holders = around;
+  for (const layer of policies) {
+    enclosing.push(holders);
+    const more = holdersWithin(layer);
+    if (more.length > 0) holders = Object.freeze([...holders, ...more]);
+  }
   let next = last;
   for (let i = policies.length - 1; i >= 0; i--) {
     const layer = policies[i]!;
     const run = layer[RUN];
     const inner = next;
-    next = (context) => run.call(layer, context, inner);
+    const outer = enclosing[i]!;
+    next = (context) => run.call(layer, context, inner, outer);
   }
   return next;
 }

@@ -1,6 +1,8 @@
 import type { Clock } from './clock.js';
+import { InvalidOptionError } from './errors.js';
 import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscribe } from './events.js';
-import { type Ctx, type ExecutionContext, RootContext } from './internal/context.js';
+import { type Ctx, type ExecutionContext, type Holders, RootContext } from './internal/context.js';
+import { describe } from './internal/validate.js';
 
 export type { ExecutionContext } from './internal/context.js';
 
@@ -8,10 +10,16 @@ export type { ExecutionContext } from './internal/context.js';
 export type Task<T> = (context: ExecutionContext) => T | PromiseLike<T>;
 
 export interface ExecuteOptions {
-  /** Aborting it rejects the execution promptly with the signal's reason; it is never retried. */
-  readonly signal?: AbortSignal | undefined;
-  /** Absolute time (clock ms) by which the whole execution must finish; retries give up rather than pass it. */
-  readonly deadline?: number | undefined;
+  /**
+   * Aborting it rejects the execution promptly with the signal's reason; it is never retried. `null` is the same
+   * as none (as for fetch); anything else but an AbortSignal rejects with InvalidOptionError.
+   */
+  readonly signal?: AbortSignal | null | undefined;
+  /**
+   * Absolute time (clock ms) by which the whole execution must finish; retries give up rather than pass it.
+   * `Infinity` (or `null`) means none; NaN or a non-number rejects with InvalidOptionError.
+   */
+  readonly deadline?: number | null | undefined;
 }
 
 /** Internal entry point through which a pipeline composes its layers once, instead of once per call. */
@@ -31,8 +39,11 @@ export interface Policy<Out = never, Events extends PolicyEventName = PolicyEven
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | Out>;
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe;
-  /** @internal Runs `next` under this policy within an existing execution. */
-  [RUN](context: Ctx, next: Next): Promise<unknown>;
+  /**
+   * @internal Runs `next` under this policy within an existing execution. `holders` are the slot holders around
+   * this layer in its composition (see `leaveBehind`); omitted, there are none.
+   */
+  [RUN](context: Ctx, next: Next, holders?: Holders): Promise<unknown>;
 }
 
 export interface PolicyTypes<Out, Events> {
@@ -44,27 +55,60 @@ export interface PolicyTypes<Out, Events> {
 export type AnyPolicy = Policy<any, any>;
 
 /**
- * The execution's promise, made to reject with the caller's abort reason the moment the signal aborts, even when
- * the function (and so a retry, breaker or bulkhead around it) ignores its signal and keeps running. Without a
- * signal it is `run` itself: the common path costs nothing.
+ * Checks `execute`'s arguments and makes the execution's root, or returns the error to reject with: a bad argument
+ * is never thrown synchronously. An already-aborted signal is not an error here (the caller rejects with its
+ * reason).
  */
-export function rejectOnAbort<T>(signal: AbortSignal | undefined, run: Promise<T>): Promise<T> {
-  if (signal === undefined) return run;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    // Settling after the abort is a no-op; the handler also keeps a late rejection from going unhandled.
-    run.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
+export function startExecution(fn: unknown, options: unknown): RootContext | Error {
+  if (typeof fn !== 'function') return new TypeError('execute(fn): fn must be a function');
+  if (options === undefined || options === null)
+    return new RootContext(fn as Task<unknown>, undefined, undefined);
+  if (typeof options !== 'object') {
+    return new InvalidOptionError(
+      'options',
+      `expected an object ({ signal, deadline }), got ${describe(options)}`,
     );
-  });
+  }
+  let signal: unknown;
+  let deadline: unknown;
+  try {
+    ({ signal, deadline } = options as ExecuteOptions);
+  } catch (error) {
+    // A throwing getter: its error is the rejection.
+    return error instanceof Error ? error : new InvalidOptionError('options', describe(error));
+  }
+  if (signal === null) signal = undefined;
+  else if (signal !== undefined && !isAbortSignal(signal)) {
+    return new InvalidOptionError('signal', `expected an AbortSignal, got ${describe(signal)}`);
+  }
+  if (deadline === null || deadline === Number.POSITIVE_INFINITY) deadline = undefined;
+  else if (
+    deadline !== undefined &&
+    (typeof deadline !== 'number' || !(deadline > Number.NEGATIVE_INFINITY))
+  ) {
+    return new InvalidOptionError(
+      'deadline',
+      `expected a time in clock ms (a number, Infinity for none), got ${describe(deadline)}`,
+    );
+  }
+  return new RootContext(
+    fn as Task<unknown>,
+    signal as AbortSignal | undefined,
+    deadline as number | undefined,
+  );
+}
+
+/** An AbortSignal, from this realm or another (or a faithful polyfill): what the policies use of it. */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return true;
+  const signal = value as Partial<AbortSignal> | null;
+  return (
+    typeof signal === 'object' &&
+    signal !== null &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function'
+  );
 }
 
 /** Calls the user's function carried by the context. Sync throws become rejections at the caller's await. */
@@ -80,10 +124,10 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
   constructor(readonly name: string) {}
 
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | Out> {
-    if (typeof fn !== 'function') return Promise.reject(new TypeError('execute(fn): fn must be a function'));
-    const context = new RootContext(fn as Task<unknown>, options?.signal, options?.deadline);
+    const context = startExecution(fn, options);
+    if (!(context instanceof RootContext)) return Promise.reject(context);
     if (context.aborted) return Promise.reject(context.reason);
-    return rejectOnAbort(options?.signal, this[RUN](context, callTask) as Promise<R | Out>);
+    return context.finish(this[RUN](context, callTask) as Promise<R | Out>);
   }
 
   on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe {
@@ -130,5 +174,5 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
     return value;
   }
 
-  abstract [RUN](context: Ctx, next: Next): Promise<unknown>;
+  abstract [RUN](context: Ctx, next: Next, holders?: Holders): Promise<unknown>;
 }

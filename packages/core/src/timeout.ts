@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { TimeoutError } from './errors.js';
-import { type Ctx, ScopedContext } from './internal/context.js';
+import { type Ctx, type Holders, leaveBehind, NO_HOLDERS, ScopedContext } from './internal/context.js';
 import { type DeadlineBucket, type DeadlineEntry, DeadlineQueue } from './internal/deadline-queue.js';
 import { unrefOption } from './internal/timer-options.js';
 import {
@@ -42,6 +42,8 @@ type Settle = (value: unknown) => void;
 /**
  * One execution under a timeout. Once the function settles, the entry leaves the queue and the scope stops
  * following the caller's signal: the signal the function got is never aborted after it returned (streams survive).
+ * When an aggressive run answers its caller first (deadline, caller abort), the function's work is left to the
+ * slot holders around the timeout, which keep their slots until it settles.
  */
 class TimeoutRun extends ScopedContext implements DeadlineEntry {
   // Assigned in the constructor rather than by field initializers: fewer stores per call.
@@ -55,8 +57,12 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
   declare resolveOuter: Settle | undefined;
   declare rejectOuter: Settle | undefined;
   declare readonly policy: TimeoutPolicy;
+  /** The slot holders around this timeout in its composition. */
+  declare readonly holders: Holders;
+  /** Aggressive: what the function returned, until it settles (a thenable still running). */
+  declare pending: PromiseLike<unknown> | undefined;
 
-  constructor(parent: Ctx, policy: TimeoutPolicy, due: number) {
+  constructor(parent: Ctx, policy: TimeoutPolicy, due: number, holders: Holders) {
     super(parent, due);
     this.prev = undefined;
     this.next = undefined;
@@ -67,10 +73,13 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
     this.resolveOuter = undefined;
     this.rejectOuter = undefined;
     this.policy = policy;
+    this.holders = holders;
+    this.pending = undefined;
   }
 
   expire(): void {
-    if (this.settled) return;
+    // Settled, or already aborted by the caller (a cooperative run still waiting for its function): too late.
+    if (this.settled || this.aborted) return;
     this.timedOut = true;
     this.policy.emitTimeout();
     this.abort(new TimeoutError(this.policy.timeoutMs));
@@ -79,8 +88,31 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
   override abort(reason: unknown): void {
     if (this.aborted) return;
     super.abort(reason);
-    // Aggressive: the caller learns at once; the function's eventual outcome is observed but ignored.
-    if (this.rejectOuter !== undefined) this.settle(true, reason);
+    if (this.rejectOuter !== undefined) {
+      // Aggressive: the caller learns at once; the function's eventual outcome is observed but ignored, and its
+      // work is left to the slot holders around.
+      this.settle(true, reason);
+      const pending = this.pending;
+      if (pending !== undefined) {
+        this.pending = undefined;
+        this.leave(pending);
+      }
+    }
+    // Cooperative: the deadline can no longer change anything for a scope that has aborted.
+    else this.policy.queue.remove(this);
+  }
+
+  /** The caller was answered while the function still runs: observe it and let the holders around wait for it. */
+  leave(pending: PromiseLike<unknown>): void {
+    const work = Promise.resolve(pending);
+    work.then(undefined, noop);
+    if (this.holders.length > 0) leaveBehind(work, this.parent, this.holders);
+  }
+
+  /** The function settled (aggressive): settles the outer promise unless the caller was answered already. */
+  done(failed: boolean, value: unknown): void {
+    this.pending = undefined;
+    this.settle(failed, value);
   }
 
   /** Settles the aggressive outer promise once, and detaches from the queue and the parent. */
@@ -130,10 +162,10 @@ export class TimeoutPolicy extends PolicyBase<never> {
     this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution, unrefOption(options.unref));
   }
 
-  [RUN](context: Ctx, next: Next): Promise<unknown> {
+  [RUN](context: Ctx, next: Next, holders: Holders = NO_HOLDERS): Promise<unknown> {
     if (this.timeoutMs === Number.POSITIVE_INFINITY) return Promise.resolve().then(() => next(context));
     const due = this.queue.reserve();
-    const run = new TimeoutRun(context, this, due);
+    const run = new TimeoutRun(context, this, due, holders);
     if (run.aborted) return Promise.reject(run.reason);
     if (this.listens('success') || this.listens('failure')) run.started = this.clock.now();
     this.queue.add(run, due);
@@ -151,16 +183,17 @@ export class TimeoutPolicy extends PolicyBase<never> {
       run.settle(true, error);
       return outer;
     }
-    if (run.settled) {
-      // Timed out or aborted while starting: still observe the function so it cannot go unhandled.
-      Promise.resolve(pending).then(undefined, noop);
-    } else if (isThenable(pending)) {
-      pending.then(
-        (value) => run.settle(false, value),
-        (error) => run.settle(true, error),
-      );
-    } else {
+    if (!isThenable(pending)) {
       run.settle(false, pending);
+    } else if (run.settled) {
+      // Timed out or aborted while starting: the caller has its answer, the function runs on.
+      run.leave(pending);
+    } else {
+      run.pending = pending;
+      pending.then(
+        (value) => run.done(false, value),
+        (error) => run.done(true, error),
+      );
     }
     return outer;
   }

@@ -68,7 +68,7 @@ describe('circuit breaker under concurrency', () => {
     expect(after.every((r) => r.ok)).toBe(true);
   });
 
-  it('aborting 200 running probes rejects each at once with its reason, frees every slot and leaks no listener', async () => {
+  it('aborting 200 running probes rejects each at once with its reason and leaks no listener; their slots stay taken until the functions settle', async () => {
     const clock = new VirtualClock();
     const breaker = circuitBreaker({
       clock,
@@ -79,9 +79,10 @@ describe('circuit breaker under concurrency', () => {
     await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
     await clock.advance(100);
     const controllers = Array.from({ length: 200 }, () => new AbortController());
-    // The probes ignore their signal and never settle: only the breaker can answer the callers.
-    const results = controllers.map((c) =>
-      settle(breaker.execute(() => new Promise(() => {}), { signal: c.signal })),
+    const work = controllers.map(() => deferred());
+    // The probes ignore their signal: only the breaker can answer the callers.
+    const results = controllers.map((c, i) =>
+      settle(breaker.execute(() => work[i]!.promise, { signal: c.signal })),
     );
     await expect(breaker.execute(() => 'one too many')).rejects.toBeInstanceOf(BrokenCircuitError);
     const reasons = controllers.map((c, i) => {
@@ -93,7 +94,12 @@ describe('circuit breaker under concurrency', () => {
     expect(outcomes.every((o, i) => !o.ok && o.error === reasons[i])).toBe(true);
     expect(controllers.every((c) => abortListeners(c.signal) === 0)).toBe(true);
     expect(breaker.state).toBe('halfOpen');
-    // All 200 slots are free again.
+    // The 200 functions still run: no slot is free.
+    await expect(breaker.execute(() => 'still too many')).rejects.toBeInstanceOf(BrokenCircuitError);
+    // They end with the abort's consequence (counted as nothing): every slot is free again.
+    for (const d of work) d.reject(new Error('aborted'));
+    await flushMicrotasks();
+    expect(breaker.state).toBe('halfOpen');
     const again = Array.from({ length: 200 }, () => deferred());
     const next = again.map((d) => settle(breaker.execute(() => d.promise)));
     for (const d of again) d.resolve('ok');

@@ -52,8 +52,6 @@ interface ModelCall {
   probe: boolean;
   startedAt: number;
   aborted: boolean;
-  /** A probe whose caller aborted: it already got its answer and its late outcome is ignored. */
-  abandoned: boolean;
 }
 
 type Admission = { run: ModelCall } | { error: 'broken' | 'isolated'; retryAfterMs: number | undefined };
@@ -65,7 +63,8 @@ class Model {
   outcomes: { at: number; failed: boolean; slow: boolean }[] = [];
   openUntil = 0;
   breaks = 0;
-  probesInFlight = 0;
+  /** Probes whose function has not settled yet, whatever the state now: each holds a slot until then. */
+  probesRunning = 0;
   probeSuccesses = 0;
   isolations = new Set<number>();
   transitions: string[] = [];
@@ -82,7 +81,6 @@ class Model {
     this.mode = mode;
     this.epoch++;
     this.outcomes = [];
-    this.probesInFlight = 0;
     this.probeSuccesses = 0;
   }
 
@@ -109,19 +107,20 @@ class Model {
       if (this.now < this.openUntil) return { error: 'broken', retryAfterMs: this.openUntil - this.now };
       this.enter('halfOpen');
     }
-    if (this.probesInFlight + this.probeSuccesses >= this.config.probes) {
+    if (this.probesRunning + this.probeSuccesses >= this.config.probes) {
       return { error: 'broken', retryAfterMs: undefined };
     }
-    this.probesInFlight++;
+    this.probesRunning++;
     return { run: this.call(true) };
   }
 
   private call(probe: boolean): ModelCall {
-    return { epoch: this.epoch, probe, startedAt: this.now, aborted: false, abandoned: false };
+    return { epoch: this.epoch, probe, startedAt: this.now, aborted: false };
   }
 
-  /** `failed` undefined: the call ends without a verdict (ignored error, caller abort). */
+  /** The call's function settled. `failed` undefined: no verdict (ignored error, error after a caller abort). */
   finish(call: ModelCall, failed: boolean | undefined): void {
+    if (call.probe) this.probesRunning--;
     if (call.epoch !== this.epoch) return;
     const slow = this.config.slow !== undefined && this.now - call.startedAt >= this.config.slow.duration;
     if (!call.probe) {
@@ -130,7 +129,6 @@ class Model {
       if (this.trips()) this.open();
       return;
     }
-    this.probesInFlight--;
     if (failed === undefined) return;
     if (failed || slow) this.open();
     else if (++this.probeSuccesses >= this.config.probes) this.close();
@@ -300,17 +298,16 @@ class FinishCall implements Cmd {
     const [call] = real.pending.splice(this.index % real.pending.length, 1);
     const m = call!.model;
     const error = this.outcome === 'fail' ? new Error('fail') : new Ignored('ignored');
-    if (!m.abandoned) {
-      const failed =
-        this.outcome === 'ok'
-          ? false
-          : this.outcome === 'okBad'
+    // A result counts even after the caller left (probe or not); an error after an abort never does.
+    const failed =
+      this.outcome === 'ok'
+        ? false
+        : this.outcome === 'okBad'
+          ? true
+          : this.outcome === 'fail' && !m.aborted
             ? true
-            : this.outcome === 'fail' && !m.aborted
-              ? true
-              : undefined;
-      model.finish(m, failed);
-    }
+            : undefined;
+    model.finish(m, failed);
     if (this.outcome === 'ok' || this.outcome === 'okBad')
       call!.resolve(this.outcome === 'ok' ? 'ok' : 'bad');
     else call!.reject(error);
@@ -328,21 +325,15 @@ class FinishCall implements Cmd {
 class AbortCall implements Cmd {
   constructor(readonly index: number) {}
   check = () => true;
-  async run(model: Model, real: Real): Promise<void> {
+  async run(_model: Model, real: Real): Promise<void> {
     if (!real.config.signals) return;
     const live = real.pending.filter((c) => !c.model.aborted);
     if (live.length === 0) return;
     const call = live[this.index % live.length]!;
-    const m = call.model;
-    m.aborted = true;
-    if (m.probe) {
-      // A probe's caller leaves at once, freeing the slot without a verdict.
-      m.abandoned = true;
-      model.finish(m, undefined);
-    }
+    // Probe or not, the caller gets its answer at once; a probe keeps its slot until its function settles.
+    call.model.aborted = true;
     call.controller.abort(call.abortReason);
     await flushMicrotasks();
-    // Probe or not, the caller gets its answer at once; only a probe also frees its slot now.
     expect(call.settled).toEqual({ ok: false, error: call.abortReason });
   }
   toString = () => `abort(${this.index})`;

@@ -534,16 +534,22 @@ describe('circuitBreaker: handle and handleResult', () => {
 });
 
 describe('circuitBreaker: aborts', () => {
-  it('a caller abort of a probe rejects at once with the reason and frees the slot', async () => {
+  it('a caller abort of a probe rejects at once with the reason, but the slot stays taken until the function settles', async () => {
     const { breaker, clock, events } = setup({ strategy: consecutive(1), halfOpenAfter: 100 });
     await failTimes(breaker, 1);
     await clock.advance(100);
     const controller = new AbortController();
     const hung = deferred();
-    // The function ignores its signal: the breaker must not wait for it.
-    const run = breaker.execute(() => hung.promise, { signal: controller.signal });
+    let calls = 0;
+    // The function ignores its signal: the breaker must not wait for it to answer its caller.
+    const run = breaker.execute(
+      () => {
+        calls++;
+        return hung.promise;
+      },
+      { signal: controller.signal },
+    );
     const outcome = run.catch((e: unknown) => e);
-    expect(abortListeners(controller.signal)).toBeGreaterThan(0);
     const reason = new Error('caller gave up');
     controller.abort(reason);
     await flushMicrotasks();
@@ -552,11 +558,79 @@ describe('circuitBreaker: aborts', () => {
     expect(abortListeners(controller.signal)).toBe(0);
     expect(breaker.state).toBe('halfOpen');
     expect((events.failure!.at(-1) as { error: unknown }).error).toBe(reason);
+    // The first probe is still running: a second one would be a second real probe at once.
+    const second = breaker.execute(() => {
+      calls++;
+      return 'second probe';
+    });
+    await expect(second).rejects.toBeInstanceOf(BrokenCircuitError);
+    expect(calls).toBe(1);
+    expect(events.rejected!.at(-1)).toMatchObject({ reason: 'halfOpenBusy' });
+    // Its late success is still evidence of health: the circuit closes.
+    hung.resolve('late');
+    await flushMicrotasks();
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('the late error of a probe whose caller aborted counts as nothing and frees the slot', async () => {
+    const { breaker, clock } = setup({ strategy: consecutive(1), halfOpenAfter: 100 });
+    await failTimes(breaker, 1);
+    await clock.advance(100);
+    const controller = new AbortController();
+    const hung = deferred();
+    const run = breaker.execute(() => hung.promise, { signal: controller.signal });
+    controller.abort(new Error('caller gave up'));
+    await expect(run).rejects.toThrow('caller gave up');
+    await expect(breaker.execute(ok)).rejects.toBeInstanceOf(BrokenCircuitError);
+    // An error after the caller left is presumed to be the abort's consequence: neither success nor failure.
+    hung.reject(new Error('aborted'));
+    await flushMicrotasks();
+    expect(breaker.state).toBe('halfOpen');
     // The slot is free: the next caller probes and decides.
     await expect(breaker.execute(ok)).resolves.toBe('ok');
     expect(breaker.state).toBe('closed');
-    // The abandoned call settling later changes nothing and raises no unhandled rejection.
-    hung.reject(new Error('late'));
+  });
+
+  it('the late success of an abandoned probe counts only in the half-open state that admitted it', async () => {
+    const { breaker, clock } = setup({ strategy: consecutive(1), halfOpenAfter: 100 });
+    await failTimes(breaker, 1);
+    await clock.advance(100);
+    const controller = new AbortController();
+    const hung = deferred();
+    const run = breaker.execute(() => hung.promise, { signal: controller.signal });
+    controller.abort(new Error('caller gave up'));
+    await expect(run).rejects.toThrow('caller gave up');
+    // A deferred outcome reopens the circuit meanwhile: a new state, in which the old probe no longer counts.
+    breaker.recordFailure(new Error('stream cut'));
+    expect(breaker.state).toBe('open');
+    hung.resolve('late');
+    await flushMicrotasks();
+    expect(breaker.state).toBe('open');
+  });
+
+  it('halfOpenProbes: 1 never runs two real probes at once, however many probe callers abort', async () => {
+    const { breaker, clock } = setup({ strategy: consecutive(1), halfOpenAfter: 100 });
+    await failTimes(breaker, 1);
+    await clock.advance(100);
+    let running = 0;
+    let most = 0;
+    const pending: Array<ReturnType<typeof deferred<string>>> = [];
+    const fn = () => {
+      running++;
+      most = Math.max(most, running);
+      const d = deferred();
+      pending.push(d);
+      return d.promise.finally(() => running--);
+    };
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController();
+      const run = breaker.execute(fn, { signal: controller.signal }).catch((e: unknown) => e);
+      controller.abort(new Error(`caller ${i} left`));
+      await run;
+    }
+    expect(most).toBe(1);
+    expect(pending).toHaveLength(1);
+    pending[0]!.resolve('ok');
     await flushMicrotasks();
     expect(breaker.state).toBe('closed');
   });

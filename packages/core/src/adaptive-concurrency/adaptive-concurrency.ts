@@ -2,7 +2,7 @@ import { isOverloadError } from '../budget/adaptive-throttle.js';
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { InvalidOptionError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { LimitChangeEvent, LimitChangeReason, RejectionReason, Unsubscribe } from '../events.js';
-import type { Ctx } from '../internal/context.js';
+import { type Ctx, HOLD, type SlotHolder } from '../internal/context.js';
 import { unrefOption } from '../internal/timer-options.js';
 import {
   clockOf,
@@ -180,7 +180,7 @@ const BACKLOG_SERVICE_TIMES = 2;
  * (unless `unref`). Nobody waiting, no such timer: a pause is a time compared when the next call comes, and a held
  * slot's own timer is unref'd (it only frees the slot on time).
  */
-export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
+export class AdaptiveConcurrencyPolicy extends PolicyBase<never> implements SlotHolder {
   readonly minLimit: number;
   readonly maxLimit: number;
   readonly backoffRatio: number;
@@ -462,6 +462,16 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> {
   /** Calls that may run at once: floor(limit), at least 1 (a fractional limit below 1 is enforced by pacing). */
   private canDispatch(now: number): boolean {
     return this.slotsTaken(now) < Math.max(1, Math.floor(this.current)) && !this.isPaused(now);
+  }
+
+  private readonly releaseHeld = (): void => {
+    this.release();
+  };
+
+  /** @internal Work a layer inside left running when it answered its caller keeps a slot until it settles. */
+  [HOLD](work: Promise<unknown>): void {
+    this.active++;
+    work.then(this.releaseHeld, this.releaseHeld);
   }
 
   private release(): void {

@@ -8,7 +8,14 @@ import {
   isBulwarkError,
 } from '../errors.js';
 import type { CircuitState, RejectionReason } from '../events.js';
-import type { Ctx } from '../internal/context.js';
+import {
+  type Ctx,
+  HOLD,
+  type Holders,
+  leaveBehind,
+  NO_HOLDERS,
+  type SlotHolder,
+} from '../internal/context.js';
 import {
   clockOf,
   describe,
@@ -34,7 +41,10 @@ export interface CircuitBreakerOptions {
    * Default 5 000.
    */
   readonly halfOpenAfter?: number | Backoff;
-  /** How many probes half-open admits; all must succeed to close, the first failure reopens. Default 1. */
+  /**
+   * How many probes half-open admits; all must succeed to close, the first failure reopens. A probe keeps its slot
+   * until its function settles, even when its caller left earlier. Default 1.
+   */
   readonly halfOpenProbes?: number;
   /**
    * Which errors count as failures. Default: every error except the caller's own abort and Bulwark's local
@@ -47,7 +57,7 @@ export interface CircuitBreakerOptions {
   /**
    * Results that are neither successes nor failures yet, because the outcome comes later (a stream that has only
    * started): report it with `recordSuccess` / `recordFailure`. A half-open probe with such a result frees its
-   * slot. Default: none.
+   * slot (its function has settled) without a verdict. Default: none.
    */
   readonly deferResult?: (value: unknown) => boolean;
   /** A call lasting at least this long (ms) is slow. Default: slow calls are not tracked. */
@@ -103,13 +113,15 @@ interface Epoch {
  * An error thrown where no caller can receive it (an event listener run by a detached reaction): rethrown as an
  * uncaught exception, as a throwing listener of any emitter would be, rather than a silent unhandled rejection.
  */
+const noop = (): void => {};
+
 function throwDetached(error: unknown): void {
   queueMicrotask(() => {
     throw error;
   });
 }
 
-export class CircuitBreakerPolicy extends PolicyBase<never> {
+export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolder {
   readonly strategy: BreakerStrategy;
   readonly halfOpenAfter: number | Backoff;
   readonly halfOpenProbes: number;
@@ -131,8 +143,14 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
   /** Breaks in a row since the circuit last closed. */
   private breaks = 0;
   private breakDurations: BackoffSequence | undefined;
-  private probesInFlight = 0;
+  /**
+   * Probes whose function is still running, whatever state the circuit is in now: a slot stays taken until the
+   * function really settles, so no more than halfOpenProbes real probes ever run at once.
+   */
+  private probesRunning = 0;
   private probeSuccesses = 0;
+  /** The contexts probes passed down, while their function runs: work left below them is a probe's too. */
+  private readonly probing = new Set<Ctx>();
   private readonly isolations = new Set<Isolation>();
 
   constructor(options: CircuitBreakerOptions = {}) {
@@ -223,8 +241,8 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     };
   }
 
-  [RUN](context: Ctx, next: Next): Promise<unknown> {
-    if (this.mode !== CLOSED) return this.runGuarded(context, next);
+  [RUN](context: Ctx, next: Next, holders: Holders = NO_HOLDERS): Promise<unknown> {
+    if (this.mode !== CLOSED) return this.runGuarded(context, next, holders);
     if (this.timeStarts || this.events.active) return this.runTimed(context, next);
     // The hot path: the epoch's shared handlers, no timer, no clock read unless the strategy needs the time,
     // and a closure only when the caller can abort.
@@ -270,7 +288,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     return this.onValue(epoch, false, true, started, value);
   }
 
-  private runGuarded(context: Ctx, next: Next): Promise<unknown> {
+  private runGuarded(context: Ctx, next: Next, holders: Holders): Promise<unknown> {
     if (context.aborted) return Promise.reject(context.reason);
     if (this.mode === ISOLATED) return this.reject('isolated', undefined);
     if (this.mode === OPEN) {
@@ -279,18 +297,23 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
       this.enter(HALF_OPEN);
     }
     // Half-open: callers beyond the probe slots are turned away at once, never parked.
-    if (this.probesInFlight + this.probeSuccesses >= this.halfOpenProbes)
+    if (this.probesRunning + this.probeSuccesses >= this.halfOpenProbes)
       return this.reject('halfOpenBusy', undefined);
-    return this.runProbe(context, next);
+    return this.runProbe(context, next, holders);
   }
 
   /**
-   * A probe also listens for the caller's abort: the caller leaves at once and the slot is freed without a
-   * verdict, even if the function ignores its signal.
+   * A probe also listens for the caller's abort: the caller leaves at once with its reason, even if the function
+   * ignores its signal, but the probe keeps its slot until the function settles. What the function yields after
+   * its caller left still counts in the state that admitted it, like any outcome after an abort: a result is
+   * evidence of the dependency's health (a success may close the circuit), an error is presumed to be the abort's
+   * consequence and counts as nothing. Work a layer inside leaves running (a timeout that expired) keeps the slot
+   * taken as well (see HOLD), even once the circuit has moved on.
    */
-  private runProbe(context: Ctx, next: Next): Promise<unknown> {
+  private runProbe(context: Ctx, next: Next, holders: Holders): Promise<unknown> {
     const epoch = this.epoch;
-    this.probesInFlight++;
+    this.probesRunning++;
+    this.probing.add(context);
     const started = this.clock.now();
     let pending: unknown;
     try {
@@ -298,21 +321,20 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     } catch (error) {
       pending = Promise.reject(error);
     }
+    const work = Promise.resolve(pending);
     return new Promise((resolve, reject) => {
-      let done = false;
+      let answered = false;
       let unsubscribe: (() => void) | undefined;
-      const abandon = (reason: unknown): void => {
-        if (done) return;
-        done = true;
-        this.settle(epoch, true, undefined, true, started, reason);
-        this.reportFailure(this.clock, reason, started);
-        reject(reason);
-      };
-      Promise.resolve(pending).then(
+      work.then(
         (value) => {
-          if (done) return;
-          done = true;
+          this.probing.delete(context);
+          this.probeSettled();
           unsubscribe?.();
+          if (answered) {
+            this.lateProbeValue(epoch, started, value);
+            return;
+          }
+          answered = true;
           try {
             resolve(this.onValue(epoch, true, true, started, value));
           } catch (error) {
@@ -320,9 +342,11 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
           }
         },
         (error) => {
-          if (done) return;
-          done = true;
+          this.probing.delete(context);
+          this.probeSettled();
           unsubscribe?.();
+          if (answered) return;
+          answered = true;
           try {
             reject(this.onError(epoch, true, true, started, error, context));
           } catch (thrown) {
@@ -330,10 +354,55 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
           }
         },
       );
-      if (!context.canAbort || done) return;
-      if (context.aborted) abandon(context.reason);
-      else unsubscribe = context.subscribe(abandon);
+      if (!context.canAbort || answered) return;
+      unsubscribe = context.subscribe((reason) => {
+        if (answered) return;
+        answered = true;
+        unsubscribe = undefined;
+        this.reportFailure(this.clock, reason, started);
+        reject(reason);
+        if (holders.length > 0) leaveBehind(work, context, holders);
+      });
     });
+  }
+
+  /** A probe's function settled: its slot is free, whatever state the circuit is in now. */
+  private readonly probeSettled = (): void => {
+    this.probesRunning--;
+  };
+
+  /**
+   * @internal Work a layer inside left running when it answered its caller. Under a probe it keeps a probe slot
+   * until it settles, whatever state the circuit is in by then; under a closed call it holds nothing.
+   */
+  [HOLD](work: Promise<unknown>, context: Ctx): void {
+    if (this.probing.size === 0) {
+      work.then(undefined, noop);
+      return;
+    }
+    for (let c: Ctx | undefined = context; c !== undefined; c = c.parent) {
+      if (this.probing.has(c)) {
+        this.probesRunning++;
+        work.then(this.probeSettled, this.probeSettled);
+        return;
+      }
+    }
+    work.then(undefined, noop);
+  }
+
+  /** The result of a probe whose caller already left: counted (not reported) if its state is still current. */
+  private lateProbeValue(epoch: Epoch, started: number, value: unknown): void {
+    let failed: boolean | undefined;
+    try {
+      failed =
+        this.deferResult !== undefined && this.deferResult(value) === true
+          ? undefined
+          : this.handleResult !== undefined && this.handleResult(value) === true;
+    } catch (error) {
+      throwDetached(error);
+      return;
+    }
+    this.settle(epoch, true, failed, true, started, undefined);
   }
 
   private newEpoch(): Epoch {
@@ -379,7 +448,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
           ? undefined
           : this.handleResult !== undefined && this.handleResult(value) === true;
     } catch (error) {
-      // A throwing predicate is the caller's bug: report it, but never leave a probe slot taken.
+      // A throwing predicate is the caller's bug: report it and count nothing.
       this.settle(epoch, probe, undefined, timing, started, error);
       throw error;
     }
@@ -419,9 +488,9 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
   }
 
   /**
-   * Counts one finished call if it still belongs to the current epoch. `failed` undefined means "not counted"
-   * (it only frees a probe slot). `timing` says whether `started` was read. Returns the end time (0 when
-   * nothing needed it).
+   * Counts one finished call if it still belongs to the current epoch. `failed` undefined means "not counted".
+   * A probe's slot is freed apart (when its function settles). `timing` says whether `started` was read. Returns
+   * the end time (0 when nothing needed it).
    */
   private settle(
     epoch: Epoch,
@@ -438,7 +507,6 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
       if (failed !== undefined && this.tracker.record(failed, slow, now)) this.open(failed, error);
       return now;
     }
-    this.probesInFlight--;
     if (failed === undefined) return now;
     // A slow probe means the dependency has not recovered either.
     if (failed || slow) this.open(failed, error);
@@ -465,7 +533,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> {
     this.epoch = this.newEpoch();
     // Outcomes only matter while closed, and a closed circuit always starts afresh.
     this.tracker.clear();
-    this.probesInFlight = 0;
+    // Probes still running keep their slots (probesRunning): they are real calls in flight.
     this.probeSuccesses = 0;
     if (from !== mode && this.listens('stateChange')) {
       this.events.emit('stateChange', {

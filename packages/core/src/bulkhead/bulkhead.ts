@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { BulkheadRejectedError } from '../errors.js';
-import type { Ctx } from '../internal/context.js';
+import { type Ctx, HOLD, type SlotHolder } from '../internal/context.js';
 import { unrefOption } from '../internal/timer-options.js';
 import { clockOf, orDefault, policyName, requireInteger, requirePositive } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
@@ -39,8 +39,12 @@ class QueuedCall implements Linked<QueuedCall> {
   ) {}
 }
 
-/** Limits how many executions run at once, with an optional FIFO queue for the overflow. */
-export class BulkheadPolicy extends PolicyBase<never> {
+/**
+ * Limits how many executions run at once, with an optional FIFO queue for the overflow. A slot stands for work
+ * really running: it is held until the function settles, even when a layer inside (a timeout, a hedge) answered
+ * the caller earlier.
+ */
+export class BulkheadPolicy extends PolicyBase<never> implements SlotHolder {
   readonly maxConcurrent: number;
   readonly maxQueue: number;
   readonly queueTimeout: number | undefined;
@@ -103,6 +107,17 @@ export class BulkheadPolicy extends PolicyBase<never> {
   private readonly releaseSlot = (): void => {
     this.release();
   };
+
+  /**
+   * @internal Work a layer inside left running when it answered its caller: it takes a slot of its own until it
+   * settles, so the slot of the call that started it can be freed as usual. While such work runs, `executing` may
+   * exceed maxConcurrent (one admitted call may leave several attempts running); nobody is admitted until it is
+   * below again.
+   */
+  [HOLD](work: Promise<unknown>): void {
+    this.active++;
+    work.then(this.releaseSlot, this.releaseSlot);
+  }
 
   private async enqueue(context: Ctx, next: Next): Promise<unknown> {
     const started = this.clock.now();
@@ -181,7 +196,8 @@ export class BulkheadPolicy extends PolicyBase<never> {
   /** Frees a slot, handing it straight to the head of the queue so nobody arriving later can take it first. */
   private release(): void {
     const head = this.queue.head;
-    if (head === undefined) {
+    // Over the limit (work left running holds slots of its own): this slot is not free to give.
+    if (head === undefined || this.active > this.maxConcurrent) {
       this.active--;
       return;
     }

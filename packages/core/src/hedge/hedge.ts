@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
-import { type Ctx, ScopedContext } from '../internal/context.js';
+import { type Ctx, type Holders, leaveBehind, NO_HOLDERS, ScopedContext } from '../internal/context.js';
 import { unrefOption } from '../internal/timer-options.js';
 import {
   clockOf,
@@ -75,7 +75,7 @@ export class HedgePolicy extends PolicyBase<never> {
     this.clock = clockOf(options.clock);
   }
 
-  [RUN](context: Ctx, next: Next): Promise<unknown> {
+  [RUN](context: Ctx, next: Next, holders: Holders = NO_HOLDERS): Promise<unknown> {
     if (context.aborted) return Promise.reject(context.reason);
     let firstDelay = Number.POSITIVE_INFINITY;
     if (this.maxHedges > 0) {
@@ -88,7 +88,7 @@ export class HedgePolicy extends PolicyBase<never> {
     }
     this.budget?.recordAttempt();
     return new Promise((resolve, reject) => {
-      new HedgeRun(this, context, next, resolve, reject).start(firstDelay);
+      new HedgeRun(this, context, next, holders, resolve, reject).start(firstDelay);
     });
   }
 
@@ -121,11 +121,20 @@ export class HedgePolicy extends PolicyBase<never> {
   }
 }
 
+/** One hedged attempt: its own abortable scope, and its work once started. */
+class Attempt extends ScopedContext {
+  declare work: Promise<unknown> | undefined;
+  constructor(parent: Ctx, hedge: number) {
+    super(parent, undefined, hedge);
+    this.work = undefined;
+  }
+}
+
 /** One hedged execution: its attempts in flight, the timer for the next hedge, and how it settles. */
 class HedgeRun {
   private readonly started: number;
   /** Attempts still in flight, each in its own abortable scope. */
-  private readonly running: ScopedContext[] = [];
+  private readonly running: Attempt[] = [];
   private launched = 0;
   private timer: TimerHandle | undefined = undefined;
   /** The budget refused a hedge: no more attempts start. */
@@ -138,6 +147,8 @@ class HedgeRun {
     private readonly policy: HedgePolicy,
     private readonly parent: Ctx,
     private readonly next: Next,
+    /** The slot holders around the hedge: attempts still running when it settles are left to them. */
+    private readonly holders: Holders,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (reason: unknown) => void,
   ) {
@@ -147,6 +158,7 @@ class HedgeRun {
   start(firstDelay: number): void {
     // The caller's abort ends the execution at once, even if the attempts ignore their signals.
     if (this.parent.canAbort) this.unlink = this.parent.subscribe((reason) => this.finish(reason, reason));
+    if (this.done) return;
     this.launch();
     if (!this.done) this.schedule(firstDelay);
   }
@@ -154,7 +166,7 @@ class HedgeRun {
   private launch(): void {
     const index = this.launched++;
     if (index > 0) this.policy.emitHedge(index);
-    const scope = new ScopedContext(this.parent, undefined, index);
+    const scope = new Attempt(this.parent, index);
     this.running.push(scope);
     let pending: unknown;
     try {
@@ -162,10 +174,19 @@ class HedgeRun {
     } catch (error) {
       pending = Promise.reject(error);
     }
-    Promise.resolve(pending).then(
+    const work = Promise.resolve(pending);
+    scope.work = work;
+    work.then(
       (value) => this.succeeded(scope, value),
       (error) => this.failed(scope, error),
     );
+    // The execution settled while this attempt was starting (the caller aborted): it runs on without a caller.
+    if (this.done) this.leave(work);
+  }
+
+  /** Lets the slot holders around keep their slots for an attempt that runs on after the execution settled. */
+  private leave(work: Promise<unknown>): void {
+    if (this.holders.length > 0) leaveBehind(work, this.parent, this.holders);
   }
 
   /** Starts every hedge due now (delay 0), then arms one timer for the next. */
@@ -213,13 +234,13 @@ class HedgeRun {
     }
   }
 
-  private succeeded(scope: ScopedContext, value: unknown): void {
+  private succeeded(scope: Attempt, value: unknown): void {
     this.forget(scope);
     if (this.done) return;
     this.settle(false, value, scope);
   }
 
-  private failed(scope: ScopedContext, error: unknown): void {
+  private failed(scope: Attempt, error: unknown): void {
     this.forget(scope);
     if (this.done) return;
     if (!this.policy.handles(error)) {
@@ -239,7 +260,7 @@ class HedgeRun {
   }
 
   /** Stops tracking an attempt that settled; its scope stops following the caller. */
-  private forget(scope: ScopedContext): void {
+  private forget(scope: Attempt): void {
     scope.release();
     const index = this.running.indexOf(scope);
     if (index >= 0) this.running.splice(index, 1);
@@ -253,7 +274,7 @@ class HedgeRun {
   private settle(
     failed: boolean,
     outcome: unknown,
-    winner: ScopedContext | undefined,
+    winner: Attempt | undefined,
     abortReason?: unknown,
   ): void {
     if (this.done) return;
@@ -265,7 +286,12 @@ class HedgeRun {
     const losers = this.running.splice(0);
     if (losers.length > 0) {
       const reason = abortReason ?? lostRace();
-      for (const scope of losers) if (scope !== winner) scope.abort(reason);
+      for (const scope of losers) {
+        if (scope === winner) continue;
+        scope.abort(reason);
+        // An attempt still starting is left behind by launch() once its work exists.
+        if (scope.work !== undefined) this.leave(scope.work);
+      }
     }
     this.policy.report(failed, outcome, this.started);
     if (failed) this.reject(outcome);

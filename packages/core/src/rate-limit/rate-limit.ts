@@ -16,7 +16,7 @@ import {
   type Next,
   PolicyBase,
   RUN,
-  rejectOnAbort,
+  startExecution,
   type Task,
 } from '../policy.js';
 import { type Cost, checkCost, costsFor } from './cost.js';
@@ -148,18 +148,21 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
   /** Runs `fn` under the limits; `options.cost` and `options.key` apply to this call only. */
   override execute<R>(fn: Task<R>, options?: RateLimitExecuteOptions): Promise<R> {
     let task: Task<R> = fn;
-    if (options !== undefined && (options.cost !== undefined || options.key !== undefined)) {
+    if (
+      typeof options === 'object' &&
+      options !== null &&
+      (options.cost !== undefined || options.key !== undefined)
+    ) {
       try {
         task = tagged(fn, options.cost, options.key);
       } catch (error) {
         return Promise.reject(error);
       }
-    } else if (typeof fn !== 'function') {
-      return Promise.reject(new TypeError('execute(fn): fn must be a function'));
     }
-    const context = new RootContext(task as Task<unknown>, options?.signal, options?.deadline);
+    const context = startExecution(task, options);
+    if (!(context instanceof RootContext)) return Promise.reject(context);
     if (context.aborted) return Promise.reject(context.reason);
-    return rejectOnAbort(options?.signal, this[RUN](context, callTask) as Promise<R>);
+    return context.finish(this[RUN](context, callTask) as Promise<R>);
   }
 
   /**
