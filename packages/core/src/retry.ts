@@ -20,6 +20,7 @@ import {
   policyName,
   requireFiniteNonNegative,
   requireInteger,
+  requireOneOf,
 } from './internal/validate.js';
 import { waitFor } from './internal/wait.js';
 import { type Next, PolicyBase, RUN } from './policy.js';
@@ -46,6 +47,12 @@ export interface RetryOptions {
    * numeric `retryAfterMs`. Return undefined for "no hint".
    */
   readonly delayHint?: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
+  /**
+   * How a hint combines with the backoff. 'replace' (default): the hint is the delay. 'floor': the later of the
+   * hint and the backoff's delay, for servers that round their hint down (Gemini's RetryInfo says "0s" with 0.6 s
+   * left): a retry never comes sooner than the backoff would have sent it.
+   */
+  readonly hintMode?: 'replace' | 'floor';
   /**
    * Longest wait retry accepts (ms). A backoff delay longer than this is cut to it; a hint longer than this gives
    * up at once instead (the server said it will not succeed sooner). Default 60 000.
@@ -78,6 +85,7 @@ export class RetryPolicy extends PolicyBase<never> {
   private readonly handle: ((error: unknown) => boolean) | undefined;
   private readonly handleResult: ((value: unknown) => boolean) | undefined;
   private readonly delayHint: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
+  private readonly hintFloors: boolean;
   private readonly budget: RetryGate | undefined;
   private readonly random: RandomSource | undefined;
   private readonly clock: Clock;
@@ -91,6 +99,8 @@ export class RetryPolicy extends PolicyBase<never> {
     this.handle = optionalFunction('handle', options.handle);
     this.handleResult = optionalFunction('handleResult', options.handleResult);
     this.delayHint = optionalFunction('delayHint', options.delayHint) ?? defaultHint;
+    this.hintFloors =
+      requireOneOf('hintMode', orDefault(options.hintMode, 'replace'), ['replace', 'floor']) === 'floor';
     this.budget = optionalRetryGate(options.budget);
     this.random = optionalFunction('random', options.random);
     this.clock = clockOf(options.clock);
@@ -151,14 +161,19 @@ export class RetryPolicy extends PolicyBase<never> {
       const hint = this.delayHint(outcome.failed ? { error: outcome.error } : { result: outcome.result });
       let delay: number;
       let delaySource: 'backoff' | 'hint';
-      if (hint !== undefined && Number.isFinite(hint) && hint >= 0) {
-        if (hint > this.maxDelay) return this.giveUp('hintTooLong', attempts, outcome, started);
+      const hinted = hint !== undefined && Number.isFinite(hint) && hint >= 0;
+      if (hinted && hint > this.maxDelay) return this.giveUp('hintTooLong', attempts, outcome, started);
+      if (hinted && !this.hintFloors) {
         delay = hint;
         delaySource = 'hint';
       } else {
         sequence ??= startSequence(this.backoff, this.random);
         delay = nextDelay(sequence, this.delayCap);
         delaySource = 'backoff';
+        if (hinted && hint > delay) {
+          delay = hint;
+          delaySource = 'hint';
+        }
       }
       const deadline = context.deadline;
       if (deadline !== undefined && this.clock.now() + delay >= deadline) {

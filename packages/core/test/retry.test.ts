@@ -136,6 +136,42 @@ describe('retry', () => {
     expect(giveUps[0]).toMatchObject({ reason: 'hintTooLong', attempts: 1 });
   });
 
+  it("hintMode 'floor' waits the later of the hint and the backoff's delay", async () => {
+    const clock = new VirtualClock();
+    const policy = retry({ backoff: constant(500), hintMode: 'floor', maxAttempts: 4, clock });
+    const events: RetryEvent[] = [];
+    policy.on('retry', (e) => events.push(e));
+    const hints = [0, 800, 100];
+    let n = 0;
+    const result = policy.execute(() => {
+      if (n < hints.length) throw hinted(hints[n++]!);
+      return 'ok';
+    });
+    await clock.runAll();
+    await expect(result).resolves.toBe('ok');
+    expect(events.map((e) => [e.delay, e.delaySource])).toEqual([
+      [500, 'backoff'],
+      [800, 'hint'],
+      [500, 'backoff'],
+    ]);
+    expect(clock.now()).toBe(1_800);
+  });
+
+  it("hintMode 'floor' still gives up at once on a hint longer than maxDelay", async () => {
+    const clock = new VirtualClock();
+    const policy = retry({ backoff: constant(500), hintMode: 'floor', maxDelay: 10_000, clock });
+    const giveUps: GiveUpEvent[] = [];
+    policy.on('giveUp', (e) => giveUps.push(e));
+    const { fn, calls } = flaky(5, 'ok', () => hinted(60_000));
+    await expect(policy.execute(fn)).rejects.toMatchObject({ retryAfterMs: 60_000 });
+    expect(calls).toHaveLength(1);
+    expect(giveUps[0]).toMatchObject({ reason: 'hintTooLong' });
+  });
+
+  it('refuses an unknown hintMode', () => {
+    expect(() => retry({ hintMode: 'max' as never })).toThrow(InvalidOptionError);
+  });
+
   it('accepts a custom delayHint and ignores invalid hints', async () => {
     const clock = new VirtualClock();
     const delays: number[] = [];

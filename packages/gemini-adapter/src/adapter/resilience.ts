@@ -19,7 +19,6 @@ import { failoverReason, isRetryable } from './decisions.js';
 import { type FailoverReason, GeminiResilienceEmitter, type GeminiResilienceStats } from './events.js';
 import { dailyQuotaFailure, ModelGuard } from './model-guard.js';
 import type { AnswerVerdict, ResolvedOptions } from './options.js';
-import { hintAsFloor } from './retry-delay.js';
 
 /** One call as the runner sees it; `send` performs one HTTP attempt against `model`. */
 export interface CallSpec<T> {
@@ -302,12 +301,12 @@ export class GeminiResilience {
   private createSlot(model: string): ModelSlot {
     const { options, clock } = this;
     const guard = new ModelGuard(model, clock, options, this.withSuccessor.has(model));
-    const delays = hintAsFloor(options.backoff, options.maxRetryDelay);
     const retries = retry({
       budget: this.budget,
       maxAttempts: options.maxAttempts,
-      backoff: delays.backoff,
-      delayHint: delays.delayHint,
+      backoff: options.backoff,
+      // Gemini's RetryInfo is whole seconds, rounded down ("0s" with 0.6 s left): never retry sooner than the backoff.
+      hintMode: 'floor',
       handle: this.retryable,
       maxDelay: options.maxRetryDelay,
       clock,
