@@ -1,4 +1,5 @@
 import type { PolicyEventName, PolicyEvents, Unsubscribe } from './events.js';
+import { InvalidOptionError } from './errors.js';
 import { type Ctx, type Holders, isSlotHolder, NO_HOLDERS, type SlotHolder } from './internal/context.js';
 import {
   type AnyPolicy,
@@ -12,6 +13,7 @@ import {
   type Task,
 } from './policy.js';
 import { RootContext } from './internal/context.js';
+import { describe } from './internal/validate.js';
 
 type OutOf<P> = P extends { readonly __types: { readonly out: infer O } } ? O : never;
 type EventsOf<P> = P extends { readonly __types: { readonly events: infer E } } ? E : never;
@@ -35,7 +37,10 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
   constructor(policies: P) {
     for (const [i, policy] of policies.entries()) {
       if (typeof (policy as Partial<AnyPolicy>)?.[RUN] !== 'function') {
-        throw new TypeError(`pipeline(): argument ${i} is not a Bulwark policy`);
+        throw new InvalidOptionError(
+          `policies[${i}]`,
+          `pipeline(): expected a Bulwark policy, got ${describe(policy)}`,
+        );
       }
     }
     this.policies = Object.freeze([...policies]) as unknown as P;

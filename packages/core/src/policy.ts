@@ -60,7 +60,8 @@ export type AnyPolicy = Policy<any, any>;
  * reason).
  */
 export function startExecution(fn: unknown, options: unknown): RootContext | Error {
-  if (typeof fn !== 'function') return new TypeError('execute(fn): fn must be a function');
+  if (typeof fn !== 'function')
+    return new InvalidOptionError('fn', `execute(fn): expected a function, got ${describe(fn)}`);
   if (options === undefined || options === null)
     return new RootContext(fn as Task<unknown>, undefined, undefined);
   if (typeof options !== 'object') {

@@ -2,6 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   constant,
   fallback,
+  InvalidOptionError,
   type Pipeline,
   pipeline,
   type PolicyEventName,
@@ -163,6 +164,7 @@ describe('pipeline', () => {
   });
 
   it('refuses things that are not policies', () => {
-    expect(() => pipeline({} as never)).toThrow(TypeError);
+    expect(() => pipeline({} as never)).toThrow(InvalidOptionError);
+    expect(() => pipeline(retry(), null as never)).toThrow(/policies\[1\]/);
   });
 });

@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import {
   constant,
+  InvalidOptionError,
   isInvalidOptionError,
   isRateLimitCostError,
   isRateLimitedError,
@@ -338,10 +339,10 @@ describe('weighted costs', () => {
     await expect(limiter.execute(() => 'no', { cost: 1 })).rejects.toMatchObject({ retryAfterMs: 10 });
   });
 
-  it('rejects a missing function with a TypeError, with or without per-call options', async () => {
+  it('rejects a missing function with an InvalidOptionError, with or without per-call options', async () => {
     const policy = rateLimit({ limits: tokenBucket({ rate: 10 }) });
-    await expect(policy.execute(undefined as never)).rejects.toThrow(TypeError);
-    await expect(policy.execute(undefined as never, { cost: 1 })).rejects.toThrow(TypeError);
+    await expect(policy.execute(undefined as never)).rejects.toThrow(InvalidOptionError);
+    await expect(policy.execute(undefined as never, { cost: 1 })).rejects.toThrow(InvalidOptionError);
   });
 
   it('fails a call with an invalid cost or key at call time with InvalidOptionError', async () => {

@@ -294,7 +294,10 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> implements Slot
   /** Listens to limit changes; the same as `on('limitChange', listener)`. Returns the remover. */
   onLimitChange(listener: (event: LimitChangeEvent) => void): Unsubscribe {
     if (typeof listener !== 'function')
-      throw new TypeError('onLimitChange(listener): listener must be a function');
+      throw new InvalidOptionError(
+        'listener',
+        `onLimitChange(listener): expected a function, got ${describe(listener)}`,
+      );
     return this.on('limitChange', listener);
   }
 

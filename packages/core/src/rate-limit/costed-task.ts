@@ -88,7 +88,8 @@ export function withCost<T>(fn: Task<T>, cost: Cost | undefined, options?: WithC
 
 /** A wrapper of `fn` that limiters recognise, carrying a checked cost and key (the cheap part of withCost). */
 export function tagged<T>(fn: Task<T>, cost: Cost | undefined, key: string | undefined): Task<T> {
-  if (typeof fn !== 'function') throw new TypeError('withCost(fn): fn must be a function');
+  if (typeof fn !== 'function')
+    throw new InvalidOptionError('fn', `withCost(fn): expected a function, got ${describe(fn)}`);
   const checked = cost === undefined ? undefined : checkCost(cost);
   if (key !== undefined && typeof key !== 'string') {
     throw new InvalidOptionError('key', `expected a string, got ${describe(key)}`);
