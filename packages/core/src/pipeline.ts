@@ -31,8 +31,11 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
   private readonly entry: (context: Ctx) => Promise<unknown>;
   /** @internal The slot holders among the layers (nested pipelines' included), outermost first. */
   readonly holders: Holders;
-  /** Compositions made when nested in another pipeline, by the layer after it and the holders around it. */
-  private nested: WeakMap<Next, Map<Holders, Next>> | undefined;
+  /**
+   * Compositions made when nested in another pipeline (or run by a keyed registry), by the layer after it and the
+   * holders around it; weak both ways, so an evicted key's holders do not stay reachable from a shared pipeline.
+   */
+  private nested: WeakMap<Next, WeakMap<Holders, Next>> | undefined;
 
   constructor(policies: P) {
     for (const [i, policy] of policies.entries()) {
@@ -72,12 +75,12 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
 
   [RUN](context: Ctx, next: Next, holders: Holders = NO_HOLDERS): Promise<unknown> {
     if (next === callTask && holders.length === 0) return this.entry(context);
-    // Nested inside another pipeline: composed once per place it is nested in (the layer after it and the
-    // holders around it are fixed by that pipeline's own composition).
+    // Nested inside another pipeline (or a keyed registry's entry): composed once per place it is nested in (the
+    // layer after it and the holders around it are fixed by that place).
     this.nested ??= new WeakMap();
     let byHolders = this.nested.get(next);
     if (byHolders === undefined) {
-      byHolders = new Map();
+      byHolders = new WeakMap();
       this.nested.set(next, byHolders);
     }
     let first = byHolders.get(holders);

@@ -13,6 +13,7 @@ import {
   consecutive,
   constant,
   hedge,
+  keyedPolicy,
   pipeline,
   retry,
   sleep,
@@ -219,5 +220,35 @@ describe('adaptiveConcurrency around a timeout', () => {
     expect(stats.started).toBeGreaterThan(1);
     expect(stats.most).toBe(1);
     expect(limiter.inFlight).toBe(0);
+  });
+});
+
+describe('keyedPolicy around a timeout', () => {
+  it('a key whose timed-out work still runs is not evicted: a second policy never runs beside it', async () => {
+    const clock = new VirtualClock();
+    const built: string[] = [];
+    const keyed = keyedPolicy(
+      (key: string) => {
+        built.push(key);
+        return pipeline(bulkhead({ maxConcurrent: 1, clock }), timeout(100, { clock, resolution: 0 }));
+      },
+      { maxKeys: 1, clock },
+    );
+    const { fn, stats } = stubborn(clock, 1_000);
+    const first = settle(keyed.execute('a', fn));
+    await clock.advance(100);
+    expect(await first).toMatchObject({ ok: false });
+    // Its caller left, but the function still runs under a's bulkhead: a stays, b is built beside it.
+    await expect(keyed.execute('b', () => 'b')).resolves.toBe('b');
+    expect(keyed.has('a')).toBe(true);
+    // a's one slot is still taken by the straggler: a second call to a is refused, not run on a new bulkhead.
+    await expect(keyed.execute('a', fn)).rejects.toBeInstanceOf(BulkheadRejectedError);
+    expect(built).toEqual(['a', 'b']);
+    await clock.advance(1_000);
+    await flushMicrotasks();
+    expect(stats.most).toBe(1);
+    // Settled: a is idle again and can be evicted as usual.
+    await expect(keyed.execute('c', () => 'c')).resolves.toBe('c');
+    expect(keyed.size).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PolicyEventName, PolicyEvents, Unsubscribe } from '../events.js';
+import { HOLD, type Holders, RootContext, type SlotHolder } from '../internal/context.js';
 import {
   clockOf,
   describe,
@@ -11,7 +12,15 @@ import {
   requireInteger,
   requirePositive,
 } from '../internal/validate.js';
-import { type AnyPolicy, type ExecuteOptions, type Policy, RUN, type Task } from '../policy.js';
+import {
+  type AnyPolicy,
+  callTask,
+  type ExecuteOptions,
+  type Policy,
+  RUN,
+  startExecution,
+  type Task,
+} from '../policy.js';
 
 /** Why a key's policy left the registry. */
 export type EvictionReason = 'lru' | 'idle' | 'deleted' | 'cleared';
@@ -42,17 +51,32 @@ interface Subscription {
   readonly listener: (payload: never, key: never) => void;
 }
 
-/** One key's policy, its activity and its listeners. */
-class Entry<P extends AnyPolicy, K> {
+/**
+ * One key's policy, its activity and its listeners. It holds its key in the registry for work a layer of the key's
+ * policy left running when it answered its caller (an aggressive timeout that expired, a caller abort): evicting
+ * the key then would build a second policy (a second bulkhead, a second breaker) beside the work still running
+ * under the first.
+ */
+class Entry<P extends AnyPolicy, K> implements SlotHolder {
   inFlight = 0;
   /** Removers of the registry-wide listeners attached to this policy. */
   readonly removers = new Map<Subscription, Unsubscribe>();
+  /** This entry as the one slot holder around its policy (built once: a pipeline caches per holders list). */
+  readonly holders: Holders = Object.freeze([this]);
 
   constructor(
     readonly key: K,
     readonly policy: P,
     public lastUsed: number,
+    private readonly settle: (entry: Entry<P, K>) => void,
   ) {}
+
+  /** @internal Work left running keeps the key busy until it settles. */
+  [HOLD](work: Promise<unknown>): void {
+    this.inFlight++;
+    const done = (): void => this.settle(this);
+    work.then(done, done);
+  }
 }
 
 const UNREF = { unref: true } as const;
@@ -121,12 +145,18 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
 
   /** Runs `fn` under `key`'s policy. The key cannot be evicted until the execution settles. */
   execute<R>(key: K, fn: Task<R>, options?: ExecuteOptions): Promise<R | OutOf<P>> {
+    const context = startExecution(fn, options);
+    if (!(context instanceof RootContext)) return Promise.reject(context);
+    if (context.aborted) return Promise.reject(context.reason);
     let entry: Entry<P, K>;
     let pending: Promise<R | OutOf<P>>;
     try {
       entry = this.acquire(key, true);
       try {
-        pending = entry.policy.execute(fn, options) as Promise<R | OutOf<P>>;
+        // Run inside the entry as a slot holder, so work outliving its caller keeps the key (see Entry).
+        pending = context.finish(
+          Promise.resolve(entry.policy[RUN](context, callTask, entry.holders)),
+        ) as Promise<R | OutOf<P>>;
       } catch (error) {
         this.settled(entry);
         throw error;
@@ -211,13 +241,17 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     this.onCreate?.(policy, key);
     // Make room first, so the key being built can never be the one evicted.
     this.shrinkTo(this.maxKeys - 1);
-    const entry = new Entry(key, policy, this.now());
+    const entry = new Entry(key, policy, this.now(), this.settledEntry);
     this.entries.set(key, entry);
     for (const subscription of this.subscriptions) this.attach(entry, subscription);
     if (run) entry.inFlight = 1;
     else this.makeIdle(entry);
     return entry;
   }
+
+  private readonly settledEntry = (entry: Entry<P, K>): void => {
+    this.settled(entry);
+  };
 
   private settled(entry: Entry<P, K>): void {
     if (--entry.inFlight === 0 && this.entries.get(entry.key) === entry) {
