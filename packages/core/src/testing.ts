@@ -3,6 +3,7 @@
  * Import from `@bulwark/core/testing`. Portable: Node, Bun, Deno and browsers.
  */
 import type { Clock, TimerHandle, TimerOptions } from './clock.js';
+import { IndexedHeap } from './internal/indexed-heap.js';
 
 export type { Clock } from './clock.js';
 
@@ -75,7 +76,7 @@ export function flushMicrotasks(): Promise<void> {
 export class VirtualClock implements Clock {
   private time: number;
   private seq = 0;
-  private readonly heap: VirtualTimer[] = [];
+  private readonly heap = new IndexedHeap<VirtualTimer>(before);
 
   constructor(start = 0) {
     this.time = start;
@@ -88,7 +89,7 @@ export class VirtualClock implements Clock {
   /** As the real clock: a negative or NaN delay counts as 0; a timer of `Infinity` ms never fires. */
   setTimer(callback: () => void, ms: number, _options?: TimerOptions): TimerHandle {
     const timer = new VirtualTimer(this.time + Math.max(0, ms || 0), this.seq++, callback);
-    this.push(timer);
+    this.heap.push(timer);
     return timer;
   }
 
@@ -96,21 +97,18 @@ export class VirtualClock implements Clock {
   refTimer(_handle: TimerHandle, _ref: boolean): void {}
 
   clearTimer(handle: TimerHandle): void {
-    if (!(handle instanceof VirtualTimer)) return;
-    const i = handle.index;
-    // Another clock's timer, or one already fired or cleared: nothing to do.
-    if (i < 0 || this.heap[i] !== handle) return;
-    this.removeAt(i);
+    // Another clock's timer, or one already fired or cleared, is left alone by the heap.
+    if (handle instanceof VirtualTimer) this.heap.remove(handle);
   }
 
   /** Number of timers still scheduled: a leak check for tests. */
   get pendingTimers(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Due time of the earliest timer, or undefined when none is scheduled. */
   get nextDue(): number | undefined {
-    return this.heap[0]?.due;
+    return this.heap.peek()?.due;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
@@ -121,7 +119,7 @@ export class VirtualClock implements Clock {
   /** Moves time forward to `target` (absolute), firing every timer due by then. */
   async advanceTo(target: number): Promise<void> {
     await flushMicrotasks();
-    for (let next = this.heap[0]; next !== undefined && next.due <= target; next = this.heap[0]) {
+    for (let next = this.heap.peek(); next !== undefined && next.due <= target; next = this.heap.peek()) {
       if (next.due === Number.POSITIVE_INFINITY) break;
       await this.fire(next);
     }
@@ -136,7 +134,7 @@ export class VirtualClock implements Clock {
   async runAll(maxTimers = 10_000): Promise<void> {
     await flushMicrotasks();
     let steps = 0;
-    for (let next = this.heap[0]; next !== undefined; next = this.heap[0]) {
+    for (let next = this.heap.peek(); next !== undefined; next = this.heap.peek()) {
       if (next.due === Number.POSITIVE_INFINITY) return;
       // Timers due at the instant already reached count as one step, as in advanceTo(that instant).
       if ((next.due > this.time || steps === 0) && ++steps > maxTimers) {
@@ -150,62 +148,10 @@ export class VirtualClock implements Clock {
 
   /** Fires the earliest timer, then lets the continuations it caused run before anything else. */
   private async fire(timer: VirtualTimer): Promise<void> {
-    this.removeAt(0);
+    this.heap.remove(timer);
     if (timer.due > this.time) this.time = timer.due;
     timer.callback();
     await flushMicrotasks();
-  }
-
-  private push(timer: VirtualTimer): void {
-    timer.index = this.heap.length;
-    this.heap.push(timer);
-    this.up(timer.index);
-  }
-
-  private removeAt(i: number): void {
-    const heap = this.heap;
-    const timer = heap[i]!;
-    timer.index = -1;
-    const last = heap.pop()!;
-    if (last === timer) return;
-    heap[i] = last;
-    last.index = i;
-    this.down(i);
-    this.up(last.index);
-  }
-
-  private up(i: number): void {
-    const heap = this.heap;
-    const timer = heap[i]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const above = heap[parent]!;
-      if (!before(timer, above)) break;
-      heap[i] = above;
-      above.index = i;
-      i = parent;
-    }
-    heap[i] = timer;
-    timer.index = i;
-  }
-
-  private down(i: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    const timer = heap[i]!;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      const child = right < n && before(heap[right]!, heap[left]!) ? right : left;
-      const below = heap[child]!;
-      if (!before(below, timer)) break;
-      heap[i] = below;
-      below.index = i;
-      i = child;
-    }
-    heap[i] = timer;
-    timer.index = i;
   }
 }
 
