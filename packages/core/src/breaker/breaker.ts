@@ -394,15 +394,19 @@ export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolde
   private lateProbeValue(epoch: Epoch, started: number, value: unknown): void {
     let failed: boolean | undefined;
     try {
-      failed =
-        this.deferResult !== undefined && this.deferResult(value) === true
-          ? undefined
-          : this.handleResult !== undefined && this.handleResult(value) === true;
+      failed = this.verdictOf(value);
     } catch (error) {
       throwDetached(error);
       return;
     }
     this.settle(epoch, true, failed, true, started, undefined);
+  }
+
+  /** What a returned value counts as: a failure (handleResult), a success, or nothing yet (deferResult). */
+  private verdictOf(value: unknown): boolean | undefined {
+    return this.deferResult !== undefined && this.deferResult(value) === true
+      ? undefined
+      : this.handleResult !== undefined && this.handleResult(value) === true;
   }
 
   private newEpoch(): Epoch {
@@ -443,10 +447,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolde
   private onValue(epoch: Epoch, probe: boolean, timing: boolean, started: number, value: unknown): unknown {
     let failed: boolean | undefined;
     try {
-      failed =
-        this.deferResult !== undefined && this.deferResult(value) === true
-          ? undefined
-          : this.handleResult !== undefined && this.handleResult(value) === true;
+      failed = this.verdictOf(value);
     } catch (error) {
       // A throwing predicate is the caller's bug: report it and count nothing.
       this.settle(epoch, probe, undefined, timing, started, error);

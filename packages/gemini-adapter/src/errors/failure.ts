@@ -32,7 +32,8 @@ export type GeminiFailureKind =
   /** Anything else: never guessed at. */
   | 'unknown';
 
-const KINDS: ReadonlySet<string> = new Set<GeminiFailureKind>([
+/** Every kind, for exhaustive tables and checks. */
+export const geminiFailureKinds: readonly GeminiFailureKind[] = Object.freeze([
   'overloaded',
   'rateLimited',
   'dailyQuotaExhausted',
@@ -47,6 +48,8 @@ const KINDS: ReadonlySet<string> = new Set<GeminiFailureKind>([
   'aborted',
   'unknown',
 ]);
+
+const KINDS: ReadonlySet<string> = new Set(geminiFailureKinds);
 
 const TRANSIENT: ReadonlySet<GeminiFailureKind> = new Set([
   'overloaded',

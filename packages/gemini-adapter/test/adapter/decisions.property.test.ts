@@ -6,26 +6,12 @@ import {
   estimateInputTokens,
   failoverReason,
   GeminiFailure,
-  type GeminiFailureKind,
+  geminiFailureKinds,
   isBreakerFailure,
   isRetryable,
 } from '../../src/index.js';
 
-const KINDS: GeminiFailureKind[] = [
-  'overloaded',
-  'rateLimited',
-  'dailyQuotaExhausted',
-  'serverError',
-  'deadline',
-  'network',
-  'timeout',
-  'clientError',
-  'notFound',
-  'blocked',
-  'empty',
-  'aborted',
-  'unknown',
-];
+const KINDS = geminiFailureKinds;
 
 describe('the decision table', () => {
   it('never retries, counts or fails over a caller abort, a client error or a blocked answer', () => {
