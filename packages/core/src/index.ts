@@ -16,7 +16,7 @@ export {
 } from './policy.js';
 export { type RetryGate, type RetryOptions, RetryPolicy, retry } from './retry.js';
 export { type TimeoutOptions, TimeoutPolicy, type TimeoutStrategy, timeout } from './timeout.js';
-// Second half of the core (issue 3): each area keeps its own barrel.
+// The policies kept in folders: each folder has its own barrel.
 export * from './breaker/index.js';
 export * from './bulkhead/index.js';
 export * from './rate-limit/index.js';

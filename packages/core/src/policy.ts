@@ -1,7 +1,9 @@
 import type { Clock } from './clock.js';
 import { InvalidOptionError } from './errors.js';
 import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscribe } from './events.js';
-import { type Ctx, type ExecutionContext, type Holders, RootContext } from './internal/context.js';
+import type { Ctx, ExecutionContext } from './internal/context.js';
+import { RootContext } from './internal/root-context.js';
+import type { Holders } from './internal/slot-holders.js';
 import { describe } from './internal/validate.js';
 
 export type { ExecutionContext } from './internal/context.js';

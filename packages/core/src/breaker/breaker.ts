@@ -8,14 +8,8 @@ import {
   isBulwarkError,
 } from '../errors.js';
 import type { CircuitState, RejectionReason } from '../events.js';
-import {
-  type Ctx,
-  HOLD,
-  type Holders,
-  leaveBehind,
-  NO_HOLDERS,
-  type SlotHolder,
-} from '../internal/context.js';
+import type { Ctx } from '../internal/context.js';
+import { HOLD, type Holders, leaveBehind, NO_HOLDERS, type SlotHolder } from '../internal/slot-holders.js';
 import {
   clockOf,
   describe,

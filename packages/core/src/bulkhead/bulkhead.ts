@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { BulkheadRejectedError } from '../errors.js';
-import { type Ctx, HOLD, type SlotHolder } from '../internal/context.js';
+import type { Ctx } from '../internal/context.js';
+import { HOLD, type SlotHolder } from '../internal/slot-holders.js';
 import { unrefOption } from '../internal/timer-options.js';
 import { clockOf, orDefault, policyName, requireInteger, requirePositive } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
