@@ -18,31 +18,41 @@ export const DEADLINE = Symbol.for('bulwark.deadline');
 export type AbortListener = (reason: unknown) => void;
 
 /**
- * The internal context: besides the public fields, it can tell whether it can ever abort and notify listeners
- * without materialising an AbortSignal (the success path should not pay for one).
+ * What a policy's layer receives and passes on (see `RUN`): the function's ExecutionContext, plus whether it has
+ * aborted and a way to hear of the abort without creating an AbortSignal (the success path should not pay for
+ * one). Only Bulwark makes contexts: a layer passes on the context it received, and the innermost layer's `next`
+ * hands it to the function.
  */
-export abstract class Ctx implements ExecutionContext {
-  /** The user's function, carried down so a pipeline's layers can be composed once, not per call. */
+export abstract class PolicyContext implements ExecutionContext {
+  /** @internal The user's function, carried down so a pipeline's layers can be composed once, not per call. */
   abstract readonly task: Task<unknown>;
-  /** The context this one was derived from (undefined for an execution's root). */
-  abstract readonly parent: Ctx | undefined;
+  /** @internal The context this one was derived from (undefined for an execution's root). */
+  abstract readonly parent: PolicyContext | undefined;
   abstract readonly signal: AbortSignal;
   abstract readonly attempt: number;
   abstract readonly deadline: number | undefined;
   abstract readonly hedge: number;
-  /** False when nothing can ever abort this context (no caller signal, no timeout). */
+  /**
+   * False when nothing can ever abort this context (no caller signal, no timeout or hedge around): a layer may
+   * then skip `subscribe`.
+   */
   abstract readonly canAbort: boolean;
+  /** True once the caller aborted, or a timeout or hedge around gave up on this attempt. */
   abstract readonly aborted: boolean;
+  /** Why it aborted (the caller's signal's reason, a TimeoutError...); undefined until then. */
   abstract readonly reason: unknown;
   /**
    * Calls `listener` once on abort, at once (before returning) if the context has already aborted, so a caller
    * that subscribes late (after running user code that may have aborted the signal) cannot miss it. Returns its
-   * remover. Only call when canAbort.
+   * remover: call it once the layer no longer waits, so no listener outlives its work. Does nothing (and returns a
+   * no-op remover) when `canAbort` is false.
    */
   abstract subscribe(listener: AbortListener): () => void;
 }
 
-/** Does nothing: the remover of a subscription that needs none. */
+/** The short name the policies use for a PolicyContext. */
+export type Ctx = PolicyContext;
+
 export const noop = (): void => {};
 
 /** The earlier of two optional deadlines. */
@@ -51,7 +61,7 @@ export function earliest(a: number | undefined, b: number | undefined): number |
 }
 
 /** The same scope as its parent, seen by one retry attempt. */
-export class AttemptContext extends Ctx {
+export class AttemptContext extends PolicyContext {
   constructor(
     readonly parent: Ctx,
     readonly attempt: number,
@@ -88,7 +98,7 @@ export class AttemptContext extends Ctx {
  * A scope that can abort on its own (a timeout, a hedged attempt) and also follows its parent's abort until
  * released. Its AbortSignal is created only if the function reads it.
  */
-export class ScopedContext extends Ctx {
+export class ScopedContext extends PolicyContext {
   // Assigned once in the constructor, in one order, so every scope (and subclass) shares one hidden class.
   declare readonly parent: Ctx;
   declare readonly task: Task<unknown>;

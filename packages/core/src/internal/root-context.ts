@@ -1,14 +1,14 @@
 import { deadlineOf } from '../deadline.js';
 import type { Task } from '../policy.js';
 import { CallerWatch } from './caller-watch.js';
-import { type AbortListener, Ctx, earliest, noop } from './context.js';
+import { type AbortListener, earliest, noop, PolicyContext } from './context.js';
 
 /**
  * An execution's root: the caller's function, signal and deadline. With a signal, it is the execution's only
  * watcher of it (a CallerWatch): however many layers listen, an execution costs its caller's signal at most one
  * listener (executions sharing a signal share it), and none once it settled.
  */
-export class RootContext extends Ctx {
+export class RootContext extends PolicyContext {
   // Assigned once in the constructor (no field initializers): one store per field on the hot path.
   declare readonly task: Task<unknown>;
   declare readonly attempt: number;
