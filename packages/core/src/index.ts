@@ -4,19 +4,28 @@ export { deadlineOf, deadlineSignal } from './deadline.js';
 export * from './errors.js';
 export * from './events.js';
 export { type Failure, type FallbackOptions, FallbackPolicy, fallback } from './fallback.js';
-export { DEADLINE, type ExecutionContext } from './internal/context.js';
+export {
+  type CustomPolicyEvents,
+  CustomPolicy,
+  definePolicy,
+  type PolicyDefinition,
+} from './custom-policy.js';
+export { DEADLINE, type ExecutionContext, type PolicyContext } from './internal/context.js';
+export { HOLD, type Holders, leaveBehind, type SlotHolder } from './internal/slot-holders.js';
 export { Pipeline, type PipelineEvents, type PipelineOut, pipeline } from './pipeline.js';
 export {
   type AnyPolicy,
   type ExecuteOptions,
+  type Next,
   type Policy,
   PolicyBase,
   type PolicyTypes,
+  RUN,
   type Task,
 } from './policy.js';
 export { type RetryGate, type RetryOptions, RetryPolicy, retry } from './retry.js';
 export { type TimeoutOptions, TimeoutPolicy, type TimeoutStrategy, timeout } from './timeout.js';
-// Second half of the core (issue 3): each area keeps its own barrel.
+// The policies kept in folders: each folder has its own barrel.
 export * from './breaker/index.js';
 export * from './bulkhead/index.js';
 export * from './rate-limit/index.js';

@@ -1,6 +1,8 @@
 import type { PolicyEventName, PolicyEvents, Unsubscribe } from './events.js';
 import { InvalidOptionError } from './errors.js';
-import { type Ctx, type Holders, isSlotHolder, NO_HOLDERS, type SlotHolder } from './internal/context.js';
+import type { Ctx } from './internal/context.js';
+import { RootContext } from './internal/root-context.js';
+import { type Holders, isSlotHolder, NO_HOLDERS, type SlotHolder } from './internal/slot-holders.js';
 import {
   type AnyPolicy,
   callTask,
@@ -12,7 +14,6 @@ import {
   startExecution,
   type Task,
 } from './policy.js';
-import { RootContext } from './internal/context.js';
 import { describe } from './internal/validate.js';
 
 type OutOf<P> = P extends { readonly __types: { readonly out: infer O } } ? O : never;

@@ -1,7 +1,9 @@
 import type { Clock } from './clock.js';
 import { InvalidOptionError } from './errors.js';
 import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscribe } from './events.js';
-import { type Ctx, type ExecutionContext, type Holders, RootContext } from './internal/context.js';
+import type { ExecutionContext, PolicyContext } from './internal/context.js';
+import { RootContext } from './internal/root-context.js';
+import type { Holders } from './internal/slot-holders.js';
 import { describe } from './internal/validate.js';
 
 export type { ExecutionContext } from './internal/context.js';
@@ -22,11 +24,18 @@ export interface ExecuteOptions {
   readonly deadline?: number | null | undefined;
 }
 
-/** Internal entry point through which a pipeline composes its layers once, instead of once per call. */
+/**
+ * The method by which a policy runs as a layer of an execution: `policy[RUN](context, next, holders)`. A pipeline
+ * reads it once per layer when it composes (not once per call). Implement it, on a `PolicyBase` subclass, to write
+ * a policy of your own (docs/architecture.md, "Writing a policy"); or let `definePolicy` do it.
+ */
 export const RUN: unique symbol = Symbol('bulwark.run');
 
-/** Calls the next layer (or the user's function) with a context. */
-export type Next = (context: Ctx) => unknown;
+/**
+ * Runs the layers inside this one, and finally the function, under `context`. It may throw synchronously or
+ * return a value or a promise (`await` handles all three).
+ */
+export type Next = (context: PolicyContext) => unknown;
 
 /**
  * A resilience policy. `Out` is what the policy may return instead of the function's result (a fallback value);
@@ -40,10 +49,11 @@ export interface Policy<Out = never, Events extends PolicyEventName = PolicyEven
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe;
   /**
-   * @internal Runs `next` under this policy within an existing execution. `holders` are the slot holders around
-   * this layer in its composition (see `leaveBehind`); omitted, there are none.
+   * Runs `next` under this policy within an existing execution, and settles with what this layer answers.
+   * `holders` are the slot holders around this layer in its composition (see `leaveBehind`); omitted, there are
+   * none.
    */
-  [RUN](context: Ctx, next: Next, holders?: Holders): Promise<unknown>;
+  [RUN](context: PolicyContext, next: Next, holders?: Holders): Promise<unknown>;
 }
 
 export interface PolicyTypes<Out, Events> {
@@ -115,6 +125,11 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 /** Calls the user's function carried by the context. Sync throws become rejections at the caller's await. */
 export const callTask: Next = (context) => context.task(context);
 
+/**
+ * The base of every policy: `execute` (an execution of its own), `on` and the emitter. A subclass implements
+ * `[RUN]`; the protected helpers below emit the events every policy shares. See docs/architecture.md, "Writing a
+ * policy".
+ */
 export abstract class PolicyBase<Out = never, Events extends PolicyEventName = PolicyEventName>
   implements Policy<Out, Events>
 {
@@ -163,7 +178,12 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
    * Runs `next` and reports its outcome: the path of a policy whose hot path skips reporting while nobody
    * listens. A synchronous throw is reported and becomes a rejection.
    */
-  protected async runReported(context: Ctx, next: Next, clock: Clock, started: number): Promise<unknown> {
+  protected async runReported(
+    context: PolicyContext,
+    next: Next,
+    clock: Clock,
+    started: number,
+  ): Promise<unknown> {
     let value: unknown;
     try {
       value = await next(context);
@@ -175,5 +195,9 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
     return value;
   }
 
-  abstract [RUN](context: Ctx, next: Next, holders?: Holders): Promise<unknown>;
+  /**
+   * Runs `next` (the layers inside, then the function) under this policy; see `Policy[RUN]`. Pass on the context
+   * received, and answer with a promise: never throw synchronously.
+   */
+  abstract [RUN](context: PolicyContext, next: Next, holders?: Holders): Promise<unknown>;
 }

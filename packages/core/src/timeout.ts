@@ -1,7 +1,8 @@
 import type { Clock } from './clock.js';
 import { TimeoutError } from './errors.js';
-import { type Ctx, type Holders, leaveBehind, NO_HOLDERS, ScopedContext } from './internal/context.js';
+import { type Ctx, ScopedContext } from './internal/context.js';
 import { type DeadlineBucket, type DeadlineEntry, DeadlineQueue } from './internal/deadline-queue.js';
+import { type Holders, leaveBehind, NO_HOLDERS } from './internal/slot-holders.js';
 import { unrefOption } from './internal/timer-options.js';
 import {
   clockOf,

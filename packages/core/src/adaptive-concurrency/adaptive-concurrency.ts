@@ -2,7 +2,8 @@ import { isOverloadError } from '../budget/adaptive-throttle.js';
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { InvalidOptionError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { LimitChangeEvent, LimitChangeReason, RejectionReason, Unsubscribe } from '../events.js';
-import { type Ctx, HOLD, type SlotHolder } from '../internal/context.js';
+import type { Ctx } from '../internal/context.js';
+import { HOLD, type SlotHolder } from '../internal/slot-holders.js';
 import { unrefOption } from '../internal/timer-options.js';
 import {
   clockOf,
@@ -471,7 +472,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> implements Slot
     this.release();
   };
 
-  /** @internal Work a layer inside left running when it answered its caller keeps a slot until it settles. */
+  /** Work a layer inside left running when it answered its caller keeps a slot until it settles. */
   [HOLD](work: Promise<unknown>): void {
     this.active++;
     work.then(this.releaseHeld, this.releaseHeld);

@@ -8,14 +8,8 @@ import {
   isBulwarkError,
 } from '../errors.js';
 import type { CircuitState, RejectionReason } from '../events.js';
-import {
-  type Ctx,
-  HOLD,
-  type Holders,
-  leaveBehind,
-  NO_HOLDERS,
-  type SlotHolder,
-} from '../internal/context.js';
+import type { Ctx } from '../internal/context.js';
+import { HOLD, type Holders, leaveBehind, NO_HOLDERS, type SlotHolder } from '../internal/slot-holders.js';
 import {
   clockOf,
   describe,
@@ -372,7 +366,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolde
   };
 
   /**
-   * @internal Work a layer inside left running when it answered its caller. Under a probe it keeps a probe slot
+   * Work a layer inside left running when it answered its caller. Under a probe it keeps a probe slot
    * until it settles, whatever state the circuit is in by then; under a closed call it holds nothing.
    */
   [HOLD](work: Promise<unknown>, context: Ctx): void {

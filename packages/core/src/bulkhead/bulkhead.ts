@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import { BulkheadRejectedError } from '../errors.js';
-import { type Ctx, HOLD, type SlotHolder } from '../internal/context.js';
+import type { Ctx } from '../internal/context.js';
+import { HOLD, type SlotHolder } from '../internal/slot-holders.js';
 import { unrefOption } from '../internal/timer-options.js';
 import { clockOf, orDefault, policyName, requireInteger, requirePositive } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
@@ -109,7 +110,7 @@ export class BulkheadPolicy extends PolicyBase<never> implements SlotHolder {
   };
 
   /**
-   * @internal Work a layer inside left running when it answered its caller: it takes a slot of its own until it
+   * Work a layer inside left running when it answered its caller: it takes a slot of its own until it
    * settles, so the slot of the call that started it can be freed as usual. While such work runs, `executing` may
    * exceed maxConcurrent (one admitted call may leave several attempts running); nobody is admitted until it is
    * below again.

@@ -1,7 +1,2 @@
-export {
-  type EvictionReason,
-  KeyedPolicy,
-  type KeyedListener,
-  type KeyedPolicyOptions,
-  keyedPolicy,
-} from './keyed-policy.js';
+export { KeyedPolicy, type KeyedListener, keyedPolicy } from './keyed-policy.js';
+export type { EvictionReason, KeyedPolicyOptions } from './options.js';

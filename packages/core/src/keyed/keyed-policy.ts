@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PolicyEventName, PolicyEvents, Unsubscribe } from '../events.js';
-import { HOLD, type Holders, RootContext, type SlotHolder } from '../internal/context.js';
+import { RootContext } from '../internal/root-context.js';
 import {
   clockOf,
   describe,
@@ -21,63 +21,14 @@ import {
   startExecution,
   type Task,
 } from '../policy.js';
-
-/** Why a key's policy left the registry. */
-export type EvictionReason = 'lru' | 'idle' | 'deleted' | 'cleared';
-
-export interface KeyedPolicyOptions<P, K> {
-  /**
-   * Most keys kept. Building a new key beyond it evicts the least recently used key that has no execution in
-   * flight (keys in use are never evicted, so the registry may exceed it while they run). Default 1000.
-   */
-  readonly maxKeys?: number;
-  /** Evicts a key unused for this long (ms) with nothing in flight. Default: no idle eviction. */
-  readonly idleTtl?: number;
-  /** Called with each policy the factory builds, before it is used. */
-  readonly onCreate?: (policy: P, key: K) => void;
-  /** Called with each policy that leaves the registry (evicted, deleted or cleared). */
-  readonly onEvict?: (policy: P, key: K, reason: EvictionReason) => void;
-  readonly clock?: Clock;
-}
+import { Entry, type Subscription } from './key-entry.js';
+import type { EvictionReason, KeyedPolicyOptions } from './options.js';
 
 type OutOf<P> = P extends Policy<infer O, any> ? O : never;
 type EventsOf<P> = P extends Policy<any, infer E> ? E : never;
 
 /** A listener attached to every key's policy: the event's payload, then the key whose policy emitted it. */
 export type KeyedListener<E extends PolicyEventName, K> = (payload: PolicyEvents[E][0], key: K) => void;
-
-interface Subscription {
-  readonly event: PolicyEventName;
-  readonly listener: (payload: never, key: never) => void;
-}
-
-/**
- * One key's policy, its activity and its listeners. It holds its key in the registry for work a layer of the key's
- * policy left running when it answered its caller (an aggressive timeout that expired, a caller abort): evicting
- * the key then would build a second policy (a second bulkhead, a second breaker) beside the work still running
- * under the first.
- */
-class Entry<P extends AnyPolicy, K> implements SlotHolder {
-  inFlight = 0;
-  /** Removers of the registry-wide listeners attached to this policy. */
-  readonly removers = new Map<Subscription, Unsubscribe>();
-  /** This entry as the one slot holder around its policy (built once: a pipeline caches per holders list). */
-  readonly holders: Holders = Object.freeze([this]);
-
-  constructor(
-    readonly key: K,
-    readonly policy: P,
-    public lastUsed: number,
-    private readonly settle: (entry: Entry<P, K>) => void,
-  ) {}
-
-  /** @internal Work left running keeps the key busy until it settles. */
-  [HOLD](work: Promise<unknown>): void {
-    this.inFlight++;
-    const done = (): void => this.settle(this);
-    work.then(done, done);
-  }
-}
 
 const UNREF = { unref: true } as const;
 
@@ -199,13 +150,10 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
   on<E extends EventsOf<P>>(event: E, listener: KeyedListener<E, K>): Unsubscribe {
     const subscription: Subscription = { event, listener: listener as Subscription['listener'] };
     this.subscriptions.add(subscription);
-    for (const entry of this.entries.values()) this.attach(entry, subscription);
+    for (const entry of this.entries.values()) entry.listen(subscription);
     return () => {
       if (!this.subscriptions.delete(subscription)) return;
-      for (const entry of this.entries.values()) {
-        entry.removers.get(subscription)?.();
-        entry.removers.delete(subscription);
-      }
+      for (const entry of this.entries.values()) entry.unlisten(subscription);
     };
   }
 
@@ -243,7 +191,7 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     this.shrinkTo(this.maxKeys - 1);
     const entry = new Entry(key, policy, this.now(), this.settledEntry);
     this.entries.set(key, entry);
-    for (const subscription of this.subscriptions) this.attach(entry, subscription);
+    for (const subscription of this.subscriptions) entry.listen(subscription);
     if (run) entry.inFlight = 1;
     else this.makeIdle(entry);
     return entry;
@@ -295,17 +243,9 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
   private evict(entry: Entry<P, K>, reason: EvictionReason): void {
     this.entries.delete(entry.key);
     this.idle.delete(entry.key);
-    for (const remove of entry.removers.values()) remove();
-    entry.removers.clear();
+    entry.unlistenAll();
     if (this.entries.size === 0) this.disarmSweep();
     this.onEvict?.(entry.policy, entry.key, reason);
-  }
-
-  private attach(entry: Entry<P, K>, subscription: Subscription): void {
-    const { key } = entry;
-    const listener = subscription.listener as (payload: unknown, key: K) => void;
-    const remove = entry.policy.on(subscription.event, (payload: unknown) => listener(payload, key));
-    entry.removers.set(subscription, remove);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Clock, TimerOptions } from '../clock.js';
 import { InvalidOptionError, RateLimitedError } from '../errors.js';
-import { type Ctx, type ExecutionContext, RootContext } from '../internal/context.js';
+import type { Ctx, ExecutionContext } from '../internal/context.js';
+import { RootContext } from '../internal/root-context.js';
 import { unrefOption } from '../internal/timer-options.js';
 import {
   clockOf,
