@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeadlineHeap, type HeapNode } from '../src/adaptive-concurrency/deadline-heap.js';
-import { type RoomNode, WaitingRoom } from '../src/adaptive-concurrency/waiting-room.js';
+import { DeadlineHeap, type HeapNode } from '../src/adaptive-concurrency/dispatcher/deadline-heap.js';
+import { type RoomNode, WaitingRoom } from '../src/adaptive-concurrency/dispatcher/waiting-room.js';
 import { adaptiveConcurrency, sleep } from '../src/index.js';
 import { VirtualClock } from '../src/testing.js';
 
