@@ -8,8 +8,6 @@ import { Dispatcher } from './dispatcher/dispatcher.js';
 import { LimitController } from './limit-controller.js';
 import { type AdaptiveConcurrencyOptions, adaptiveConcurrencySettings } from './options.js';
 
-export type { AdaptiveConcurrencyOptions } from './options.js';
-
 /** What the limiter holds right now. */
 export interface AdaptiveConcurrencyStats {
   /** Current concurrency limit (fractional: floor(limit) calls may run at once). */

@@ -219,7 +219,7 @@ export class Dispatcher {
         return;
       }
       const waiter = this.room.shift(this.backlogged(now))!;
-      this.detach(waiter);
+      waiter.detach(this.clock);
       if (waiter.deadline - now < this.controller.serviceTime.likely) {
         waiter.reject(this.rejection('throttled', 'too little time left before its deadline to be served'));
         now = this.clock.now();
@@ -276,21 +276,8 @@ export class Dispatcher {
   /** A waiter gives up: the last one to leave takes the room's timer with it. */
   private leave(waiter: Waiter): void {
     this.room.remove(waiter);
-    this.detach(waiter);
+    waiter.detach(this.clock);
     if (this.room.size === 0) this.wake.stop();
-  }
-
-  /** Drops what a waiter holds besides its place in the room (timer, abort listener). */
-  private detach(waiter: Waiter): void {
-    if (waiter.timer !== undefined) {
-      this.clock.clearTimer(waiter.timer);
-      waiter.timer = undefined;
-    }
-    const unsubscribe = waiter.unsubscribe;
-    if (unsubscribe !== undefined) {
-      waiter.unsubscribe = undefined;
-      unsubscribe();
-    }
   }
 
   private rejection(reason: RejectionReason, why: string): ThrottledError {

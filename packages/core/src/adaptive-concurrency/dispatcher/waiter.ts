@@ -1,4 +1,4 @@
-import type { TimerHandle } from '../../clock.js';
+import type { Clock, TimerHandle } from '../../clock.js';
 import type { RoomNode } from './waiting-room.js';
 
 /** One caller waiting for a slot. */
@@ -16,4 +16,17 @@ export class Waiter implements RoomNode {
     readonly resolve: () => void,
     readonly reject: (reason: unknown) => void,
   ) {}
+
+  /** Drops what it holds besides its place in the room: its patience timer and its abort listener. */
+  detach(clock: Clock): void {
+    if (this.timer !== undefined) {
+      clock.clearTimer(this.timer);
+      this.timer = undefined;
+    }
+    const unsubscribe = this.unsubscribe;
+    if (unsubscribe !== undefined) {
+      this.unsubscribe = undefined;
+      unsubscribe();
+    }
+  }
 }
