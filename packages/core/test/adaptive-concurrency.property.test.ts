@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeadlineHeap, type HeapNode } from '../src/adaptive-concurrency/deadline-heap.js';
-import { type RoomNode, WaitingRoom } from '../src/adaptive-concurrency/waiting-room.js';
+import { DeadlineHeap, type HeapNode } from '../src/adaptive-concurrency/dispatcher/deadline-heap.js';
+import { HeldSlots } from '../src/adaptive-concurrency/dispatcher/held-slots.js';
+import { type RoomNode, WaitingRoom } from '../src/adaptive-concurrency/dispatcher/waiting-room.js';
 import { adaptiveConcurrency, sleep } from '../src/index.js';
 import { VirtualClock } from '../src/testing.js';
 
@@ -219,6 +220,58 @@ describe('WaitingRoom', () => {
             expect(room.size).toBe(model.length);
             expect(room.oldestArrival).toBe(model[0]?.arrived ?? Number.POSITIVE_INFINITY);
           }
+        },
+      ),
+    );
+  });
+});
+
+describe('HeldSlots', () => {
+  it('releases each held slot at its time (lazily or by its own timer), hands the earliest over, and knows the release times, like a sorted list', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('hold' as const), ms: fc.integer({ min: 1, max: 50 }) }),
+            fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 30 }) }),
+            fc.record({ op: fc.constant('release' as const) }),
+            fc.record({ op: fc.constant('takeOver' as const) }),
+          ),
+          { maxLength: 80 },
+        ),
+        async (ops) => {
+          const clock = new VirtualClock();
+          const dueAt: number[] = [];
+          const held = new HeldSlots(clock, () => dueAt.push(clock.now()));
+          /** Release times of the slots held, sorted. */
+          let model: number[] = [];
+          const holds: number[] = [];
+          for (const step of ops) {
+            const now = clock.now();
+            if (step.op === 'hold') {
+              held.hold(now, step.ms);
+              holds.push(now + step.ms);
+              model = [...model, now + step.ms].sort((a, b) => a - b);
+            } else if (step.op === 'advance') {
+              await clock.advance(step.ms);
+            } else if (step.op === 'release') {
+              const due = model.filter((t) => t <= now).length;
+              expect(held.releaseDue(now)).toBe(due);
+              model = model.slice(due);
+            } else if (model.length > 0) {
+              held.takeOver();
+              model = model.slice(1);
+            }
+            expect(held.size).toBe(model.length);
+            expect(held.nextRelease).toBe(model[0]);
+            for (let k = 1; k <= model.length; k++) expect(held.releaseTime(k)).toBe(model[k - 1]);
+          }
+          // Every hold's own timer fires at its release time, whoever released the slot first.
+          await clock.runAll();
+          expect(dueAt).toEqual([...holds].sort((a, b) => a - b));
+          expect(held.releaseDue(clock.now())).toBe(model.length);
+          expect(held.size).toBe(0);
+          expect(clock.pendingTimers).toBe(0);
         },
       ),
     );

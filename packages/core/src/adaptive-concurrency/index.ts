@@ -1,6 +1,6 @@
 export {
-  type AdaptiveConcurrencyOptions,
   AdaptiveConcurrencyPolicy,
   type AdaptiveConcurrencyStats,
   adaptiveConcurrency,
 } from './adaptive-concurrency.js';
+export type { AdaptiveConcurrencyOptions } from './options.js';

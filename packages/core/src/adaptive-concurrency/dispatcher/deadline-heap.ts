@@ -1,4 +1,4 @@
-import { IndexedHeap, type IndexedNode } from '../internal/indexed-heap.js';
+import { IndexedHeap, type IndexedNode } from '../../internal/indexed-heap.js';
 
 /** A node of a DeadlineHeap. */
 export interface HeapNode extends IndexedNode {
