@@ -1,6 +1,5 @@
-import { isOverloadError } from '../budget/adaptive-throttle.js';
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
-import { InvalidOptionError, retryAfterOf, ThrottledError } from '../errors.js';
+import { InvalidOptionError, isOverloadError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { LimitChangeEvent, LimitChangeReason, RejectionReason, Unsubscribe } from '../events.js';
 import { type Ctx, HOLD, type SlotHolder } from '../internal/context.js';
 import { unrefOption } from '../internal/timer-options.js';
