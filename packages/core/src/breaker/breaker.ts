@@ -120,7 +120,10 @@ function throwDetached(error: unknown): void {
   });
 }
 
-export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolder {
+export class CircuitBreakerPolicy
+  extends PolicyBase<never, 'success' | 'failure' | 'stateChange' | 'rejected'>
+  implements SlotHolder
+{
   readonly strategy: BreakerStrategy;
   readonly halfOpenAfter: number | Backoff;
   readonly halfOpenProbes: number;

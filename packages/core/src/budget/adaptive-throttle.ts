@@ -55,7 +55,7 @@ export interface AdaptiveThrottleStats {
  * Throttled requests count as requests, so the pressure rises while the dependency keeps refusing and falls as
  * soon as accepted answers come back.
  */
-export class AdaptiveThrottlePolicy extends PolicyBase<never> {
+export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failure' | 'rejected'> {
   readonly k: number;
   readonly window: number;
   private readonly handle: (error: unknown) => boolean;
