@@ -112,12 +112,12 @@ try {
   );
   const engine = resilienceOf(resilientClient);
   engine.events.on('failover', (e) => {
-    if (engine.stats.failovers === 1) console.log(`\n  first failover: ${e.from} -> ${e.to} (${e.reason})`);
+    if (engine.stats().failovers === 1) console.log(`\n  first failover: ${e.from} -> ${e.to} (${e.reason})`);
   });
   engine.events.on('breakerState', (e) => console.log(`\n  breaker of ${e.model}: ${e.from} -> ${e.to}`));
   const resilient = await runBatch('withResilience', resilientClient, fake);
-  resilient.retries = engine.stats.retries;
-  resilient.failovers = engine.stats.failovers;
+  resilient.retries = engine.stats().retries;
+  resilient.failovers = engine.stats().failovers;
 
   const fmt = (o) =>
     Object.entries(o)

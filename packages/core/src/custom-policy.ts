@@ -8,7 +8,10 @@ import { type Next, PolicyBase, RUN } from './policy.js';
 /** The events every policy made by `definePolicy` emits by itself. */
 export type CustomPolicyEvents = 'success' | 'failure';
 
-/** A policy written as one function: see `definePolicy`. */
+/**
+ * A policy written as one function: see `definePolicy`. `Events` names the events `run` emits itself through
+ * `policy.events` (e.g. `'rejected'`); `success` and `failure` are always among the policy's events.
+ */
 export interface PolicyDefinition<Out = never, Events extends PolicyEventName = CustomPolicyEvents> {
   /** The policy's name: the `policy` of every event it emits, so that a pipeline's listener can tell it apart. */
   readonly name: string;
@@ -34,7 +37,7 @@ export interface PolicyDefinition<Out = never, Events extends PolicyEventName = 
 export class CustomPolicy<
   Out = never,
   Events extends PolicyEventName = CustomPolicyEvents,
-> extends PolicyBase<Out, Events> {
+> extends PolicyBase<Out, Events | CustomPolicyEvents> {
   private readonly definition: PolicyDefinition<Out, Events>;
   private readonly runLayer: PolicyDefinition<Out, Events>['run'];
   private readonly clock: Clock;

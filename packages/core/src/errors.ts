@@ -1,30 +1,56 @@
 /**
- * Bulwark errors carry a brand (a registered symbol) instead of relying on `instanceof`, so type guards keep
- * working when an application ends up with two copies of the package.
+ * Bulwark's errors. Each carries a brand (a registered symbol) whose value is its code, instead of relying on
+ * `instanceof`, so the guards keep working when an application ends up with two copies of a package (two versions
+ * in node_modules, the ESM and the CJS build). The hierarchy:
+ *
+ *   BulwarkError                      (any code; BULWARK_ERROR when none is given)
+ *   ├── InvalidOptionError            INVALID_OPTION
+ *   ├── TimeoutError                  TIMEOUT
+ *   ├── ExecutionRejectedError        EXECUTION_REJECTED: refused locally, the function was not called
+ *   │   ├── BrokenCircuitError        BROKEN_CIRCUIT
+ *   │   ├── IsolatedCircuitError      ISOLATED_CIRCUIT
+ *   │   ├── BulkheadRejectedError     BULKHEAD_REJECTED
+ *   │   ├── RateLimitedError          RATE_LIMITED
+ *   │   ├── ThrottledError            THROTTLED
+ *   │   └── BudgetExhaustedError      BUDGET_EXHAUSTED
+ *   └── (other packages)              HTTP_STATUS (HttpStatusError), GEMINI_FAILURE (GeminiFailure)
+ *
+ * A new local refusal is one class extending ExecutionRejectedError: the breaker's default `handle` and
+ * `isOverloadError` recognise it by that alone.
  */
 const BRAND = Symbol.for('bulwark.error');
+/** Set on ExecutionRejectedError's prototype: inherited by every subclass, read the same by every copy. */
+const REJECTED = Symbol.for('bulwark.error.rejected');
 
+/**
+ * A Bulwark error's code. Core's codes are listed for completion and narrowing; the union is open, so other
+ * packages and custom policies define their own (`HTTP_STATUS`, `GEMINI_FAILURE`) without editing it.
+ */
 export type BulwarkErrorCode =
   | 'BULWARK_ERROR'
   | 'INVALID_OPTION'
   | 'TIMEOUT'
+  | 'EXECUTION_REJECTED'
   | 'BROKEN_CIRCUIT'
   | 'ISOLATED_CIRCUIT'
   | 'BULKHEAD_REJECTED'
   | 'RATE_LIMITED'
   | 'THROTTLED'
-  | 'BUDGET_EXHAUSTED';
+  | 'BUDGET_EXHAUSTED'
+  | (string & {});
 
 /** Whether this engine lets us skip the stack trace (V8, and Error.stackTraceLimit not frozen). */
 const CAN_SKIP_STACK = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true;
 
-interface BulwarkErrorOptions {
+export interface BulwarkErrorOptions {
+  /** The error's code (its brand). Default `BULWARK_ERROR` (`EXECUTION_REJECTED` for a bare rejection). */
   code?: BulwarkErrorCode;
   retryAfterMs?: number | undefined;
   cause?: unknown;
   /**
-   * Capture no stack trace. For load-shedding rejections: an outage raises them by the thousand per second, a
-   * stack costs several µs each (more than the call they spare), and it would only point into the policy.
+   * Capture no stack trace. Default: true for an ExecutionRejectedError, false otherwise. Load-shedding
+   * rejections come by the thousand per second in an outage, a stack costs several µs each (more than the call
+   * they spare), and it would only point into the policy.
    */
   stackless?: boolean;
 }
@@ -35,10 +61,13 @@ export class BulwarkError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: BulwarkErrorOptions = {}) {
+    const skipStack =
+      CAN_SKIP_STACK &&
+      (options.stackless ?? (new.target.prototype as { [REJECTED]?: boolean })[REJECTED] === true);
     const limit = Error.stackTraceLimit;
-    if (options.stackless === true && CAN_SKIP_STACK) Error.stackTraceLimit = 0;
+    if (skipStack) Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    if (options.stackless === true && CAN_SKIP_STACK) Error.stackTraceLimit = limit;
+    if (skipStack) Error.stackTraceLimit = limit;
     this.name = 'BulwarkError';
     this[BRAND] = options.code ?? 'BULWARK_ERROR';
     this.retryAfterMs = options.retryAfterMs;
@@ -70,30 +99,48 @@ export class TimeoutError extends BulwarkError {
   }
 }
 
+/**
+ * A policy refused to run the function: nothing reached the dependency, so the refusal says nothing about its
+ * health. Every local refusal extends it (and a custom policy's should): a circuit breaker's default `handle` does
+ * not count it as a failure, and `isOverloadError` (adaptiveThrottle, adaptiveConcurrency) reads it as overload.
+ * It captures no stack trace unless `stackless: false` is given.
+ */
+export class ExecutionRejectedError extends BulwarkError {
+  constructor(message = 'Execution rejected by a policy', options: BulwarkErrorOptions = {}) {
+    super(message, options.code === undefined ? { ...options, code: 'EXECUTION_REJECTED' } : options);
+    this.name = 'ExecutionRejectedError';
+  }
+
+  /** The mark `isExecutionRejectedError` reads; on the prototype, so it costs an instance nothing. */
+  get [REJECTED](): true {
+    return true;
+  }
+}
+
 /** A circuit breaker is open (or half-open with every probe slot taken). */
-export class BrokenCircuitError extends BulwarkError {
+export class BrokenCircuitError extends ExecutionRejectedError {
   constructor(message = 'Execution prevented because the circuit breaker is open', retryAfterMs?: number) {
-    super(message, { code: 'BROKEN_CIRCUIT', retryAfterMs, stackless: true });
+    super(message, { code: 'BROKEN_CIRCUIT', retryAfterMs });
     this.name = 'BrokenCircuitError';
   }
 }
 
 /** A circuit breaker was isolated by hand (`isolate()`); it stays open until the handle is released. */
-export class IsolatedCircuitError extends BulwarkError {
+export class IsolatedCircuitError extends ExecutionRejectedError {
   constructor(message = 'Execution prevented because the circuit breaker is isolated') {
-    super(message, { code: 'ISOLATED_CIRCUIT', stackless: true });
+    super(message, { code: 'ISOLATED_CIRCUIT' });
     this.name = 'IsolatedCircuitError';
   }
 }
 
 /** A bulkhead had no free slot and no queue room, or the queued call waited longer than `queueTimeout`. */
-export class BulkheadRejectedError extends BulwarkError {
+export class BulkheadRejectedError extends ExecutionRejectedError {
   readonly reason: 'full' | 'queueTimeout';
   constructor(reason: 'full' | 'queueTimeout', message?: string) {
     super(
       message ??
         (reason === 'full' ? 'Bulkhead capacity exceeded' : 'Timed out waiting in the bulkhead queue'),
-      { code: 'BULKHEAD_REJECTED', stackless: true },
+      { code: 'BULKHEAD_REJECTED' },
     );
     this.name = 'BulkheadRejectedError';
     this.reason = reason;
@@ -101,7 +148,7 @@ export class BulkheadRejectedError extends BulwarkError {
 }
 
 /** A rate limiter could not admit the call (in reject mode, or not within `maxWait`). */
-export class RateLimitedError extends BulwarkError {
+export class RateLimitedError extends ExecutionRejectedError {
   /** Which limit refused, e.g. 'requests/min' or the name the user gave it. */
   readonly limit: string | undefined;
   readonly key: string | undefined;
@@ -112,7 +159,6 @@ export class RateLimitedError extends BulwarkError {
     super(options.message ?? `Rate limit exceeded${options.limit ? ` (${options.limit})` : ''}`, {
       code: 'RATE_LIMITED',
       retryAfterMs,
-      stackless: true,
     });
     this.name = 'RateLimitedError';
     this.limit = options.limit;
@@ -120,28 +166,47 @@ export class RateLimitedError extends BulwarkError {
   }
 }
 
-/** Client-side adaptive throttling dropped the call to spare an unhealthy dependency. */
-export class ThrottledError extends BulwarkError {
+/** Client-side throttling (adaptiveThrottle, adaptiveConcurrency) dropped the call to spare the dependency. */
+export class ThrottledError extends ExecutionRejectedError {
   constructor(message = 'Request throttled client-side: the dependency is rejecting most requests') {
-    super(message, { code: 'THROTTLED', stackless: true });
+    super(message, { code: 'THROTTLED' });
     this.name = 'ThrottledError';
+  }
+}
+
+/**
+ * A shared retry budget had nothing left. Core's retry and hedge never raise it (a refused retry passes on the
+ * last outcome, a refused hedge is not started); it is the refusal of a policy of your own that consults a
+ * `RetryGate` and refuses to run.
+ */
+export class BudgetExhaustedError extends ExecutionRejectedError {
+  constructor(message = 'Execution prevented because the retry budget is exhausted') {
+    super(message, { code: 'BUDGET_EXHAUSTED' });
+    this.name = 'BudgetExhaustedError';
   }
 }
 
 function codeOf(value: unknown): BulwarkErrorCode | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const code = (value as { [BRAND]?: unknown })[BRAND];
-  return typeof code === 'string' ? (code as BulwarkErrorCode) : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
-/** True for any Bulwark error, from any copy of the package. */
+/** True for any Bulwark error, from any copy of the package (and of the packages built on it). */
 export function isBulwarkError(value: unknown): value is BulwarkError {
   return codeOf(value) !== undefined;
 }
 
-/** Builds a type guard for one error code; used by every error module. */
+/** Builds a type guard for one error code, from any copy of the package; used by every error module. */
 export function guardFor<E extends BulwarkError>(code: BulwarkErrorCode): (value: unknown) => value is E {
   return (value: unknown): value is E => codeOf(value) === code;
+}
+
+/** True for every local refusal (any subclass of ExecutionRejectedError), from any copy of the package. */
+export function isExecutionRejectedError(value: unknown): value is ExecutionRejectedError {
+  return (
+    typeof value === 'object' && value !== null && (value as { [REJECTED]?: unknown })[REJECTED] === true
+  );
 }
 
 export const isInvalidOptionError = guardFor<InvalidOptionError>('INVALID_OPTION');
@@ -151,10 +216,26 @@ export const isIsolatedCircuitError = guardFor<IsolatedCircuitError>('ISOLATED_C
 export const isBulkheadRejectedError = guardFor<BulkheadRejectedError>('BULKHEAD_REJECTED');
 export const isRateLimitedError = guardFor<RateLimitedError>('RATE_LIMITED');
 export const isThrottledError = guardFor<ThrottledError>('THROTTLED');
+export const isBudgetExhaustedError = guardFor<BudgetExhaustedError>('BUDGET_EXHAUSTED');
 
 /** Reads a usable "try again after" hint from any error-like value: a finite, non-negative number or undefined. */
 export function retryAfterOf(value: unknown): number | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const ms = (value as { retryAfterMs?: unknown }).retryAfterMs;
   return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+/**
+ * True when an error says the request was not served because something is overloaded or out of capacity: the
+ * default `handle` of adaptiveThrottle and adaptiveConcurrency (what lowers their limit). That is: a Bulwark
+ * timeout or local refusal (any ExecutionRejectedError); an error with an HTTP-like numeric `status` or
+ * `statusCode` of 429 or 503; or an error carrying a `retryAfterMs` hint.
+ */
+export function isOverloadError(error: unknown): boolean {
+  if (isExecutionRejectedError(error) || isTimeoutError(error)) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  if (code === 429 || code === 503) return true;
+  return retryAfterOf(error) !== undefined;
 }

@@ -19,7 +19,7 @@ export interface FallbackOptions<F> {
   readonly name?: string;
 }
 
-export class FallbackPolicy<F> extends PolicyBase<F> {
+export class FallbackPolicy<F> extends PolicyBase<F, 'success' | 'failure' | 'fallback'> {
   private readonly produce: (failure: Failure, context: ExecutionContext) => F | PromiseLike<F>;
   private readonly handle: ((error: unknown) => boolean) | undefined;
   private readonly handleResult: ((value: unknown) => boolean) | undefined;

@@ -127,15 +127,16 @@ export const callTask: Next = (context) => context.task(context);
 
 /**
  * The base of every policy: `execute` (an execution of its own), `on` and the emitter. A subclass implements
- * `[RUN]`; the protected helpers below emit the events every policy shares. See docs/architecture.md, "Writing a
- * policy".
+ * `[RUN]`; the protected helpers below emit the events every policy shares. `Events` names exactly the events the
+ * policy emits (e.g. `'success' | 'failure' | 'retry' | 'giveUp'` for retry): `on` and `events` accept only those,
+ * and the policy's own emits are checked against them. See docs/architecture.md, "Writing a policy".
  */
 export abstract class PolicyBase<Out = never, Events extends PolicyEventName = PolicyEventName>
   implements Policy<Out, Events>
 {
   declare readonly __types: PolicyTypes<Out, Events>;
   /** The emitter behind `on`; exposed for users who want the full eventemitter3 API. */
-  readonly events = new PolicyEmitter();
+  readonly events: PolicyEmitter<Events> = new PolicyEmitter();
 
   constructor(readonly name: string) {}
 
@@ -147,7 +148,7 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
   }
 
   on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe {
-    const emitter = this.events as PolicyEmitter;
+    const emitter = this.events as unknown as PolicyEmitter;
     emitter.on(event, listener as never);
     return () => {
       emitter.off(event, listener as never);
@@ -155,22 +156,25 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
   }
 
   /** True when someone listens, so payloads are only built when they will be read. */
-  protected listens(event: PolicyEventName): boolean {
-    return this.events.listens(event);
+  protected listens(event: Events): boolean {
+    return (this.events as unknown as PolicyEmitter).listens(event);
   }
 
   /** Emits `success` (its duration measured from `started` on `clock`) when someone listens. */
   protected reportSuccess(clock: Clock, started: number): void {
-    if (this.listens('success')) {
-      this.events.emit('success', { policy: this.name, duration: clock.now() - started });
+    // Every policy reports its outcomes: its Events name them (a type-level list the base cannot narrow).
+    const events = this.events as unknown as PolicyEmitter;
+    if (events.listens('success')) {
+      events.emit('success', { policy: this.name, duration: clock.now() - started });
     }
   }
 
   /** Emits `failure` when someone listens; `started` undefined (refused before it started) reports 0 ms. */
   protected reportFailure(clock: Clock, error: unknown, started: number | undefined): void {
-    if (this.listens('failure')) {
+    const events = this.events as unknown as PolicyEmitter;
+    if (events.listens('failure')) {
       const duration = started === undefined ? 0 : clock.now() - started;
-      this.events.emit('failure', { policy: this.name, error, duration });
+      events.emit('failure', { policy: this.name, error, duration });
     }
   }
 

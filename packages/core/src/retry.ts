@@ -73,7 +73,7 @@ type Outcome =
   | { readonly error: unknown; readonly failed: true }
   | { readonly result: unknown; readonly failed: false };
 
-export class RetryPolicy extends PolicyBase<never> {
+export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retry' | 'giveUp'> {
   readonly maxAttempts: number;
   readonly backoff: Backoff;
   readonly maxDelay: number;

@@ -135,7 +135,7 @@ function captureSettlers(resolve: Settle, reject: Settle): void {
   capturing!.rejectOuter = reject;
 }
 
-export class TimeoutPolicy extends PolicyBase<never> {
+export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'timeout'> {
   readonly strategy: TimeoutStrategy;
   readonly resolution: number;
   /** @internal */

@@ -17,7 +17,7 @@ import {
   ThrottledError,
   TimeoutError,
 } from '../src/errors.js';
-import type { PolicyEventName, PolicyEvents } from '../src/events.js';
+import type { PolicyEvents } from '../src/events.js';
 import * as core from '../src/index.js';
 import { pipeline } from '../src/pipeline.js';
 import { retry } from '../src/retry.js';
@@ -42,7 +42,7 @@ function setup(options: Omit<CircuitBreakerOptions, 'clock'> = {}) {
   const clock = new VirtualClock(1_000);
   const breaker = circuitBreaker({ clock, ...options });
   const events: Record<string, unknown[]> = {};
-  for (const name of ['success', 'failure', 'stateChange', 'rejected'] as PolicyEventName[]) {
+  for (const name of ['success', 'failure', 'stateChange', 'rejected'] as const) {
     events[name] = [];
     breaker.on(name, (payload: PolicyEvents[typeof name][0]) => events[name]!.push(payload));
   }

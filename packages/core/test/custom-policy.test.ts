@@ -60,7 +60,7 @@ class CoolingDownError extends Error {
 /** A circuit of one: after a failure, refuses every call for `coolDown` ms. */
 function oneStrike(clock: Clock, coolDown: number) {
   let openUntil = Number.NEGATIVE_INFINITY;
-  return definePolicy({
+  return definePolicy<never, 'rejected'>({
     name: 'oneStrike',
     clock,
     async run(context, next, policy) {

@@ -6,9 +6,18 @@ export { type ResilienceInfo, resilienceInfo } from './adapter/call-info.js';
 export { failoverReason, isBreakerFailure, isRetryable } from './adapter/decisions.js';
 export {
   type FailoverReason,
+  type GeminiBreakerStateEvent,
+  type GeminiFailoverEvent,
+  type GeminiFailureEvent,
+  type GeminiPausedEvent,
+  type GeminiQuotaExhaustedEvent,
+  type GeminiRequestEvent,
   GeminiResilienceEmitter,
   type GeminiResilienceEvents,
   type GeminiResilienceStats,
+  type GeminiRetryEvent,
+  type GeminiSuccessEvent,
+  type GeminiWaitEvent,
 } from './adapter/events.js';
 export { ModelGuard } from './adapter/model-guard.js';
 export type {

@@ -1,11 +1,8 @@
-import { BulwarkError, InvalidOptionError } from '@bulwark/core';
+import { BulwarkError, guardFor, InvalidOptionError } from '@bulwark/core';
 import { type Classifier, classify, type StatusDecision } from './classify.js';
 import { type HeadersLike, toHeaders } from './headers.js';
 import { delayHintMs } from './hints.js';
 import { normalizeMethod } from './methods.js';
-
-/** Brand read by `isHttpStatusError`, so the guard works across duplicate copies of this package. */
-const HTTP_STATUS = Symbol.for('bulwark.httpStatusError');
 
 /** Longest body excerpt an HttpStatusError keeps (characters). */
 export const MAX_BODY_EXCERPT = 4096;
@@ -128,7 +125,6 @@ function kindOf(value: unknown): string {
  * it. `decision` says whether it should be retried and whether it counts against a breaker.
  */
 export class HttpStatusError extends BulwarkError {
-  readonly [HTTP_STATUS] = true;
   readonly status: number;
   readonly statusText: string;
   /** The request's method, upper-cased. */
@@ -151,6 +147,7 @@ export class HttpStatusError extends BulwarkError {
     const hint =
       init.retryAfterMs !== undefined ? init.retryAfterMs : delayHintMs(init.headers, { now: init.now });
     super(`HTTP ${init.status}${statusText ? ` ${statusText}` : ''} from ${method}${url ? ` ${url}` : ''}`, {
+      code: 'HTTP_STATUS',
       retryAfterMs: hint,
     });
     this.name = 'HttpStatusError';
@@ -164,11 +161,5 @@ export class HttpStatusError extends BulwarkError {
   }
 }
 
-/** True for an HttpStatusError from any copy of this package. */
-export function isHttpStatusError(value: unknown): value is HttpStatusError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [HTTP_STATUS]?: unknown })[HTTP_STATUS] === true
-  );
-}
+/** True for an HttpStatusError from any copy of this package (by its code, `HTTP_STATUS`, as core's guards). */
+export const isHttpStatusError = guardFor<HttpStatusError>('HTTP_STATUS');

@@ -1,7 +1,12 @@
+import { createRequire } from 'node:module';
 import {
   BrokenCircuitError,
+  circuitBreaker,
+  consecutive,
   constant,
   isBulwarkError,
+  isExecutionRejectedError,
+  isOverloadError,
   RateLimitedError,
   retry,
   retryAfterOf,
@@ -119,6 +124,42 @@ describe('HttpStatusError', () => {
     await expect(result).resolves.toBe('ok');
     expect(delays).toEqual([7000]);
     expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('HttpStatusError: its code and brand', () => {
+  it("has its own code, HTTP_STATUS, read through core's brand", () => {
+    const error = new HttpStatusError({ status: 503 });
+    expect(error.code).toBe('HTTP_STATUS');
+    expect(isBulwarkError(error)).toBe(true);
+    expect(isHttpStatusError(error)).toBe(true);
+    // An answer from the server: not a local refusal.
+    expect(isExecutionRejectedError(error)).toBe(false);
+    expect(isHttpStatusError(new BrokenCircuitError())).toBe(false);
+    expect(isHttpStatusError(Object.assign(new Error('HTTP 503'), { status: 503 }))).toBe(false);
+  });
+
+  it('isHttpStatusError recognises one from another copy of the package, both ways', () => {
+    const require = createRequire(import.meta.url);
+    const cjs = require('../dist/index.cjs') as typeof import('../src/index.js');
+    const foreign = new cjs.HttpStatusError({ status: 429 });
+    expect(foreign instanceof HttpStatusError).toBe(false);
+    expect(isHttpStatusError(foreign)).toBe(true);
+    expect(cjs.isHttpStatusError(new HttpStatusError({ status: 500 }))).toBe(true);
+    // The brand is core's registered symbol: a copy made by hand is recognised too.
+    expect(isHttpStatusError({ [Symbol.for('bulwark.error')]: 'HTTP_STATUS' })).toBe(true);
+    expect(isHttpStatusError({ [Symbol.for('bulwark.error')]: 'BULWARK_ERROR' })).toBe(false);
+  });
+
+  it("core's defaults read it as before: a breaker counts it, overload is a 429 or a 503", async () => {
+    expect(isOverloadError(new HttpStatusError({ status: 503 }))).toBe(true);
+    expect(isOverloadError(new HttpStatusError({ status: 429 }))).toBe(true);
+    expect(isOverloadError(new HttpStatusError({ status: 500 }))).toBe(false);
+    const breaker = circuitBreaker({ strategy: consecutive(1), clock: new VirtualClock() });
+    await expect(
+      breaker.execute(() => Promise.reject(new HttpStatusError({ status: 500 }))),
+    ).rejects.toBeInstanceOf(HttpStatusError);
+    expect(breaker.state).toBe('open');
   });
 });
 

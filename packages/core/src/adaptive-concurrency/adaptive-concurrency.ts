@@ -57,7 +57,10 @@ export interface AdaptiveConcurrencyStats {
  * (unless `unref`). Nobody waiting, no such timer: a pause is a time compared when the next call comes, and a held
  * slot's own timer is unref'd (it only frees the slot on time).
  */
-export class AdaptiveConcurrencyPolicy extends PolicyBase<never> implements SlotHolder {
+export class AdaptiveConcurrencyPolicy
+  extends PolicyBase<never, 'success' | 'failure' | 'queued' | 'rejected' | 'paused' | 'limitChange'>
+  implements SlotHolder
+{
   readonly minLimit: number;
   readonly maxLimit: number;
   readonly backoffRatio: number;

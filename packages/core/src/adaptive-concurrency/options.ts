@@ -1,4 +1,4 @@
-import { isOverloadError } from '../budget/adaptive-throttle.js';
+import { isOverloadError } from '../errors.js';
 import type { Clock, TimerOptions } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
 import { unrefOption } from '../internal/timer-options.js';

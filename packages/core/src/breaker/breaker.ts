@@ -2,10 +2,9 @@ import { type Backoff, type BackoffSequence, nextDelay, startSequence } from '..
 import type { Clock } from '../clock.js';
 import {
   BrokenCircuitError,
-  type BulwarkErrorCode,
   InvalidOptionError,
   IsolatedCircuitError,
-  isBulwarkError,
+  isExecutionRejectedError,
 } from '../errors.js';
 import type { CircuitState, RejectionReason } from '../events.js';
 import type { Ctx } from '../internal/context.js';
@@ -115,7 +114,10 @@ function throwDetached(error: unknown): void {
   });
 }
 
-export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolder {
+export class CircuitBreakerPolicy
+  extends PolicyBase<never, 'success' | 'failure' | 'stateChange' | 'rejected'>
+  implements SlotHolder
+{
   readonly strategy: BreakerStrategy;
   readonly halfOpenAfter: number | Backoff;
   readonly halfOpenProbes: number;
@@ -615,17 +617,8 @@ export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolde
   }
 }
 
-/** Rejections made on this side of the wire: a full bulkhead is not a sick dependency. */
-const LOCAL_REJECTIONS: ReadonlySet<BulwarkErrorCode> = new Set<BulwarkErrorCode>([
-  'BULKHEAD_REJECTED',
-  'RATE_LIMITED',
-  'THROTTLED',
-  'BUDGET_EXHAUSTED',
-]);
-
-function isLocalRejection(error: unknown): boolean {
-  return isBulwarkError(error) && LOCAL_REJECTIONS.has(error.code);
-}
+/** Refused on this side of the wire (a full bulkhead, an inner open breaker...): not a sick dependency. */
+const isLocalRejection = isExecutionRejectedError;
 
 function validateHalfOpenAfter(value: unknown): number | Backoff {
   if (typeof value === 'number') return requireFiniteNonNegative('halfOpenAfter', value);

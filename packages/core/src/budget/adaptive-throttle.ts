@@ -1,6 +1,6 @@
 import { type RandomSource, uniform } from '../backoff/backoff.js';
 import type { Clock } from '../clock.js';
-import { InvalidOptionError, isBulwarkError, retryAfterOf, ThrottledError } from '../errors.js';
+import { InvalidOptionError, isOverloadError, ThrottledError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
 import {
   clockOf,
@@ -48,31 +48,6 @@ export interface AdaptiveThrottleStats {
   readonly rejectionProbability: number;
 }
 
-/** Codes of Bulwark errors that mean "not served because something is overloaded or out of capacity". */
-const OVERLOAD_CODES = new Set([
-  'TIMEOUT',
-  'BROKEN_CIRCUIT',
-  'ISOLATED_CIRCUIT',
-  'BULKHEAD_REJECTED',
-  'RATE_LIMITED',
-  'THROTTLED',
-  'BUDGET_EXHAUSTED',
-]);
-
-/**
- * The default `handle` of adaptiveThrottle: true when an error says the request was not served because of load.
- * That is: a Bulwark timeout or rejection (breaker, bulkhead, rate limit, throttle); an error with an HTTP-like
- * numeric `status` or `statusCode` of 429 or 503; or an error carrying a `retryAfterMs` hint.
- */
-export function isOverloadError(error: unknown): boolean {
-  if (isBulwarkError(error) && OVERLOAD_CODES.has(error.code)) return true;
-  if (typeof error !== 'object' || error === null) return false;
-  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
-  const code = typeof status === 'number' ? status : statusCode;
-  if (code === 429 || code === 503) return true;
-  return retryAfterOf(error) !== undefined;
-}
-
 /**
  * Client-side adaptive throttling (Google SRE book, "Handling Overload"): once the dependency accepts fewer than
  * 1/k of the requests, the client drops the excess locally with probability
@@ -80,7 +55,7 @@ export function isOverloadError(error: unknown): boolean {
  * Throttled requests count as requests, so the pressure rises while the dependency keeps refusing and falls as
  * soon as accepted answers come back.
  */
-export class AdaptiveThrottlePolicy extends PolicyBase<never> {
+export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failure' | 'rejected'> {
   readonly k: number;
   readonly window: number;
   private readonly handle: (error: unknown) => boolean;

@@ -3,6 +3,5 @@ export {
   AdaptiveThrottlePolicy,
   type AdaptiveThrottleStats,
   adaptiveThrottle,
-  isOverloadError,
 } from './adaptive-throttle.js';
 export { RetryBudget, type RetryBudgetOptions, type RetryBudgetStats, retryBudget } from './retry-budget.js';

@@ -45,7 +45,10 @@ class QueuedCall implements Linked<QueuedCall> {
  * really running: it is held until the function settles, even when a layer inside (a timeout, a hedge) answered
  * the caller earlier.
  */
-export class BulkheadPolicy extends PolicyBase<never> implements SlotHolder {
+export class BulkheadPolicy
+  extends PolicyBase<never, 'success' | 'failure' | 'queued' | 'rejected'>
+  implements SlotHolder
+{
   readonly maxConcurrent: number;
   readonly maxQueue: number;
   readonly queueTimeout: number | undefined;

@@ -49,7 +49,7 @@ export interface HedgeOptions {
  * attempt leaves the others running and starts the next hedge at once; the execution fails only when every
  * attempt started has failed and no more may start, with the error of the attempt that failed last.
  */
-export class HedgePolicy extends PolicyBase<never> {
+export class HedgePolicy extends PolicyBase<never, 'success' | 'failure' | 'hedge'> {
   readonly maxHedges: number;
   /** @internal */
   readonly clock: Clock;

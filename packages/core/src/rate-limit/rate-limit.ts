@@ -84,7 +84,10 @@ interface Call {
 }
 
 /** Admits executions under one or more rate limits, waiting (FIFO, bounded) or refusing when they are used up. */
-export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
+export class RateLimitPolicy
+  extends PolicyBase<never, 'success' | 'failure' | 'queued' | 'rejected' | 'paused'>
+  implements GrantOwner
+{
   readonly limits: readonly RateLimit[];
   readonly mode: RateLimitMode;
   readonly maxWait: number;

@@ -34,6 +34,8 @@ export interface CallSpec<T> {
 
 /** Mutable per-call bookkeeping. */
 export interface CallState {
+  /** The model being tried (the last one tried once the call is over). */
+  model: string;
   attempts: number;
   failovers: number;
   /** The latest admission by the model's limiter, to correct with the real token count. */
@@ -60,14 +62,8 @@ interface ModelSlot {
  */
 export class GeminiResilience {
   readonly events = new GeminiResilienceEmitter();
-  readonly stats: GeminiResilienceStats = {
-    calls: 0,
-    succeeded: 0,
-    failed: 0,
-    requests: 0,
-    retries: 0,
-    failovers: 0,
-  };
+  /** The counters behind `stats()`. */
+  private readonly counters = { calls: 0, succeeded: 0, failed: 0, requests: 0, retries: 0, failovers: 0 };
   readonly clock: Clock;
   private readonly slots = new Map<string, ModelSlot>();
   private readonly total: AnyPolicy;
@@ -123,6 +119,12 @@ export class GeminiResilience {
     return (error as GeminiFailure).kind === 'empty' ? 'emptyAnswer' : 'blocked';
   }
 
+  /**
+   * The counters since the client was wrapped, as a snapshot (like core's `stats()`). Bound, so it survives
+   * destructuring: `const { events, stats } = resilienceOf(ai)`.
+   */
+  readonly stats = (): GeminiResilienceStats => ({ ...this.counters });
+
   /** The shared state of a model (created on first use). */
   model(name: string): ModelGuard {
     return this.slot(name).guard;
@@ -136,8 +138,8 @@ export class GeminiResilience {
     spec: CallSpec<T>,
   ): Promise<{ value: T; info: ResilienceInfo; state: CallState; started: number }> {
     const started = this.clock.now();
-    const state: CallState = { attempts: 0, failovers: 0, costed: undefined };
-    this.stats.calls++;
+    const state: CallState = { model: spec.requested, attempts: 0, failovers: 0, costed: undefined };
+    this.counters.calls++;
     try {
       const { value, model } = await this.total.execute(
         (ctx: ExecutionContext) => this.failover(spec, state, ctx.signal),
@@ -181,13 +183,14 @@ export class GeminiResilience {
   }
 
   private succeeded(info: ResilienceInfo, started: number): void {
-    this.stats.succeeded++;
+    this.counters.succeeded++;
     this.events.emit('success', { ...info, duration: this.clock.now() - started });
   }
 
   private failed(requested: string, error: unknown, state: CallState, started: number): void {
-    this.stats.failed++;
+    this.counters.failed++;
     this.events.emit('failure', {
+      model: state.model,
       requested,
       error,
       attempts: state.attempts,
@@ -205,6 +208,7 @@ export class GeminiResilience {
     for (let i = 0; ; i++) {
       const model = chain[i]!;
       const next = chain[i + 1];
+      state.model = model;
       let error: unknown;
       const exhaustedUntil = this.slot(model).guard.exhaustedUntil();
       if (exhaustedUntil !== undefined) {
@@ -220,8 +224,8 @@ export class GeminiResilience {
       const reason = exhaustedUntil !== undefined ? 'exhaustedEarlier' : this.failoverReasonOf(error);
       if (reason === undefined || next === undefined) throw error;
       state.failovers++;
-      this.stats.failovers++;
-      this.events.emit('failover', { from: model, to: next, reason, error });
+      this.counters.failovers++;
+      this.events.emit('failover', { model, from: model, to: next, reason, error });
     }
   }
 
@@ -240,7 +244,7 @@ export class GeminiResilience {
         }
       }
       state.attempts++;
-      this.stats.requests++;
+      this.counters.requests++;
       this.events.emit('request', { model, attempt: attemptNo, stream: spec.stream });
       const check = spec.check;
       return spec.send(model, ctx.signal).then(
@@ -314,18 +318,19 @@ export class GeminiResilience {
       name: `retry:${model}`,
     });
     retries.on('retry', (event) => {
-      this.stats.retries++;
+      this.counters.retries++;
       const kind = isGeminiFailure(event.error) ? event.error.kind : 'other';
       this.events.emit('retry', {
         model,
         attempt: event.attempt,
         delay: event.delay,
+        delaySource: event.delaySource,
         kind,
         error: event.error,
       });
     });
     guard.breaker?.on('stateChange', (event) =>
-      this.events.emit('breakerState', { model, from: event.from, to: event.to }),
+      this.events.emit('breakerState', { model, from: event.from, to: event.to, error: event.error }),
     );
     guard.limiter?.on('queued', (event) =>
       this.events.emit('wait', { model, delay: event.delay, reason: 'limit' }),

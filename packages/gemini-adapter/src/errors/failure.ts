@@ -1,4 +1,4 @@
-import { BulwarkError, InvalidOptionError } from '@bulwark/core';
+import { BulwarkError, guardFor, InvalidOptionError } from '@bulwark/core';
 
 /** What went wrong with a Gemini call, in terms a resilience decision can use. */
 export type GeminiFailureKind =
@@ -60,9 +60,6 @@ const TRANSIENT: ReadonlySet<GeminiFailureKind> = new Set([
   'timeout',
 ]);
 
-/** A brand that survives duplicate copies of this package, like core's error brands. */
-const FAILURE = Symbol.for('bulwark.gemini.failure');
-
 export interface GeminiFailureInit {
   readonly kind: GeminiFailureKind;
   /** The text the server (or the runtime) gave, cleaned of JSON and HTML wrapping. */
@@ -87,7 +84,6 @@ export interface GeminiFailureInit {
  * `retryAfterOf`; the original error stays in `cause`.
  */
 export class GeminiFailure extends BulwarkError {
-  readonly [FAILURE] = true;
   readonly kind: GeminiFailureKind;
   /** HTTP status, when there was a response (same name as the SDK's `ApiError.status`). */
   readonly status: number | undefined;
@@ -112,7 +108,11 @@ export class GeminiFailure extends BulwarkError {
   readonly serverMessage: string;
 
   constructor(init: GeminiFailureInit) {
-    super(describeFailure(checkedInit(init)), { retryAfterMs: init.retryAfterMs, cause: init.cause });
+    super(describeFailure(checkedInit(init)), {
+      code: 'GEMINI_FAILURE',
+      retryAfterMs: init.retryAfterMs,
+      cause: init.cause,
+    });
     this.name = 'GeminiFailure';
     this.kind = init.kind;
     this.status = init.status;
@@ -158,7 +158,5 @@ function describeFailure(init: GeminiFailureInit): string {
   return `Gemini ${label}: ${init.serverMessage}`;
 }
 
-/** True for a GeminiFailure from any copy of this package. */
-export function isGeminiFailure(value: unknown): value is GeminiFailure {
-  return typeof value === 'object' && value !== null && (value as { [FAILURE]?: unknown })[FAILURE] === true;
-}
+/** True for a GeminiFailure from any copy of this package (by its code, `GEMINI_FAILURE`, as core's guards). */
+export const isGeminiFailure = guardFor<GeminiFailure>('GEMINI_FAILURE');

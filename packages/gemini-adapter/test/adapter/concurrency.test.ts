@@ -34,11 +34,11 @@ describe('withResilience, adaptive concurrency per model', () => {
     await h.clock.advance(999);
     expect(h.fake.requests).toHaveLength(4);
     // Then the held calls leave, paced, never more than the limit in flight.
-    while (h.engine.stats.succeeded < 8) {
-      const before = h.engine.stats.succeeded + h.fake.requests.length;
+    while (h.engine.stats().succeeded < 8) {
+      const before = h.engine.stats().succeeded + h.fake.requests.length;
       await h.clock.advance(250);
       await until(
-        () => h.engine.stats.succeeded + h.fake.requests.length >= before || h.clock.pendingTimers > 0,
+        () => h.engine.stats().succeeded + h.fake.requests.length >= before || h.clock.pendingTimers > 0,
       );
       const stats = h.engine.model(FLASH).concurrency!.stats();
       expect(stats.inFlight).toBeLessThanOrEqual(Math.max(1, Math.floor(stats.limit)));
@@ -58,7 +58,7 @@ describe('withResilience, adaptive concurrency per model', () => {
     const limit = h.engine.model(FLASH).concurrency!.stats().limit;
     expect(limit).toBeLessThan(8);
     // Play every timer (backoffs, slot holds, pacing) until the story ends.
-    for (let turn = 0; turn < 200 && h.engine.stats.succeeded < 8; turn++) {
+    for (let turn = 0; turn < 200 && h.engine.stats().succeeded < 8; turn++) {
       const due = h.clock.nextDue;
       if (due !== undefined) await h.clock.advanceTo(due);
       await until(() => h.fake.requests.every((r) => r.answer !== undefined) || h.clock.pendingTimers > 0);

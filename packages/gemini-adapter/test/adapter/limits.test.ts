@@ -33,7 +33,7 @@ describe('withResilience, client-side limits', () => {
     });
     const outcomes = Promise.all(Array.from({ length: 7 }, () => generate()));
     for (const sent of [3, 6]) {
-      await until(() => h.fake.requests.length === sent && h.engine.stats.succeeded === sent);
+      await until(() => h.fake.requests.length === sent && h.engine.stats().succeeded === sent);
       expect(h.fake.requests).toHaveLength(sent);
       await h.clock.advance(66_000);
     }

@@ -97,12 +97,12 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
     await setup();
     h.fake.script(FLASH, [ok(), fault.reset({ afterChunks: 1 })]);
     const started = await stream();
-    expect(h.engine.stats).toMatchObject({ calls: 1, succeeded: 0, failed: 0 });
+    expect(h.engine.stats()).toMatchObject({ calls: 1, succeeded: 0, failed: 0 });
     await collect(Promise.resolve(started));
-    expect(h.engine.stats).toMatchObject({ calls: 1, succeeded: 1, failed: 0 });
+    expect(h.engine.stats()).toMatchObject({ calls: 1, succeeded: 1, failed: 0 });
     const { error } = await collect(stream());
     expect(isGeminiFailure(error)).toBe(true);
-    expect(h.engine.stats).toMatchObject({ calls: 2, succeeded: 1, failed: 1 });
+    expect(h.engine.stats()).toMatchObject({ calls: 2, succeeded: 1, failed: 1 });
     expect(named(h.events, 'failure')).toHaveLength(1);
     expect(named(h.events, 'failure')[0]).toMatchObject({ requested: FLASH, error, attempts: 1 });
   });
@@ -112,7 +112,15 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
     h.fake.setDefault(FLASH, fault.streamError({ afterChunks: 1 }));
     for (let i = 0; i < 5; i++) await collect(stream());
     expect(h.engine.model(FLASH).breaker?.state).toBe('open');
-    expect(named(h.events, 'breakerState')).toEqual([{ model: FLASH, from: 'closed', to: 'open' }]);
+    // The failure that opened it comes along, as in core's stateChange.
+    expect(named(h.events, 'breakerState')).toEqual([
+      {
+        model: FLASH,
+        from: 'closed',
+        to: 'open',
+        error: expect.objectContaining({ kind: 'overloaded', status: 503 }),
+      },
+    ]);
     const { chunks, error } = await collect(stream());
     expect(error).toBeUndefined();
     expect(chunks[0].modelVersion).toBe(LITE);
@@ -128,7 +136,7 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
     const next = iterator.next().catch((error: unknown) => error);
     controller.abort('bye');
     expect(await next).toBe('bye');
-    expect(h.engine.stats).toMatchObject({ succeeded: 0, failed: 1 });
+    expect(h.engine.stats()).toMatchObject({ succeeded: 0, failed: 1 });
     expect(h.engine.model(FLASH).breaker?.state).toBe('closed');
   });
 
@@ -203,7 +211,7 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
       expect(listeners(controller.signal)).toBe(0);
       expect(await iterator.next()).toEqual({ done: true, value: undefined });
       // Like a break out of the loop: the call ended well.
-      expect(h.engine.stats).toMatchObject({ succeeded: 1, failed: 0 });
+      expect(h.engine.stats()).toMatchObject({ succeeded: 1, failed: 0 });
     });
 
     it('never read, it is closed after idleTimeout; a late read gets a timeout failure', async () => {
@@ -225,7 +233,7 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
       expect(late).toMatchObject({ kind: 'timeout' });
       expect(await iterator.next()).toEqual({ done: true, value: undefined });
       // Nobody read it: the call is counted neither way.
-      expect(h.engine.stats).toMatchObject({ calls: 1, succeeded: 0, failed: 0 });
+      expect(h.engine.stats()).toMatchObject({ calls: 1, succeeded: 0, failed: 0 });
     });
 
     it('a stream read in time is not closed by that rule', async () => {
@@ -297,7 +305,7 @@ describe.each(sdks)('withResilience, streams, $name', (sdk) => {
       const { chunks, error } = await collect(stream());
       expect(chunks).toHaveLength(3);
       expect(error).toMatchObject({ kind: 'blocked', finishReason: 'SAFETY' });
-      expect(h.engine.stats).toMatchObject({ failed: 1, succeeded: 0 });
+      expect(h.engine.stats()).toMatchObject({ failed: 1, succeeded: 0 });
     });
   });
 

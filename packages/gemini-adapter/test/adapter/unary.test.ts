@@ -34,7 +34,7 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(response.text).toBe('hello');
     expect(resilienceInfo(response)).toEqual({ requested: FLASH, model: FLASH, attempts: 1, failovers: 0 });
     expect(h.fake.requests).toHaveLength(1);
-    expect(h.engine.stats).toMatchObject({ calls: 1, succeeded: 1, failed: 0, requests: 1, retries: 0 });
+    expect(h.engine.stats()).toMatchObject({ calls: 1, succeeded: 1, failed: 0, requests: 1, retries: 0 });
   });
 
   it.each([
@@ -129,7 +129,7 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     expect(isGeminiFailure(error)).toBe(true);
     expect(error).toMatchObject({ kind: 'overloaded', status: 503, rpcStatus: 'UNAVAILABLE' });
     expect(h.fake.requests).toHaveLength(3);
-    expect(h.engine.stats).toMatchObject({ failed: 1, requests: 3, retries: 2 });
+    expect(h.engine.stats()).toMatchObject({ failed: 1, requests: 3, retries: 2 });
   });
 
   it.each([
@@ -300,7 +300,15 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
     h.fake.setDefault(PRO, fault.overloaded());
     for (let i = 0; i < 5; i++) await generate(PRO);
     expect(h.engine.model(PRO).breaker?.state).toBe('open');
-    expect(named(h.events, 'breakerState')).toEqual([{ model: PRO, from: 'closed', to: 'open' }]);
+    // The failure that opened it comes along, as in core's stateChange.
+    expect(named(h.events, 'breakerState')).toEqual([
+      {
+        model: PRO,
+        from: 'closed',
+        to: 'open',
+        error: expect.objectContaining({ kind: 'overloaded', status: 503 }),
+      },
+    ]);
     const before = h.fake.requests.filter((r) => r.model === PRO).length;
     const outcome = await generate(PRO);
     expect(outcome.ok ? outcome.value.modelVersion : outcome.error).toBe(FLASH);
@@ -404,7 +412,7 @@ describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
         ['empty', 1_000],
         ['empty', 1_000],
       ]);
-      expect(h.engine.stats).toMatchObject({ succeeded: 1, failed: 0, retries: 2 });
+      expect(h.engine.stats()).toMatchObject({ succeeded: 1, failed: 0, retries: 2 });
     });
 
     it('fails over a model that keeps answering empty, without opening its breaker', async () => {
