@@ -27,7 +27,7 @@ import { VirtualClock } from '../src/testing.js';
 type Kind = BreakerState['kind'];
 type Event =
   | { type: 'admit' }
-  | { type: 'settle'; index: number; outcome: CallOutcome }
+  | { type: 'settle'; index: number; outcome: CallOutcome; hotPath: boolean }
   | { type: 'deferred'; outcome: CallOutcome }
   | { type: 'advance'; ms: number }
   | { type: 'refresh' }
@@ -52,7 +52,12 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ type: 'admit' as const }) },
   {
     weight: 4,
-    arbitrary: fc.record({ type: fc.constant('settle' as const), index: fc.nat(), outcome: outcomeArb }),
+    arbitrary: fc.record({
+      type: fc.constant('settle' as const),
+      index: fc.nat(),
+      outcome: outcomeArb,
+      hotPath: fc.boolean(),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('deferred' as const), outcome: outcomeArb }) },
   {

@@ -175,6 +175,12 @@ export class Circuit {
     }
   }
 
+  /** `record(closed, OK, now, undefined)` for the breaker's hot path: a closed call's plain success. */
+  recordClosedSuccess(admittedIn: ClosedState, now: number): void {
+    if (admittedIn === this.current && this.tracker.record(false, false, now))
+      this.open(admittedIn, undefined);
+  }
+
   /** Takes a probe slot in `state` if one is free (probes running and probes that succeeded both fill one). */
   takeProbeSlot(state: HalfOpenState): boolean {
     if (this.probesRunning + state.successes >= this.config.halfOpenProbes) return false;

@@ -8,7 +8,6 @@ import {
   type Circuit,
   type ClosedState,
   FAILED,
-  OK,
   SLOW,
 } from './circuit.js';
 import type { ProbeAnswer } from './probes.js';
@@ -19,6 +18,8 @@ import type { Verdicts } from './verdicts.js';
  * path allocates nothing per call. Made anew each time the circuit closes: they count for that closed state only.
  */
 export interface ClosedReactions {
+  /** The closed state they count for. */
+  readonly state: ClosedState;
   /** Settle what the caller gets: the value, or the error rethrown. */
   readonly settleValue: (value: unknown) => unknown;
   readonly settleError: (error: unknown) => never;
@@ -70,6 +71,7 @@ export class CallSettler {
   /** The shared reactions of a closed state's calls (see ClosedReactions). */
   reactionsFor(state: ClosedState): ClosedReactions {
     return {
+      state,
       settleValue: (value) => this.settleClosedValue(state, value),
       settleError: (error) => {
         throw this.settleError(state, undefined, error, undefined);
@@ -151,7 +153,7 @@ export class CallSettler {
   private settleClosedValue(admittedIn: ClosedState, value: unknown): unknown {
     if (this.verdicts.judgesValues || this.events.active)
       return this.settleValue(admittedIn, undefined, value);
-    this.circuit.record(admittedIn, OK, this.timeEnds ? this.clock.now() : 0, undefined);
+    this.circuit.recordClosedSuccess(admittedIn, this.timeEnds ? this.clock.now() : 0);
     return value;
   }
 
