@@ -68,10 +68,17 @@ export interface RetryOptions {
 const defaultBackoff = exponential({ initialDelay: 200, maxDelay: 30_000, jitter: 'decorrelated' });
 const defaultHint = (outcome: { error?: unknown }): number | undefined => retryAfterOf(outcome.error);
 
-/** The outcome of one attempt: either an error or a result handleResult rejected. */
-type Outcome =
-  | { readonly error: unknown; readonly failed: true }
-  | { readonly result: unknown; readonly failed: false };
+/**
+ * A failed attempt worth retrying: what it threw, or the result `handleResult` refused. It is handed as is to
+ * `delayHint` and spread into the `retry` and `giveUp` events.
+ */
+type Failure = { readonly error: unknown } | { readonly result: unknown };
+
+/** The wait before the next attempt, and where its length came from. */
+interface Wait {
+  readonly delay: number;
+  readonly source: 'backoff' | 'hint';
+}
 
 export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retry' | 'giveUp'> {
   readonly maxAttempts: number;
@@ -111,112 +118,117 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
     if (this.handleResult !== undefined || this.listens('success') || this.listens('failure')) {
       return this.loop(context, next, undefined);
     }
-    // Fast path: the first attempt costs one derived promise; the loop starts only after a failure.
+    // The fast path, apart from the loop because a first attempt that succeeds then costs one derived promise
+    // (and its rejection handler): no async frame, no clock read. The loop starts only after a failure, from it.
     let pending: unknown;
     try {
       pending = next(context);
     } catch (error) {
-      return this.loop(context, next, { error });
+      try {
+        return this.loop(context, next, this.retryable(error, context, 0));
+      } catch (final) {
+        return Promise.reject(final);
+      }
     }
     if (typeof (pending as PromiseLike<unknown> | null)?.then !== 'function') return Promise.resolve(pending);
-    return Promise.resolve(pending).then(undefined, (error) => this.afterFirstFailure(context, next, error));
+    // An error that will not be retried is rethrown by the handler itself, which spares the loop's own promise
+    // and the ticks of adopting it.
+    return Promise.resolve(pending).then(undefined, (error) =>
+      this.loop(context, next, this.retryable(error, context, 0)),
+    );
   }
 
   /**
-   * The fast path's failure: an error that will not be retried is rethrown right here, which spares the loop's
-   * own promise and the ticks of adopting it (a failing call is already the expensive path).
+   * Runs attempts until one succeeds or retry gives up. `failure` is the first attempt's when the fast path ran
+   * it: the loop then starts with the wait before the second attempt.
    */
-  private afterFirstFailure(context: Ctx, next: Next, error: unknown): unknown {
-    if (context.aborted) throw this.fail(context.reason, 0);
-    if (this.handle !== undefined && !this.handle(error)) throw this.fail(error, 0);
-    return this.loop(context, next, { error });
-  }
-
-  /** Runs attempts until success or give-up; `first` is the first attempt's error when it already failed. */
-  private async loop(context: Ctx, next: Next, first: { error: unknown } | undefined): Promise<unknown> {
+  private async loop(context: Ctx, next: Next, failure: Failure | undefined): Promise<unknown> {
     const started = this.listens('success') || this.listens('failure') ? this.clock.now() : 0;
     let sequence: BackoffSequence | undefined;
-    for (let attempt = 0; ; attempt++) {
-      let outcome: Outcome;
+    for (let attempt = failure === undefined ? 0 : 1; ; attempt++) {
+      if (failure !== undefined) {
+        // `attempt` attempts failed so far, the last with `failure`.
+        if (attempt >= this.maxAttempts) return this.giveUp('attempts', attempt, failure, started);
+        const hint = validHint(this.delayHint(failure));
+        if (hint !== undefined && hint > this.maxDelay) {
+          return this.giveUp('hintTooLong', attempt, failure, started);
+        }
+        let wait: Wait;
+        if (hint !== undefined && !this.hintFloors) wait = { delay: hint, source: 'hint' };
+        else {
+          sequence ??= startSequence(this.backoff, this.random);
+          const delay = nextDelay(sequence, this.delayCap);
+          wait =
+            hint !== undefined && hint > delay
+              ? { delay: hint, source: 'hint' }
+              : { delay, source: 'backoff' };
+        }
+        const deadline = context.deadline;
+        if (deadline !== undefined && this.clock.now() + wait.delay >= deadline) {
+          return this.giveUp('deadline', attempt, failure, started);
+        }
+        if (this.budget !== undefined && !this.budget.tryAcquireRetry()) {
+          return this.giveUp('budget', attempt, failure, started);
+        }
+        if (this.listens('retry')) {
+          this.events.emit('retry', {
+            policy: this.name,
+            attempt,
+            delay: wait.delay,
+            delaySource: wait.source,
+            ...failure,
+          });
+        }
+        try {
+          await waitFor(this.clock, wait.delay, context);
+        } catch (reason) {
+          throw this.fail(reason, started);
+        }
+      }
       try {
-        if (attempt === 0 && first !== undefined) throw first.error;
-        const attemptContext =
-          attempt === 0 && context.attempt === 0 ? context : new AttemptContext(context, attempt);
-        const result = await next(attemptContext);
+        const result = await next(
+          attempt === 0 && context.attempt === 0 ? context : new AttemptContext(context, attempt),
+        );
         if (this.handleResult === undefined || !this.handleResult(result)) {
           this.reportSuccess(this.clock, started);
           return result;
         }
-        outcome = { result, failed: false };
+        failure = { result };
       } catch (error) {
-        // The caller's abort ends everything at once, with the caller's reason.
-        if (context.aborted) throw this.fail(context.reason, started);
-        if (this.handle !== undefined && !this.handle(error)) throw this.fail(error, started);
-        outcome = { error, failed: true };
-      }
-
-      const attempts = attempt + 1;
-      if (attempts >= this.maxAttempts) return this.giveUp('attempts', attempts, outcome, started);
-
-      const hint = this.delayHint(outcome.failed ? { error: outcome.error } : { result: outcome.result });
-      let delay: number;
-      let delaySource: 'backoff' | 'hint';
-      const hinted = hint !== undefined && Number.isFinite(hint) && hint >= 0;
-      if (hinted && hint > this.maxDelay) return this.giveUp('hintTooLong', attempts, outcome, started);
-      if (hinted && !this.hintFloors) {
-        delay = hint;
-        delaySource = 'hint';
-      } else {
-        sequence ??= startSequence(this.backoff, this.random);
-        delay = nextDelay(sequence, this.delayCap);
-        delaySource = 'backoff';
-        if (hinted && hint > delay) {
-          delay = hint;
-          delaySource = 'hint';
-        }
-      }
-      const deadline = context.deadline;
-      if (deadline !== undefined && this.clock.now() + delay >= deadline) {
-        return this.giveUp('deadline', attempts, outcome, started);
-      }
-      if (this.budget !== undefined && !this.budget.tryAcquireRetry()) {
-        return this.giveUp('budget', attempts, outcome, started);
-      }
-      if (this.listens('retry')) {
-        this.events.emit('retry', {
-          policy: this.name,
-          attempt: attempts,
-          delay,
-          delaySource,
-          ...(outcome.failed ? { error: outcome.error } : { result: outcome.result }),
-        });
-      }
-      try {
-        await waitFor(this.clock, delay, context);
-      } catch (reason) {
-        throw this.fail(reason, started);
+        failure = this.retryable(error, context, started);
       }
     }
   }
 
-  private giveUp(reason: GiveUpReason, attempts: number, outcome: Outcome, started: number): unknown {
+  /**
+   * An attempt's error as a failure to retry, or, thrown (and reported), the execution's end: the caller's abort
+   * ends everything at once with the caller's reason, and an error `handle` refuses is not retried.
+   */
+  private retryable(error: unknown, context: Ctx, started: number): Failure {
+    if (context.aborted) throw this.fail(context.reason, started);
+    if (this.handle !== undefined && !this.handle(error)) throw this.fail(error, started);
+    return { error };
+  }
+
+  /** Ends the execution with the last attempt's outcome: its error is thrown, its result returned. */
+  private giveUp(reason: GiveUpReason, attempts: number, failure: Failure, started: number): unknown {
     if (this.listens('giveUp')) {
-      this.events.emit('giveUp', {
-        policy: this.name,
-        reason,
-        attempts,
-        ...(outcome.failed ? { error: outcome.error } : { result: outcome.result }),
-      });
+      this.events.emit('giveUp', { policy: this.name, reason, attempts, ...failure });
     }
-    if (outcome.failed) throw this.fail(outcome.error, started);
+    if ('error' in failure) throw this.fail(failure.error, started);
     this.reportSuccess(this.clock, started);
-    return outcome.result;
+    return failure.result;
   }
 
   private fail(error: unknown, started: number): unknown {
     this.reportFailure(this.clock, error, started);
     return error;
   }
+}
+
+/** A delay hint retry can wait on: a number >= 0 (a hint that is not one is no hint). */
+function validHint(hint: number | undefined): number | undefined {
+  return hint !== undefined && Number.isFinite(hint) && hint >= 0 ? hint : undefined;
 }
 
 /** Retries failed attempts with backoff, honouring server delay hints and the caller's deadline. */

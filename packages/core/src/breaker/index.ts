@@ -1,11 +1,8 @@
-export {
-  type CircuitBreakerOptions,
-  CircuitBreakerPolicy,
-  circuitBreaker,
-  type IsolationHandle,
-} from './breaker.js';
+export { CircuitBreakerPolicy, circuitBreaker } from './breaker.js';
 export { consecutive } from './consecutive.js';
 export { type CountWindowOptions, countWindow } from './count-window.js';
+export type { IsolationHandle } from './isolation.js';
+export type { CircuitBreakerOptions } from './options.js';
 export type { BreakerSnapshot } from './snapshot.js';
 export type { BreakerStrategy, StrategyKind, WindowSnapshot } from './strategy.js';
 export { type TimeWindowOptions, timeWindow } from './time-window.js';

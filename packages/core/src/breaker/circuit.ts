@@ -1,0 +1,224 @@
+import { type Backoff, type BackoffSequence, nextDelay, startSequence } from '../backoff/backoff.js';
+import type { Clock } from '../clock.js';
+import { FAILED, type HealthTracker, SLOW } from './strategy.js';
+
+/*
+ * The circuit's state machine, apart from running calls. Each state is its own small type holding only what means
+ * something in it. Every transition makes a new state object, and that object's identity is the *epoch*: a call
+ * remembers the state that admitted it, and its outcome counts only while that very object is current.
+ *
+ * Transitions (anything else is a bug):
+ *   closed   -> open       the strategy trips                 closed   -> isolated   isolate()
+ *   open     -> halfOpen   the break is over (seen at a call or a read of the state; there are no timers)
+ *   halfOpen -> closed     every probe slot succeeded          halfOpen -> open       a probe failed or was slow
+ *   open | halfOpen -> isolated                               isolated -> closed     every isolation released
+ *   any      -> closed     reset() (closed -> closed starts a new epoch with fresh counts)
+ */
+
+/** Calls run; their outcomes feed the strategy's tracker. */
+export interface ClosedState {
+  readonly kind: 'closed';
+}
+
+/** Calls are refused until `until` (clock ms). */
+export interface OpenState {
+  readonly kind: 'open';
+  readonly until: number;
+  readonly breaks: BreakSeries;
+}
+
+/** Probes run, up to the probe slots; `successes` counts the probe successes of this half-open state. */
+export interface HalfOpenState {
+  readonly kind: 'halfOpen';
+  successes: number;
+  readonly breaks: BreakSeries;
+}
+
+/** Held open by `isolate()` until every handle is released. */
+export interface IsolatedState {
+  readonly kind: 'isolated';
+  readonly breaks: BreakSeries;
+}
+
+export type BreakerState = ClosedState | OpenState | HalfOpenState | IsolatedState;
+
+/** The states that admit calls: a closed call, or a probe. */
+export type AdmittingState = ClosedState | HalfOpenState;
+
+/**
+ * What a finished call says about the dependency, as the bits a count window stores: `OK`, `FAILED`, `SLOW` or
+ * `FAILED | SLOW`.
+ */
+export type CallOutcome = number;
+export const OK = 0;
+export { FAILED, SLOW };
+
+/** Told of every transition, after it happened. `error` is the failure that opened the circuit, if an error did. */
+export type TransitionListener = (from: BreakerState, to: BreakerState, error: unknown) => void;
+
+/**
+ * The breaks in a row since the circuit last closed, and their durations: a fixed `halfOpenAfter`, or the
+ * successive delays of a Backoff (growing while probes keep failing). Shared by the states of one series of breaks
+ * (open, half-open, open again...); a closed circuit starts a new one.
+ */
+export class BreakSeries {
+  private durations: BackoffSequence | undefined = undefined;
+
+  constructor(
+    private readonly halfOpenAfter: number | Backoff,
+    private taken: number,
+  ) {}
+
+  /** Breaks taken so far. */
+  get count(): number {
+    return this.taken;
+  }
+
+  /** Takes the next break and returns its duration (ms). */
+  next(): number {
+    const after = this.halfOpenAfter;
+    let duration: number;
+    if (typeof after === 'number') duration = after;
+    else {
+      if (this.durations === undefined) {
+        this.durations = startSequence(after, undefined, 'halfOpenAfter');
+        // A series restored from a snapshot continues its growth where the saved breaker was.
+        for (let i = 0; i < this.taken; i++) this.durations.next();
+      }
+      // A misbehaving custom backoff lands on its cap, never on a NaN or negative break.
+      duration = nextDelay(this.durations, after.maxDelay);
+    }
+    this.taken++;
+    return duration;
+  }
+}
+
+/** The longest break a `halfOpenAfter` can give. */
+export function longestBreak(halfOpenAfter: number | Backoff): number {
+  return typeof halfOpenAfter === 'number' ? halfOpenAfter : halfOpenAfter.maxDelay;
+}
+
+export interface CircuitConfig {
+  readonly halfOpenAfter: number | Backoff;
+  readonly halfOpenProbes: number;
+  /** The strategy's counters (cleared on every transition: outcomes only matter while closed). */
+  readonly tracker: HealthTracker;
+  readonly clock: Clock;
+  readonly onTransition: TransitionListener;
+}
+
+/** One breaker's state and its transitions. Holds no timer and runs no call. */
+export class Circuit {
+  private current: BreakerState = { kind: 'closed' };
+  /**
+   * Probe slots taken: probes whose function is still running, whatever state the circuit is in now. A slot stays
+   * taken until the function really settles, so no more than halfOpenProbes real probes ever run at once.
+   */
+  private probesRunning = 0;
+  private readonly tracker: HealthTracker;
+
+  constructor(readonly config: CircuitConfig) {
+    this.tracker = config.tracker;
+  }
+
+  /** The current state, as last left: an open circuit whose break is over is still open here (see `refresh`). */
+  get state(): BreakerState {
+    return this.current;
+  }
+
+  /** Probes whose function still runs. */
+  get probes(): number {
+    return this.probesRunning;
+  }
+
+  /** The current state after moving an open circuit whose break is over to half-open. */
+  refresh(): BreakerState {
+    const state = this.current;
+    return state.kind === 'open' && this.config.clock.now() >= state.until ? this.halfOpen(state) : state;
+  }
+
+  /** open -> halfOpen (the caller saw the break is over). */
+  halfOpen(from: OpenState): HalfOpenState {
+    const to: HalfOpenState = { kind: 'halfOpen', successes: 0, breaks: from.breaks };
+    this.enter(to, undefined);
+    return to;
+  }
+
+  /** Any state -> closed, with fresh counts and no break behind it. */
+  close(): void {
+    this.enter({ kind: 'closed' }, undefined);
+  }
+
+  /** Any state but isolated -> isolated (an isolated circuit stays as it is). */
+  isolate(): void {
+    const from = this.current;
+    if (from.kind === 'isolated') return;
+    this.enter({ kind: 'isolated', breaks: this.breaksAfter(from) }, undefined);
+  }
+
+  /**
+   * Counts a finished call in the state that admitted it, if that state is still current (else it counts for
+   * nothing). Closed: the strategy may open the circuit. Half-open: a failed or slow probe reopens it, and once
+   * every slot's probe succeeded it closes. `now` matters only to a strategy that needs the time; `error` is the
+   * failure, if an error (it goes with the transition it causes).
+   */
+  record(admittedIn: BreakerState, outcome: CallOutcome, now: number, error: unknown): void {
+    if (admittedIn !== this.current) return;
+    if (admittedIn.kind === 'closed') {
+      if (this.tracker.record((outcome & FAILED) !== 0, (outcome & SLOW) !== 0, now)) {
+        this.open(admittedIn, error);
+      }
+    } else if (admittedIn.kind === 'halfOpen') {
+      // A slow probe means the dependency has not recovered either.
+      if (outcome !== OK) this.open(admittedIn, error);
+      else if (++admittedIn.successes >= this.config.halfOpenProbes) this.close();
+    }
+  }
+
+  /** `record(closed, OK, now, undefined)` for the breaker's hot path: a closed call's plain success. */
+  recordClosedSuccess(admittedIn: ClosedState, now: number): void {
+    if (admittedIn === this.current && this.tracker.record(false, false, now))
+      this.open(admittedIn, undefined);
+  }
+
+  /** Takes a probe slot in `state` if one is free (probes running and probes that succeeded both fill one). */
+  takeProbeSlot(state: HalfOpenState): boolean {
+    if (this.probesRunning + state.successes >= this.config.halfOpenProbes) return false;
+    this.probesRunning++;
+    return true;
+  }
+
+  /** Takes one more probe slot for probe work left running below a probe (see the breaker's HOLD), free or not. */
+  holdProbeSlot(): void {
+    this.probesRunning++;
+  }
+
+  /** A probe's function settled: its slot is free, whatever state the circuit is in now. */
+  freeProbeSlot(): void {
+    this.probesRunning--;
+  }
+
+  /** Starts in a restored state (at construction): no transition, no listener call. */
+  restore(state: BreakerState): void {
+    this.current = state;
+  }
+
+  private open(from: AdmittingState, error: unknown): void {
+    const breaks = this.breaksAfter(from);
+    const duration = breaks.next();
+    this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks }, error);
+  }
+
+  /** A closed circuit has no break behind it: its next break starts a new series. */
+  private breaksAfter(from: Exclude<BreakerState, IsolatedState>): BreakSeries {
+    return from.kind === 'closed' ? new BreakSeries(this.config.halfOpenAfter, 0) : from.breaks;
+  }
+
+  private enter(to: BreakerState, error: unknown): void {
+    const from = this.current;
+    this.current = to;
+    // Outcomes only matter while closed, and a closed circuit always starts afresh.
+    this.tracker.clear();
+    this.config.onTransition(from, to, error);
+  }
+}

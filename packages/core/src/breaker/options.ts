@@ -1,0 +1,154 @@
+import { type Backoff, startSequence } from '../backoff/backoff.js';
+import type { Clock } from '../clock.js';
+import { InvalidOptionError } from '../errors.js';
+import {
+  clockOf,
+  describe,
+  optionalFunction,
+  orDefault,
+  policyName,
+  requireFiniteNonNegative,
+  requireInteger,
+  requirePositive,
+} from '../internal/validate.js';
+import { consecutive } from './consecutive.js';
+import { type BreakerSnapshot, parseSnapshot } from './snapshot.js';
+import type { BreakerStrategy } from './strategy.js';
+import { requireFailureRatio } from './validate.js';
+
+export interface CircuitBreakerOptions {
+  /** When a closed circuit opens. Default `consecutive(5)`. */
+  readonly strategy?: BreakerStrategy;
+  /**
+   * How long the circuit stays open before it lets a probe through (ms), or a Backoff whose successive delays
+   * are the successive break durations (growing while probes keep failing, starting over once it closes).
+   * Default 5 000.
+   */
+  readonly halfOpenAfter?: number | Backoff;
+  /**
+   * How many probes half-open admits; all must succeed to close, the first failure reopens. A probe keeps its slot
+   * until its function settles, even when its caller left earlier. Default 1.
+   */
+  readonly halfOpenProbes?: number;
+  /**
+   * Which errors count as failures. Default: every error except the caller's own abort and Bulwark's local
+   * load-shedding rejections (bulkhead, rate limiter, throttling, retry budget), which say nothing about the
+   * dependency's health.
+   */
+  readonly handle?: (error: unknown) => boolean;
+  /** Which results count as failures (e.g. a 503 response). Default: none. */
+  readonly handleResult?: (value: unknown) => boolean;
+  /**
+   * Results that are neither successes nor failures yet, because the outcome comes later (a stream that has only
+   * started): report it with `recordSuccess` / `recordFailure`. A half-open probe with such a result frees its
+   * slot (its function has settled) without a verdict. Default: none.
+   */
+  readonly deferResult?: (value: unknown) => boolean;
+  /** A call lasting at least this long (ms) is slow. Default: slow calls are not tracked. */
+  readonly slowCallDuration?: number;
+  /**
+   * With a window strategy: open when slow calls / calls in the window reach this ratio, in (0, 1]. Default 1.
+   * Not allowed with `consecutive`, where a slow call simply counts like a failure.
+   */
+  readonly slowCallRatio?: number;
+  /** A snapshot from `snapshot()` to start from. A malformed one throws InvalidOptionError. */
+  readonly initialState?: BreakerSnapshot;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+/** A breaker's options, checked and with their defaults: what the breaker runs with. */
+export interface BreakerSettings {
+  readonly name: string;
+  readonly strategy: BreakerStrategy;
+  readonly halfOpenAfter: number | Backoff;
+  readonly halfOpenProbes: number;
+  readonly handle: ((error: unknown) => boolean) | undefined;
+  readonly handleResult: ((value: unknown) => boolean) | undefined;
+  readonly deferResult: ((value: unknown) => boolean) | undefined;
+  readonly slowCallDuration: number | undefined;
+  /** The slow-call threshold the strategy compares with; undefined when slow calls are not tracked or have no ratio. */
+  readonly slowCallRatio: number | undefined;
+  readonly clock: Clock;
+  readonly initialState: BreakerSnapshot | undefined;
+}
+
+const DEFAULT_STRATEGY = consecutive(5);
+
+/** Checks every option (in the order they are documented) and fills in the defaults; throws InvalidOptionError. */
+export function breakerSettings(options: CircuitBreakerOptions | undefined): BreakerSettings {
+  const name = policyName(options, 'circuitBreaker');
+  const o = options ?? {};
+  const strategy = orDefault(o.strategy, DEFAULT_STRATEGY);
+  if (typeof strategy?.start !== 'function') {
+    throw new InvalidOptionError(
+      'strategy',
+      `expected consecutive(n), countWindow(...) or timeWindow(...), got ${describe(strategy)}`,
+    );
+  }
+  const halfOpenAfter = requireHalfOpenAfter(orDefault(o.halfOpenAfter, 5_000));
+  const halfOpenProbes = requireInteger('halfOpenProbes', orDefault(o.halfOpenProbes, 1), 1);
+  const handle = optionalFunction<(error: unknown) => boolean>('handle', o.handle);
+  const handleResult = optionalFunction<(value: unknown) => boolean>('handleResult', o.handleResult);
+  const deferResult = optionalFunction<(value: unknown) => boolean>('deferResult', o.deferResult);
+  const slowCallDuration =
+    o.slowCallDuration === undefined ? undefined : requirePositive('slowCallDuration', o.slowCallDuration);
+  const slowCallRatio = slowCallRatioOf(o.slowCallRatio, slowCallDuration, strategy);
+  const clock = clockOf(o.clock);
+  const initialState = o.initialState === undefined ? undefined : parseSnapshot(o.initialState);
+  return {
+    name,
+    strategy,
+    halfOpenAfter,
+    halfOpenProbes,
+    handle,
+    handleResult,
+    deferResult,
+    slowCallDuration,
+    slowCallRatio,
+    clock,
+    initialState,
+  };
+}
+
+function requireHalfOpenAfter(value: unknown): number | Backoff {
+  if (typeof value === 'number') return requireFiniteNonNegative('halfOpenAfter', value);
+  const backoff = value as Partial<Backoff> | null;
+  if (
+    typeof backoff !== 'object' ||
+    backoff === null ||
+    typeof backoff.start !== 'function' ||
+    typeof backoff.maxDelay !== 'number' ||
+    !Number.isFinite(backoff.maxDelay) ||
+    backoff.maxDelay < 0
+  ) {
+    throw new InvalidOptionError(
+      'halfOpenAfter',
+      `expected a number of ms >= 0 or a Backoff with a finite maxDelay, got ${describe(value)}`,
+    );
+  }
+  // Starting a sequence draws nothing; a custom backoff that cannot start one fails now, not at the first break.
+  startSequence(value as Backoff, undefined, 'halfOpenAfter');
+  return value as Backoff;
+}
+
+function slowCallRatioOf(
+  ratio: number | undefined,
+  slowCallDuration: number | undefined,
+  strategy: BreakerStrategy,
+): number | undefined {
+  if (ratio !== undefined) {
+    requireFailureRatio('slowCallRatio', ratio);
+    if (slowCallDuration === undefined) {
+      throw new InvalidOptionError('slowCallRatio', 'needs slowCallDuration (which calls are slow)');
+    }
+    if (strategy.kind === 'consecutive') {
+      throw new InvalidOptionError(
+        'slowCallRatio',
+        'consecutive(n) has no ratio (a slow call counts as a failure); use countWindow or timeWindow',
+      );
+    }
+  }
+  if (slowCallDuration === undefined || strategy.kind === 'consecutive') return undefined;
+  return ratio ?? 1;
+}
