@@ -471,7 +471,7 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> implements Slot
     this.release();
   };
 
-  /** @internal Work a layer inside left running when it answered its caller keeps a slot until it settles. */
+  /** Work a layer inside left running when it answered its caller keeps a slot until it settles. */
   [HOLD](work: Promise<unknown>): void {
     this.active++;
     work.then(this.releaseHeld, this.releaseHeld);

@@ -372,7 +372,7 @@ export class CircuitBreakerPolicy extends PolicyBase<never> implements SlotHolde
   };
 
   /**
-   * @internal Work a layer inside left running when it answered its caller. Under a probe it keeps a probe slot
+   * Work a layer inside left running when it answered its caller. Under a probe it keeps a probe slot
    * until it settles, whatever state the circuit is in by then; under a closed call it holds nothing.
    */
   [HOLD](work: Promise<unknown>, context: Ctx): void {

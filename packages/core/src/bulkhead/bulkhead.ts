@@ -109,7 +109,7 @@ export class BulkheadPolicy extends PolicyBase<never> implements SlotHolder {
   };
 
   /**
-   * @internal Work a layer inside left running when it answered its caller: it takes a slot of its own until it
+   * Work a layer inside left running when it answered its caller: it takes a slot of its own until it
    * settles, so the slot of the call that started it can be freed as usual. While such work runs, `executing` may
    * exceed maxConcurrent (one admitted call may leave several attempts running); nobody is admitted until it is
    * below again.
