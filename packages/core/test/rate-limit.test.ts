@@ -538,7 +538,13 @@ describe('waiting', () => {
       });
     await clock.advance(500);
     // Another process sharing the store takes the next slot behind this limiter's back.
-    memory.adjust(limiter.scope, '', [1], [0], [0], clock.now(), clock.now());
+    memory.adjust({
+      scope: limiter.scope,
+      key: '',
+      deltas: [1],
+      admission: { at: clock.now(), costs: [0], marks: [0] },
+      now: clock.now(),
+    });
     const behind = limiter.execute(() => clock.now());
     await clock.advance(1000);
     // At 1000 the store says 2000: past the 1500 deadline, so it is refused now rather than timed out later.
