@@ -125,20 +125,30 @@ export function consumeAll(
   }
 }
 
-/** Reused by admit, which runs synchronously to the end. */
-const BLOCKER: Blocker = { limit: -2 };
-
 /**
  * One acquire on a key's state, as a store decides it: admits the request's costs at its `now` on every limit
  * (writing its marks) and returns ADMITTED, or takes nothing and returns when to come back. `pausedUntil` is a
  * pause of the whole scope, which a store may keep apart from the key's state.
  */
 export function admit(request: AcquireRequest, state: KeyState, pausedUntil = NEVER): AcquireResult {
+  // Small enough to inline into a store's acquire: the admission at once, the common case; the rest apart.
+  const now = request.now;
+  if (
+    pausedUntil <= now + TIME_EPSILON &&
+    tryAdmit(request.scope.limits, state, request.costs, now, request.marks)
+  )
+    return ADMITTED;
+  return admitLater(request, state, pausedUntil);
+}
+
+/** Reused by admitLater, which runs synchronously to the end. */
+const BLOCKER: Blocker = { limit: -2 };
+
+/** The rest of admit: when the request fits, unless only float noise kept tryAdmit from admitting it now. */
+function admitLater(request: AcquireRequest, state: KeyState, pausedUntil: number): AcquireResult {
   const limits = request.scope.limits;
   const costs = request.costs;
   const now = request.now;
-  if (pausedUntil <= now + TIME_EPSILON && tryAdmit(limits, state, costs, now, request.marks))
-    return ADMITTED;
   let time = fitAll(limits, state, costs, now, BLOCKER);
   let limit = BLOCKER.limit;
   if (pausedUntil > time) {
@@ -146,7 +156,6 @@ export function admit(request: AcquireRequest, state: KeyState, pausedUntil = NE
     limit = -1;
   }
   if (time > now + TIME_EPSILON) return { admitted: false, retryAfterMs: time - now, limit };
-  // Only float noise separated the two checks: admit.
   consumeAll(limits, state, costs, now, request.marks);
   return ADMITTED;
 }

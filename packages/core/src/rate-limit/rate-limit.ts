@@ -168,7 +168,7 @@ export class RateLimitPolicy extends PolicyBase<never> {
     result: AcquireResult | PromiseLike<AcquireResult>,
   ): Promise<unknown> {
     if ((result as AcquireResult).admitted === true) {
-      this.record(call, marks, (result as Admitted).at ?? now);
+      if (call.info !== undefined) this.record(call, marks, (result as Admitted).at ?? now);
       return this.run(context, next, now);
     }
     if ((result as AcquireResult).admitted === false)
