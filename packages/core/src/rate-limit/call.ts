@@ -2,8 +2,9 @@ import { InvalidOptionError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
 import { describe } from '../internal/validate.js';
 import { checkCost, costsFor } from './cost.js';
-import { type CallInfo, callInfoOf } from './costed-task.js';
-import type { RateLimitSettings } from './options.js';
+import type { Task } from '../policy.js';
+import { type CallInfo, callInfoOf, tagged } from './costed-task.js';
+import type { RateLimitExecuteOptions, RateLimitSettings } from './options.js';
 
 /** What a limiter takes for one call. */
 export interface Call {
@@ -32,4 +33,11 @@ export function resolveCall(context: Ctx, settings: RateLimitSettings): Call {
   else if (settings.costOption !== undefined)
     costs = costsFor(settings.limits, checkCost(settings.costOption(context)), true);
   return { key: key ?? settings.fixedKey, costs, info };
+}
+
+/** `fn` tagged with the cost and key `execute`'s options give this call, if any. A bad one throws. */
+export function withCallOptions<R>(fn: Task<R>, options: RateLimitExecuteOptions | undefined): Task<R> {
+  if (typeof options !== 'object' || options === null) return fn;
+  if (options.cost === undefined && options.key === undefined) return fn;
+  return tagged(fn, options.cost, options.key);
 }

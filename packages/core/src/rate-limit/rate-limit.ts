@@ -3,8 +3,8 @@ import { InvalidOptionError, RateLimitedError } from '../errors.js';
 import { type Ctx, RootContext } from '../internal/context.js';
 import { describe } from '../internal/validate.js';
 import { callTask, type Next, PolicyBase, RUN, startExecution, type Task } from '../policy.js';
-import { type Call, resolveCall } from './call.js';
-import { callInfoOf, tagged } from './costed-task.js';
+import { type Call, resolveCall, withCallOptions } from './call.js';
+import { callInfoOf } from './costed-task.js';
 import { Corrections } from './corrections.js';
 import type { RateLimit } from './limits.js';
 import {
@@ -83,17 +83,11 @@ export class RateLimitPolicy extends PolicyBase<never> {
 
   /** Runs `fn` under the limits; `options.cost` and `options.key` apply to this call only. */
   override execute<R>(fn: Task<R>, options?: RateLimitExecuteOptions): Promise<R> {
-    let task: Task<R> = fn;
-    if (
-      typeof options === 'object' &&
-      options !== null &&
-      (options.cost !== undefined || options.key !== undefined)
-    ) {
-      try {
-        task = tagged(fn, options.cost, options.key);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    let task: Task<R>;
+    try {
+      task = withCallOptions(fn, options);
+    } catch (error) {
+      return Promise.reject(error);
     }
     const context = startExecution(task, options);
     if (!(context instanceof RootContext)) return Promise.reject(context);
