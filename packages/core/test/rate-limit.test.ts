@@ -355,6 +355,21 @@ describe('weighted costs', () => {
       expect.objectContaining({ option: 'key' }),
     );
   });
+
+  it('rejects, never throws, when execute options fail to read', async () => {
+    const policy = rateLimit({ limits: tokenBucket({ rate: 10 }) });
+    const broken = {
+      get cost(): number {
+        throw new Error('unreadable');
+      },
+    };
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = policy.execute(() => 1, broken);
+    }).not.toThrow();
+    await expect(pending).rejects.toThrow('unreadable');
+    await expect(policy.execute(() => 1, { cost: 'x' as never })).rejects.toMatchObject({ option: 'cost' });
+  });
 });
 
 describe('waiting', () => {
