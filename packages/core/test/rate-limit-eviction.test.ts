@@ -1,16 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type RateLimit, slidingWindow, smooth, tokenBucket } from '../src/index.js';
 import {
   type AcquireResult,
   type KeyState,
   memoryStore,
-  type RateLimit,
   type RateLimitScope,
   rateLimitAlgorithms,
-  slidingWindow,
-  smooth,
-  tokenBucket,
-} from '../src/index.js';
+} from '../src/store.js';
 
 /** A sliding window whose `kind` counts its reads: every key state the store looks at reads it once per limit. */
 function countedWindow(window: number): { limit: RateLimit; reads: () => number } {
@@ -35,11 +32,11 @@ function limitReadsPerNewKey(busy: number, maxKeys: number): { reads: number; si
   const scope: RateLimitScope = { id: `counted-${busy}-${maxKeys}`, limits: [limit] };
   const store = memoryStore({ maxKeys });
   let t = 0;
-  for (; t < 2 * busy; t++) store.acquire(scope, `k${t}`, [1], t);
+  for (; t < 2 * busy; t++) store.acquire({ scope, key: `k${t}`, costs: [1], now: t });
   const before = reads();
   const keys = 1000;
   for (let end = t + keys; t < end; t++) {
-    expect(store.acquire(scope, `k${t}`, [1], t)).toMatchObject({ admitted: true });
+    expect(store.acquire({ scope, key: `k${t}`, costs: [1], now: t })).toMatchObject({ admitted: true });
   }
   return { reads: (reads() - before) / keys, size: store.size(scope) };
 }
@@ -131,8 +128,8 @@ describe('memoryStore: eviction (property)', () => {
           let now = 0;
           const busyKeys = () =>
             [...used].filter((key) => {
-              const state = reference.read(referenceScope(key), key, now) as KeyState;
-              return rateLimitAlgorithms.restAt(limits, state) > now;
+              const { state } = reference.read({ scope: referenceScope(key), key, now });
+              return rateLimitAlgorithms.restAt(limits, state as KeyState) > now;
             });
           for (const op of ops) {
             const before = new Set(store.keys(scope));
@@ -143,8 +140,14 @@ describe('memoryStore: eviction (property)', () => {
               const costs = limits.map((l) => Math.min(op.cost * l.capacity, l.capacity));
               const marks: number[] = [];
               const refMarks: number[] = [];
-              const got: AcquireResult = store.acquire(scope, key, costs, now, marks) as AcquireResult;
-              const want = reference.acquire(referenceScope(key), key, costs, now, refMarks) as AcquireResult;
+              const got: AcquireResult = store.acquire({ scope, key, costs, now, marks });
+              const want = reference.acquire({
+                scope: referenceScope(key),
+                key,
+                costs,
+                now,
+                marks: refMarks,
+              });
               expect(got).toEqual(want);
               // Marks are each state's own bookkeeping (a recreated state starts its refund sums afresh): the
               // adjustments below go to each store with its own marks.
@@ -155,12 +158,24 @@ describe('memoryStore: eviction (property)', () => {
               const a = admissions[op.index % admissions.length]!;
               key = a.key;
               const deltas = a.costs.map((c) => Math.max(-c, op.delta * c));
-              store.adjust(scope, key, deltas, a.marks, a.costs, a.at, now);
-              reference.adjust(referenceScope(key), key, deltas, a.refMarks, a.costs, a.at, now);
+              store.adjust({
+                scope,
+                key,
+                deltas,
+                admission: { at: a.at, costs: a.costs, marks: a.marks },
+                now,
+              });
+              reference.adjust({
+                scope: referenceScope(key),
+                key,
+                deltas,
+                admission: { at: a.at, costs: a.costs, marks: a.refMarks },
+                now,
+              });
             } else {
               key = `k${op.key}`;
-              store.pause(scope, key, now + op.ms, now);
-              reference.pause(referenceScope(key), key, now + op.ms, now);
+              store.pause({ scope, key, forMs: op.ms, now });
+              reference.pause({ scope: referenceScope(key), key, forMs: op.ms, now });
             }
             used.add(key);
             const after = new Set(store.keys(scope));
@@ -169,8 +184,8 @@ describe('memoryStore: eviction (property)', () => {
             for (const k of busy) expect(after.has(k), `busy ${k} dropped`).toBe(true);
             for (const k of before) {
               if (!after.has(k)) {
-                const state = reference.read(referenceScope(k), k, now) as KeyState;
-                expect(rateLimitAlgorithms.restAt(limits, state)).toBeLessThanOrEqual(now);
+                const { state } = reference.read({ scope: referenceScope(k), key: k, now });
+                expect(rateLimitAlgorithms.restAt(limits, state as KeyState)).toBeLessThanOrEqual(now);
               }
             }
             // Right after a new key is stored, the store holds at most max(maxKeys, busy keys + 1).
@@ -179,8 +194,8 @@ describe('memoryStore: eviction (property)', () => {
             }
             // What the store answers for every key matches the reference (a dropped key reads as fresh).
             for (const k of used) {
-              const got = store.read(scope, k, now) as KeyState;
-              const want = reference.read(referenceScope(k), k, now) as KeyState;
+              const got = store.read({ scope, key: k, now }).state as KeyState;
+              const want = reference.read({ scope: referenceScope(k), key: k, now }).state as KeyState;
               expect(
                 rateLimitAlgorithms.fitAll(
                   limits,

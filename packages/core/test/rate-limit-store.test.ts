@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type KeyState,
   MemoryRateLimitStore,
   memoryStore,
   type RateLimitStore,
   rateLimit,
-  rateLimitAlgorithms,
   slidingWindow,
   smooth,
   tokenBucket,
   withCost,
 } from '../src/index.js';
+import { type KeyState, rateLimitAlgorithms } from '../src/store.js';
 import { flushMicrotasks, VirtualClock } from '../src/testing.js';
 
 /** The in-memory store behind promises, as a networked store (Redis) would answer. */
@@ -233,7 +232,7 @@ describe('stores', () => {
       },
       adjust: () => {},
       pause: () => {},
-      read: () => undefined,
+      read: ({ now }) => ({ state: undefined, now }),
     };
     const policy = rateLimit({ limits: tokenBucket({ rate: 1 }), store: failing });
     await expect(policy.execute(() => 1)).rejects.toThrow('store down');
@@ -242,7 +241,7 @@ describe('stores', () => {
       acquire: () => Promise.reject(new Error('network')),
       adjust: () => {},
       pause: () => {},
-      read: () => undefined,
+      read: ({ now }) => ({ state: undefined, now }),
     };
     const policy2 = rateLimit({ limits: tokenBucket({ rate: 1 }), store: rejecting });
     await expect(policy2.execute(() => 1)).rejects.toThrow('network');

@@ -355,6 +355,21 @@ describe('weighted costs', () => {
       expect.objectContaining({ option: 'key' }),
     );
   });
+
+  it('rejects, never throws, when execute options fail to read', async () => {
+    const policy = rateLimit({ limits: tokenBucket({ rate: 10 }) });
+    const broken = {
+      get cost(): number {
+        throw new Error('unreadable');
+      },
+    };
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = policy.execute(() => 1, broken);
+    }).not.toThrow();
+    await expect(pending).rejects.toThrow('unreadable');
+    await expect(policy.execute(() => 1, { cost: 'x' as never })).rejects.toMatchObject({ option: 'cost' });
+  });
 });
 
 describe('waiting', () => {
@@ -538,7 +553,13 @@ describe('waiting', () => {
       });
     await clock.advance(500);
     // Another process sharing the store takes the next slot behind this limiter's back.
-    memory.adjust(limiter.scope, '', [1], [0], [0], clock.now(), clock.now());
+    memory.adjust({
+      scope: limiter.scope,
+      key: '',
+      deltas: [1],
+      admission: { at: clock.now(), costs: [0], marks: [0] },
+      now: clock.now(),
+    });
     const behind = limiter.execute(() => clock.now());
     await clock.advance(1000);
     // At 1000 the store says 2000: past the 1500 deadline, so it is refused now rather than timed out later.

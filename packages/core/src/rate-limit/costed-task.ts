@@ -2,6 +2,7 @@ import { InvalidOptionError } from '../errors.js';
 import { describe, optionsOf } from '../internal/validate.js';
 import type { Task } from '../policy.js';
 import { type Cost, checkCost } from './cost.js';
+import type { Admission } from './store.js';
 
 /** Tagged functions -> their call info. A WeakMap lookup stays cheap however many kinds of functions pass by. */
 const CALL_INFOS = new WeakMap<object, CallInfo>();
@@ -14,14 +15,10 @@ export interface GrantOwner {
   settleGrant(grant: Grant, actual: Cost | undefined): Promise<void>;
 }
 
-/** One admission: what a limiter took, and the marks its store needs to correct it. */
-export interface Grant {
+/** One admission of a limiter (what it took, and the marks its store needs to correct it), and its key. */
+export interface Grant extends Admission {
   readonly owner: GrantOwner;
   readonly key: string;
-  /** When it was admitted. */
-  readonly at: number;
-  readonly costs: readonly number[];
-  readonly marks: readonly number[];
 }
 
 /** What `withCost` attaches to a function; limiters read it and record their admissions on it. */

@@ -17,27 +17,12 @@ export {
   type WindowLimit,
 } from './limits.js';
 export { MemoryRateLimitStore, type MemoryStoreOptions, memoryStore } from './memory-store.js';
-export {
-  type PauseOptions,
-  type RateLimitExecuteOptions,
-  type RateLimitMode,
-  type RateLimitOptions,
-  RateLimitPolicy,
-  rateLimit,
-} from './rate-limit.js';
-export {
-  type Blocker,
-  type BucketState,
-  type KeyState,
-  type LimitState,
-  rateLimitAlgorithms,
-  type WindowState,
-} from './state.js';
-export {
-  ADMITTED,
-  type AcquireResult,
-  type Admitted,
-  type Denied,
-  type RateLimitScope,
-  type RateLimitStore,
-} from './store.js';
+export type {
+  PauseOptions,
+  RateLimitExecuteOptions,
+  RateLimitMode,
+  RateLimitOptions,
+} from './options.js';
+export { RateLimitPolicy, rateLimit } from './rate-limit.js';
+// What a store's user needs; implementers find the rest of the contract in `@bulwark/core/store`.
+export type { RateLimitScope, RateLimitStore } from './store.js';

@@ -1,20 +1,18 @@
 import { optionsOf, orDefault, requireInteger } from '../internal/validate.js';
+import { adjustAll, admit, restAt } from './algorithms.js';
 import type { RateLimit } from './limits.js';
 import { type RestNode, RestQueue } from './rest-queue.js';
-import { ADMITTED, type AcquireResult, type RateLimitScope, type RateLimitStore } from './store.js';
-import {
-  adjustAll,
-  type Blocker,
-  cloneState,
-  consumeAll,
-  fitAll,
-  freshState,
-  type KeyState,
-  NEVER,
-  restAt,
-  TIME_EPSILON,
-  tryAdmit,
-} from './state.js';
+import { cloneState, freshState, type KeyState, NEVER } from './state.js';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  AdjustRequest,
+  PauseRequest,
+  RateLimitScope,
+  RateLimitStore,
+  ReadRequest,
+  ReadResult,
+} from './store.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -116,79 +114,58 @@ class ScopeStates {
   }
 }
 
-/** The in-memory store: synchronous, so every operation is atomic by construction. */
+/**
+ * The in-memory store: synchronous, so every operation is atomic by construction. It has no clock of its own: it
+ * decides at the callers' `now` (the policy's clock, a virtual one in tests).
+ */
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly maxKeys: number;
   private readonly scopes = new Map<string, ScopeStates>();
   /** The last scope used: most processes have one limiter, so the common lookup is one comparison. */
   private lastScope: RateLimitScope | undefined;
   private lastStates: ScopeStates | undefined;
-  private readonly blocker: Blocker = { limit: -2 };
 
   constructor(options?: MemoryStoreOptions) {
     this.maxKeys = requireInteger('maxKeys', orDefault(optionsOf(options).maxKeys, 100_000), 1, true);
   }
 
-  acquire(
-    scope: RateLimitScope,
-    key: string,
-    costs: readonly number[],
-    now: number,
-    marks?: number[],
-  ): AcquireResult {
-    const states = this.states(scope);
-    const entry = states.entry(key, now);
-    if (states.pausedUntil <= now + TIME_EPSILON && tryAdmit(scope.limits, entry, costs, now, marks))
-      return ADMITTED;
-    const blocker = this.blocker;
-    let time = fitAll(scope.limits, entry, costs, now, blocker);
-    if (states.pausedUntil > time) {
-      time = states.pausedUntil;
-      blocker.limit = -1;
-    }
-    if (time > now + TIME_EPSILON) return { admitted: false, retryAfterMs: time - now, limit: blocker.limit };
-    // Only float noise separated the two checks: admit.
-    consumeAll(scope.limits, entry, costs, now, marks);
-    return ADMITTED;
+  acquire(request: AcquireRequest): AcquireResult {
+    const states = this.states(request.scope);
+    return admit(request, states.entry(request.key, request.now), states.pausedUntil);
   }
 
-  adjust(
-    scope: RateLimitScope,
-    key: string,
-    deltas: readonly number[],
-    marks: readonly number[],
-    granted: readonly number[],
-    at: number,
-    now: number,
-  ): void {
+  adjust(request: AdjustRequest): void {
+    const { scope, key, deltas, admission, now } = request;
     const states = this.states(scope);
     const slot = states.slots.get(key);
     if (slot === undefined) {
       // A forgotten key holds nothing to refund; a charge on it is recorded on fresh state.
-      if (deltas.some((d) => d > 0))
-        adjustAll(scope.limits, states.entry(key, now), deltas, marks, granted, at, now);
+      if (deltas.some((d) => d > 0)) adjustAll(scope.limits, states.entry(key, now), deltas, admission, now);
       return;
     }
-    adjustAll(scope.limits, slot.state, deltas, marks, granted, at, now);
+    adjustAll(scope.limits, slot.state, deltas, admission, now);
     states.adjusted(slot);
   }
 
-  pause(scope: RateLimitScope, key: string | undefined, until: number, now: number): void {
-    const states = this.states(scope);
+  pause(request: PauseRequest): void {
+    const states = this.states(request.scope);
+    const until = request.now + request.forMs;
+    const key = request.key;
     if (key === undefined) {
       states.pausedUntil = Math.max(states.pausedUntil, until);
       return;
     }
-    const entry = states.entry(key, now);
+    const entry = states.entry(key, request.now);
     entry.pausedUntil = Math.max(entry.pausedUntil, until);
   }
 
-  read(scope: RateLimitScope, key: string, now: number): KeyState | undefined {
+  read(request: ReadRequest): ReadResult {
+    const { scope, key, now } = request;
     const states = this.states(scope);
     const slot = states.slots.get(key);
-    const copy = slot === undefined ? freshState(scope.limits, now) : cloneState(slot.state);
-    copy.pausedUntil = Math.max(copy.pausedUntil, states.pausedUntil);
-    return copy;
+    const state = slot === undefined ? freshState(scope.limits, now) : cloneState(slot.state);
+    state.pausedUntil = Math.max(state.pausedUntil, states.pausedUntil);
+    return { state, now };
   }
 
   /** Number of keys currently kept for a scope (for diagnostics and tests). */

@@ -1,66 +1,19 @@
-import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
+import type { Clock, TimerOptions } from '../clock.js';
 import type { Ctx } from '../internal/context.js';
-import { type Linked, LinkedList } from '../bulkhead/linked-list.js';
-import type { AcquireResult, RateLimitScope, RateLimitStore } from './store.js';
-import { type Blocker, consumeAll, fitAll, freshState, type KeyState, TIME_EPSILON } from './state.js';
+import { KeyQueue, type ProjectionHooks, Waiter } from './key-queue.js';
+import { TIME_EPSILON } from './state.js';
+import type { AcquireResult, Admission, RateLimitScope, RateLimitStore, ReadResult } from './store.js';
+import { AcquireArgs, isThenable } from './store-calls.js';
 
 /** What the waitlist needs from its rate limiter. */
-export interface WaitlistHost {
+export interface WaitlistHost extends ProjectionHooks {
   readonly store: RateLimitStore;
   readonly scope: RateLimitScope;
   readonly clock: Clock;
   /** Options for the waiters' timers (`unref`); by default a waiter's timer keeps the process alive. */
   readonly timerOptions: TimerOptions | undefined;
-  /** A waiter was given its expected wait for the first time. */
-  onQueued(key: string, delay: number, position: number): void;
-  /** Builds (and reports) the error for a waiter that cannot be admitted by its latest acceptable time. */
-  refuse(key: string, retryAfterMs: number, limit: number): Error;
-  /** An admission (at `at`) whose caller left before it could run: give the usage back. */
-  giveBack(key: string, costs: readonly number[], marks: readonly number[], at: number): void;
-}
-
-/** One caller waiting for admission. */
-class Waiter implements Linked<Waiter> {
-  prev: Waiter | undefined = undefined;
-  next: Waiter | undefined = undefined;
-  linked = false;
-  /** Projected admission time; NaN until projected. */
-  time = Number.NaN;
-  announced = false;
-  unsubscribe: (() => void) | undefined = undefined;
-
-  constructor(
-    readonly costs: readonly number[],
-    /** Latest acceptable admission time (maxWait, caller's deadline). */
-    readonly until: number,
-    readonly marks: number[],
-    readonly position: number,
-    readonly resolve: (admittedAt: number) => void,
-    readonly reject: (reason: unknown) => void,
-  ) {}
-}
-
-/** The FIFO of one key, with its projection: the store state as it will be once every waiter is admitted. */
-class KeyQueue {
-  readonly waiters = new LinkedList<Waiter>();
-  projection: KeyState | undefined = undefined;
-  /** The last waiter included in the projection. */
-  projectedTail: Waiter | undefined = undefined;
-  lastTime = Number.NEGATIVE_INFINITY;
-  timer: TimerHandle | undefined = undefined;
-  timerDue = Number.NaN;
-  /** An asynchronous store read is in flight. */
-  reading = false;
-  /** Counts invalidations, so a read that raced with one is not used. */
-  epoch = 0;
-  /** An asynchronous store acquire is in flight. */
-  admitting = false;
-
-  constructor(readonly key: string) {}
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+  /** An admission whose caller left before it could run: give the usage back. */
+  giveBack(key: string, admission: Admission): void;
 }
 
 /**
@@ -72,9 +25,12 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
  */
 export class Waitlist {
   private readonly queues = new Map<string, KeyQueue>();
-  private readonly blocker: Blocker = { limit: -2 };
+  /** Lent to the store call after call; replaced when an asynchronous store keeps it. */
+  private request: AcquireArgs;
 
-  constructor(private readonly host: WaitlistHost) {}
+  constructor(private readonly host: WaitlistHost) {
+    this.request = new AcquireArgs(host.scope);
+  }
 
   /** Keys with somebody waiting. */
   get keys(): number {
@@ -93,7 +49,10 @@ export class Waitlist {
     return n;
   }
 
-  /** Waits for admission; resolves with the admission time, after the store has recorded the usage in `marks`. */
+  /**
+   * Waits for admission; resolves with the admission time (the store's), after the store has recorded the usage
+   * in `marks`.
+   */
   join(key: string, costs: readonly number[], until: number, context: Ctx, marks: number[]): Promise<number> {
     if (context.aborted) return Promise.reject(context.reason);
     let q = this.queues.get(key);
@@ -116,45 +75,24 @@ export class Waitlist {
     if (key !== undefined) {
       const q = this.queues.get(key);
       if (q !== undefined) {
-        this.stale(q);
+        q.stale();
         this.pump(q);
       }
       return;
     }
     for (const q of [...this.queues.values()]) {
-      this.stale(q);
+      q.stale();
       this.pump(q);
     }
   }
 
-  /** The projection no longer matches the store: rebuild it before use. */
-  private stale(q: KeyQueue): void {
-    q.projection = undefined;
-    q.epoch++;
-  }
-
   private abandon(q: KeyQueue, waiter: Waiter, reason: unknown): void {
     waiter.unsubscribe = undefined;
-    if (!this.unlink(q, waiter)) return;
+    if (!q.unlink(waiter)) return;
     // Everybody behind may now be admitted earlier.
-    this.stale(q);
+    q.stale();
     waiter.reject(reason);
     this.pump(q);
-  }
-
-  private unlink(q: KeyQueue, waiter: Waiter): boolean {
-    if (q.projectedTail === waiter) q.projectedTail = waiter.prev;
-    if (!q.waiters.remove(waiter)) return false;
-    const unsubscribe = waiter.unsubscribe;
-    if (unsubscribe !== undefined) {
-      waiter.unsubscribe = undefined;
-      unsubscribe();
-    }
-    return true;
-  }
-
-  private drop(q: KeyQueue, waiter: Waiter, error: unknown): void {
-    if (this.unlink(q, waiter)) waiter.reject(error);
   }
 
   /** Projects whoever is not projected yet, then admits or schedules the head. Re-entrant calls are no-ops. */
@@ -171,33 +109,33 @@ export class Waitlist {
         return;
       }
       const now = this.host.clock.now();
-      if (head.time > now + TIME_EPSILON) {
-        this.arm(q, head.time, now);
+      if (head.time > now + q.offset + TIME_EPSILON) {
+        this.arm(q, head.time - q.offset, now);
         return;
       }
       this.disarm(q);
       let result: AcquireResult | PromiseLike<AcquireResult>;
       try {
-        result = this.host.store.acquire(this.host.scope, q.key, head.costs, now, head.marks);
+        result = this.host.store.acquire(this.request.set(q.key, head.costs, now, head.marks));
       } catch (error) {
-        this.drop(q, head, error);
-        this.stale(q);
+        q.drop(head, error);
+        q.stale();
         continue;
       }
       if (isThenable(result)) {
+        // The store keeps the request until it answers: the next call takes a fresh one.
+        this.request = new AcquireArgs(this.host.scope);
         q.admitting = true;
-        const askedAt = now;
         result.then(
           (r) => {
             q.admitting = false;
-            // The store decided as of `askedAt`: that is the admission time it recorded.
-            this.admitted(q, head, r, askedAt);
+            this.admitted(q, head, r, now);
             this.pump(q);
           },
           (error: unknown) => {
             q.admitting = false;
-            this.drop(q, head, error);
-            this.stale(q);
+            q.drop(head, error);
+            q.stale();
             this.pump(q);
           },
         );
@@ -207,55 +145,64 @@ export class Waitlist {
     }
   }
 
-  private admitted(q: KeyQueue, head: Waiter, result: AcquireResult, now: number): void {
+  /** Acts on the store's answer for the head, asked at `askedAt` on the policy's clock. */
+  private admitted(q: KeyQueue, head: Waiter, result: AcquireResult, askedAt: number): void {
+    // The time the store recorded the admission at: its own, or the one it was asked with.
+    const at = result.at ?? askedAt;
     if (!head.linked) {
       // The caller left while an asynchronous store admitted it.
-      if (result.admitted) this.host.giveBack(q.key, head.costs, head.marks, now);
+      if (result.admitted) this.host.giveBack(q.key, { at, costs: head.costs, marks: head.marks });
       return;
     }
     if (!result.admitted) {
       // Reality moved away from the projection (feedback, a shared store): project everybody again.
-      this.stale(q);
+      q.stale();
       if (!this.project(q) || q.waiters.head !== head) return;
       // Never spin: a store that denies what the projection admits is retried a millisecond later.
-      const current = this.host.clock.now();
+      const current = this.host.clock.now() + q.offset;
       if (head.time <= current + TIME_EPSILON) head.time = current + 1;
       return;
     }
-    this.unlink(q, head);
+    q.unlink(head);
     // The projection assumed admission at head.time; a late timer recorded the usage later than that.
-    if (now > head.time + TIME_EPSILON) this.stale(q);
-    head.resolve(now);
+    if (at > head.time + TIME_EPSILON) q.stale();
+    head.resolve(at);
   }
 
   /**
-   * Brings the projection up to date: rebuilt from the store when invalid, else extended by the newcomers.
+   * Brings the projection up to date: rebuilt from a store reading when invalid, else extended by the newcomers.
    * Returns false while an asynchronous read is pending.
    */
   private project(q: KeyQueue): boolean {
+    const { clock, scope } = this.host;
     if (q.projection !== undefined) {
-      this.extend(q, q.projectedTail === undefined ? q.waiters.head : q.projectedTail.next);
+      q.extend(
+        q.projectedTail === undefined ? q.waiters.head : q.projectedTail.next,
+        clock.now(),
+        scope.limits,
+        this.host,
+      );
       return true;
     }
     if (q.reading) return false;
     const epoch = q.epoch;
-    let snapshot: KeyState | undefined | PromiseLike<KeyState | undefined>;
+    let reading: ReadResult | PromiseLike<ReadResult>;
     try {
-      snapshot = this.host.store.read(this.host.scope, q.key, this.host.clock.now());
+      reading = this.host.store.read({ scope, key: q.key, now: clock.now() });
     } catch (error) {
       this.failAll(q, error);
       return true;
     }
-    if (!isThenable(snapshot)) {
-      this.rebuild(q, snapshot);
+    if (!isThenable(reading)) {
+      q.rebuild(reading, clock.now(), scope.limits, this.host);
       return true;
     }
     q.reading = true;
-    snapshot.then(
-      (state) => {
+    reading.then(
+      (answer) => {
         q.reading = false;
         // Invalidated while reading: pump reads again.
-        if (q.epoch === epoch) this.rebuild(q, state);
+        if (q.epoch === epoch) q.rebuild(answer, clock.now(), scope.limits, this.host);
         this.pump(q);
       },
       (error: unknown) => {
@@ -267,44 +214,12 @@ export class Waitlist {
     return false;
   }
 
-  private rebuild(q: KeyQueue, state: KeyState | undefined): void {
-    q.projection = state ?? freshState(this.host.scope.limits, this.host.clock.now());
-    q.projectedTail = undefined;
-    q.lastTime = Number.NEGATIVE_INFINITY;
-    this.extend(q, q.waiters.head);
-  }
-
-  /** Projects `from` and everybody behind it, each no earlier than the one ahead (FIFO). */
-  private extend(q: KeyQueue, from: Waiter | undefined): void {
-    const projection = q.projection!;
-    const limits = this.host.scope.limits;
-    const now = this.host.clock.now();
-    for (let waiter = from; waiter !== undefined; ) {
-      const following = waiter.next;
-      const time = fitAll(limits, projection, waiter.costs, Math.max(now, q.lastTime), this.blocker);
-      if (time > waiter.until + TIME_EPSILON) {
-        // It cannot be served in time: refuse it now rather than after waiting. It takes nothing from the projection.
-        this.drop(q, waiter, this.host.refuse(q.key, time - now, this.blocker.limit));
-      } else {
-        consumeAll(limits, projection, waiter.costs, time);
-        waiter.time = time;
-        q.lastTime = time;
-        q.projectedTail = waiter;
-        if (!waiter.announced) {
-          waiter.announced = true;
-          this.host.onQueued(q.key, time - now, waiter.position);
-        }
-      }
-      waiter = following;
-    }
-  }
-
   private failAll(q: KeyQueue, error: unknown): void {
-    for (let waiter = q.waiters.head; waiter !== undefined; waiter = q.waiters.head)
-      this.drop(q, waiter, error);
-    this.stale(q);
+    for (let waiter = q.waiters.head; waiter !== undefined; waiter = q.waiters.head) q.drop(waiter, error);
+    q.stale();
   }
 
+  /** Arms the key's timer for `due` on the policy's clock. */
   private arm(q: KeyQueue, due: number, now: number): void {
     if (q.timer !== undefined) {
       if (q.timerDue === due) return;
