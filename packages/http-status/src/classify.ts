@@ -1,4 +1,12 @@
 import { InvalidOptionError } from '@bulwark/core';
+import {
+  describe,
+  optionalBoolean,
+  requireNames,
+  requireOneOf,
+  requireOptions,
+  requireRecord,
+} from '@bulwark/core/validate';
 import { type HeadersLike, headerReader } from './headers.js';
 import { IDEMPOTENT_METHODS, normalizeMethod } from './methods.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -99,12 +107,15 @@ export function defaultRule(status: number): StatusRule {
   return status < 500 ? CLIENT_ERROR : PERMANENT;
 }
 
+/** An HTTP status as the table takes it: an integer 100..999, or 0 (an opaque browser response). */
+export function isHttpStatus(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isInteger(value) && (value === 0 || (value >= 100 && value <= 999))
+  );
+}
+
 function checkStatus(status: unknown): number {
-  if (
-    typeof status !== 'number' ||
-    !Number.isInteger(status) ||
-    (status !== 0 && (status < 100 || status > 999))
-  ) {
+  if (!isHttpStatus(status)) {
     throw new RangeError(`Invalid HTTP status ${String(status)}: expected an integer 100..999 (or 0)`);
   }
   return status;
@@ -118,42 +129,33 @@ function hasRetryAfter(headers: HeadersLike | null | undefined): boolean {
 
 const KINDS: readonly StatusKind[] = ['success', 'clientError', 'throttled', 'transient', 'permanent'];
 
+const RULE_FIELDS = 'kind, retryable, breakerFailure, notProcessed';
+
 function checkOverride(status: string, value: unknown): Partial<StatusRule> {
   const where = `overrides.${status}`;
   const n = Number(status);
   if (!Number.isInteger(n) || n < 100 || n > 999) {
-    throw new InvalidOptionError('overrides', `"${status}" is not an HTTP status (integer 100..999)`);
-  }
-  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(where, 'expected an object');
-  const { kind, retryable, breakerFailure, notProcessed, ...rest } = value as Record<string, unknown>;
-  const unknownKey = Object.keys(rest)[0];
-  if (unknownKey !== undefined) {
     throw new InvalidOptionError(
-      where,
-      `unknown field "${unknownKey}" (expected kind, retryable, breakerFailure, notProcessed)`,
+      'overrides',
+      `expected HTTP statuses (100..999) as keys, got ${describe(status)}`,
     );
   }
-  if (kind !== undefined && !KINDS.includes(kind as StatusKind)) {
-    throw new InvalidOptionError(`${where}.kind`, `expected one of ${KINDS.join(', ')}`);
+  const rule = requireRecord(where, value, `a rule ({ ${RULE_FIELDS} })`);
+  const { kind, retryable, breakerFailure, notProcessed, ...rest } = rule;
+  const unknownKey = Object.keys(rest)[0];
+  if (unknownKey !== undefined) {
+    throw new InvalidOptionError(where, `expected only ${RULE_FIELDS}, got a field ${describe(unknownKey)}`);
   }
-  for (const [field, flag] of [
-    ['retryable', retryable],
-    ['breakerFailure', breakerFailure],
-  ] as const) {
-    if (flag !== undefined && typeof flag !== 'boolean')
-      throw new InvalidOptionError(`${where}.${field}`, 'expected a boolean');
-  }
+  if (kind !== undefined) requireOneOf(`${where}.kind`, kind, KINDS);
+  optionalBoolean(`${where}.retryable`, retryable);
+  optionalBoolean(`${where}.breakerFailure`, breakerFailure);
   if (notProcessed !== undefined && typeof notProcessed !== 'boolean' && notProcessed !== 'withRetryAfter') {
-    throw new InvalidOptionError(`${where}.notProcessed`, "expected a boolean or 'withRetryAfter'");
+    throw new InvalidOptionError(
+      `${where}.notProcessed`,
+      `expected a boolean or 'withRetryAfter', got ${describe(notProcessed)}`,
+    );
   }
-  return value as Partial<StatusRule>;
-}
-
-function checkMethods(methods: unknown): readonly string[] {
-  if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || m === '')) {
-    throw new InvalidOptionError('idempotentMethods', 'expected an array of method names');
-  }
-  return Object.freeze(methods.map(normalizeMethod));
+  return rule as Partial<StatusRule>;
 }
 
 /**
@@ -161,25 +163,22 @@ function checkMethods(methods: unknown): readonly string[] {
  * a bad override throws InvalidOptionError now, not on the first response.
  */
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError('options', 'expected an object');
-  }
+  requireOptions(options);
   const rules = new Map<number, StatusRule>();
   if (options.overrides !== undefined) {
-    if (typeof options.overrides !== 'object' || options.overrides === null) {
-      throw new InvalidOptionError('overrides', 'expected an object keyed by status');
-    }
-    for (const [status, value] of Object.entries(options.overrides)) {
+    const overrides = requireRecord('overrides', options.overrides, 'an object keyed by status');
+    for (const [status, value] of Object.entries(overrides)) {
       const n = Number(status);
       rules.set(n, Object.freeze({ ...defaultRule(n), ...checkOverride(status, value) }));
     }
   }
   const idempotent =
-    options.idempotentMethods === undefined ? IDEMPOTENT_METHODS : checkMethods(options.idempotentMethods);
-  if (options.retryUnsafe !== undefined && typeof options.retryUnsafe !== 'boolean') {
-    throw new InvalidOptionError('retryUnsafe', 'expected a boolean');
-  }
-  const retryUnsafeByDefault = options.retryUnsafe === true;
+    options.idempotentMethods === undefined
+      ? IDEMPOTENT_METHODS
+      : Object.freeze(
+          requireNames('idempotentMethods', options.idempotentMethods, 'method names').map(normalizeMethod),
+        );
+  const retryUnsafeByDefault = optionalBoolean('retryUnsafe', options.retryUnsafe) === true;
   // Decisions are immutable and depend only on (status, retry), so each is built once.
   const cache = new Map<number, [StatusDecision, StatusDecision]>();
 

@@ -12,6 +12,8 @@ import {
   policyName,
   requireFiniteNonNegative,
   requireInteger,
+  requireNonNegativeOrInfinity,
+  requireNumberIn,
   requireOneOf,
   requirePositive,
 } from '../internal/validate.js';
@@ -229,19 +231,12 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> implements Slot
         `expected at least minLimit (${this.minLimit}), got ${this.maxLimit}`,
       );
     }
-    const initial = orDefault(options.initialLimit, Math.min(Math.max(20, this.minLimit), this.maxLimit));
-    if (
-      typeof initial !== 'number' ||
-      !Number.isFinite(initial) ||
-      initial < this.minLimit ||
-      initial > this.maxLimit
-    ) {
-      throw new InvalidOptionError(
-        'initialLimit',
-        `expected a finite number in [minLimit, maxLimit] = [${this.minLimit}, ${this.maxLimit}], got ${describe(initial)}`,
-      );
-    }
-    this.current = initial;
+    this.current = requireNumberIn(
+      'initialLimit',
+      orDefault(options.initialLimit, Math.min(Math.max(20, this.minLimit), this.maxLimit)),
+      this.minLimit,
+      this.maxLimit,
+    );
     const ratio = orDefault(options.backoffRatio, 0.5);
     if (typeof ratio !== 'number' || !(ratio > 0 && ratio < 1)) {
       throw new InvalidOptionError('backoffRatio', `expected a number in (0, 1), got ${describe(ratio)}`);
@@ -681,11 +676,6 @@ export class AdaptiveConcurrencyPolicy extends PolicyBase<never> implements Slot
     if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason });
     return new ThrottledError(`Request throttled client-side (adaptive concurrency): ${why}`);
   }
-}
-
-function requireNonNegativeOrInfinity(name: string, value: unknown): number {
-  if (value === Number.POSITIVE_INFINITY) return value;
-  return requireFiniteNonNegative(name, value);
 }
 
 /**

@@ -1,5 +1,10 @@
-import { InvalidOptionError } from '../errors.js';
-import { optionsOf, orDefault, requireInteger, requirePositive } from '../internal/validate.js';
+import {
+  optionsOf,
+  orDefault,
+  requireInteger,
+  requireIntegerIn,
+  requirePositive,
+} from '../internal/validate.js';
 import { type BreakerStrategy, type HealthTracker, ratioTrips, type WindowSnapshot } from './strategy.js';
 import { requireFailureRatio } from './validate.js';
 
@@ -138,10 +143,7 @@ class TimeWindowStrategy implements BreakerStrategy {
     this.duration = requirePositive('duration', orDefault(options.duration, 30_000));
     this.failureRatio = requireFailureRatio('failureRatio', orDefault(options.failureRatio, 0.5));
     this.minimumCalls = requireInteger('minimumCalls', orDefault(options.minimumCalls, 10), 1);
-    this.buckets = requireInteger('buckets', orDefault(options.buckets, 10), 1);
-    if (this.buckets > 1000) {
-      throw new InvalidOptionError('buckets', `must be at most 1000, got ${this.buckets}`);
-    }
+    this.buckets = requireIntegerIn('buckets', orDefault(options.buckets, 10), 1, 1000);
     this.bucketMs = this.duration / this.buckets;
     Object.freeze(this);
   }

@@ -1,12 +1,12 @@
 import { type RandomSource, uniform } from '../backoff/backoff.js';
 import type { Clock } from '../clock.js';
-import { InvalidOptionError, isBulwarkError, retryAfterOf, ThrottledError } from '../errors.js';
+import { isBulwarkError, retryAfterOf, ThrottledError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
 import {
   clockOf,
-  describe,
   optionalFunction,
   orDefault,
+  requireAtLeast,
   policyName,
   requirePositive,
 } from '../internal/validate.js';
@@ -91,11 +91,7 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never> {
 
   constructor(options: AdaptiveThrottleOptions = {}) {
     super(policyName(options, 'adaptiveThrottle'));
-    const k = orDefault(options.k, 2);
-    if (typeof k !== 'number' || !Number.isFinite(k) || k < 1) {
-      throw new InvalidOptionError('k', `expected a finite number >= 1, got ${describe(k)}`);
-    }
-    this.k = k;
+    this.k = requireAtLeast('k', orDefault(options.k, 2), 1);
     this.window = requirePositive('window', orDefault(options.window, 120_000));
     const buckets = requireBuckets(orDefault(options.buckets, 10));
     this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;

@@ -1,16 +1,11 @@
-import { InvalidOptionError } from '../errors.js';
-import { describe, requireInteger } from '../internal/validate.js';
+import { requireIntegerIn } from '../internal/validate.js';
 
 /** Most slices a window may be cut into: each check sums them, so keep it small. */
 const MAX_SLICES = 1000;
 
 /** Validates a `buckets` option: an integer in [1, 1000]. */
 export function requireBuckets(value: unknown): number {
-  const slices = requireInteger('buckets', value, 1);
-  if (slices > MAX_SLICES) {
-    throw new InvalidOptionError('buckets', `expected at most ${MAX_SLICES}, got ${describe(value)}`);
-  }
-  return slices;
+  return requireIntegerIn('buckets', value, 1, MAX_SLICES);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   orDefault,
   policyName,
   requireMethods,
+  requireNonNegativeOrInfinity,
   requireOneOf,
 } from '../internal/validate.js';
 import {
@@ -113,7 +114,7 @@ export class RateLimitPolicy extends PolicyBase<never> implements GrantOwner {
     const limits = Array.isArray(given) ? given : [given];
     this.limits = Object.freeze(limits.map(checkLimit));
     this.mode = requireOneOf('mode', orDefault(options.mode, 'wait'), ['wait', 'reject']);
-    this.maxWait = requireWait(orDefault(options.maxWait, 60_000));
+    this.maxWait = requireNonNegativeOrInfinity('maxWait', orDefault(options.maxWait, 60_000));
     const cost = orDefault<RateLimitOptions['cost']>(options.cost, 1);
     if (typeof cost === 'function') {
       this.costOption = cost;
@@ -445,16 +446,6 @@ function publicKey(key: string): string | undefined {
 /** Waits are reported in whole milliseconds, rounded up: trying again after that long is never too early. */
 function ceilMs(ms: number): number {
   return Math.max(0, Math.ceil(ms - TIME_EPSILON));
-}
-
-function requireWait(value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new InvalidOptionError(
-      'maxWait',
-      `expected a number of ms >= 0 or Infinity, got ${describe(value)}`,
-    );
-  }
-  return value;
 }
 
 /**
