@@ -17,7 +17,8 @@ import { parseRetryAfter } from './retry-after.js';
  * - clientError: the request itself is wrong (most 4xx); repeating it gets the same answer.
  * - throttled: 429, our quota ran out; the dependency is healthy.
  * - transient: the dependency (or the path to it) failed this time: 408, 425, 500, 502, 503, 504.
- * - permanent: the server cannot do it at all: 501, 505-599 (and nonstandard 600-999).
+ * - permanent: the server cannot do it at all: 501, 505-599 (and nonstandard 600-999). Retrying does not help;
+ *   all but 501 (which is about the request, see the table) count against a breaker.
  */
 export type StatusKind = 'success' | 'clientError' | 'throttled' | 'transient' | 'permanent';
 
@@ -94,6 +95,10 @@ const SPECIAL: ReadonlyMap<number, StatusRule> = new Map([
   // Our quota, not the dependency's health; the server refused before doing the work.
   [429, rule('throttled', true, false, true)],
   [500, rule('transient', true, true)],
+  // Not Implemented: the server does not support what was asked (a method, a feature), an answer about the
+  // request that a healthy server gives at once and again on every retry. Like a 4xx it does not count against a
+  // breaker: one caller asking for what is not there must not cut everybody off a working dependency.
+  [501, rule('permanent', false, false)],
   [502, rule('transient', true, true)],
   [503, rule('transient', true, true, 'withRetryAfter')],
   [504, rule('transient', true, true)],
@@ -209,7 +214,7 @@ function provesNotProcessed(statusRule: StatusRule, headers: HeadersLike | null 
 
 /**
  * Classifies a status with the default rules: 408, 425, 429, 500, 502, 503, 504 are retryable; other 4xx and 501,
- * 505+ are not. 5xx and 408 count against a breaker; 429 and 425 do not. Non-idempotent methods (POST, PATCH...)
+ * 505+ are not. 5xx but 501, and 408, count against a breaker; 429, 425 and 501 do not. Non-idempotent methods (POST, PATCH...)
  * are retried only with an idempotency key, when the status proves the request was not processed (429, 425, 503
  * with Retry-After) or when `retryUnsafe` is set. Throws RangeError for a value that is not an HTTP status.
  */
