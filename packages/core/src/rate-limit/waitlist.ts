@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
 import type { Ctx } from '../internal/context.js';
-import { type Linked, LinkedList } from '../bulkhead/linked-list.js';
+import { type Linked, LinkedList } from '../internal/linked-list.js';
 import type { AcquireResult, RateLimitScope, RateLimitStore } from './store.js';
 import { type Blocker, consumeAll, fitAll, freshState, type KeyState, TIME_EPSILON } from './state.js';
 
