@@ -4,6 +4,7 @@
  */
 import {
   optionalBoolean,
+  optionalString,
   optionsOf,
   orDefault,
   requireBoolean,
@@ -63,6 +64,7 @@ export function ok(options: Omit<OkBehaviour, 'kind'> = {}): OkBehaviour {
   count('chunks', o.chunks, 3);
   count('leadingEmptyChunks', o.leadingEmptyChunks, 0);
   ms('chunkDelayMs', o.chunkDelayMs);
+  optionalString('finishReason', o.finishReason);
   base(o);
   return { ...o, kind: 'ok' };
 }

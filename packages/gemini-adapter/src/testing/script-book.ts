@@ -45,11 +45,12 @@ function specificity(matcher: Matcher): number {
   );
 }
 
-function checkStep(step: unknown): Step {
+/** A scripted step (`ok()`, a `fault.*()` behaviour, or a function of the request returning one). */
+export function checkStep(step: unknown, name = 'step'): Step {
   if (typeof step === 'function') return step as Step;
   if (typeof step !== 'object' || step === null || typeof (step as { kind?: unknown }).kind !== 'string') {
     throw new InvalidOptionError(
-      'step',
+      name,
       `expected ok(), a fault.*() behaviour, or a function returning one, got ${describe(step)}`,
     );
   }
@@ -64,7 +65,10 @@ export class ScriptBook {
     if (!Array.isArray(steps)) {
       throw new InvalidOptionError('steps', `expected an array of steps, got ${describe(steps)}`);
     }
-    const script = { matcher: matcher === undefined ? {} : toMatcher(matcher), steps: steps.map(checkStep) };
+    const script = {
+      matcher: matcher === undefined ? {} : toMatcher(matcher),
+      steps: steps.map((step) => checkStep(step)),
+    };
     this.scripts.push(script);
     // Stable sort: most specific first, registration order within a level.
     this.scripts.sort((a, b) => specificity(b.matcher) - specificity(a.matcher));

@@ -16,7 +16,7 @@ import { CapacityGate, QuotaBook } from './limits.js';
 import { inputTokensOf, promptOf } from './request-text.js';
 import { respond } from './respond.js';
 import { parseRoute, versionOf } from './routes.js';
-import { ScriptBook } from './script-book.js';
+import { checkStep, ScriptBook } from './script-book.js';
 import type { Behaviour, FakeGemini, FakeGeminiOptions, FakeRequest, RequestMatcher, Step } from './types.js';
 import { apiKeyInvalidError, errorBody, MESSAGES, overloadedError } from './wire.js';
 
@@ -52,23 +52,14 @@ function checkSettings(options: FakeGeminiOptions): Settings {
       `expected a string or a function of the request, got ${describe(text)}`,
     );
   }
-  const defaultStep = orDefault<unknown>(options.defaultBehaviour, ok());
-  if (
-    typeof defaultStep !== 'function' &&
-    typeof (defaultStep as { kind?: unknown } | null)?.kind !== 'string'
-  ) {
-    throw new InvalidOptionError(
-      'defaultBehaviour',
-      `expected ok(), a fault.*() behaviour, or a function, got ${describe(defaultStep)}`,
-    );
-  }
+  const defaultStep = checkStep(orDefault<unknown>(options.defaultBehaviour, ok()), 'defaultBehaviour');
   const models =
     options.models === undefined ? undefined : requireNames('models', options.models, 'model ids');
   return {
     port: requireIntegerIn('port', orDefault(options.port, 0), 0, 65_535),
     clock: clockOf(options.clock),
     text: text as Settings['text'],
-    defaultStep: defaultStep as Step,
+    defaultStep,
     models: models === undefined ? undefined : new Set(models),
     apiKey: optionalString('apiKey', options.apiKey),
     embeddingDimensions: requireIntegerIn(
