@@ -2,7 +2,7 @@ import type { Clock } from './clock.js';
 import { InvalidOptionError } from './errors.js';
 import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscribe } from './events.js';
 import { type Ctx, type ExecutionContext, type Holders, RootContext } from './internal/context.js';
-import { describe } from './internal/validate.js';
+import { describe, isAbortSignal } from './internal/validate.js';
 
 export type { ExecutionContext } from './internal/context.js';
 
@@ -96,19 +96,6 @@ export function startExecution(fn: unknown, options: unknown): RootContext | Err
     fn as Task<unknown>,
     signal as AbortSignal | undefined,
     deadline as number | undefined,
-  );
-}
-
-/** An AbortSignal, from this realm or another (or a faithful polyfill): what the policies use of it. */
-function isAbortSignal(value: unknown): value is AbortSignal {
-  if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return true;
-  const signal = value as Partial<AbortSignal> | null;
-  return (
-    typeof signal === 'object' &&
-    signal !== null &&
-    typeof signal.aborted === 'boolean' &&
-    typeof signal.addEventListener === 'function' &&
-    typeof signal.removeEventListener === 'function'
   );
 }
 

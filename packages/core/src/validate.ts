@@ -10,10 +10,12 @@
 export {
   clockOf,
   describe,
+  isAbortSignal,
   nestedOptions,
   optionalBoolean,
   optionalFunction,
   optionalRetryGate,
+  optionalSignal,
   optionalString,
   optionsOf,
   orDefault,

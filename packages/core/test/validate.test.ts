@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError, isInvalidOptionError, realClock } from '../src/index.js';
+import { deadlineSignal, InvalidOptionError, isInvalidOptionError, realClock } from '../src/index.js';
 import * as v from '../src/validate.js';
 
 type Check = (name: string, value: unknown) => unknown;
@@ -225,5 +225,32 @@ describe('describe', () => {
     expect(v.describe(Symbol('s'))).toBe('a symbol');
     expect(v.describe({})).toBe('an object');
     expect(v.describe([])).toBe('an array');
+  });
+});
+
+describe('signals: null means none, as in fetch', () => {
+  it('optionalSignal takes undefined or null for none, an AbortSignal, and refuses anything else', () => {
+    const signal = new AbortController().signal;
+    expect(v.optionalSignal('signal', undefined)).toBeUndefined();
+    expect(v.optionalSignal('signal', null)).toBeUndefined();
+    expect(v.optionalSignal('signal', signal)).toBe(signal);
+    for (const bad of [5, 'signal', {}, { aborted: false }]) {
+      expect(() => v.optionalSignal('signal', bad)).toThrow(expect.objectContaining({ option: 'signal' }));
+    }
+  });
+
+  it('deadlineSignal checks its options like every factory (it used to crash on a null signal)', () => {
+    expect(deadlineSignal(1000, { signal: null }).aborted).toBe(false);
+    for (const [option, options] of [
+      ['options', null],
+      ['options', 5],
+      ['clock', { clock: null }],
+      ['clock', { clock: {} }],
+      ['signal', { signal: 5 }],
+    ] as const) {
+      expect(() => deadlineSignal(1000, options as never), option).toThrow(
+        expect.objectContaining({ option }),
+      );
+    }
   });
 });

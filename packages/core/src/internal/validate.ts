@@ -270,6 +270,31 @@ export function optionalRetryGate(value: unknown, name = 'budget'): RetryGate | 
     : requireMethods<RetryGate>(name, value, GATE_METHODS, 'a RetryGate such as retryBudget()');
 }
 
+/** An AbortSignal, from this realm or another (or a faithful polyfill): what the policies use of it. */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return true;
+  const signal = value as Partial<AbortSignal> | null;
+  return (
+    typeof signal === 'object' &&
+    signal !== null &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function'
+  );
+}
+
+/**
+ * An optional AbortSignal. As in fetch's `RequestInit`, null means "no signal" (the one place null is not refused:
+ * DOM APIs hand signals around as `AbortSignal | null`).
+ */
+export function optionalSignal(name: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isAbortSignal(value)) {
+    throw new InvalidOptionError(name, `expected an AbortSignal, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** Longest part of a string value quoted in a message: a hostile value must not make a huge error. */
 const MAX_QUOTED = 64;
 
