@@ -1,7 +1,7 @@
-import { type Clock, realClock, type TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import { TimeoutError } from './errors.js';
 import { DEADLINE } from './internal/context.js';
-import { requireFiniteNonNegative } from './internal/validate.js';
+import { clockOf, optionalSignal, optionsOf, requireFiniteNonNegative } from './internal/validate.js';
 
 /**
  * An AbortSignal that aborts with a TimeoutError `ms` from now and carries its deadline, so every Bulwark policy
@@ -15,13 +15,14 @@ import { requireFiniteNonNegative } from './internal/validate.js';
  */
 export function deadlineSignal(
   ms: number,
-  options: { clock?: Clock; signal?: AbortSignal } = {},
+  options: { clock?: Clock; signal?: AbortSignal | null } = {},
 ): AbortSignal {
   requireFiniteNonNegative('ms', ms);
-  const clock = options.clock ?? realClock;
+  const o = optionsOf(options);
+  const clock = clockOf(o.clock);
+  const parent = optionalSignal('signal', o.signal);
   const controller = new AbortController();
   const signal = controller.signal;
-  const parent = options.signal;
   const parentDeadline = (parent as { [DEADLINE]?: number } | undefined)?.[DEADLINE];
   const own = clock.now() + ms;
   (signal as { [DEADLINE]?: number })[DEADLINE] =

@@ -4,7 +4,7 @@ import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscrib
 import type { ExecutionContext, PolicyContext } from './internal/context.js';
 import { RootContext } from './internal/root-context.js';
 import type { Holders } from './internal/slot-holders.js';
-import { describe } from './internal/validate.js';
+import { describe, isAbortSignal } from './internal/validate.js';
 
 export type { ExecutionContext } from './internal/context.js';
 
@@ -106,19 +106,6 @@ export function startExecution(fn: unknown, options: unknown): RootContext | Err
     fn as Task<unknown>,
     signal as AbortSignal | undefined,
     deadline as number | undefined,
-  );
-}
-
-/** An AbortSignal, from this realm or another (or a faithful polyfill): what the policies use of it. */
-function isAbortSignal(value: unknown): value is AbortSignal {
-  if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return true;
-  const signal = value as Partial<AbortSignal> | null;
-  return (
-    typeof signal === 'object' &&
-    signal !== null &&
-    typeof signal.aborted === 'boolean' &&
-    typeof signal.addEventListener === 'function' &&
-    typeof signal.removeEventListener === 'function'
   );
 }
 

@@ -1,11 +1,13 @@
 /**
- * Test helpers: a virtual clock that runs timers only when told to, and a seeded random source.
- * Import from `@bulwark/core/testing`. Portable: Node, Bun, Deno and browsers.
+ * Test helpers: a virtual clock that runs timers only when told to, a seeded random source, and the sliding-window
+ * counter core's policies count with, for fakes and load models (the fake Gemini server's quotas, the benchmarks'
+ * service model). Import from `@bulwark/core/testing`. Portable: Node, Bun, Deno and browsers.
  */
 import type { Clock, TimerHandle, TimerOptions } from './clock.js';
 import { IndexedHeap } from './internal/indexed-heap.js';
 
 export type { Clock } from './clock.js';
+export { SlidingCounter } from './internal/sliding-counter.js';
 
 /** One scheduled callback. It remembers its place in the heap, so clearing it is O(log n). */
 class VirtualTimer {

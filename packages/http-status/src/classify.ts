@@ -1,4 +1,12 @@
 import { InvalidOptionError } from '@bulwark/core';
+import {
+  describe,
+  optionalBoolean,
+  requireNames,
+  requireOneOf,
+  requireOptions,
+  requireRecord,
+} from '@bulwark/core/validate';
 import { type HeadersLike, headerReader } from './headers.js';
 import { IDEMPOTENT_METHODS, normalizeMethod } from './methods.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -9,7 +17,8 @@ import { parseRetryAfter } from './retry-after.js';
  * - clientError: the request itself is wrong (most 4xx); repeating it gets the same answer.
  * - throttled: 429, our quota ran out; the dependency is healthy.
  * - transient: the dependency (or the path to it) failed this time: 408, 425, 500, 502, 503, 504.
- * - permanent: the server cannot do it at all: 501, 505-599 (and nonstandard 600-999).
+ * - permanent: the server cannot do it at all: 501, 505-599 (and nonstandard 600-999). Retrying does not help;
+ *   all but 501 (which is about the request, see the table) count against a breaker.
  */
 export type StatusKind = 'success' | 'clientError' | 'throttled' | 'transient' | 'permanent';
 
@@ -86,6 +95,10 @@ const SPECIAL: ReadonlyMap<number, StatusRule> = new Map([
   // Our quota, not the dependency's health; the server refused before doing the work.
   [429, rule('throttled', true, false, true)],
   [500, rule('transient', true, true)],
+  // Not Implemented: the server does not support what was asked (a method, a feature), an answer about the
+  // request that a healthy server gives at once and again on every retry. Like a 4xx it does not count against a
+  // breaker: one caller asking for what is not there must not cut everybody off a working dependency.
+  [501, rule('permanent', false, false)],
   [502, rule('transient', true, true)],
   [503, rule('transient', true, true, 'withRetryAfter')],
   [504, rule('transient', true, true)],
@@ -99,12 +112,15 @@ export function defaultRule(status: number): StatusRule {
   return status < 500 ? CLIENT_ERROR : PERMANENT;
 }
 
+/** An HTTP status as the table takes it: an integer 100..999, or 0 (an opaque browser response). */
+export function isHttpStatus(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isInteger(value) && (value === 0 || (value >= 100 && value <= 999))
+  );
+}
+
 function checkStatus(status: unknown): number {
-  if (
-    typeof status !== 'number' ||
-    !Number.isInteger(status) ||
-    (status !== 0 && (status < 100 || status > 999))
-  ) {
+  if (!isHttpStatus(status)) {
     throw new RangeError(`Invalid HTTP status ${String(status)}: expected an integer 100..999 (or 0)`);
   }
   return status;
@@ -118,42 +134,33 @@ function hasRetryAfter(headers: HeadersLike | null | undefined): boolean {
 
 const KINDS: readonly StatusKind[] = ['success', 'clientError', 'throttled', 'transient', 'permanent'];
 
+const RULE_FIELDS = 'kind, retryable, breakerFailure, notProcessed';
+
 function checkOverride(status: string, value: unknown): Partial<StatusRule> {
   const where = `overrides.${status}`;
   const n = Number(status);
   if (!Number.isInteger(n) || n < 100 || n > 999) {
-    throw new InvalidOptionError('overrides', `"${status}" is not an HTTP status (integer 100..999)`);
-  }
-  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(where, 'expected an object');
-  const { kind, retryable, breakerFailure, notProcessed, ...rest } = value as Record<string, unknown>;
-  const unknownKey = Object.keys(rest)[0];
-  if (unknownKey !== undefined) {
     throw new InvalidOptionError(
-      where,
-      `unknown field "${unknownKey}" (expected kind, retryable, breakerFailure, notProcessed)`,
+      'overrides',
+      `expected HTTP statuses (100..999) as keys, got ${describe(status)}`,
     );
   }
-  if (kind !== undefined && !KINDS.includes(kind as StatusKind)) {
-    throw new InvalidOptionError(`${where}.kind`, `expected one of ${KINDS.join(', ')}`);
+  const rule = requireRecord(where, value, `a rule ({ ${RULE_FIELDS} })`);
+  const { kind, retryable, breakerFailure, notProcessed, ...rest } = rule;
+  const unknownKey = Object.keys(rest)[0];
+  if (unknownKey !== undefined) {
+    throw new InvalidOptionError(where, `expected only ${RULE_FIELDS}, got a field ${describe(unknownKey)}`);
   }
-  for (const [field, flag] of [
-    ['retryable', retryable],
-    ['breakerFailure', breakerFailure],
-  ] as const) {
-    if (flag !== undefined && typeof flag !== 'boolean')
-      throw new InvalidOptionError(`${where}.${field}`, 'expected a boolean');
-  }
+  if (kind !== undefined) requireOneOf(`${where}.kind`, kind, KINDS);
+  optionalBoolean(`${where}.retryable`, retryable);
+  optionalBoolean(`${where}.breakerFailure`, breakerFailure);
   if (notProcessed !== undefined && typeof notProcessed !== 'boolean' && notProcessed !== 'withRetryAfter') {
-    throw new InvalidOptionError(`${where}.notProcessed`, "expected a boolean or 'withRetryAfter'");
+    throw new InvalidOptionError(
+      `${where}.notProcessed`,
+      `expected a boolean or 'withRetryAfter', got ${describe(notProcessed)}`,
+    );
   }
-  return value as Partial<StatusRule>;
-}
-
-function checkMethods(methods: unknown): readonly string[] {
-  if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || m === '')) {
-    throw new InvalidOptionError('idempotentMethods', 'expected an array of method names');
-  }
-  return Object.freeze(methods.map(normalizeMethod));
+  return rule as Partial<StatusRule>;
 }
 
 /**
@@ -161,25 +168,22 @@ function checkMethods(methods: unknown): readonly string[] {
  * a bad override throws InvalidOptionError now, not on the first response.
  */
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError('options', 'expected an object');
-  }
+  requireOptions(options);
   const rules = new Map<number, StatusRule>();
   if (options.overrides !== undefined) {
-    if (typeof options.overrides !== 'object' || options.overrides === null) {
-      throw new InvalidOptionError('overrides', 'expected an object keyed by status');
-    }
-    for (const [status, value] of Object.entries(options.overrides)) {
+    const overrides = requireRecord('overrides', options.overrides, 'an object keyed by status');
+    for (const [status, value] of Object.entries(overrides)) {
       const n = Number(status);
       rules.set(n, Object.freeze({ ...defaultRule(n), ...checkOverride(status, value) }));
     }
   }
   const idempotent =
-    options.idempotentMethods === undefined ? IDEMPOTENT_METHODS : checkMethods(options.idempotentMethods);
-  if (options.retryUnsafe !== undefined && typeof options.retryUnsafe !== 'boolean') {
-    throw new InvalidOptionError('retryUnsafe', 'expected a boolean');
-  }
-  const retryUnsafeByDefault = options.retryUnsafe === true;
+    options.idempotentMethods === undefined
+      ? IDEMPOTENT_METHODS
+      : Object.freeze(
+          requireNames('idempotentMethods', options.idempotentMethods, 'method names').map(normalizeMethod),
+        );
+  const retryUnsafeByDefault = optionalBoolean('retryUnsafe', options.retryUnsafe) === true;
   // Decisions are immutable and depend only on (status, retry), so each is built once.
   const cache = new Map<number, [StatusDecision, StatusDecision]>();
 
@@ -210,7 +214,7 @@ function provesNotProcessed(statusRule: StatusRule, headers: HeadersLike | null 
 
 /**
  * Classifies a status with the default rules: 408, 425, 429, 500, 502, 503, 504 are retryable; other 4xx and 501,
- * 505+ are not. 5xx and 408 count against a breaker; 429 and 425 do not. Non-idempotent methods (POST, PATCH...)
+ * 505+ are not. 5xx but 501, and 408, count against a breaker; 429, 425 and 501 do not. Non-idempotent methods (POST, PATCH...)
  * are retried only with an idempotency key, when the status proves the request was not processed (429, 425, 503
  * with Retry-After) or when `retryUnsafe` is set. Throws RangeError for a value that is not an HTTP status.
  */

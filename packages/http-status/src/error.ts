@@ -1,5 +1,13 @@
 import { BulwarkError, guardFor, InvalidOptionError } from '@bulwark/core';
-import { type Classifier, classify, type StatusDecision } from './classify.js';
+import {
+  describe,
+  optionalFunction,
+  optionalString,
+  requireFinite,
+  requireFiniteNonNegative,
+  requireOptions,
+} from '@bulwark/core/validate';
+import { type Classifier, classify, isHttpStatus, type StatusDecision } from './classify.js';
 import { type HeadersLike, toHeaders } from './headers.js';
 import { delayHintMs } from './hints.js';
 import { normalizeMethod } from './methods.js';
@@ -62,27 +70,15 @@ function excerpt(body: unknown): string | undefined {
  * is left out).
  */
 function checkInit(init: HttpStatusErrorInit): void {
-  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
-    throw new InvalidOptionError('options', `expected an object with status, got ${kindOf(init)}`);
-  }
+  requireOptions(init, 'status');
   const { status, statusText, method, url, decision, classify: classifier, retryAfterMs, now } = init;
-  if (
-    typeof status !== 'number' ||
-    !Number.isInteger(status) ||
-    (status !== 0 && (status < 100 || status > 999))
-  ) {
-    throw new InvalidOptionError('status', `expected an integer 100..999 (or 0), got ${kindOf(status)}`);
+  if (!isHttpStatus(status)) {
+    throw new InvalidOptionError('status', `expected an integer 100..999 (or 0), got ${describe(status)}`);
   }
-  for (const [name, value] of [
-    ['statusText', statusText],
-    ['method', method],
-  ] as const) {
-    if (value !== undefined && typeof value !== 'string') {
-      throw new InvalidOptionError(name, `expected a string, got ${kindOf(value)}`);
-    }
-  }
+  optionalString('statusText', statusText);
+  optionalString('method', method);
   if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
-    throw new InvalidOptionError('url', `expected a string or a URL, got ${kindOf(url)}`);
+    throw new InvalidOptionError('url', `expected a string or a URL, got ${describe(url)}`);
   }
   if (
     decision !== undefined &&
@@ -93,30 +89,12 @@ function checkInit(init: HttpStatusErrorInit): void {
   ) {
     throw new InvalidOptionError(
       'decision',
-      `expected a StatusDecision (from classify), got ${kindOf(decision)}`,
+      `expected a StatusDecision (from classify), got ${describe(decision)}`,
     );
   }
-  if (classifier !== undefined && typeof classifier !== 'function') {
-    throw new InvalidOptionError('classify', `expected a classifier function, got ${kindOf(classifier)}`);
-  }
-  if (
-    retryAfterMs !== undefined &&
-    !(typeof retryAfterMs === 'number' && retryAfterMs >= 0 && retryAfterMs < Infinity)
-  ) {
-    throw new InvalidOptionError(
-      'retryAfterMs',
-      `expected a finite number of ms >= 0, got ${kindOf(retryAfterMs)}`,
-    );
-  }
-  if (now !== undefined && !(typeof now === 'number' && Number.isFinite(now))) {
-    throw new InvalidOptionError('now', `expected a finite number (epoch ms), got ${kindOf(now)}`);
-  }
-}
-
-function kindOf(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 64));
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  optionalFunction('classify', classifier);
+  if (retryAfterMs !== undefined) requireFiniteNonNegative('retryAfterMs', retryAfterMs);
+  if (now !== undefined) requireFinite('now', now);
 }
 
 /**

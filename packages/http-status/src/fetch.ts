@@ -4,8 +4,17 @@ import {
   type ExecutionContext,
   InvalidOptionError,
   type Policy,
-  realClock,
 } from '@bulwark/core';
+import {
+  clockOf,
+  describe,
+  optionalBoolean,
+  optionalFunction,
+  orDefault,
+  requireIntegerIn,
+  requireMethods,
+  requireOptions,
+} from '@bulwark/core/validate';
 import { type Classifier, classify as defaultClassify, type StatusDecision } from './classify.js';
 import { discardBody, drainBody } from './drain.js';
 import { HttpStatusError, MAX_BODY_EXCERPT } from './error.js';
@@ -62,67 +71,52 @@ interface Config {
   readonly clock: Clock;
 }
 
-function integerIn(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new InvalidOptionError(name, `expected an integer 0..${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function optionalFn<F>(name: string, value: unknown): F | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new InvalidOptionError(name, 'expected a function');
-  }
-  return value as F | undefined;
-}
-
-/** A Clock: resilientFetch reads only `now`, but takes a whole one, checked like core's policies check theirs. */
-function clockOf(value: unknown): Clock {
-  if (value === undefined) return realClock;
-  const clock = value as Partial<Clock> | null;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimer !== 'function' ||
-    typeof clock.clearTimer !== 'function'
-  ) {
-    throw new InvalidOptionError('clock', 'expected a Clock (now, setTimer, clearTimer)');
-  }
-  return value as Clock;
-}
+/** A header name (an RFC 9110 token). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function configure(options: ResilientFetchOptions): Config {
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw new InvalidOptionError('options', 'expected an object');
-  const fetch = optionalFn<FetchLike>('fetch', options.fetch) ?? globalThis.fetch;
-  if (typeof fetch !== 'function') throw new InvalidOptionError('fetch', 'no global fetch; pass one');
-  const pauseLimiter = options.pauseLimiter;
-  if (pauseLimiter !== undefined && typeof (pauseLimiter as Partial<Pausable>)?.pause !== 'function') {
-    throw new InvalidOptionError('pauseLimiter', 'expected an object with a pause(ms) method');
+  requireOptions(options);
+  const fetch = optionalFunction<FetchLike>('fetch', options.fetch) ?? globalThis.fetch;
+  if (typeof fetch !== 'function') {
+    throw new InvalidOptionError(
+      'fetch',
+      `expected a function (there is no global fetch), got ${describe(fetch)}`,
+    );
   }
-  const header =
-    options.idempotencyKeyHeader === undefined ? 'Idempotency-Key' : options.idempotencyKeyHeader;
-  if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
-    throw new InvalidOptionError('idempotencyKeyHeader', 'expected a header name');
+  const pauseLimiter =
+    options.pauseLimiter === undefined
+      ? undefined
+      : requireMethods<Pausable>('pauseLimiter', options.pauseLimiter, PAUSE_METHODS, 'a rate limiter');
+  const header = orDefault<unknown>(options.idempotencyKeyHeader, 'Idempotency-Key');
+  if (typeof header !== 'string' || !TOKEN.test(header)) {
+    throw new InvalidOptionError('idempotencyKeyHeader', `expected a header name, got ${describe(header)}`);
   }
-  if (options.retryUnsafe !== undefined && typeof options.retryUnsafe !== 'boolean') {
-    throw new InvalidOptionError('retryUnsafe', 'expected a boolean');
-  }
-  const clock = clockOf(options.clock);
   return {
     fetch,
-    classify: optionalFn<Classifier>('classify', options.classify) ?? defaultClassify,
-    retryUnsafe: options.retryUnsafe === true,
+    classify: optionalFunction<Classifier>('classify', options.classify) ?? defaultClassify,
+    retryUnsafe: optionalBoolean('retryUnsafe', options.retryUnsafe) === true,
     idempotencyKeyHeader: header,
-    onThrottle: optionalFn('onThrottle', options.onThrottle),
+    onThrottle: optionalFunction('onThrottle', options.onThrottle),
     pauseLimiter,
-    bodyExcerptChars: integerIn('bodyExcerptChars', options.bodyExcerptChars, 1024, MAX_BODY_EXCERPT),
-    maxDrainBytes: integerIn('maxDrainBytes', options.maxDrainBytes, 65_536, Number.MAX_SAFE_INTEGER),
-    clock,
+    bodyExcerptChars: requireIntegerIn(
+      'bodyExcerptChars',
+      orDefault(options.bodyExcerptChars, 1024),
+      0,
+      MAX_BODY_EXCERPT,
+    ),
+    maxDrainBytes: requireIntegerIn(
+      'maxDrainBytes',
+      orDefault(options.maxDrainBytes, 65_536),
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    // resilientFetch reads only `now`, but takes a whole Clock, checked like core's policies check theirs.
+    clock: clockOf(options.clock),
   };
 }
+
+const PAUSE_METHODS = ['pause'] as const;
+const POLICY_METHODS = ['execute'] as const;
 
 /**
  * One call of the resilient fetch, across all its attempts. It guarantees a request is never sent twice unless
@@ -332,9 +326,7 @@ export function resilientFetch(
   policy: Policy<Response, any>,
   options: ResilientFetchOptions = {},
 ): FetchLike {
-  if (typeof (policy as Partial<Policy<Response, any>>)?.execute !== 'function') {
-    throw new InvalidOptionError('policy', 'expected a Bulwark policy or pipeline');
-  }
+  requireMethods('policy', policy, POLICY_METHODS, 'a Bulwark policy or pipeline');
   const config = configure(options);
   return function fetchWithPolicy(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     try {

@@ -1,8 +1,10 @@
 import { parseHttpDate } from './http-date.js';
 
 /**
- * Longest hint accepted: 2^31 - 1 seconds (about 68 years), the delta-seconds ceiling of RFC 9111. Anything
- * longer is treated as garbage (undefined) rather than as a real delay.
+ * Longest server delay hint accepted, by every Bulwark client (Retry-After and the other headers here, Gemini's
+ * RetryInfo and "retry in" text in the adapter): 2^31 - 1 seconds (about 68 years), the delta-seconds ceiling of
+ * RFC 9111. Anything longer is garbage (undefined). Anything up to it is the server's word, however long: a retry
+ * then refuses to wait (the hint exceeds its `maxDelay`) rather than ignoring a server that asked for time.
  */
 export const MAX_HINT_MS = 2_147_483_647_000;
 

@@ -20,6 +20,9 @@ function expected(status: number): { kind: StatusKind; retryable: boolean; break
     case 503:
     case 504:
       return { kind: 'transient', retryable: true, breakerFailure: true };
+    // Not Implemented is about the request: not retried, and not held against the dependency's health.
+    case 501:
+      return { kind: 'permanent', retryable: false, breakerFailure: false };
   }
   if (status < 400) return { kind: 'success', retryable: false, breakerFailure: false };
   if (status < 500) return { kind: 'clientError', retryable: false, breakerFailure: false };
@@ -67,7 +70,7 @@ describe('classify: the default table', () => {
     [425, 'transient', true, false],
     [429, 'throttled', true, false],
     [500, 'transient', true, true],
-    [501, 'permanent', false, true],
+    [501, 'permanent', false, false],
     [502, 'transient', true, true],
     [503, 'transient', true, true],
     [504, 'transient', true, true],

@@ -172,7 +172,7 @@ describe('classifyError and handle', () => {
     ['GET 500', http(500), 'http', true, true],
     ['GET 429', http(429), 'http', true, false],
     ['GET 404', http(404), 'http', false, false],
-    ['GET 501', http(501), 'http', false, true],
+    ['GET 501', http(501), 'http', false, false],
     ['POST 500', http(500, 'POST'), 'http', false, true],
     ['POST 429', http(429, 'POST'), 'http', true, false],
     ['ECONNRESET', netError('ECONNRESET'), 'network', true, true],

@@ -96,14 +96,17 @@ describe('recipe: wiring another HTTP client with the predicates', () => {
     expect(failures).toEqual([error]);
   });
 
-  it('returns a client error as an answer, and fails a 501 at once with an HttpStatusError', async () => {
+  it('returns a client error (and a 501) as an answer, and fails a 505 at once with an HttpStatusError', async () => {
     server.script(reply(400, { 'content-type': 'application/json' }, '{"error":"bad field"}'));
     const { request } = client();
     expect(await request('/')).toMatchObject({ status: 400, body: '{"error":"bad field"}' });
+    // 501 Not Implemented is about the request, like a 4xx: not retried, not a breaker failure (see classify).
     server.script(reply(501, {}, 'nope'));
+    expect(await request('/')).toMatchObject({ status: 501, body: 'nope' });
+    server.script(reply(505, {}, 'nope'));
     const failure = await request('/').catch((e: unknown) => e);
     expect(isHttpStatusError(failure)).toBe(true);
-    expect(failure).toMatchObject({ status: 501, body: 'nope' });
-    expect(server.seen).toHaveLength(2);
+    expect(failure).toMatchObject({ status: 505, body: 'nope' });
+    expect(server.seen).toHaveLength(3);
   });
 });

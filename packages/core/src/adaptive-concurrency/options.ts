@@ -10,6 +10,8 @@ import {
   policyName,
   requireFiniteNonNegative,
   requireInteger,
+  requireNonNegativeOrInfinity,
+  requireNumberIn,
   requireOneOf,
   requirePositive,
 } from '../internal/validate.js';
@@ -102,13 +104,12 @@ export function adaptiveConcurrencySettings(
   if (maxLimit < minLimit) {
     throw new InvalidOptionError('maxLimit', `expected at least minLimit (${minLimit}), got ${maxLimit}`);
   }
-  const initial = orDefault(options.initialLimit, Math.min(Math.max(20, minLimit), maxLimit));
-  if (typeof initial !== 'number' || !Number.isFinite(initial) || initial < minLimit || initial > maxLimit) {
-    throw new InvalidOptionError(
-      'initialLimit',
-      `expected a finite number in [minLimit, maxLimit] = [${minLimit}, ${maxLimit}], got ${describe(initial)}`,
-    );
-  }
+  const initial = requireNumberIn(
+    'initialLimit',
+    orDefault(options.initialLimit, Math.min(Math.max(20, minLimit), maxLimit)),
+    minLimit,
+    maxLimit,
+  );
   const backoffRatio = orDefault(options.backoffRatio, 0.5);
   if (typeof backoffRatio !== 'number' || !(backoffRatio > 0 && backoffRatio < 1)) {
     throw new InvalidOptionError(
@@ -142,9 +143,4 @@ export function adaptiveConcurrencySettings(
     timerOptions,
     clock,
   };
-}
-
-function requireNonNegativeOrInfinity(name: string, value: unknown): number {
-  if (value === Number.POSITIVE_INFINITY) return value;
-  return requireFiniteNonNegative(name, value);
 }

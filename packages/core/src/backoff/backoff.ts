@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { describe, optionalFunction, requireInteger, requireMethods } from '../internal/validate.js';
+import { describe, optionalFunction, requireIntegerIn, requireMethods } from '../internal/validate.js';
 
 /**
  * A source of uniform random numbers in [0, 1). Wherever Bulwark draws from one, a draw outside that range is
@@ -35,10 +35,7 @@ export abstract class BackoffBase implements Backoff {
   abstract start(random?: RandomSource): BackoffSequence;
 
   delays(count: number, random?: RandomSource): number[] {
-    requireInteger('count', count, 0);
-    if (count > MAX_DELAYS) {
-      throw new InvalidOptionError('count', `expected at most ${MAX_DELAYS}, got ${describe(count)}`);
-    }
+    requireIntegerIn('count', count, 0, MAX_DELAYS);
     const sequence = this.start(optionalFunction<RandomSource>('random', random));
     const out: number[] = [];
     for (let i = 0; i < count; i++) out.push(sequence.next());

@@ -1,8 +1,7 @@
-import { InvalidOptionError } from '../errors.js';
 import {
-  describe,
   optionsOf,
   orDefault,
+  requireAtLeast,
   requireFiniteNonNegative,
   requireFunction,
   requireOneOf,
@@ -43,11 +42,7 @@ class ExponentialBackoff extends BackoffBase {
     super();
     this.initialDelay = requireFiniteNonNegative('initialDelay', orDefault(options.initialDelay, 200));
     this.maxDelay = requireFiniteNonNegative('maxDelay', orDefault(options.maxDelay, 30_000));
-    const factor = orDefault(options.factor, 2);
-    if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
-      throw new InvalidOptionError('factor', `expected a finite number >= 1, got ${describe(factor)}`);
-    }
-    this.factor = factor;
+    this.factor = requireAtLeast('factor', orDefault(options.factor, 2), 1);
     this.jitter = requireOneOf('jitter', orDefault(options.jitter, 'decorrelated'), JITTERS);
     this.random = requireFunction<RandomSource>('random', orDefault(options.random, Math.random));
     Object.freeze(this);

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { optionsOf, orDefault, requireInteger } from '../internal/validate.js';
+import { optionsOf, orDefault, requireInteger, requireIntegerIn } from '../internal/validate.js';
 import {
   type BreakerStrategy,
   FAILED,
@@ -91,9 +91,7 @@ class CountWindowStrategy implements BreakerStrategy {
   readonly minimumCalls: number;
 
   constructor(options: CountWindowOptions) {
-    this.size = requireInteger('size', orDefault(options.size, 100), 1);
-    if (this.size > 1_000_000)
-      throw new InvalidOptionError('size', `must be at most 1000000, got ${this.size}`);
+    this.size = requireIntegerIn('size', orDefault(options.size, 100), 1, 1_000_000);
     this.failureRatio = requireFailureRatio('failureRatio', orDefault(options.failureRatio, 0.5));
     this.minimumCalls = requireInteger(
       'minimumCalls',

@@ -1,17 +1,18 @@
 import { type RandomSource, uniform } from '../backoff/backoff.js';
 import type { Clock } from '../clock.js';
-import { InvalidOptionError, isOverloadError, ThrottledError } from '../errors.js';
+import { isOverloadError, ThrottledError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
 import {
   clockOf,
-  describe,
   optionalFunction,
   orDefault,
+  requireAtLeast,
   policyName,
   requirePositive,
 } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
-import { requireBuckets, SlicedWindow } from './sliced-window.js';
+import { SlidingCounter } from '../internal/sliding-counter.js';
+import { requireBuckets, sliceAt } from './slices.js';
 
 export interface AdaptiveThrottleOptions {
   /**
@@ -48,6 +49,10 @@ export interface AdaptiveThrottleStats {
   readonly rejectionProbability: number;
 }
 
+/** Channels of the counter. */
+const REQUESTS = 0;
+const ACCEPTS = 1;
+
 /**
  * Client-side adaptive throttling (Google SRE book, "Handling Overload"): once the dependency accepts fewer than
  * 1/k of the requests, the client drops the excess locally with probability
@@ -61,45 +66,41 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failu
   private readonly handle: (error: unknown) => boolean;
   private readonly random: RandomSource;
   private readonly clock: Clock;
-  /** First counter: requests; second: accepts. */
-  private readonly counts: SlicedWindow;
+  /** Requests and accepts, in `buckets` slices of the window (see SlidingCounter). */
+  private readonly counts: SlidingCounter;
 
   constructor(options: AdaptiveThrottleOptions = {}) {
     super(policyName(options, 'adaptiveThrottle'));
-    const k = orDefault(options.k, 2);
-    if (typeof k !== 'number' || !Number.isFinite(k) || k < 1) {
-      throw new InvalidOptionError('k', `expected a finite number >= 1, got ${describe(k)}`);
-    }
-    this.k = k;
+    this.k = requireAtLeast('k', orDefault(options.k, 2), 1);
     this.window = requirePositive('window', orDefault(options.window, 120_000));
     const buckets = requireBuckets(orDefault(options.buckets, 10));
     this.handle = optionalFunction('handle', options.handle) ?? isOverloadError;
     this.random = optionalFunction('random', options.random) ?? Math.random;
     this.clock = clockOf(options.clock);
-    this.counts = new SlicedWindow(this.window, buckets, this.clock.now());
+    this.counts = new SlidingCounter(buckets, 2, sliceAt(this.clock.now(), this.window, buckets));
   }
 
   /** Probability that the next request is throttled, from the counts in the window now. */
   get rejectionProbability(): number {
-    this.counts.roll(this.clock.now());
+    this.roll();
     return this.probability();
   }
 
   stats(): AdaptiveThrottleStats {
-    this.counts.roll(this.clock.now());
+    this.roll();
     return {
-      requests: this.counts.recentFirst(),
-      accepts: this.counts.recentSecond(),
+      requests: this.counts.total(REQUESTS),
+      accepts: this.counts.total(ACCEPTS),
       rejectionProbability: this.probability(),
     };
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
-    this.counts.roll(this.clock.now());
+    this.roll();
     const p = this.probability();
     // No draw when healthy: the success path costs a clock read and a few additions.
     if (p > 0 && uniform(this.random) < p) {
-      this.counts.addFirst();
+      this.counts.add(REQUESTS);
       if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason: 'throttled' });
       return Promise.reject(new ThrottledError());
     }
@@ -123,14 +124,19 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failu
 
   /** Counts a request when its outcome is known, so a long call is judged by how it ended. */
   private record(accepted: boolean): void {
-    this.counts.roll(this.clock.now());
-    this.counts.addFirst();
-    if (accepted) this.counts.addSecond();
+    this.roll();
+    this.counts.add(REQUESTS);
+    if (accepted) this.counts.add(ACCEPTS);
   }
 
+  private roll(): void {
+    this.counts.advance(sliceAt(this.clock.now(), this.window, this.counts.slices));
+  }
+
+  /** From the slices entirely inside the window. */
   private probability(): number {
-    const requests = this.counts.recentFirst();
-    return Math.max(0, (requests - this.k * this.counts.recentSecond()) / (requests + 1));
+    const requests = this.counts.total(REQUESTS);
+    return Math.max(0, (requests - this.k * this.counts.total(ACCEPTS)) / (requests + 1));
   }
 }
 

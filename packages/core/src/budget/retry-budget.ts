@@ -8,7 +8,8 @@ import {
   requireRatio,
 } from '../internal/validate.js';
 import type { RetryGate } from '../retry.js';
-import { requireBuckets, SlicedWindow } from './sliced-window.js';
+import { SlidingCounter } from '../internal/sliding-counter.js';
+import { requireBuckets, sliceAt } from './slices.js';
 
 export interface RetryBudgetOptions {
   /** Share of the requests seen in the window that may be retried. Default 0.1 (10 %). */
@@ -35,6 +36,10 @@ export interface RetryBudgetStats {
   readonly available: number;
 }
 
+/** Channels of the counter. */
+const REQUESTS = 0;
+const RETRIES = 1;
+
 /**
  * A retry budget shared by many retry (or hedge) policies: at any moment, the retries granted during the last
  * `window` ms never exceed `ratio` x the requests recorded during the last `window` ms plus
@@ -50,7 +55,8 @@ export class RetryBudget implements RetryGate {
   readonly window: number;
   /** Retries allowed per window whatever the traffic. */
   private readonly reserve: number;
-  private readonly counts: SlicedWindow;
+  /** Requests and granted retries, in `buckets` slices of the window (see SlidingCounter). */
+  private readonly counts: SlidingCounter;
   private readonly clock: Clock;
 
   constructor(options?: RetryBudgetOptions) {
@@ -64,34 +70,39 @@ export class RetryBudget implements RetryGate {
     const buckets = requireBuckets(orDefault(o.buckets, 10));
     this.clock = clockOf(o.clock);
     this.reserve = (this.minRetriesPerSecond * this.window) / 1000;
-    this.counts = new SlicedWindow(this.window, buckets, this.clock.now());
+    this.counts = new SlidingCounter(buckets, 2, sliceAt(this.clock.now(), this.window, buckets));
   }
 
   recordAttempt(): void {
-    this.counts.roll(this.clock.now());
-    this.counts.addFirst();
+    this.roll();
+    this.counts.add(REQUESTS);
   }
 
   tryAcquireRetry(): boolean {
-    this.counts.roll(this.clock.now());
-    if (this.counts.touchingSecond() + 1 > this.allowance()) return false;
-    this.counts.addSecond();
+    this.roll();
+    if (this.counts.touching(RETRIES) + 1 > this.allowance()) return false;
+    this.counts.add(RETRIES);
     return true;
   }
 
   /** Counts in the window now (requests, granted retries, retries still available). */
   stats(): RetryBudgetStats {
-    this.counts.roll(this.clock.now());
-    const retries = this.counts.touchingSecond();
+    this.roll();
+    const retries = this.counts.touching(RETRIES);
     return {
-      requests: this.counts.recentFirst(),
+      requests: this.counts.total(REQUESTS),
       retries,
       available: Math.max(0, Math.floor(this.allowance() - retries)),
     };
   }
 
+  private roll(): void {
+    this.counts.advance(sliceAt(this.clock.now(), this.window, this.counts.slices));
+  }
+
+  /** Requests count only in slices entirely inside the window (retries in every slice touching it). */
   private allowance(): number {
-    return this.counts.recentFirst() * this.ratio + this.reserve;
+    return this.counts.total(REQUESTS) * this.ratio + this.reserve;
   }
 }
 

@@ -5,7 +5,7 @@ import { HOLD, type SlotHolder } from '../internal/slot-holders.js';
 import { unrefOption } from '../internal/timer-options.js';
 import { clockOf, orDefault, policyName, requireInteger, requirePositive } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
-import { type Linked, LinkedList } from './linked-list.js';
+import { type Linked, LinkedList } from '../internal/linked-list.js';
 
 export interface BulkheadOptions {
   /** Executions allowed to run at the same time (integer >= 1, or Infinity). Required. */

@@ -1,9 +1,15 @@
 import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
+import { type Linked, LinkedList } from './linked-list.js';
 
 /** For timers that guard nothing (the window's; the deadline timer while no call is pending): never hold the process. */
 const UNREF = { unref: true } as const;
 
-/** One pending deadline, linked in place into its bucket so removal is O(1) and allocation-free. */
+/**
+ * One pending deadline, linked in place into its bucket so removal is O(1) and allocation-free. Not through
+ * LinkedList (which links the buckets): an entry is a timed call, its `bucket` already says whether and where it
+ * is linked, and LinkedList's `linked` flag, size count and shared (polymorphic) methods made adding and removing
+ * an entry about 8 ns slower (15 -> 24 ns) on every timed call when tried.
+ */
 export interface DeadlineEntry {
   prev: DeadlineEntry | undefined;
   next: DeadlineEntry | undefined;
@@ -12,7 +18,7 @@ export interface DeadlineEntry {
 }
 
 /** Entries that started within one `resolution` window share a due time and a timer. */
-export class DeadlineBucket {
+export class DeadlineBucket implements Linked<DeadlineBucket> {
   head: DeadlineEntry | undefined = undefined;
   tail: DeadlineEntry | undefined = undefined;
   prev: DeadlineBucket | undefined = undefined;
@@ -37,8 +43,8 @@ export class DeadlineBucket {
  * clear a timer each; overlapping calls share it.)
  */
 export class DeadlineQueue {
-  private first: DeadlineBucket | undefined;
-  private last: DeadlineBucket | undefined;
+  /** The buckets in due order (the first is the one the timer serves). */
+  private readonly buckets = new LinkedList<DeadlineBucket>();
   /** The bucket new calls join, until its window closes. */
   private open: DeadlineBucket | undefined;
   private fireTimer: TimerHandle | undefined;
@@ -123,32 +129,23 @@ export class DeadlineQueue {
   };
 
   private appendBucket(bucket: DeadlineBucket): void {
-    bucket.linked = true;
-    bucket.prev = this.last;
-    if (this.last) this.last.next = bucket;
-    else this.first = bucket;
-    this.last = bucket;
+    this.buckets.push(bucket);
     if (this.fireTimer === undefined) this.arm(bucket.due);
   }
 
   /** Keeps buckets in due order (exact-mode buckets can be out of order when the wall clock steps back). */
   private insertBucket(bucket: DeadlineBucket): void {
-    if (this.last === undefined || this.last.due <= bucket.due) {
+    const last = this.buckets.tail;
+    if (last === undefined || last.due <= bucket.due) {
       this.appendBucket(bucket);
       return;
     }
-    let cursor = this.first;
+    let cursor = this.buckets.head;
     while (cursor && cursor.due <= bucket.due) cursor = cursor.next;
     // cursor is defined: the last bucket is due later than this one.
-    const before = cursor!;
-    bucket.linked = true;
-    bucket.next = before;
-    bucket.prev = before.prev;
-    if (before.prev) before.prev.next = bucket;
-    else this.first = bucket;
-    before.prev = bucket;
+    this.buckets.insertBefore(bucket, cursor!);
     // A new earliest bucket: the armed timer is too late for it.
-    if (this.first === bucket) this.rearm();
+    if (this.buckets.head === bucket) this.rearm();
   }
 
   /**
@@ -157,14 +154,8 @@ export class DeadlineQueue {
    * now for every bucket that empties (in exact mode, every call).
    */
   private drop(bucket: DeadlineBucket): void {
-    bucket.linked = false;
-    const { prev, next } = bucket;
-    if (prev) prev.next = next;
-    else this.first = next;
-    if (next) next.prev = prev;
-    else this.last = prev;
-    bucket.prev = bucket.next = undefined;
-    if (this.first === undefined) this.rearm();
+    this.buckets.remove(bucket);
+    if (this.buckets.head === undefined) this.rearm();
   }
 
   /** Points the timer at the first bucket, or clears it when there is none. */
@@ -173,7 +164,8 @@ export class DeadlineQueue {
       this.clock.clearTimer(this.fireTimer);
       this.fireTimer = undefined;
     }
-    if (this.first !== undefined) this.arm(this.first.due);
+    const first = this.buckets.head;
+    if (first !== undefined) this.arm(first.due);
   }
 
   private arm(due: number): void {
@@ -187,19 +179,15 @@ export class DeadlineQueue {
   private readonly onTimer = (): void => {
     this.fireTimer = undefined;
     const now = this.clock.now();
-    let bucket = this.first;
+    let bucket = this.buckets.head;
     while (bucket !== undefined && bucket.due <= now) {
-      this.first = bucket.next;
-      if (this.first === undefined) this.last = undefined;
-      else this.first.prev = undefined;
-      bucket.linked = false;
-      bucket.next = undefined;
+      this.buckets.remove(bucket);
       if (this.open === bucket) this.open = undefined;
       for (let entry = bucket.head; entry !== undefined; entry = bucket.head) {
         this.remove(entry);
         entry.expire();
       }
-      bucket = this.first;
+      bucket = this.buckets.head;
     }
     if (bucket !== undefined && this.fireTimer === undefined) this.arm(bucket.due);
   };

@@ -3,7 +3,9 @@
  * collection per signal), behind a single 'abort' listener shared by every signal: any number of executions
  * sharing a signal (a request's, a server's shutdown signal) cost it one listener in all, so EventTarget's O(n)
  * add and remove never grow and Node never warns about a listener leak. The listener is attached while at least
- * one watcher watches, and the table only ever holds the signals watched right now.
+ * one watcher watches, and the table only ever holds the signals watched right now. (Not a LinkedList: the table
+ * holds a signal's first watcher itself; a list object per watched signal would be one more allocation for every
+ * execution with a signal of its own, the common case.)
  */
 export abstract class SignalWatcher {
   /** @internal Links among the watchers of one signal. */

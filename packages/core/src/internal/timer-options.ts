@@ -1,6 +1,5 @@
 import type { TimerOptions } from '../clock.js';
-import { InvalidOptionError } from '../errors.js';
-import { describe } from './validate.js';
+import { optionalBoolean } from './validate.js';
 
 const UNREF: TimerOptions = Object.freeze({ unref: true });
 
@@ -9,7 +8,5 @@ const UNREF: TimerOptions = Object.freeze({ unref: true });
  * work keeps the process alive, as a pending `setTimeout` would; `unref: true` lets the process exit without it.
  */
 export function unrefOption(value: unknown): TimerOptions | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return UNREF;
-  throw new InvalidOptionError('unref', `expected a boolean, got ${describe(value)}`);
+  return optionalBoolean('unref', value) === true ? UNREF : undefined;
 }

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { describe } from '../internal/validate.js';
+import { describe, requireFiniteNonNegative } from '../internal/validate.js';
 import type { RateLimit } from './limits.js';
 
 /**
@@ -42,14 +42,7 @@ export function checkCost(cost: unknown, option = 'cost'): Cost {
   if (typeof cost === 'number') {
     if (Number.isFinite(cost) && cost >= 0) return cost;
   } else if (typeof cost === 'object' && cost !== null && !Array.isArray(cost)) {
-    for (const [unit, amount] of Object.entries(cost)) {
-      if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
-        throw new InvalidOptionError(
-          `${option}.${unit}`,
-          `expected a finite number >= 0, got ${describe(amount)}`,
-        );
-      }
-    }
+    for (const [unit, amount] of Object.entries(cost)) requireFiniteNonNegative(`${option}.${unit}`, amount);
     return cost as Cost;
   }
   throw new InvalidOptionError(

@@ -1,4 +1,4 @@
-import { type Linked, LinkedList } from '../bulkhead/linked-list.js';
+import { type Linked, LinkedList } from '../internal/linked-list.js';
 import type { TimerHandle } from '../clock.js';
 import { type Blocker, consumeAll, fitAll } from './algorithms.js';
 import type { RateLimit } from './limits.js';

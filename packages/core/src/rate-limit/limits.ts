@@ -1,5 +1,15 @@
 import { InvalidOptionError } from '../errors.js';
-import { describe, orDefault, requireInteger, requirePositive } from '../internal/validate.js';
+import {
+  describe,
+  optionalString,
+  orDefault,
+  requireInteger,
+  requireIntegerIn,
+  requireNonEmptyString,
+  requireOptions,
+  requirePositive,
+  requireString,
+} from '../internal/validate.js';
 
 /**
  * What a limit counts. `'calls'` counts every execution as 1 whatever its cost; any other unit counts the
@@ -76,7 +86,7 @@ export interface SlidingWindowOptions {
 
 /** A bursty limit: up to `capacity` at once, refilled at `rate` per `per` ms. */
 export function tokenBucket(options: TokenBucketOptions): BucketLimit {
-  const o = requireOptions('tokenBucket', options);
+  const o = requireOptions(options, 'rate');
   const rate = requirePositive('rate', o.rate);
   const per = requirePositive('per', orDefault(o.per, 1000));
   const capacity = requirePositive('capacity', orDefault(o.capacity, rate));
@@ -84,7 +94,7 @@ export function tokenBucket(options: TokenBucketOptions): BucketLimit {
   return Object.freeze({
     kind: 'bucket',
     algorithm: 'tokenBucket',
-    name: requireName(o.name) ?? `${rate} ${unit}/${period(per)}`,
+    name: optionalString('name', o.name) ?? `${rate} ${unit}/${period(per)}`,
     unit,
     capacity,
     interval: per / rate,
@@ -93,7 +103,7 @@ export function tokenBucket(options: TokenBucketOptions): BucketLimit {
 
 /** An evenly spaced limit (GCRA): one unit every per/rate ms, with `burst` units of tolerance. */
 export function smooth(options: SmoothOptions): BucketLimit {
-  const o = requireOptions('smooth', options);
+  const o = requireOptions(options, 'rate');
   const rate = requirePositive('rate', o.rate);
   const per = requirePositive('per', orDefault(o.per, 1000));
   const burst = requirePositive('burst', orDefault(o.burst, 1));
@@ -101,7 +111,7 @@ export function smooth(options: SmoothOptions): BucketLimit {
   return Object.freeze({
     kind: 'bucket',
     algorithm: 'smooth',
-    name: requireName(o.name) ?? `${rate} ${unit}/${period(per)} smooth`,
+    name: optionalString('name', o.name) ?? `${rate} ${unit}/${period(per)} smooth`,
     unit,
     capacity: burst,
     interval: per / rate,
@@ -110,16 +120,15 @@ export function smooth(options: SmoothOptions): BucketLimit {
 
 /** At most `limit` units in any `window` ms. */
 export function slidingWindow(options: SlidingWindowOptions): WindowLimit {
-  const o = requireOptions('slidingWindow', options);
+  const o = requireOptions(options, 'limit and window');
   const limit = requirePositive('limit', o.limit);
   const window = requirePositive('window', o.window);
-  const segments = requireInteger('segments', orDefault(o.segments, 10), 1);
-  if (segments > 1000) throw new InvalidOptionError('segments', `expected at most 1000, got ${segments}`);
+  const segments = requireIntegerIn('segments', orDefault(o.segments, 10), 1, 1000);
   const unit = requireUnit(o.unit);
   return Object.freeze({
     kind: 'window',
     algorithm: 'slidingWindow',
-    name: requireName(o.name) ?? `${limit} ${unit}/${period(window)}`,
+    name: optionalString('name', o.name) ?? `${limit} ${unit}/${period(window)}`,
     unit,
     capacity: limit,
     window,
@@ -150,39 +159,13 @@ export function checkLimit(value: unknown, index: number): RateLimit {
     throw new InvalidOptionError(option, 'expected a limit made by tokenBucket, smooth or slidingWindow');
   }
   requirePositive(`${option}.capacity`, limit.capacity);
-  if (typeof limit.unit !== 'string' || limit.unit === '') {
-    throw new InvalidOptionError(
-      `${option}.unit`,
-      `expected a non-empty string, got ${describe(limit.unit)}`,
-    );
-  }
-  if (typeof limit.name !== 'string') {
-    throw new InvalidOptionError(`${option}.name`, `expected a string, got ${describe(limit.name)}`);
-  }
+  requireNonEmptyString(`${option}.unit`, limit.unit);
+  requireString(`${option}.name`, limit.name);
   return limit;
 }
 
-function requireOptions<T>(builder: string, options: T): T {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError(
-      'options',
-      `${builder}() expected an options object, got ${describe(options)}`,
-    );
-  }
-  return options;
-}
-
 function requireUnit(unit: unknown): LimitUnit {
-  if (unit === undefined) return 'cost';
-  if (typeof unit !== 'string' || unit === '') {
-    throw new InvalidOptionError('unit', `expected a non-empty string, got ${describe(unit)}`);
-  }
-  return unit;
-}
-
-function requireName(name: unknown): string | undefined {
-  if (name === undefined || typeof name === 'string') return name;
-  throw new InvalidOptionError('name', `expected a string, got ${describe(name)}`);
+  return requireNonEmptyString('unit', orDefault(unit, 'cost'));
 }
 
 const PERIODS: ReadonlyArray<readonly [number, string]> = [

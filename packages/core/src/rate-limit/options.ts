@@ -8,6 +8,7 @@ import {
   orDefault,
   policyName,
   requireMethods,
+  requireNonNegativeOrInfinity,
   requireOneOf,
 } from '../internal/validate.js';
 import type { ExecuteOptions } from '../policy.js';
@@ -90,7 +91,7 @@ export function rateLimitSettings(options: RateLimitOptions): RateLimitSettings 
   }
   const limits = Object.freeze((Array.isArray(given) ? given : [given]).map(checkLimit));
   const mode = requireOneOf('mode', orDefault(options.mode, 'wait'), ['wait', 'reject']);
-  const maxWait = requireWait(orDefault(options.maxWait, 60_000));
+  const maxWait = requireNonNegativeOrInfinity('maxWait', orDefault(options.maxWait, 60_000));
   const cost = orDefault<RateLimitOptions['cost']>(options.cost, 1);
   let costOption: ((context: ExecutionContext) => Cost) | undefined;
   let fixedCosts: readonly number[] = [];
@@ -120,14 +121,4 @@ export function rateLimitSettings(options: RateLimitOptions): RateLimitSettings 
     clock: clockOf(options.clock),
     timerOptions: unrefOption(options.unref),
   };
-}
-
-function requireWait(value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new InvalidOptionError(
-      'maxWait',
-      `expected a number of ms >= 0 or Infinity, got ${describe(value)}`,
-    );
-  }
-  return value;
 }

@@ -7,13 +7,23 @@ import {
   consecutive,
   circuitBreaker,
   exponential,
-  InvalidOptionError,
-  isInvalidOptionError,
   type RandomSource,
-  realClock,
   type RetryBudgetOptions,
   retryBudget,
 } from '@bulwark/core';
+import {
+  clockOf,
+  nestedOptions,
+  optionalFunction,
+  optionsOf,
+  orDefault,
+  requireInteger,
+  requireMethods,
+  requireNames,
+  requireOneOf,
+  requirePositive,
+  requireRecord,
+} from '@bulwark/core/validate';
 
 export type BreakerOptions = Omit<
   CircuitBreakerOptions,
@@ -134,173 +144,82 @@ export interface ResolvedOptions {
 }
 
 /**
- * Validation. Every option is checked here, when `withResilience` is called, and a bad one throws
- * InvalidOptionError naming its path (`breaker`, `breaker.halfOpenAfter`, `limits.gemini-2.5-pro.rpm`...). As in
- * core, an omitted (undefined) option takes its default; null or a value of the wrong type is refused, never
- * replaced by the default. To add an option: check it with one of these helpers in `resolveOptions`.
+ * Validation. Every option is checked here, when `withResilience` is called, with core's validator
+ * (`@bulwark/core/validate`): a bad one throws InvalidOptionError naming its path (`breaker`,
+ * `breaker.halfOpenAfter`, `limits.gemini-2.5-pro.rpm`...). As everywhere in Bulwark, an omitted (undefined)
+ * option takes its default; null or a value of the wrong type is refused, never replaced by the default.
  */
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
-  if (typeof value === 'function') return 'a function';
-  return Array.isArray(value) ? 'an array' : `an ${typeof value}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function record<T>(path: string, value: unknown, what = 'an object'): T {
-  if (!isRecord(value)) throw new InvalidOptionError(path, `expected ${what}, got ${describe(value)}`);
-  return value as T;
-}
-
-/** A duration in ms: a number > 0 (Infinity allowed: no limit). */
-function positive(path: string, value: unknown, fallback: number): number {
-  const v = value === undefined ? fallback : value;
-  if (typeof v !== 'number' || !(v > 0)) {
-    throw new InvalidOptionError(path, `expected a number of ms > 0, got ${describe(v)}`);
-  }
-  return v;
-}
-
-/** A finite duration in ms > 0. */
-function finitePositive(path: string, value: unknown, fallback: number): number {
-  const v = positive(path, value, fallback);
-  if (v === Number.POSITIVE_INFINITY)
-    throw new InvalidOptionError(path, 'expected a finite number of ms > 0');
-  return v;
-}
-
-function integerAtLeast(path: string, value: unknown, fallback: number, min: number): number {
-  const v = value === undefined ? fallback : value;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new InvalidOptionError(path, `expected an integer >= ${min}, got ${describe(v)}`);
-  }
-  return v;
-}
-
-function optionalFunction<F>(path: string, value: unknown): F | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new InvalidOptionError(path, `expected a function, got ${describe(value)}`);
-  }
-  return value as F | undefined;
-}
-
-function hasMethods(path: string, value: unknown, methods: readonly string[], what: string): void {
-  const ok =
-    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
-    methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
-  if (!ok)
-    throw new InvalidOptionError(path, `expected ${what} (${methods.join(', ')}), got ${describe(value)}`);
-}
 
 /** `false` (turned off), omitted (core's defaults) or an options object for a core factory. */
 function policyOptions<T extends object>(path: string, value: unknown): false | T | undefined {
   if (value === false || value === undefined) return value;
-  return record<T>(path, value, 'false or an options object');
-}
-
-/** Runs a core factory on options given under `path`, so its InvalidOptionError names the full path. */
-function checkNested(path: string, build: () => unknown): void {
-  try {
-    build();
-  } catch (error) {
-    if (!isInvalidOptionError(error)) throw error;
-    const prefix = `Invalid option "${error.option}": `;
-    const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-    throw new InvalidOptionError(`${path}.${error.option}`, detail);
-  }
+  return requireRecord<T>(path, value, 'false or an options object');
 }
 
 function limitsOf(value: unknown): Readonly<Record<string, ModelLimits>> {
   if (value === undefined) return {};
-  const limits = record<Record<string, unknown>>('limits', value, 'an object keyed by model name');
+  const limits = requireRecord('limits', value, 'an object keyed by model name');
   for (const [model, l] of Object.entries(limits)) {
-    const perModel = record<Record<string, unknown>>(`limits.${model}`, l, 'an object ({ rpm, tpm, rpd })');
-    for (const key of ['rpm', 'tpm', 'rpd'] as const) {
+    const perModel = requireRecord(`limits.${model}`, l, 'an object ({ rpm, tpm, rpd })');
+    for (const key of LIMIT_KEYS) {
       const v = perModel[key];
-      if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
-        throw new InvalidOptionError(
-          `limits.${model}.${key}`,
-          `expected a positive integer, got ${describe(v)}`,
-        );
-      }
+      if (v !== undefined) requireInteger(`limits.${model}.${key}`, v, 1);
     }
   }
   return limits as Readonly<Record<string, ModelLimits>>;
 }
 
+const LIMIT_KEYS = ['rpm', 'tpm', 'rpd'] as const;
+
 function fallbacksOf(value: unknown): Readonly<Record<string, readonly string[]>> {
   if (value === undefined) return {};
-  const fallbacks = record<Record<string, unknown>>('fallbacks', value, 'an object keyed by model name');
-  for (const [model, list] of Object.entries(fallbacks)) {
-    if (!Array.isArray(list) || list.some((m) => typeof m !== 'string' || m === '')) {
-      throw new InvalidOptionError(
-        `fallbacks.${model}`,
-        `expected an array of model names, got ${describe(list)}`,
-      );
-    }
-  }
+  const fallbacks = requireRecord('fallbacks', value, 'an object keyed by model name');
+  for (const [model, list] of Object.entries(fallbacks))
+    requireNames(`fallbacks.${model}`, list, 'model names');
   return fallbacks as Readonly<Record<string, readonly string[]>>;
 }
 
 const VERDICTS: readonly AnswerVerdict[] = ['return', 'retry', 'failover', 'fail'];
 
-function verdict(name: string, value: AnswerVerdict | undefined, fallback: AnswerVerdict): AnswerVerdict {
-  const v = value ?? fallback;
-  if (!VERDICTS.includes(v)) {
-    throw new InvalidOptionError(
-      name,
-      `expected 'return', 'retry', 'failover' or 'fail', got ${describe(v)}`,
-    );
-  }
-  return v;
-}
-
-function responseCheckOf(check: false | ResponseCheckOptions | undefined): ResolvedOptions['responseCheck'] {
+function responseCheckOf(check: unknown): ResolvedOptions['responseCheck'] {
   if (check === false) return { empty: 'return', blocked: 'return' };
-  if (check !== undefined && (typeof check !== 'object' || check === null || Array.isArray(check))) {
-    throw new InvalidOptionError(
-      'responseCheck',
-      `expected false or { empty?, blocked? }, got ${describe(check)}`,
-    );
-  }
+  const o =
+    check === undefined
+      ? {}
+      : requireRecord<ResponseCheckOptions>('responseCheck', check, 'false or { empty?, blocked? }');
   return {
-    empty: verdict('responseCheck.empty', check?.empty, 'retry'),
-    blocked: verdict('responseCheck.blocked', check?.blocked, 'return'),
+    empty: requireOneOf('responseCheck.empty', orDefault(o.empty, 'retry'), VERDICTS),
+    blocked: requireOneOf('responseCheck.blocked', orDefault(o.blocked, 'return'), VERDICTS),
   };
 }
 
-function clockOf(value: unknown): Clock {
-  if (value === undefined) return realClock;
-  hasMethods('clock', value, ['now', 'setTimer', 'clearTimer'], 'a Clock');
-  return value as Clock;
-}
+const BACKOFF_METHODS = ['start'] as const;
 
 export function resolveOptions(options?: GeminiResilienceOptions): ResolvedOptions {
-  const o = options === undefined ? {} : record<GeminiResilienceOptions>('options', options);
+  const o = optionsOf(options);
   const random = optionalFunction<RandomSource>('random', o.random);
-  if (o.backoff !== undefined) hasMethods('backoff', o.backoff, ['start'], 'a Backoff such as exponential()');
+  const backoff =
+    o.backoff === undefined
+      ? exponential({ initialDelay: 200, maxDelay: 30_000, random })
+      : requireMethods<Backoff>('backoff', o.backoff, BACKOFF_METHODS, 'a Backoff such as exponential()');
   const breaker = policyOptions<BreakerOptions>('breaker', o.breaker);
   const retryBudgetOptions = policyOptions<BudgetOptions>('retryBudget', o.retryBudget);
   const concurrency = policyOptions<ConcurrencyOptions>('concurrency', o.concurrency);
   const resolved: ResolvedOptions = {
-    maxAttempts: integerAtLeast('maxAttempts', o.maxAttempts, 3, 1),
-    backoff: o.backoff ?? exponential({ initialDelay: 200, maxDelay: 30_000, random }),
-    maxRetryDelay: finitePositive('maxRetryDelay', o.maxRetryDelay, 60_000),
-    attemptTimeout: positive('attemptTimeout', o.attemptTimeout, 60_000),
-    totalTimeout: positive('totalTimeout', o.totalTimeout, 300_000),
-    firstChunkTimeout: positive('firstChunkTimeout', o.firstChunkTimeout, 60_000),
-    idleTimeout: positive('idleTimeout', o.idleTimeout, 30_000),
+    maxAttempts: requireInteger('maxAttempts', orDefault(o.maxAttempts, 3), 1),
+    backoff,
+    maxRetryDelay: requirePositive('maxRetryDelay', orDefault(o.maxRetryDelay, 60_000)),
+    attemptTimeout: requirePositive('attemptTimeout', orDefault(o.attemptTimeout, 60_000), true),
+    totalTimeout: requirePositive('totalTimeout', orDefault(o.totalTimeout, 300_000), true),
+    firstChunkTimeout: requirePositive('firstChunkTimeout', orDefault(o.firstChunkTimeout, 60_000), true),
+    idleTimeout: requirePositive('idleTimeout', orDefault(o.idleTimeout, 30_000), true),
     breaker: breaker === false ? false : { strategy: consecutive(5), halfOpenAfter: 30_000, ...breaker },
     breakerEverywhere: breaker !== undefined && breaker !== false,
     retryBudget: retryBudgetOptions === false ? false : { ...retryBudgetOptions },
     concurrency: concurrency === false ? false : { ...concurrency },
     limits: limitsOf(o.limits),
-    maxQueueWait: positive('maxQueueWait', o.maxQueueWait, 60_000),
-    failoverWait: positive('failoverWait', o.failoverWait, 2_000),
+    maxQueueWait: requirePositive('maxQueueWait', orDefault(o.maxQueueWait, 60_000), true),
+    failoverWait: requirePositive('failoverWait', orDefault(o.failoverWait, 2_000), true),
     fallbacks: fallbacksOf(o.fallbacks),
     responseCheck: responseCheckOf(o.responseCheck),
     clock: clockOf(o.clock),
@@ -309,8 +228,8 @@ export function resolveOptions(options?: GeminiResilienceOptions): ResolvedOptio
   // The per-model policies are built on first use; building them once here makes a bad breaker, budget or
   // concurrency option fail in withResilience() (named by its path) rather than in some later call.
   const { breaker: breakerOptions, retryBudget: budget, concurrency: limit } = resolved;
-  if (breakerOptions !== false) checkNested('breaker', () => circuitBreaker(breakerOptions));
-  if (budget !== false) checkNested('retryBudget', () => retryBudget(budget));
-  if (limit !== false) checkNested('concurrency', () => adaptiveConcurrency(limit));
+  if (breakerOptions !== false) nestedOptions('breaker', () => circuitBreaker(breakerOptions));
+  if (budget !== false) nestedOptions('retryBudget', () => retryBudget(budget));
+  if (limit !== false) nestedOptions('concurrency', () => adaptiveConcurrency(limit));
   return resolved;
 }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@bulwark/core';
+import { requireNonEmptyString } from '@bulwark/core/validate';
 import { blockedFailureOf } from '../errors/blocked.js';
 import { hasContent } from '../errors/empty.js';
 import { GeminiFailure } from '../errors/failure.js';
@@ -80,15 +81,7 @@ export function resilienceOf(ai: object): GeminiResilience {
 }
 
 function requestedModel(params: Params): string {
-  if (
-    typeof params !== 'object' ||
-    params === null ||
-    typeof params.model !== 'string' ||
-    params.model === ''
-  ) {
-    throw new InvalidOptionError('params.model', 'expected a model name');
-  }
-  return params.model;
+  return requireNonEmptyString('params.model', (params as Partial<Params> | null | undefined)?.model);
 }
 
 /** The SDK's parameters for one attempt: our model and signal, and the SDK's own retries off. */

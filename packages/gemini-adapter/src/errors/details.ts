@@ -1,8 +1,10 @@
 /** Reading google.rpc error details: RetryInfo delays and QuotaFailure violations. */
+import { MAX_HINT_MS } from '@bulwark/http-status';
 
-/** Longest delay taken from a server hint: a year. Anything longer is nonsense and is ignored. */
-const MAX_HINT_MS = 365 * 86_400_000;
-
+/**
+ * A delay the server asked for, or undefined for nonsense: negative, non-finite or longer than MAX_HINT_MS, the
+ * one cap every Bulwark client applies to server hints (see @bulwark/http-status).
+ */
 function finiteDelay(ms: number): number | undefined {
   return Number.isFinite(ms) && ms >= 0 && ms <= MAX_HINT_MS ? ms : undefined;
 }

@@ -1,4 +1,5 @@
-import { BulwarkError, guardFor, InvalidOptionError } from '@bulwark/core';
+import { BulwarkError, guardFor } from '@bulwark/core';
+import { requireOneOf, requireRecord, requireString } from '@bulwark/core/validate';
 
 /** What went wrong with a Gemini call, in terms a resilience decision can use. */
 export type GeminiFailureKind =
@@ -48,8 +49,6 @@ export const geminiFailureKinds: readonly GeminiFailureKind[] = Object.freeze([
   'aborted',
   'unknown',
 ]);
-
-const KINDS: ReadonlySet<string> = new Set(geminiFailureKinds);
 
 const TRANSIENT: ReadonlySet<GeminiFailureKind> = new Set([
   'overloaded',
@@ -137,17 +136,13 @@ export class GeminiFailure extends BulwarkError {
 
 /** A hand-made failure gets a typed error naming what is wrong, not a TypeError from deep inside. */
 function checkedInit(init: unknown): GeminiFailureInit {
-  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
-    throw new InvalidOptionError(
-      'options',
-      'expected a GeminiFailureInit object ({ kind, serverMessage, ... })',
-    );
-  }
-  const { kind, serverMessage } = init as Partial<GeminiFailureInit>;
-  if (typeof kind !== 'string' || !KINDS.has(kind)) {
-    throw new InvalidOptionError('kind', `expected one of ${[...KINDS].join(', ')}`);
-  }
-  if (typeof serverMessage !== 'string') throw new InvalidOptionError('serverMessage', 'expected a string');
+  const { kind, serverMessage } = requireRecord<Partial<GeminiFailureInit>>(
+    'options',
+    init,
+    'a GeminiFailureInit object ({ kind, serverMessage, ... })',
+  );
+  requireOneOf('kind', kind, geminiFailureKinds);
+  requireString('serverMessage', serverMessage);
   return init as GeminiFailureInit;
 }
 

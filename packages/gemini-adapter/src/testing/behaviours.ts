@@ -2,7 +2,19 @@
  * The vocabulary of scripts: `ok()` and `fault.*()` build plain behaviour descriptions the server plays back,
  * so a test reads like a story: `fake.script('gemini-2.5-pro', [fault.overloaded(), ok()])`.
  */
-import { InvalidOptionError } from '@bulwark/core';
+import {
+  optionalBoolean,
+  optionalString,
+  optionsOf,
+  orDefault,
+  requireBoolean,
+  requireFiniteNonNegative,
+  requireInteger,
+  requireIntegerIn,
+  requireOneOf,
+  requireRecord,
+  requireString,
+} from '@bulwark/core/validate';
 import type {
   BehaviourBase,
   BlockedBehaviour,
@@ -22,32 +34,39 @@ import type {
 } from './types.js';
 import { cancelledError, HTML_502, MESSAGES, noQuotaError, notFoundError, overloadedError } from './wire.js';
 
-function count(name: string, value: number | undefined, fallback: number): number {
-  const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 0) throw new InvalidOptionError(name, `expected an integer >= 0, got ${n}`);
-  return n;
+/*
+ * Options are checked with core's validator, like every Bulwark option: omitted means the default, null or a
+ * wrong type throws InvalidOptionError naming the option.
+ */
+
+/** A count: an integer >= 0, `fallback` when omitted. */
+function count(name: string, value: unknown, fallback: number): number {
+  return requireInteger(name, orDefault(value, fallback), 0);
 }
 
-function ms(name: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionError(name, `expected a finite number >= 0, got ${value}`);
-  }
-  return value;
+/** An optional duration in ms (finite, >= 0). */
+function ms(name: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : requireFiniteNonNegative(name, value);
+}
+
+function text(name: string, value: unknown, fallback: string): string {
+  return requireString(name, orDefault(value, fallback));
 }
 
 function base(options: BehaviourBase | undefined): BehaviourBase {
-  const delayMs = ms('delayMs', options?.delayMs);
+  const delayMs = ms('delayMs', optionsOf(options).delayMs);
   return delayMs === undefined ? {} : { delayMs };
 }
 
 /** A normal answer (streamed in `chunks` events for streamGenerateContent). */
 export function ok(options: Omit<OkBehaviour, 'kind'> = {}): OkBehaviour {
-  count('chunks', options.chunks, 3);
-  count('leadingEmptyChunks', options.leadingEmptyChunks, 0);
-  ms('chunkDelayMs', options.chunkDelayMs);
-  base(options);
-  return { ...options, kind: 'ok' };
+  const o = optionsOf(options);
+  count('chunks', o.chunks, 3);
+  count('leadingEmptyChunks', o.leadingEmptyChunks, 0);
+  ms('chunkDelayMs', o.chunkDelayMs);
+  optionalString('finishReason', o.finishReason);
+  base(o);
+  return { ...o, kind: 'ok' };
 }
 
 function rpc(label: string, error: RpcError | ((request: FakeRequest) => RpcError), options?: BehaviourBase) {
@@ -68,22 +87,34 @@ export interface QuotaFaultOptions extends BehaviourBase {
   readonly metric?: 'requests' | 'inputTokens';
 }
 
+const METRICS = ['requests', 'inputTokens'] as const;
+
 function quota(per: 'minute' | 'day', options: QuotaFaultOptions, delay: number, limit: number) {
+  const o = optionsOf(options);
   return {
     kind: 'quota',
     per,
-    metric: options.metric ?? 'requests',
-    retryDelayMs: ms('retryDelayMs', options.retryDelayMs) ?? delay,
-    limit: count('limit', options.limit, limit),
-    ...(options.exactRetryInfo === true ? { exactRetryInfo: true } : {}),
-    ...base(options),
+    metric: requireOneOf('metric', orDefault(o.metric, 'requests'), METRICS),
+    retryDelayMs: ms('retryDelayMs', o.retryDelayMs) ?? delay,
+    limit: count('limit', o.limit, limit),
+    ...(optionalBoolean('exactRetryInfo', o.exactRetryInfo) === true ? { exactRetryInfo: true } : {}),
+    ...base(o),
   } satisfies QuotaBehaviour;
+}
+
+const PARTS = ['none', 'emptyText'] as const;
+const WHERE = ['prompt', 'candidate'] as const;
+
+/** The status of a raw answer: an integer 100..599. */
+function httpStatus(value: unknown, fallback: number): number {
+  return requireIntegerIn('status', orDefault(value, fallback), 100, 599);
 }
 
 export const fault = {
   /** 503 UNAVAILABLE "The model is overloaded." (`highDemand: true` for the other wording Gemini uses). */
   overloaded(options: BehaviourBase & { readonly highDemand?: boolean } = {}): RpcErrorBehaviour {
-    return rpc('overloaded', overloadedError(options.highDemand ? MESSAGES.highDemand : undefined), options);
+    const highDemand = optionalBoolean('highDemand', optionsOf(options).highDemand) === true;
+    return rpc('overloaded', overloadedError(highDemand ? MESSAGES.highDemand : undefined), options);
   },
   /** 429 RESOURCE_EXHAUSTED, per-minute quota, with QuotaFailure, Help, RetryInfo (whole seconds) and the exact text. */
   rateLimited(options: QuotaFaultOptions = {}): QuotaBehaviour {
@@ -101,8 +132,9 @@ export const fault = {
   noQuota(
     options: BehaviourBase & { readonly retryDelayMs?: number; readonly dailyViolation?: boolean } = {},
   ): RpcErrorBehaviour {
-    const delay = ms('retryDelayMs', options.retryDelayMs) ?? 10_689.924287;
-    const daily = options.dailyViolation ?? true;
+    const o = optionsOf(options);
+    const delay = ms('retryDelayMs', o.retryDelayMs) ?? 10_689.924287;
+    const daily = requireBoolean('dailyViolation', orDefault(o.dailyViolation, true));
     return rpc('noQuota', (request) => noQuotaError(request.model ?? 'unknown', delay, daily), options);
   },
   /** 500 INTERNAL. */
@@ -126,7 +158,7 @@ export const fault = {
   },
   /** 400 INVALID_ARGUMENT. */
   badRequest(options: BehaviourBase & { readonly message?: string } = {}): RpcErrorBehaviour {
-    const message = options.message ?? MESSAGES.invalidArgument;
+    const message = text('message', optionsOf(options).message, MESSAGES.invalidArgument);
     return rpc('badRequest', { code: 400, status: 'INVALID_ARGUMENT', message }, options);
   },
   /** 403 PERMISSION_DENIED. */
@@ -140,7 +172,7 @@ export const fault = {
   },
   /** Any google.rpc.Status error. */
   status(error: RpcError, options?: BehaviourBase & { readonly label?: string }): RpcErrorBehaviour {
-    return rpc(options?.label ?? `status${error.code}`, error, options);
+    return rpc(text('label', optionsOf(options).label, `status${error.code}`), error, options);
   },
   /** 502 with Google's HTML error page (text/html), as a proxy in front of the API sends it. */
   html502(options?: BehaviourBase): RawBehaviour {
@@ -161,14 +193,18 @@ export const fault = {
       readonly body?: string;
     } = {},
   ): RawBehaviour {
+    const o = optionsOf(options);
     return {
       kind: 'raw',
       label: 'nonJson',
-      status: options.status ?? 503,
-      contentType: options.contentType ?? 'text/plain',
-      body:
-        options.body ?? 'upstream connect error or disconnect/reset before headers. reset reason: overflow',
-      ...base(options),
+      status: httpStatus(o.status, 503),
+      contentType: text('contentType', o.contentType, 'text/plain'),
+      body: text(
+        'body',
+        o.body,
+        'upstream connect error or disconnect/reset before headers. reset reason: overflow',
+      ),
+      ...base(o),
     };
   },
   /** A body that is not valid JSON under an application/json content type. */
@@ -176,7 +212,7 @@ export const fault = {
     return {
       kind: 'raw',
       label: 'malformedJson',
-      status: options.status ?? 200,
+      status: httpStatus(optionsOf(options).status, 200),
       contentType: 'application/json; charset=UTF-8',
       body: '{"candidates": [{"content": {"parts": [{"text": "cut he',
       ...base(options),
@@ -191,9 +227,9 @@ export const fault = {
   },
   /** Resets the connection (RST) at once; with `afterChunks` > 0, drops it mid-body after that many chunks. */
   reset(options: BehaviourBase & { readonly afterChunks?: number } = {}): ResetBehaviour {
-    const afterChunks =
-      options.afterChunks === undefined ? undefined : count('afterChunks', options.afterChunks, 0);
-    return { kind: 'reset', ...(afterChunks === undefined ? {} : { afterChunks }), ...base(options) };
+    const o = optionsOf(options);
+    const afterChunks = o.afterChunks === undefined ? undefined : count('afterChunks', o.afterChunks, 0);
+    return { kind: 'reset', ...(afterChunks === undefined ? {} : { afterChunks }), ...base(o) };
   },
   /** Never answers, until the client aborts or the server closes. */
   hang(options?: BehaviourBase): HangBehaviour {
@@ -206,32 +242,39 @@ export const fault = {
   stall(
     options: BehaviourBase & { readonly afterChunks?: number; readonly ms?: number } = {},
   ): StallBehaviour {
-    const stallMs = ms('ms', options.ms);
+    const o = optionsOf(options);
+    const stallMs = ms('ms', o.ms);
     return {
       kind: 'stall',
-      afterChunks: count('afterChunks', options.afterChunks, 0),
+      afterChunks: count('afterChunks', o.afterChunks, 0),
       ...(stallMs === undefined ? {} : { ms: stallMs }),
-      ...base(options),
+      ...base(o),
     };
   },
   /** Sends `afterChunks` chunks (default 1) then an in-stream error event (default 503 UNAVAILABLE). */
   streamError(
     options: BehaviourBase & { readonly afterChunks?: number; readonly error?: RpcError } = {},
   ): StreamErrorBehaviour {
+    const o = optionsOf(options);
     return {
       kind: 'streamError',
-      afterChunks: count('afterChunks', options.afterChunks, 1),
-      error: options.error ?? overloadedError(),
-      ...base(options),
+      afterChunks: count('afterChunks', o.afterChunks, 1),
+      error:
+        o.error === undefined
+          ? overloadedError()
+          : requireRecord<RpcError>('error', o.error, 'a google.rpc.Status'),
+      ...base(o),
     };
   },
   /** Sends `afterChunks` chunks (default 1) then half an event, and ends. */
   truncated(options: BehaviourBase & { readonly afterChunks?: number } = {}): TruncatedBehaviour {
-    return { kind: 'truncated', afterChunks: count('afterChunks', options.afterChunks, 1), ...base(options) };
+    const o = optionsOf(options);
+    return { kind: 'truncated', afterChunks: count('afterChunks', o.afterChunks, 1), ...base(o) };
   },
   /** A stream (or answer) that ends cleanly without any finishReason. */
   noFinishReason(options: BehaviourBase & { readonly chunks?: number } = {}): NoFinishBehaviour {
-    return { kind: 'noFinish', chunks: count('chunks', options.chunks, 3), ...base(options) };
+    const o = optionsOf(options);
+    return { kind: 'noFinish', chunks: count('chunks', o.chunks, 3), ...base(o) };
   },
   /**
    * A 200 with nothing in it, as Gemini sometimes sends: `finishReason` (default STOP) with content `{ role:
@@ -245,16 +288,13 @@ export const fault = {
       readonly chunksBefore?: number;
     } = {},
   ): EmptyBehaviour {
-    const parts = options.parts ?? 'none';
-    if (parts !== 'none' && parts !== 'emptyText') {
-      throw new InvalidOptionError('parts', `expected 'none' or 'emptyText', got ${String(parts)}`);
-    }
+    const o = optionsOf(options);
     return {
       kind: 'empty',
-      finishReason: options.finishReason ?? 'STOP',
-      parts,
-      chunksBefore: count('chunksBefore', options.chunksBefore, 0),
-      ...base(options),
+      finishReason: text('finishReason', o.finishReason, 'STOP'),
+      parts: requireOneOf('parts', orDefault(o.parts, 'none'), PARTS),
+      chunksBefore: count('chunksBefore', o.chunksBefore, 0),
+      ...base(o),
     };
   },
   /**
@@ -268,12 +308,13 @@ export const fault = {
       readonly afterChunks?: number;
     } = {},
   ): BlockedBehaviour {
+    const o = optionsOf(options);
     return {
       kind: 'blocked',
-      where: options.where ?? 'prompt',
-      reason: options.reason ?? 'SAFETY',
-      afterChunks: count('afterChunks', options.afterChunks, 0),
-      ...base(options),
+      where: requireOneOf('where', orDefault(o.where, 'prompt'), WHERE),
+      reason: text('reason', o.reason, 'SAFETY'),
+      afterChunks: count('afterChunks', o.afterChunks, 0),
+      ...base(o),
     };
   },
 };

@@ -2,20 +2,13 @@
  * The server-side simulations: capacity (load shedding with 503) and per-model quotas (429 with the proper
  * details). Both run on the server's clock.
  */
-import { InvalidOptionError } from '@bulwark/core';
+import { requirePositive, requireRecord } from '@bulwark/core/validate';
 import { nextPacificMidnight } from '../internal/pacific-day.js';
 import { SlidingWindow } from './sliding-window.js';
 import type { QuotaBehaviour, QuotaLimits } from './types.js';
 
 const SECOND = 1000;
 const MINUTE = 60_000;
-
-function positive(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new InvalidOptionError(name, `expected a finite number > 0, got ${String(value)}`);
-  }
-  return value;
-}
 
 /** Picks a model's entry from a per-model record, falling back to `'*'`. */
 function entryFor<T>(
@@ -35,10 +28,11 @@ export class CapacityGate {
 
   constructor(capacity: number | Readonly<Record<string, number>> | undefined) {
     if (typeof capacity === 'number' || capacity === undefined) {
-      this.shared = capacity === undefined ? undefined : positive('capacity', capacity);
+      this.shared = capacity === undefined ? undefined : requirePositive('capacity', capacity);
       this.perModel = {};
     } else {
-      for (const [model, n] of Object.entries(capacity)) positive(`capacity.${model}`, n);
+      const perModel = requireRecord('capacity', capacity, 'a number or an object keyed by model name');
+      for (const [model, n] of Object.entries(perModel)) requirePositive(`capacity.${model}`, n);
       this.shared = undefined;
       this.perModel = capacity;
     }
@@ -75,16 +69,20 @@ interface ModelUsage {
   dayResetAt: number;
 }
 
+const QUOTA_KEYS = ['rpm', 'rpd', 'tpm'] as const;
+
 /** Per-model RPM / TPM / RPD, answering the 429 Gemini would send when one runs out. */
 export class QuotaBook {
   private readonly limits: Readonly<Record<string, QuotaLimits>>;
   private readonly usage = new Map<string, ModelUsage>();
 
   constructor(limits: Readonly<Record<string, QuotaLimits>> | undefined) {
-    this.limits = limits ?? {};
+    this.limits =
+      limits === undefined ? {} : requireRecord('quotas', limits, 'an object keyed by model name');
     for (const [model, quota] of Object.entries(this.limits)) {
-      for (const key of ['rpm', 'rpd', 'tpm'] as const) {
-        if (quota[key] !== undefined) positive(`quotas.${model}.${key}`, quota[key]);
+      const perModel = requireRecord(`quotas.${model}`, quota, 'an object ({ rpm, tpm, rpd })');
+      for (const key of QUOTA_KEYS) {
+        if (perModel[key] !== undefined) requirePositive(`quotas.${model}.${key}`, perModel[key]);
       }
     }
   }

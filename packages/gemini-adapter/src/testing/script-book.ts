@@ -1,5 +1,6 @@
 /** Scripted steps and defaults, and which of them answers a request. */
 import { InvalidOptionError } from '@bulwark/core';
+import { describe, optionalString, requireRecord } from '@bulwark/core/validate';
 import type { FakeRequest, RequestMatcher, Step } from './types.js';
 
 interface Matcher {
@@ -15,10 +16,16 @@ interface Script {
 
 function toMatcher(matcher: RequestMatcher): Matcher {
   if (typeof matcher === 'string') return { model: matcher };
-  if (typeof matcher !== 'object' || matcher === null) {
-    throw new InvalidOptionError('matcher', 'expected a model id or { model, method, apiVersion }');
-  }
-  return { model: matcher.model, method: matcher.method, apiVersion: matcher.apiVersion };
+  const { model, method, apiVersion } = requireRecord<Matcher>(
+    'matcher',
+    matcher,
+    'a model id or { model, method, apiVersion }',
+  );
+  return {
+    model: optionalString('matcher.model', model),
+    method: optionalString('matcher.method', method),
+    apiVersion: optionalString('matcher.apiVersion', apiVersion),
+  };
 }
 
 function matches(matcher: Matcher, request: FakeRequest): boolean {
@@ -38,10 +45,14 @@ function specificity(matcher: Matcher): number {
   );
 }
 
-function checkStep(step: unknown): Step {
+/** A scripted step (`ok()`, a `fault.*()` behaviour, or a function of the request returning one). */
+export function checkStep(step: unknown, name = 'step'): Step {
   if (typeof step === 'function') return step as Step;
   if (typeof step !== 'object' || step === null || typeof (step as { kind?: unknown }).kind !== 'string') {
-    throw new InvalidOptionError('step', 'expected ok(), a fault.*() behaviour, or a function returning one');
+    throw new InvalidOptionError(
+      name,
+      `expected ok(), a fault.*() behaviour, or a function returning one, got ${describe(step)}`,
+    );
   }
   return step as Step;
 }
@@ -51,8 +62,13 @@ export class ScriptBook {
   private defaults: { matcher: Matcher; step: Step }[] = [];
 
   add(matcher: RequestMatcher | undefined, steps: readonly Step[]): void {
-    if (!Array.isArray(steps)) throw new InvalidOptionError('steps', 'expected an array of steps');
-    const script = { matcher: matcher === undefined ? {} : toMatcher(matcher), steps: steps.map(checkStep) };
+    if (!Array.isArray(steps)) {
+      throw new InvalidOptionError('steps', `expected an array of steps, got ${describe(steps)}`);
+    }
+    const script = {
+      matcher: matcher === undefined ? {} : toMatcher(matcher),
+      steps: steps.map((step) => checkStep(step)),
+    };
     this.scripts.push(script);
     // Stable sort: most specific first, registration order within a level.
     this.scripts.sort((a, b) => specificity(b.matcher) - specificity(a.matcher));

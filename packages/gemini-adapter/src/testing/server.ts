@@ -1,13 +1,22 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, InvalidOptionError, realClock } from '@bulwark/core';
+import { type Clock, InvalidOptionError } from '@bulwark/core';
+import {
+  clockOf,
+  describe,
+  optionalString,
+  orDefault,
+  requireIntegerIn,
+  requireNames,
+  requireOptions,
+} from '@bulwark/core/validate';
 import { fault, ok } from './behaviours.js';
 import { Exchange } from './exchange.js';
 import { CapacityGate, QuotaBook } from './limits.js';
 import { inputTokensOf, promptOf } from './request-text.js';
 import { respond } from './respond.js';
 import { parseRoute, versionOf } from './routes.js';
-import { ScriptBook } from './script-book.js';
+import { checkStep, ScriptBook } from './script-book.js';
 import type { Behaviour, FakeGemini, FakeGeminiOptions, FakeRequest, RequestMatcher, Step } from './types.js';
 import { apiKeyInvalidError, errorBody, MESSAGES, overloadedError } from './wire.js';
 
@@ -35,44 +44,30 @@ interface Settings {
 }
 
 function checkSettings(options: FakeGeminiOptions): Settings {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', 'expected an options object');
-  }
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new InvalidOptionError('port', `expected an integer in [0, 65535], got ${String(port)}`);
-  }
-  const clock = options.clock ?? realClock;
-  if (typeof clock?.now !== 'function' || typeof clock.setTimer !== 'function') {
-    throw new InvalidOptionError('clock', 'expected a Clock ({ now, setTimer, clearTimer })');
-  }
-  const text = options.text ?? ((request: FakeRequest) => request.prompt);
+  requireOptions(options);
+  const text = orDefault<unknown>(options.text, (request: FakeRequest) => request.prompt);
   if (typeof text !== 'string' && typeof text !== 'function') {
-    throw new InvalidOptionError('text', 'expected a string or a function of the request');
+    throw new InvalidOptionError(
+      'text',
+      `expected a string or a function of the request, got ${describe(text)}`,
+    );
   }
-  const models = options.models;
-  if (models !== undefined && (!Array.isArray(models) || models.some((m) => typeof m !== 'string'))) {
-    throw new InvalidOptionError('models', 'expected an array of model ids');
-  }
-  if (options.apiKey !== undefined && typeof options.apiKey !== 'string') {
-    throw new InvalidOptionError('apiKey', 'expected a string');
-  }
-  const embeddingDimensions = options.embeddingDimensions ?? 8;
-  if (!Number.isInteger(embeddingDimensions) || embeddingDimensions < 1 || embeddingDimensions > 4096) {
-    throw new InvalidOptionError('embeddingDimensions', `expected an integer in [1, 4096]`);
-  }
-  const defaultStep = options.defaultBehaviour ?? ok();
-  if (typeof defaultStep !== 'function' && typeof (defaultStep as { kind?: unknown })?.kind !== 'string') {
-    throw new InvalidOptionError('defaultBehaviour', 'expected ok(), a fault.*() behaviour, or a function');
-  }
+  const defaultStep = checkStep(orDefault<unknown>(options.defaultBehaviour, ok()), 'defaultBehaviour');
+  const models =
+    options.models === undefined ? undefined : requireNames('models', options.models, 'model ids');
   return {
-    port,
-    clock,
-    text,
+    port: requireIntegerIn('port', orDefault(options.port, 0), 0, 65_535),
+    clock: clockOf(options.clock),
+    text: text as Settings['text'],
     defaultStep,
     models: models === undefined ? undefined : new Set(models),
-    apiKey: options.apiKey,
-    embeddingDimensions,
+    apiKey: optionalString('apiKey', options.apiKey),
+    embeddingDimensions: requireIntegerIn(
+      'embeddingDimensions',
+      orDefault(options.embeddingDimensions, 8),
+      1,
+      4096,
+    ),
   };
 }
 

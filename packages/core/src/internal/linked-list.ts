@@ -7,8 +7,9 @@ export interface Linked<T> {
 }
 
 /**
- * A FIFO of intrusive nodes. Queued callers can leave from anywhere (abort, timeout) in O(1), which an array
- * cannot do without a scan.
+ * A doubly linked list of intrusive nodes (the links live in the nodes, so linking allocates nothing): a FIFO where
+ * queued callers can leave from anywhere (abort, timeout) in O(1), which an array cannot do without a scan. Used
+ * by the bulkhead's queue, the rate limiter's waiting lists and the deadline queue's buckets.
  */
 export class LinkedList<T extends Linked<T>> {
   head: T | undefined;
@@ -22,6 +23,18 @@ export class LinkedList<T extends Linked<T>> {
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;
+    this.size++;
+  }
+
+  /** Links `node` just before `before`, which must be in this list (for lists kept in some order). */
+  insertBefore(node: T, before: T): void {
+    const prev = before.prev;
+    node.prev = prev;
+    node.next = before;
+    node.linked = true;
+    if (prev) prev.next = node;
+    else this.head = node;
+    before.prev = node;
     this.size++;
   }
 
