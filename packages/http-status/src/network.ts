@@ -12,13 +12,9 @@ import { isTimeoutError } from '@bulwark/core';
  *   @google/generative-ai: '[GoogleGenerativeAI Error]: Error fetching from <url>: fetch failed'.
  */
 
-/** Codes that mean "the connection failed this time": retrying may work. */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
+/** Codes that mean the request never reached the server (no connection, no address): repeating it is safe. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
   'ENETUNREACH',
@@ -26,9 +22,18 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'EHOSTUNREACH',
   'EHOSTDOWN',
   'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Codes that mean "the connection failed this time": retrying may work. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  ...NOT_SENT_CODES,
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   // A body shorter or longer than its content-length: cut in transit.
@@ -47,19 +52,6 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
  */
 const WRAPPED_FETCH_FAILURE =
   /\bError fetching from \S+: (?:fetch failed|Failed to fetch|Load failed|NetworkError when attempting to fetch resource\.?)$/;
-
-/** Codes that mean the request never reached the server (no connection, no address): repeating it is safe. */
-const NOT_SENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 /** How deep to follow `cause` chains: real ones are 1-3 levels; a cycle must not hang us. */
 const MAX_DEPTH = 5;

@@ -66,9 +66,19 @@ export function generateResponse(
   text: string,
   finishReason: string | undefined,
 ): Record<string, unknown> {
+  return answer(request, text, text, finishReason);
+}
+
+/** An answer carrying `text`, with the usage of `countedText` (a stream's running total). */
+function answer(
+  request: FakeRequest,
+  text: string,
+  countedText: string,
+  finishReason: string | undefined,
+): Record<string, unknown> {
   return {
     candidates: [candidate(text, finishReason)],
-    usageMetadata: usage(request, tokensOf(text)),
+    usageMetadata: usage(request, tokensOf(countedText)),
     modelVersion: request.model,
     responseId: responseId(request),
   };
@@ -88,12 +98,7 @@ export function streamChunk(
   textSoFar: string,
   finishReason: string | undefined,
 ): Record<string, unknown> {
-  return {
-    candidates: [candidate(piece, finishReason)],
-    usageMetadata: usage(request, tokensOf(textSoFar)),
-    modelVersion: request.model,
-    responseId: responseId(request),
-  };
+  return answer(request, piece, textSoFar, finishReason);
 }
 
 /** Splits `text` into at most `count` non-empty pieces (one empty piece for empty text). */
