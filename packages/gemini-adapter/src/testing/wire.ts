@@ -247,6 +247,11 @@ export function notFoundError(request: FakeRequest): RpcError {
   };
 }
 
+/** The start of every quota 429's message, as Gemini words it (the usage link that follows varies). */
+const QUOTA_TEXT =
+  'You exceeded your current quota, please check your plan and billing details. For more information on this ' +
+  'error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to:';
+
 const QUOTA = {
   minute: {
     requests: {
@@ -290,9 +295,7 @@ export function quotaError(
     code: 429,
     status: 'RESOURCE_EXHAUSTED',
     message:
-      'You exceeded your current quota, please check your plan and billing details. For more information on ' +
-      'this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, ' +
-      `head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: ${quota.metric}, ` +
+      `${QUOTA_TEXT} https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: ${quota.metric}, ` +
       `limit: ${limit}, model: ${model}\nPlease retry in ${text}.`,
     details: [
       {
@@ -344,10 +347,7 @@ export function noQuotaError(model: string, retryDelayMs: number, dailyViolation
   return {
     code: 429,
     status: 'RESOURCE_EXHAUSTED',
-    message:
-      'You exceeded your current quota, please check your plan and billing details. For more information on ' +
-      'this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, ' +
-      `head to: https://ai.dev/rate-limit. ${lines.join('')}\nPlease retry in ${formatGoDuration(retryDelayMs)}.`,
+    message: `${QUOTA_TEXT} https://ai.dev/rate-limit. ${lines.join('')}\nPlease retry in ${formatGoDuration(retryDelayMs)}.`,
     details: [
       {
         '@type': `${RPC}Help`,
