@@ -1,0 +1,41 @@
+import type { RedisScriptClient } from './client.js';
+
+/**
+ * A Lua script run by SHA-1 (EVALSHA: one round trip, the source is not resent), falling back to its source
+ * (EVAL, which also caches it on the server) when the server does not know it: after a restart, a failover,
+ * `SCRIPT FLUSH`, or on a Cluster node that has not seen it yet.
+ */
+export class RedisScript {
+  private sha: string | undefined;
+  private shaPending: Promise<string> | undefined;
+
+  constructor(readonly source: string) {}
+
+  async run(client: RedisScriptClient, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    const sha = this.sha ?? (await this.digest());
+    try {
+      return await client.evalSha(sha, keys, args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return client.eval(this.source, keys, args);
+    }
+  }
+
+  private digest(): Promise<string> {
+    this.shaPending ??= sha1Hex(this.source).then((sha) => (this.sha = sha));
+    return this.shaPending;
+  }
+}
+
+export function isNoScript(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  return message.startsWith('NOSCRIPT');
+}
+
+/** WebCrypto's SHA-1: the same on Node, Bun, Deno, workerd and browsers. */
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
+  let hex = '';
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
