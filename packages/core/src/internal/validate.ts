@@ -1,6 +1,6 @@
 import { type Clock, realClock } from '../clock.js';
 import { InvalidOptionError, isInvalidOptionError } from '../errors.js';
-import type { RetryGate } from '../retry.js';
+import type { RetryGate } from '../retry/retry.js';
 
 /**
  * The option validator of every Bulwark package (core's policies, @bulwark/http-status, the Gemini adapter and its
