@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 
 /** One request as the test server saw it. */
 export interface Seen {
@@ -72,6 +72,15 @@ export async function startServer(now: () => number): Promise<TestServer> {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A port on 127.0.0.1 that nothing listens on: one that was free a moment ago (a connection to it is refused). */
+export async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /** Answers with a status, headers and a body. */

@@ -4,7 +4,7 @@
  */
 import { isInvalidOptionError, retry } from '@bulwark/core';
 import { describe, expect, it } from 'vitest';
-import { createClassifier, HttpStatusError, resilientFetch } from '../src/index.js';
+import { createClassifier, HttpStatusError, resilientFetch } from '../../src/index.js';
 
 type Build = (value: any) => unknown;
 

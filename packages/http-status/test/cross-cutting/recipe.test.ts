@@ -9,8 +9,8 @@ import {
   isHttpStatusError,
   markIfUnsafeToRetry,
   networkErrorCode,
-} from '../src/index.js';
-import { reply, resetConnection, startServer, type TestServer } from './support/server.js';
+} from '../../src/index.js';
+import { reply, resetConnection, startServer, type TestServer } from '../support/server.js';
 
 /**
  * The documented recipe for clients other than fetch, with node:http standing in for axios/got: let every status

@@ -6,8 +6,8 @@
 import { circuitBreaker, consecutive, pipeline, retry } from '@bulwark/core';
 import { VirtualClock } from '@bulwark/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { classify, handle, HttpStatusError, resilientFetch } from '../src/index.js';
-import { reply, startServer, type TestServer } from './support/server.js';
+import { classify, handle, HttpStatusError, resilientFetch } from '../../src/index.js';
+import { reply, startServer, type TestServer } from '../support/server.js';
 
 let clock: VirtualClock;
 let server: TestServer;

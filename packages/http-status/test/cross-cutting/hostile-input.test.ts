@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { delayHintMs, parseHttpDate, parseRetryAfter, readDelayHint } from '../src/index.js';
+import { delayHintMs, parseHttpDate, parseRetryAfter, readDelayHint } from '../../src/index.js';
 
 const boom = (): never => {
   throw new Error('boom');
