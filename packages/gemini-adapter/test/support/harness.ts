@@ -1,6 +1,7 @@
-/** A resilient SDK client against a fresh fake server, both on one virtual clock. */
+/** A resilient SDK client against a fresh fake server, both on one virtual clock: THE adapter test harness. */
 import { constant } from '@bulwark/core';
 import { VirtualClock } from '@bulwark/core/testing';
+import { afterEach } from 'vitest';
 import {
   type GeminiResilience,
   type GeminiResilienceOptions,
@@ -8,7 +9,7 @@ import {
   withResilience,
 } from '../../src/index.js';
 import { type FakeGemini, type FakeGeminiOptions, startFakeGemini } from '../../src/testing/index.js';
-import type { Client, Sdk } from '../helpers.js';
+import type { Client, Sdk } from './sdks.js';
 
 /** Noon UTC: far from the Pacific midnight, so daily quotas do not reset mid-test. */
 export const START = Date.UTC(2026, 11, 1, 12);
@@ -80,4 +81,51 @@ export async function harness(setup: HarnessOptions): Promise<Harness> {
 
 export function named(events: Array<[string, any]>, name: string): any[] {
   return events.filter(([n]) => n === name).map(([, payload]) => payload);
+}
+
+/**
+ * The harness of each test in a describe block: `setup()` starts a fresh one (the block's `defaults`, then the
+ * test's own options, shallowly), `h` reads the one the running test started, and it is closed after the test.
+ */
+export function harnessPerTest(defaults: HarnessOptions): {
+  readonly h: Harness;
+  setup(own?: Partial<HarnessOptions>): Promise<Harness>;
+} {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const started = (): Harness => {
+    if (current === undefined) throw new Error('harnessPerTest: call setup() first');
+    return current;
+  };
+  const h: Harness = {
+    get fake() {
+      return started().fake;
+    },
+    get ai() {
+      return started().ai;
+    },
+    get engine() {
+      return started().engine;
+    },
+    get clock() {
+      return started().clock;
+    },
+    get waits() {
+      return started().waits;
+    },
+    get events() {
+      return started().events;
+    },
+    close: () => started().close(),
+  };
+  return {
+    h,
+    async setup(own = {}) {
+      current = await harness({ ...defaults, ...own });
+      return current;
+    },
+  };
 }

@@ -4,12 +4,10 @@
  * "omitted". Before the shared validator, several of these silently took the default.
  */
 import { isInvalidOptionError } from '@bulwark/core';
-import { GoogleGenAI } from '@google/genai';
 import { describe, expect, it } from 'vitest';
-import { withResilience } from '../src/index.js';
-import { type FakeGeminiOptions, fault, ok, startFakeGemini } from '../src/testing/index.js';
-
-const client = () => new GoogleGenAI({ apiKey: 'x', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
+import { withResilience } from '../../src/index.js';
+import { type FakeGeminiOptions, fault, ok, startFakeGemini } from '../../src/testing/index.js';
+import { unreachableClient } from '../support/sdks.js';
 
 function optionOf(build: () => unknown): string | undefined {
   try {
@@ -39,7 +37,7 @@ describe('null is refused, never taken for the default', () => {
     ['limits.gemini-2.5-pro', { limits: { 'gemini-2.5-pro': null } }],
     ['fallbacks.gemini-2.5-pro', { fallbacks: { 'gemini-2.5-pro': null } }],
   ])('withResilience: %s', (option, options) => {
-    expect(optionOf(() => withResilience(client(), options as never))).toBe(option);
+    expect(optionOf(() => withResilience(unreachableClient(), options as never))).toBe(option);
   });
 
   it.each([
@@ -75,7 +73,7 @@ describe('null is refused, never taken for the default', () => {
   });
 
   it('omitted options still take their defaults', async () => {
-    expect(optionOf(() => withResilience(client(), { responseCheck: {} }))).toBeUndefined();
+    expect(optionOf(() => withResilience(unreachableClient(), { responseCheck: {} }))).toBeUndefined();
     expect(optionOf(() => [ok(), fault.rateLimited(), fault.empty(), fault.blocked(), fault.nonJson()])).toBe(
       undefined,
     );

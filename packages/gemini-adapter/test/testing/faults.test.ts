@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { blockedFailureOf, parseGeminiError } from '../../src/index.js';
 import { type FakeGemini, fault, ok, startFakeGemini } from '../../src/testing/index.js';
-import { type Client, collect, sdks, settle, textOf, until } from '../helpers.js';
+import { collect, settle, textOf, until } from '../support/helpers.js';
+import { type Client, sdks } from '../support/sdks.js';
 
 const MODEL = 'gemini-2.5-flash';
 

@@ -1,7 +1,7 @@
-/** Shared test helpers: both SDK majors, outcome capture, and event-loop polling (no real sleeps). */
+/** The real SDK clients the tests drive: both majors of @google/genai, pointed at a fake server. */
 import { ApiError as ApiError3, GoogleGenAI as GoogleGenAI3 } from '@google/genai';
 import { ApiError as ApiError2, GoogleGenAI as GoogleGenAI2 } from 'genai2';
-import type { FakeGemini } from '../src/testing/index.js';
+import type { FakeGemini } from '../../src/testing/index.js';
 
 /** The slice of the SDK surface the tests drive; both majors provide it. */
 export interface Client {
@@ -53,37 +53,7 @@ export const sdks: readonly Sdk[] = [
   },
 ];
 
-export type Outcome<T> = { ok: true; value: T } | { ok: false; error: any };
-
-/** Awaits a promise without throwing, so a test can look at the error it rejected with. */
-export async function settle<T>(promise: Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await promise };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-/** Reads a whole stream: the chunks that arrived, and the error that ended it, if any. */
-export async function collect(start: Promise<AsyncIterable<any>>): Promise<{ chunks: any[]; error: any }> {
-  const chunks: any[] = [];
-  try {
-    for await (const chunk of await start) chunks.push(chunk);
-    return { chunks, error: undefined };
-  } catch (error) {
-    return { chunks, error };
-  }
-}
-
-/** Lets the event loop (and its I/O) turn until `condition` holds; fails after `turns` turns. */
-export async function until(condition: () => boolean, turns = 20_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error('until: condition never became true');
-}
-
-export function textOf(chunks: readonly any[]): string {
-  return chunks.map((chunk) => chunk.text ?? '').join('');
+/** A real 3.x client pointed at a port nothing listens on: for tests of options, which never send. */
+export function unreachableClient(): GoogleGenAI3 {
+  return new GoogleGenAI3({ apiKey: 'x', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
 }
