@@ -1,3 +1,8 @@
+// Above ~300 lines on purpose: this file has one job, the admission of a call (ask the store, then run, queue,
+// refuse, or await an asynchronous store's answer), and its methods are the steps of that one decision, kept
+// together so the hot path (`[RUN]` -> `run`) reads in one place. Everything else is in its own module: options
+// (options.ts), the store contract (store.ts), waiting (waitlist.ts), corrections (corrections.ts), a call's key and
+// cost (call.ts, costed-task.ts).
 import type { Clock } from '../clock.js';
 import { InvalidOptionError, RateLimitedError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
