@@ -124,7 +124,9 @@ export class RateLimitPolicy extends PolicyBase<
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
     if (this.perCall || callInfoOf(context.task) !== undefined) return this.runCall(context, next);
-    // The common case, kept lean: fixed key and cost, nobody waiting, admitted by the store at once.
+    // The common case, kept lean: fixed key and cost, nobody waiting, admitted by the store at once. Its store
+    // call and failure report stand again in runCall on purpose: shared, they would cost this path a call and a
+    // check of a sentinel result.
     const now = this.clock.now();
     const call = this.fixedCall;
     if (this.waitlist.keys !== 0 && this.waitlist.has(call.key)) return this.queue(context, next, call, now);
