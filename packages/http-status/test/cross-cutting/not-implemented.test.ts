@@ -4,26 +4,15 @@
  * held against the dependency's health, while a 505 (also "permanent") still counts against a breaker.
  */
 import { circuitBreaker, consecutive, pipeline, retry } from '@bulwark/core';
-import { VirtualClock } from '@bulwark/core/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { classify, handle, HttpStatusError, resilientFetch } from '../../src/index.js';
-import { reply, startServer, type TestServer } from '../support/server.js';
+import { reply, serverPerTest } from '../support/server.js';
 
-let clock: VirtualClock;
-let server: TestServer;
-
-beforeEach(async () => {
-  clock = new VirtualClock();
-  server = await startServer(() => clock.now());
-});
-
-afterEach(async () => {
-  await server.close();
-});
+const env = serverPerTest({ noTimersLeft: false });
 
 function fetchWithBreaker() {
-  const breaker = circuitBreaker({ clock, handle: handle.breaker, strategy: consecutive(2) });
-  const policy = pipeline(retry({ clock, handle: handle.retry, maxAttempts: 3 }), breaker);
+  const breaker = circuitBreaker({ clock: env.clock, handle: handle.breaker, strategy: consecutive(2) });
+  const policy = pipeline(retry({ clock: env.clock, handle: handle.retry, maxAttempts: 3 }), breaker);
   return { breaker, fetch: resilientFetch(policy) };
 }
 
@@ -43,22 +32,22 @@ describe('501 Not Implemented', () => {
   });
 
   it('reaches the caller untouched, sent once, and never opens the circuit', async () => {
-    server.script(reply(501, {}, 'no such method'));
+    env.server.script(reply(501, {}, 'no such method'));
     const { breaker, fetch } = fetchWithBreaker();
     for (let i = 0; i < 3; i++) {
-      const response = await fetch(`${server.url}/`, { method: 'PATCH', body: 'x' });
+      const response = await fetch(`${env.server.url}/`, { method: 'PATCH', body: 'x' });
       expect(response.status).toBe(501);
       expect(await response.text()).toBe('no such method');
     }
-    expect(server.seen).toHaveLength(3);
+    expect(env.server.seen).toHaveLength(3);
     expect(breaker.state).toBe('closed');
   });
 
   it('unlike a 505, which counts against the breaker', async () => {
-    server.script(reply(505, {}, 'version'));
+    env.server.script(reply(505, {}, 'version'));
     const { breaker, fetch } = fetchWithBreaker();
-    for (let i = 0; i < 2; i++) expect((await fetch(`${server.url}/`)).status).toBe(505);
+    for (let i = 0; i < 2; i++) expect((await fetch(`${env.server.url}/`)).status).toBe(505);
     expect(breaker.state).toBe('open');
-    expect(server.seen).toHaveLength(2);
+    expect(env.server.seen).toHaveLength(2);
   });
 });

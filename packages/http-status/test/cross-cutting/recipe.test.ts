@@ -1,7 +1,6 @@
 import http from 'node:http';
 import { circuitBreaker, consecutive, constant, pipeline, retry } from '@bulwark/core';
-import { VirtualClock } from '@bulwark/core/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   classify,
   HttpStatusError,
@@ -10,7 +9,7 @@ import {
   markIfUnsafeToRetry,
   networkErrorCode,
 } from '../../src/index.js';
-import { reply, resetConnection, startServer, type TestServer } from '../support/server.js';
+import { reply, resetConnection, serverPerTest } from '../support/server.js';
 
 /**
  * The documented recipe for clients other than fetch, with node:http standing in for axios/got: let every status
@@ -39,34 +38,23 @@ function nodeRequest(url: string, method: string, signal: AbortSignal, body?: st
   });
 }
 
-let clock: VirtualClock;
-let server: TestServer;
-
-beforeEach(async () => {
-  clock = new VirtualClock();
-  server = await startServer(() => clock.now());
-});
-
-afterEach(async () => {
-  await server.close();
-  expect(clock.pendingTimers).toBe(0);
-});
+const env = serverPerTest();
 
 function client() {
-  const retries = retry({ clock, handle: handle.retry, backoff: constant(100) });
-  const breaker = circuitBreaker({ clock, handle: handle.breaker, strategy: consecutive(3) });
+  const retries = retry({ clock: env.clock, handle: handle.retry, backoff: constant(100) });
+  const breaker = circuitBreaker({ clock: env.clock, handle: handle.breaker, strategy: consecutive(3) });
   const policy = pipeline(retries, breaker);
   const request = (path: string, method = 'GET', body?: string) =>
     policy.execute(async ({ signal }) => {
       let answer: Answer;
       try {
-        answer = await nodeRequest(`${server.url}${path}`, method, signal, body);
+        answer = await nodeRequest(`${env.server.url}${path}`, method, signal, body);
       } catch (error) {
         throw markIfUnsafeToRetry(error, { method });
       }
       const decision = classify(answer.status, { method, headers: answer.headers });
       if (decision.retry || decision.breakerFailure) {
-        throw new HttpStatusError({ ...answer, method, url: `${server.url}${path}`, decision });
+        throw new HttpStatusError({ ...answer, method, url: `${env.server.url}${path}`, decision });
       }
       return answer;
     });
@@ -75,38 +63,38 @@ function client() {
 
 describe('recipe: wiring another HTTP client with the predicates', () => {
   it('honours Retry-After from node:http headers and recovers', async () => {
-    server.script(reply(503, { 'Retry-After': '4' }, 'later'), reply(200, {}, 'ok'));
+    env.server.script(reply(503, { 'Retry-After': '4' }, 'later'), reply(200, {}, 'ok'));
     const { request, retries } = client();
     const waiting = new Promise<number>((resolve) => retries.on('retry', (e) => resolve(e.delay)));
     const answer = request('/');
     expect(await waiting).toBe(4000);
-    await clock.advance(4000);
+    await env.clock.advance(4000);
     expect((await answer).body).toBe('ok');
-    expect(server.seen.map((s) => s.at)).toEqual([0, 4000]);
+    expect(env.server.seen.map((s) => s.at)).toEqual([0, 4000]);
   });
 
   it('does not repeat a POST after a socket hang up, but counts it against the breaker', async () => {
-    server.script(resetConnection);
+    env.server.script(resetConnection);
     const { request, breaker } = client();
     const failures: unknown[] = [];
     breaker.on('failure', (e) => failures.push(e.error));
     const error = await request('/pay', 'POST', 'x').catch((e: unknown) => e);
     expect(networkErrorCode(error)).toBe('ECONNRESET');
-    expect(server.seen).toHaveLength(1);
+    expect(env.server.seen).toHaveLength(1);
     expect(failures).toEqual([error]);
   });
 
   it('returns a client error (and a 501) as an answer, and fails a 505 at once with an HttpStatusError', async () => {
-    server.script(reply(400, { 'content-type': 'application/json' }, '{"error":"bad field"}'));
+    env.server.script(reply(400, { 'content-type': 'application/json' }, '{"error":"bad field"}'));
     const { request } = client();
     expect(await request('/')).toMatchObject({ status: 400, body: '{"error":"bad field"}' });
     // 501 Not Implemented is about the request, like a 4xx: not retried, not a breaker failure (see classify).
-    server.script(reply(501, {}, 'nope'));
+    env.server.script(reply(501, {}, 'nope'));
     expect(await request('/')).toMatchObject({ status: 501, body: 'nope' });
-    server.script(reply(505, {}, 'nope'));
+    env.server.script(reply(505, {}, 'nope'));
     const failure = await request('/').catch((e: unknown) => e);
     expect(isHttpStatusError(failure)).toBe(true);
     expect(failure).toMatchObject({ status: 505, body: 'nope' });
-    expect(server.seen).toHaveLength(3);
+    expect(env.server.seen).toHaveLength(3);
   });
 });
