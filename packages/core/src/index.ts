@@ -1,9 +1,7 @@
 export * from './backoff/index.js';
 export { type Clock, realClock, sleep, type TimerHandle, type TimerOptions } from './clock.js';
-export { deadlineOf, deadlineSignal } from './deadline.js';
 export * from './errors.js';
 export * from './events.js';
-export { type Failure, type FallbackOptions, FallbackPolicy, fallback } from './fallback.js';
 export {
   type CustomPolicyEvents,
   CustomPolicy,
@@ -23,9 +21,10 @@ export {
   RUN,
   type Task,
 } from './policy.js';
-export { type RetryGate, type RetryOptions, RetryPolicy, retry } from './retry.js';
-export { type TimeoutOptions, TimeoutPolicy, type TimeoutStrategy, timeout } from './timeout.js';
-// The policies kept in folders: each folder has its own barrel.
+// The policies: one folder each, each with its own barrel.
+export * from './retry/index.js';
+export * from './timeout/index.js';
+export * from './fallback/index.js';
 export * from './breaker/index.js';
 export * from './bulkhead/index.js';
 export * from './rate-limit/index.js';

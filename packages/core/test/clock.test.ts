@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, sleep } from '../src/index.js';
 import { VirtualClock } from '../src/testing.js';
-import { abortListeners, stateOf } from './helpers.js';
+import { abortListeners, stateOf } from './support/helpers.js';
 
 describe('sleep', () => {
   it('resolves after the delay on the given clock', async () => {

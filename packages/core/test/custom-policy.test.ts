@@ -28,7 +28,7 @@ import {
   timeout,
 } from '../src/index.js';
 import { flushMicrotasks, VirtualClock } from '../src/testing.js';
-import { abortListeners, stateOf } from './helpers.js';
+import { abortListeners, stateOf } from './support/helpers.js';
 
 /** Logs what each pass through it saw and how it ended, in virtual ms. */
 function logAndTime(clock: Clock, log: string[]) {

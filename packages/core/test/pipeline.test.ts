@@ -11,7 +11,7 @@ import {
   timeout,
 } from '../src/index.js';
 import { VirtualClock } from '../src/testing.js';
-import { abortListeners } from './helpers.js';
+import { abortListeners } from './support/helpers.js';
 
 describe('pipeline', () => {
   it('first = outermost: retry(timeout) gives each attempt its own timeout', async () => {

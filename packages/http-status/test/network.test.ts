@@ -1,9 +1,8 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import { TimeoutError } from '@bulwark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAbortError, isNotSentError, isTransientNetworkError, networkErrorCode } from '../src/index.js';
+import { closedPort as freePort, startServer, type TestServer } from './support/server.js';
 
 /** Node's system-error shape: an Error with code and syscall. */
 const sysError = (code: string, syscall = 'read') =>
@@ -189,12 +188,13 @@ describe('network error shapes (synthetic)', () => {
 });
 
 describe('network error shapes (real sockets on 127.0.0.1)', () => {
-  let server: http.Server;
+  let server: TestServer;
   let base: string;
   let closedPort: number;
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
+    server = await startServer(Date.now);
+    server.script((req, res) => {
       if (req.url === '/reset') req.socket.resetAndDestroy();
       else if (req.url === '/close') req.socket.destroy();
       else if (req.url === '/cut') {
@@ -202,18 +202,11 @@ describe('network error shapes (real sockets on 127.0.0.1)', () => {
         res.write('partial', () => req.socket.destroy());
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    closedPort = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    base = server.url;
+    closedPort = await freePort();
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => server.close());
 
   const fetchError = (url: string) =>
     fetch(url).then(

@@ -7,7 +7,7 @@ import {
   requirePositive,
   requireRatio,
 } from '../internal/validate.js';
-import type { RetryGate } from '../retry.js';
+import type { RetryGate } from '../retry/retry.js';
 import { SlidingCounter } from '../internal/sliding-counter.js';
 import { requireBuckets, sliceAt } from './slices.js';
 

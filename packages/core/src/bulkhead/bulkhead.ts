@@ -1,6 +1,7 @@
-import type { Clock, TimerHandle, TimerOptions } from '../clock.js';
+import type { Clock, TimerOptions } from '../clock.js';
 import { BulkheadRejectedError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
+import { type GiveUp, QueuedWaiter } from '../internal/queued-waiter.js';
 import { HOLD, type SlotHolder } from '../internal/slot-holders.js';
 import { unrefOption } from '../internal/timer-options.js';
 import { clockOf, orDefault, policyName, requireInteger, requirePositive } from '../internal/validate.js';
@@ -27,17 +28,10 @@ export interface BulkheadOptions {
 }
 
 /** One caller waiting for a slot. Resolved when a finishing execution hands its slot over. */
-class QueuedCall implements Linked<QueuedCall> {
+class QueuedCall extends QueuedWaiter implements Linked<QueuedCall> {
   prev: QueuedCall | undefined = undefined;
   next: QueuedCall | undefined = undefined;
   linked = false;
-  timer: TimerHandle | undefined = undefined;
-  unsubscribe: (() => void) | undefined = undefined;
-
-  constructor(
-    readonly resolve: () => void,
-    readonly reject: (reason: unknown) => void,
-  ) {}
 }
 
 /**
@@ -157,24 +151,7 @@ export class BulkheadPolicy
       if (this.listens('queued'))
         this.events.emit('queued', { policy: this.name, position: this.queue.size });
       this.queue.push(call);
-      if (patience !== Number.POSITIVE_INFINITY) {
-        call.timer = this.clock.setTimer(
-          () => {
-            call.timer = undefined;
-            this.leave(call);
-            reject(this.timedOut());
-          },
-          patience,
-          this.timerOptions,
-        );
-      }
-      if (context.canAbort) {
-        call.unsubscribe = context.subscribe((reason) => {
-          call.unsubscribe = undefined;
-          this.leave(call);
-          reject(reason);
-        });
-      }
+      call.guard(context, patience, this.clock, this.timerOptions, this.giveUp);
     });
   }
 
@@ -186,16 +163,13 @@ export class BulkheadPolicy
   /** Removes a queued call and everything it holds (timer, abort listener). */
   private leave(call: QueuedCall): void {
     this.queue.remove(call);
-    if (call.timer !== undefined) {
-      this.clock.clearTimer(call.timer);
-      call.timer = undefined;
-    }
-    const unsubscribe = call.unsubscribe;
-    if (unsubscribe !== undefined) {
-      call.unsubscribe = undefined;
-      unsubscribe();
-    }
+    call.detach(this.clock);
   }
+
+  private readonly giveUp: GiveUp<QueuedCall> = {
+    leave: (call) => this.leave(call),
+    timedOut: () => this.timedOut(),
+  };
 
   /** Frees a slot, handing it straight to the head of the queue so nobody arriving later can take it first. */
   private release(): void {

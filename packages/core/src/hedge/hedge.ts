@@ -13,7 +13,7 @@ import {
   requireInteger,
 } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
-import type { RetryGate } from '../retry.js';
+import type { RetryGate } from '../retry/retry.js';
 import { HedgeRun } from './hedge-run.js';
 
 /**

@@ -1,4 +1,4 @@
-import { deadlineOf } from '../deadline.js';
+import { deadlineOf } from '../timeout/deadline.js';
 import type { Task } from '../policy.js';
 import { CallerWatch } from './caller-watch.js';
 import { type AbortListener, earliest, noop, PolicyContext } from './context.js';

@@ -87,33 +87,42 @@ export interface SlidingWindowOptions {
 /** A bursty limit: up to `capacity` at once, refilled at `rate` per `per` ms. */
 export function tokenBucket(options: TokenBucketOptions): BucketLimit {
   const o = requireOptions(options, 'rate');
-  const rate = requirePositive('rate', o.rate);
-  const per = requirePositive('per', orDefault(o.per, 1000));
+  const { rate, per } = rateOf(o);
   const capacity = requirePositive('capacity', orDefault(o.capacity, rate));
-  const unit = requireUnit(o.unit);
-  return Object.freeze({
-    kind: 'bucket',
-    algorithm: 'tokenBucket',
-    name: optionalString('name', o.name) ?? `${rate} ${unit}/${period(per)}`,
-    unit,
-    capacity,
-    interval: per / rate,
-  });
+  return bucketLimit('tokenBucket', o, rate, per, capacity, '');
 }
 
 /** An evenly spaced limit (GCRA): one unit every per/rate ms, with `burst` units of tolerance. */
 export function smooth(options: SmoothOptions): BucketLimit {
   const o = requireOptions(options, 'rate');
+  const { rate, per } = rateOf(o);
+  const burst = requirePositive('burst', orDefault(o.burst, 1));
+  return bucketLimit('smooth', o, rate, per, burst, ' smooth');
+}
+
+/** A bucket limit's `rate` and `per` options, checked in that order. */
+function rateOf(o: { readonly rate: unknown; readonly per?: unknown }): { rate: number; per: number } {
   const rate = requirePositive('rate', o.rate);
   const per = requirePositive('per', orDefault(o.per, 1000));
-  const burst = requirePositive('burst', orDefault(o.burst, 1));
+  return { rate, per };
+}
+
+/** The limit both bucket builders make (their `unit` and `name` options checked last, as for every limit). */
+function bucketLimit(
+  algorithm: BucketLimit['algorithm'],
+  o: { readonly unit?: unknown; readonly name?: unknown },
+  rate: number,
+  per: number,
+  capacity: number,
+  nameSuffix: string,
+): BucketLimit {
   const unit = requireUnit(o.unit);
   return Object.freeze({
     kind: 'bucket',
-    algorithm: 'smooth',
-    name: optionalString('name', o.name) ?? `${rate} ${unit}/${period(per)} smooth`,
+    algorithm,
+    name: optionalString('name', o.name) ?? `${rate} ${unit}/${period(per)}${nameSuffix}`,
     unit,
-    capacity: burst,
+    capacity,
     interval: per / rate,
   });
 }

@@ -1,3 +1,8 @@
+// Above ~300 lines on purpose: this file has one job, the admission of a call (ask the store, then run, queue,
+// refuse, or await an asynchronous store's answer), and its methods are the steps of that one decision, kept
+// together so the hot path (`[RUN]` -> `run`) reads in one place. Everything else is in its own module: options
+// (options.ts), the store contract (store.ts), waiting (waitlist.ts), corrections (corrections.ts), a call's key and
+// cost (call.ts, costed-task.ts).
 import type { Clock } from '../clock.js';
 import { InvalidOptionError, RateLimitedError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
@@ -119,7 +124,9 @@ export class RateLimitPolicy extends PolicyBase<
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
     if (this.perCall || callInfoOf(context.task) !== undefined) return this.runCall(context, next);
-    // The common case, kept lean: fixed key and cost, nobody waiting, admitted by the store at once.
+    // The common case, kept lean: fixed key and cost, nobody waiting, admitted by the store at once. Its store
+    // call and failure report stand again in runCall on purpose: shared, they would cost this path a call and a
+    // check of a sentinel result.
     const now = this.clock.now();
     const call = this.fixedCall;
     if (this.waitlist.keys !== 0 && this.waitlist.has(call.key)) return this.queue(context, next, call, now);

@@ -4,23 +4,17 @@
  * are served later instead of failing.
  */
 import { constant } from '@bulwark/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fault, ok } from '../../src/testing/index.js';
-import { sdks, settle, until } from '../helpers.js';
-import { type Harness, type HarnessOptions, harness, named, START } from './harness.js';
+import { settle, until } from '../support/helpers.js';
+import { harnessPerTest, named, START } from '../support/harness.js';
+import { sdks } from '../support/sdks.js';
 
 const PRO = 'gemini-2.5-pro';
 const FLASH = 'gemini-2.5-flash';
 
 describe('withResilience, adaptive concurrency per model', () => {
-  let h: Harness;
-  async function setup(rest: Omit<HarnessOptions, 'sdk'>): Promise<Harness> {
-    h = await harness({ sdk: sdks[0]!, autoAdvance: false, ...rest });
-    return h;
-  }
-  afterEach(async () => {
-    await h?.close();
-  });
+  const { h, setup } = harnessPerTest({ sdk: sdks[0]!, autoAdvance: false });
   const generate = (model = FLASH) => settle(h.ai.models.generateContent({ model, contents: 'hello' }));
 
   it('holds calls above the limit locally and sends them as slots free up', async () => {
@@ -69,8 +63,9 @@ describe('withResilience, adaptive concurrency per model', () => {
 
   describe.each(sdks)('a lone failing call, $name', (sdk) => {
     it('gets all its attempts on its model, at its backoff pace, then fails over for its retries, not a local limit', async () => {
-      h = await harness({
+      await setup({
         sdk,
+        autoAdvance: true,
         options: { backoff: constant(50), concurrency: {}, fallbacks: { [PRO]: [FLASH] } },
       });
       h.fake.setDefault(PRO, fault.overloaded());
@@ -89,7 +84,7 @@ describe('withResilience, adaptive concurrency per model', () => {
     });
 
     it('answers on its third attempt without a fallback; a next call waits for the lowered limit, announcing how long', async () => {
-      h = await harness({ sdk, options: { backoff: constant(50), concurrency: {} } });
+      await setup({ sdk, autoAdvance: true, options: { backoff: constant(50), concurrency: {} } });
       h.fake.script(FLASH, [fault.overloaded(), fault.overloaded(), ok()]);
       const first = await generate(FLASH);
       expect(first.ok).toBe(true);

@@ -3,24 +3,18 @@
  * names as core's for the same things, and `stats()` a snapshot like core's `stats()`.
  */
 import type { CircuitState } from '@bulwark/core';
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { GeminiBreakerStateEvent, GeminiResilienceStats, GeminiRetryEvent } from '../../src/index.js';
 import { fault, ok } from '../../src/testing/index.js';
-import { sdks, settle } from '../helpers.js';
-import { type Harness, type HarnessOptions, harness, named } from './harness.js';
+import { settle } from '../support/helpers.js';
+import { harnessPerTest, named } from '../support/harness.js';
+import { sdks } from '../support/sdks.js';
 
 const PRO = 'gemini-2.5-pro';
 const FLASH = 'gemini-2.5-flash';
 
 describe('withResilience: events and stats in core’s shape', () => {
-  let h: Harness;
-  async function setup(rest: Omit<HarnessOptions, 'sdk'> = {}): Promise<Harness> {
-    h = await harness({ sdk: sdks[0]!, ...rest });
-    return h;
-  }
-  afterEach(async () => {
-    await h?.close();
-  });
+  const { h, setup } = harnessPerTest({ sdk: sdks[0]! });
   const generate = (model = FLASH) => settle(h.ai.models.generateContent({ model, contents: 'hello' }));
 
   it('every payload names its model; a retry carries core’s attempt, delay, delaySource and error', async () => {

@@ -3,25 +3,19 @@
  * are estimated before the call and corrected with usageMetadata; options are validated.
  */
 import { InvalidOptionError } from '@bulwark/core';
-import { GoogleGenAI } from '@google/genai';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { GoogleGenAI } from '@google/genai';
+import { describe, expect, it } from 'vitest';
 import { estimateInputTokens, resilienceInfo, resilienceOf, withResilience } from '../../src/index.js';
-import { sdks, settle, until } from '../helpers.js';
-import { type Harness, type HarnessOptions, harness, named, START } from './harness.js';
+import { settle, until } from '../support/helpers.js';
+import { harnessPerTest, named, START } from '../support/harness.js';
+import { sdks, unreachableClient } from '../support/sdks.js';
 
 const FLASH = 'gemini-2.5-flash';
 const LITE = 'gemini-2.5-flash-lite';
 const sdk = sdks[0]!;
 
 describe('withResilience, client-side limits', () => {
-  let h: Harness;
-  async function setup(rest: Omit<HarnessOptions, 'sdk'> = {}): Promise<Harness> {
-    h = await harness({ sdk, ...rest });
-    return h;
-  }
-  afterEach(async () => {
-    await h?.close();
-  });
+  const { h, setup } = harnessPerTest({ sdk });
   const generate = (model = FLASH, contents = 'hello') =>
     settle(h.ai.models.generateContent({ model, contents }));
 
@@ -100,8 +94,6 @@ describe('withResilience, client-side limits', () => {
 });
 
 describe('withResilience, options and misuse', () => {
-  const client = () => new GoogleGenAI({ apiKey: 'x', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
-
   it.each([
     [{ maxAttempts: 0 }, 'maxAttempts'],
     [{ maxAttempts: 1.5 }, 'maxAttempts'],
@@ -115,25 +107,25 @@ describe('withResilience, options and misuse', () => {
     [{ maxRetryDelay: Number.POSITIVE_INFINITY }, 'maxRetryDelay'],
     [{ breaker: { halfOpenAfter: -1 } }, 'breaker.halfOpenAfter'],
   ])('rejects %j with an InvalidOptionError naming %s', (options, option) => {
-    expect(() => withResilience(client(), options as never)).toThrow(InvalidOptionError);
-    expect(() => withResilience(client(), options as never)).toThrow(option);
+    expect(() => withResilience(unreachableClient(), options as never)).toThrow(InvalidOptionError);
+    expect(() => withResilience(unreachableClient(), options as never)).toThrow(option);
   });
 
   it('rejects what is not a client, and a second wrapping', () => {
     expect(() => withResilience({} as never)).toThrow(InvalidOptionError);
-    const ai = withResilience(client());
+    const ai = withResilience(unreachableClient());
     expect(() => withResilience(ai)).toThrow(/already/);
-    expect(() => resilienceOf(client())).toThrow(InvalidOptionError);
+    expect(() => resilienceOf(unreachableClient())).toThrow(InvalidOptionError);
   });
 
   it('returns the same instance, typed as before', () => {
-    const ai = client();
+    const ai = unreachableClient();
     const same: GoogleGenAI = withResilience(ai);
     expect(same).toBe(ai);
   });
 
   it('rejects a call without a model name as a typed error, before any request', async () => {
-    const ai = withResilience(client());
+    const ai = withResilience(unreachableClient());
     await expect(ai.models.generateContent({ model: '', contents: 'x' })).rejects.toThrow(InvalidOptionError);
   });
 });

@@ -4,11 +4,9 @@
  */
 import { constant, isInvalidOptionError } from '@bulwark/core';
 import { VirtualClock } from '@bulwark/core/testing';
-import { GoogleGenAI } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import { resilienceOf, withResilience } from '../../src/index.js';
-
-const client = () => new GoogleGenAI({ apiKey: 'x', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
+import { unreachableClient } from '../support/sdks.js';
 
 interface Row {
   readonly option: string;
@@ -21,11 +19,11 @@ const NOT_MS = [null, 0, -1, Number.NaN, '100', {}];
 const NOT_POLICY_OPTIONS = [null, true, 0, 'on', []];
 const PRO = 'gemini-2.5-pro';
 
-const option = (name: string) => (value: unknown) => withResilience(client(), { [name]: value });
+const option = (name: string) => (value: unknown) => withResilience(unreachableClient(), { [name]: value });
 
 const rows: Row[] = [
   { option: 'ai', build: (v) => withResilience(v), bad: [undefined, null, 5, 'ai', {}, { models: {} }] },
-  { option: 'options', build: (v) => withResilience(client(), v), bad: NOT_OBJECT },
+  { option: 'options', build: (v) => withResilience(unreachableClient(), v), bad: NOT_OBJECT },
   { option: 'maxAttempts', build: option('maxAttempts'), bad: [null, 0, 1.5, Number.NaN, Infinity, '3'] },
   { option: 'backoff', build: option('backoff'), bad: [null, 5, 'exponential', {}, { start: 1 }] },
   { option: 'maxRetryDelay', build: option('maxRetryDelay'), bad: [...NOT_MS, Number.POSITIVE_INFINITY] },
@@ -114,9 +112,9 @@ describe('withResilience refuses bad options at once, naming the option path', (
   });
 
   it('accepts omitted options, false for the optional policies, and well-formed values', () => {
-    expect(() => withResilience(client())).not.toThrow();
-    expect(() => withResilience(client(), undefined)).not.toThrow();
-    const ai = withResilience(client(), {
+    expect(() => withResilience(unreachableClient())).not.toThrow();
+    expect(() => withResilience(unreachableClient(), undefined)).not.toThrow();
+    const ai = withResilience(unreachableClient(), {
       maxAttempts: 2,
       backoff: constant(10),
       breaker: false,

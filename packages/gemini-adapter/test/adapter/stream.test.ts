@@ -5,24 +5,18 @@
  */
 import { getEventListeners } from 'node:events';
 import { consecutive, isTimeoutError } from '@bulwark/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isGeminiFailure, resilienceInfo } from '../../src/index.js';
 import { fault, ok } from '../../src/testing/index.js';
-import { collect, sdks, textOf, until } from '../helpers.js';
-import { type Harness, type HarnessOptions, harness, named } from './harness.js';
+import { collect, textOf, until } from '../support/helpers.js';
+import { harnessPerTest, named } from '../support/harness.js';
+import { sdks } from '../support/sdks.js';
 
 const FLASH = 'gemini-2.5-flash';
 const LITE = 'gemini-2.5-flash-lite';
 
 describe.each(sdks)('withResilience, streams, $name', (sdk) => {
-  let h: Harness;
-  async function setup(rest: Omit<HarnessOptions, 'sdk'> = {}): Promise<Harness> {
-    h = await harness({ sdk, ...rest });
-    return h;
-  }
-  afterEach(async () => {
-    await h?.close();
-  });
+  const { h, setup } = harnessPerTest({ sdk });
   const stream = (model = FLASH, config?: Record<string, unknown>) =>
     h.ai.models.generateContentStream({ model, contents: 'one two three', ...(config ? { config } : {}) });
 

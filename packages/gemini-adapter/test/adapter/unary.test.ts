@@ -5,24 +5,18 @@
  */
 import { consecutive, exponential, isTimeoutError } from '@bulwark/core';
 import nodeFetch from 'node-fetch';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isGeminiFailure, resilienceInfo, withResilience } from '../../src/index.js';
 import { fault, ok } from '../../src/testing/index.js';
-import { sdks, settle, until } from '../helpers.js';
-import { type Harness, type HarnessOptions, harness, named, START } from './harness.js';
+import { settle, until } from '../support/helpers.js';
+import { harnessPerTest, named, START } from '../support/harness.js';
+import { sdks } from '../support/sdks.js';
 
 const PRO = 'gemini-2.5-pro';
 const FLASH = 'gemini-2.5-flash';
 
 describe.each(sdks)('withResilience, unary calls, $name', (sdk) => {
-  let h: Harness;
-  async function setup(rest: Omit<HarnessOptions, 'sdk'> = {}): Promise<Harness> {
-    h = await harness({ sdk, ...rest });
-    return h;
-  }
-  afterEach(async () => {
-    await h?.close();
-  });
+  const { h, setup } = harnessPerTest({ sdk });
   const generate = (model = FLASH, config?: Record<string, unknown>) =>
     settle(h.ai.models.generateContent({ model, contents: 'hello', ...(config ? { config } : {}) }));
 

@@ -11,7 +11,8 @@ import {
   ok,
   startFakeGemini,
 } from '../../src/testing/index.js';
-import { type Client, collect, sdks, settle, textOf, until } from '../helpers.js';
+import { collect, settle, textOf, until } from '../support/helpers.js';
+import { type Client, sdks } from '../support/sdks.js';
 
 const sdk3 = sdks[0]!;
 const PRO = 'gemini-2.5-pro';

@@ -1,5 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import { VirtualClock } from '@bulwark/core/testing';
+import { afterEach, beforeEach, expect } from 'vitest';
 
 /** One request as the test server saw it. */
 export interface Seen {
@@ -72,6 +74,39 @@ export async function startServer(now: () => number): Promise<TestServer> {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** What each test of a file gets from `serverPerTest`: a fresh virtual clock and a server stamping requests with it. */
+export interface ServerPerTest {
+  readonly clock: VirtualClock;
+  /** Replaceable within a test (a test that closes it may start another): the one here is closed after the test. */
+  server: TestServer;
+}
+
+/**
+ * Gives each test of the file (or describe block) a fresh `VirtualClock` and a loopback server whose `seen.at` reads
+ * it, closed after the test; unless `noTimersLeft` is false, the test must also leave no timer on the clock.
+ */
+export function serverPerTest(options: { readonly noTimersLeft?: boolean } = {}): ServerPerTest {
+  const env = {} as { clock: VirtualClock; server: TestServer };
+  beforeEach(async () => {
+    env.clock = new VirtualClock();
+    env.server = await startServer(() => env.clock.now());
+  });
+  afterEach(async () => {
+    await env.server.close();
+    if (options.noTimersLeft !== false) expect(env.clock.pendingTimers).toBe(0);
+  });
+  return env;
+}
+
+/** A port on 127.0.0.1 that nothing listens on: one that was free a moment ago (a connection to it is refused). */
+export async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /** Answers with a status, headers and a body. */

@@ -2,6 +2,7 @@ import type { Clock, TimerOptions } from '../../clock.js';
 import { ThrottledError } from '../../errors.js';
 import type { PolicyEmitter, RejectionReason } from '../../events.js';
 import type { Ctx } from '../../internal/context.js';
+import type { GiveUp } from '../../internal/queued-waiter.js';
 import type { LimitController } from '../limit-controller.js';
 import type { AdaptiveConcurrencySettings } from '../options.js';
 import { HeldSlots } from './held-slots.js';
@@ -159,24 +160,7 @@ export class Dispatcher {
         this.events.emit('queued', delay === undefined ? { policy, position } : { policy, position, delay });
       }
       this.room.push(waiter);
-      if (patience !== Number.POSITIVE_INFINITY) {
-        waiter.timer = this.clock.setTimer(
-          () => {
-            waiter.timer = undefined;
-            this.leave(waiter);
-            reject(this.rejection('queueTimeout', `waited ${patience} ms for a slot`));
-          },
-          patience,
-          this.timerOptions,
-        );
-      }
-      if (context.canAbort) {
-        waiter.unsubscribe = context.subscribe((reason) => {
-          waiter.unsubscribe = undefined;
-          this.leave(waiter);
-          reject(reason);
-        });
-      }
+      waiter.guard(context, patience, this.clock, this.timerOptions, this.giveUp);
       // Nobody waited, so nothing wakes the room yet: make sure someone wakes this waiter.
       if (!this.wake.armed) this.drain();
     });
@@ -274,11 +258,14 @@ export class Dispatcher {
   }
 
   /** A waiter gives up: the last one to leave takes the room's timer with it. */
-  private leave(waiter: Waiter): void {
-    this.room.remove(waiter);
-    waiter.detach(this.clock);
-    if (this.room.size === 0) this.wake.stop();
-  }
+  private readonly giveUp: GiveUp<Waiter> = {
+    leave: (waiter) => {
+      this.room.remove(waiter);
+      waiter.detach(this.clock);
+      if (this.room.size === 0) this.wake.stop();
+    },
+    timedOut: (patience) => this.rejection('queueTimeout', `waited ${patience} ms for a slot`),
+  };
 
   private rejection(reason: RejectionReason, why: string): ThrottledError {
     if (this.events.listens('rejected')) this.events.emit('rejected', { policy: this.settings.name, reason });

@@ -1,0 +1,1 @@
+export { type Failure, type FallbackOptions, FallbackPolicy, fallback } from './fallback.js';

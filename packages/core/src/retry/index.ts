@@ -1,0 +1,1 @@
+export { type RetryGate, type RetryOptions, RetryPolicy, retry } from './retry.js';

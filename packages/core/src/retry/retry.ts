@@ -1,0 +1,237 @@
+import {
+  type Backoff,
+  type BackoffSequence,
+  declaredMaxDelay,
+  nextDelay,
+  type RandomSource,
+  requireBackoff,
+  startSequence,
+} from '../backoff/backoff.js';
+import { exponential } from '../backoff/exponential.js';
+import type { Clock } from '../clock.js';
+import { retryAfterOf } from '../errors.js';
+import type { GiveUpReason } from '../events.js';
+import { AttemptContext, type Ctx } from '../internal/context.js';
+import {
+  clockOf,
+  optionalFunction,
+  optionalRetryGate,
+  orDefault,
+  policyName,
+  requireFiniteNonNegative,
+  requireInteger,
+  requireOneOf,
+} from '../internal/validate.js';
+import { waitFor } from '../internal/wait.js';
+import { type Next, PolicyBase, RUN } from '../policy.js';
+
+/** What retry consults before each retry; see `retryBudget`. */
+export interface RetryGate {
+  /** Records that an execution started (counted towards the budget's base). */
+  recordAttempt(): void;
+  /** Asks for one retry; false means "no retry left". */
+  tryAcquireRetry(): boolean;
+}
+
+export interface RetryOptions {
+  /** Total attempts including the first. Default 3. Infinity is allowed (then bound it with a deadline). */
+  readonly maxAttempts?: number;
+  /** Delays between attempts. Default: exponential, decorrelated jitter, 200 ms, 30 s cap. */
+  readonly backoff?: Backoff;
+  /** Which errors to retry. Default: every error except the caller's own abort. */
+  readonly handle?: (error: unknown) => boolean;
+  /** Which results to retry (e.g. a "busy" answer). Default: none. */
+  readonly handleResult?: (value: unknown) => boolean;
+  /**
+   * Reads a server's delay hint from an outcome; the hint replaces the backoff's delay. Default: the error's
+   * numeric `retryAfterMs`. Return undefined for "no hint".
+   */
+  readonly delayHint?: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
+  /**
+   * How a hint combines with the backoff. 'replace' (default): the hint is the delay. 'floor': the later of the
+   * hint and the backoff's delay, for servers that round their hint down (Gemini's RetryInfo says "0s" with 0.6 s
+   * left): a retry never comes sooner than the backoff would have sent it.
+   */
+  readonly hintMode?: 'replace' | 'floor';
+  /**
+   * Longest wait retry accepts (ms). A backoff delay longer than this is cut to it; a hint longer than this gives
+   * up at once instead (the server said it will not succeed sooner). Default 60 000.
+   */
+  readonly maxDelay?: number;
+  /** A shared retry budget; a retry it refuses ends the execution with the last outcome. */
+  readonly budget?: RetryGate;
+  readonly random?: RandomSource;
+  readonly clock?: Clock;
+  readonly name?: string;
+}
+
+const defaultBackoff = exponential({ initialDelay: 200, maxDelay: 30_000, jitter: 'decorrelated' });
+const defaultHint = (outcome: { error?: unknown }): number | undefined => retryAfterOf(outcome.error);
+
+/**
+ * A failed attempt worth retrying: what it threw, or the result `handleResult` refused. It is handed as is to
+ * `delayHint` and spread into the `retry` and `giveUp` events.
+ */
+type Failure = { readonly error: unknown } | { readonly result: unknown };
+
+/** The wait before the next attempt, and where its length came from. */
+interface Wait {
+  readonly delay: number;
+  readonly source: 'backoff' | 'hint';
+}
+
+export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retry' | 'giveUp'> {
+  readonly maxAttempts: number;
+  readonly backoff: Backoff;
+  readonly maxDelay: number;
+  /**
+   * The longest backoff delay waited: maxDelay, or the backoff's own maxDelay when smaller. A longer delay is cut
+   * to it and one that is not a number >= 0 counts as it.
+   */
+  private readonly delayCap: number;
+  private readonly handle: ((error: unknown) => boolean) | undefined;
+  private readonly handleResult: ((value: unknown) => boolean) | undefined;
+  private readonly delayHint: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
+  private readonly hintFloors: boolean;
+  private readonly budget: RetryGate | undefined;
+  private readonly random: RandomSource | undefined;
+  private readonly clock: Clock;
+
+  constructor(options: RetryOptions = {}) {
+    super(policyName(options, 'retry'));
+    this.maxAttempts = requireInteger('maxAttempts', orDefault(options.maxAttempts, 3), 1, true);
+    this.backoff = requireBackoff(orDefault(options.backoff, defaultBackoff));
+    this.maxDelay = requireFiniteNonNegative('maxDelay', orDefault(options.maxDelay, 60_000));
+    this.delayCap = Math.min(this.maxDelay, declaredMaxDelay(this.backoff) ?? this.maxDelay);
+    this.handle = optionalFunction('handle', options.handle);
+    this.handleResult = optionalFunction('handleResult', options.handleResult);
+    this.delayHint = optionalFunction('delayHint', options.delayHint) ?? defaultHint;
+    this.hintFloors =
+      requireOneOf('hintMode', orDefault(options.hintMode, 'replace'), ['replace', 'floor']) === 'floor';
+    this.budget = optionalRetryGate(options.budget);
+    this.random = optionalFunction('random', options.random);
+    this.clock = clockOf(options.clock);
+  }
+
+  [RUN](context: Ctx, next: Next): Promise<unknown> {
+    this.budget?.recordAttempt();
+    if (this.handleResult !== undefined || this.listens('success') || this.listens('failure')) {
+      return this.loop(context, next, undefined);
+    }
+    // The fast path, apart from the loop because a first attempt that succeeds then costs one derived promise
+    // (and its rejection handler): no async frame, no clock read. The loop starts only after a failure, from it.
+    let pending: unknown;
+    try {
+      pending = next(context);
+    } catch (error) {
+      try {
+        return this.loop(context, next, this.retryable(error, context, 0));
+      } catch (final) {
+        return Promise.reject(final);
+      }
+    }
+    if (typeof (pending as PromiseLike<unknown> | null)?.then !== 'function') return Promise.resolve(pending);
+    // An error that will not be retried is rethrown by the handler itself, which spares the loop's own promise
+    // and the ticks of adopting it.
+    return Promise.resolve(pending).then(undefined, (error) =>
+      this.loop(context, next, this.retryable(error, context, 0)),
+    );
+  }
+
+  /**
+   * Runs attempts until one succeeds or retry gives up. `failure` is the first attempt's when the fast path ran
+   * it: the loop then starts with the wait before the second attempt.
+   */
+  private async loop(context: Ctx, next: Next, failure: Failure | undefined): Promise<unknown> {
+    const started = this.listens('success') || this.listens('failure') ? this.clock.now() : 0;
+    let sequence: BackoffSequence | undefined;
+    for (let attempt = failure === undefined ? 0 : 1; ; attempt++) {
+      if (failure !== undefined) {
+        // `attempt` attempts failed so far, the last with `failure`.
+        if (attempt >= this.maxAttempts) return this.giveUp('attempts', attempt, failure, started);
+        const hint = validHint(this.delayHint(failure));
+        if (hint !== undefined && hint > this.maxDelay) {
+          return this.giveUp('hintTooLong', attempt, failure, started);
+        }
+        let wait: Wait;
+        if (hint !== undefined && !this.hintFloors) wait = { delay: hint, source: 'hint' };
+        else {
+          sequence ??= startSequence(this.backoff, this.random);
+          const delay = nextDelay(sequence, this.delayCap);
+          wait =
+            hint !== undefined && hint > delay
+              ? { delay: hint, source: 'hint' }
+              : { delay, source: 'backoff' };
+        }
+        const deadline = context.deadline;
+        if (deadline !== undefined && this.clock.now() + wait.delay >= deadline) {
+          return this.giveUp('deadline', attempt, failure, started);
+        }
+        if (this.budget !== undefined && !this.budget.tryAcquireRetry()) {
+          return this.giveUp('budget', attempt, failure, started);
+        }
+        if (this.listens('retry')) {
+          this.events.emit('retry', {
+            policy: this.name,
+            attempt,
+            delay: wait.delay,
+            delaySource: wait.source,
+            ...failure,
+          });
+        }
+        try {
+          await waitFor(this.clock, wait.delay, context);
+        } catch (reason) {
+          throw this.fail(reason, started);
+        }
+      }
+      try {
+        const result = await next(
+          attempt === 0 && context.attempt === 0 ? context : new AttemptContext(context, attempt),
+        );
+        if (this.handleResult === undefined || !this.handleResult(result)) {
+          this.reportSuccess(this.clock, started);
+          return result;
+        }
+        failure = { result };
+      } catch (error) {
+        failure = this.retryable(error, context, started);
+      }
+    }
+  }
+
+  /**
+   * An attempt's error as a failure to retry, or, thrown (and reported), the execution's end: the caller's abort
+   * ends everything at once with the caller's reason, and an error `handle` refuses is not retried.
+   */
+  private retryable(error: unknown, context: Ctx, started: number): Failure {
+    if (context.aborted) throw this.fail(context.reason, started);
+    if (this.handle !== undefined && !this.handle(error)) throw this.fail(error, started);
+    return { error };
+  }
+
+  /** Ends the execution with the last attempt's outcome: its error is thrown, its result returned. */
+  private giveUp(reason: GiveUpReason, attempts: number, failure: Failure, started: number): unknown {
+    if (this.listens('giveUp')) {
+      this.events.emit('giveUp', { policy: this.name, reason, attempts, ...failure });
+    }
+    if ('error' in failure) throw this.fail(failure.error, started);
+    this.reportSuccess(this.clock, started);
+    return failure.result;
+  }
+
+  private fail(error: unknown, started: number): unknown {
+    this.reportFailure(this.clock, error, started);
+    return error;
+  }
+}
+
+/** A delay hint retry can wait on: a number >= 0 (a hint that is not one is no hint). */
+function validHint(hint: number | undefined): number | undefined {
+  return hint !== undefined && Number.isFinite(hint) && hint >= 0 ? hint : undefined;
+}
+
+/** Retries failed attempts with backoff, honouring server delay hints and the caller's deadline. */
+export function retry(options?: RetryOptions): RetryPolicy {
+  return new RetryPolicy(options);
+}

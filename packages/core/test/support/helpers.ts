@@ -1,0 +1,43 @@
+import { getEventListeners } from 'node:events';
+
+/** Number of 'abort' listeners currently attached to a signal (a leak check). */
+export function abortListeners(signal: AbortSignal): number {
+  return getEventListeners(signal, 'abort').length;
+}
+
+/** A promise's state without awaiting it. */
+export async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'fulfilled' | 'rejected'> {
+  const marker = Symbol('pending');
+  try {
+    const value = await Promise.race([promise, Promise.resolve(marker)]);
+    return value === marker ? 'pending' : 'fulfilled';
+  } catch {
+    return 'rejected';
+  }
+}
+
+/** A promise settled from outside: `resolve` and `reject` are its two handles. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A function that fails `failures` times with `makeError(n)`, then returns `value`. */
+export function flaky<T>(
+  failures: number,
+  value: T,
+  makeError: (n: number) => unknown = (n) => new Error(`fail ${n}`),
+) {
+  const calls: number[] = [];
+  const fn = (ctx: { attempt: number }): Promise<T> => {
+    calls.push(ctx.attempt);
+    if (calls.length <= failures) return Promise.reject(makeError(calls.length));
+    return Promise.resolve(value);
+  };
+  return { fn, calls };
+}
