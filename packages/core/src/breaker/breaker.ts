@@ -19,6 +19,7 @@ import { type IsolationHandle, Isolations } from './isolation.js';
 import { breakerSettings, type CircuitBreakerOptions } from './options.js';
 import { ProbeAnswer, ProbeContexts } from './probes.js';
 import { CallSettler, type ClosedReactions } from './settler.js';
+import { CircuitSharing, LOCAL_PROBE, type PermitAnswer, releasePermit } from './sharing.js';
 import type { BreakerSnapshot } from './snapshot.js';
 import type { BreakerStrategy } from './strategy.js';
 import { Verdicts } from './verdicts.js';
@@ -50,6 +51,8 @@ export class CircuitBreakerPolicy
     if (this.circuit.state.kind === 'isolated') this.circuit.close();
   });
   private readonly probing = new ProbeContexts();
+  /** The link to the fleet's state, with the `sync` option. */
+  private readonly sharing: CircuitSharing | undefined;
 
   constructor(options: CircuitBreakerOptions = {}) {
     const settings = breakerSettings(options);
@@ -83,6 +86,10 @@ export class CircuitBreakerPolicy
     if (settings.initialState !== undefined) {
       restoreCircuit(this.circuit, settings.initialState, this.strategy.kind);
     }
+    this.sharing =
+      settings.sync === undefined
+        ? undefined
+        : new CircuitSharing(settings.sync, settings.acquireTimeoutMs, this.circuit, this.clock, this.name);
   }
 
   /**
@@ -103,7 +110,8 @@ export class CircuitBreakerPolicy
   /** Closes the circuit and forgets every outcome and break. It also lifts isolation: old handles become no-ops. */
   reset(): void {
     this.isolations.clear();
-    this.circuit.close();
+    if (this.sharing !== undefined) this.sharing.reset();
+    else this.circuit.close();
   }
 
   /**
@@ -141,7 +149,7 @@ export class CircuitBreakerPolicy
       return this.runGuarded(state as Exclude<BreakerState, ClosedState>, context, next, holders);
     }
     if (this.timeStarts || this.events.active) {
-      return this.runObserved(reactions.state, context, next, holders);
+      return this.runObserved(reactions.state, context, next, holders, undefined);
     }
     // The hot path. It is apart from runObserved because it costs nothing per call that a closed call does not
     // need: the closed state's shared reactions instead of an async frame (no closure unless the caller can
@@ -183,7 +191,38 @@ export class CircuitBreakerPolicy
     }
     // Callers beyond the probe slots are turned away at once, never parked.
     if (!this.circuit.takeProbeSlot(halfOpen)) return this.refuse('halfOpenBusy', undefined);
-    return this.runObserved(halfOpen, context, next, holders);
+    if (this.sharing !== undefined) return this.runSharedProbe(halfOpen, context, next, holders);
+    return this.runObserved(halfOpen, context, next, holders, undefined);
+  }
+
+  /**
+   * A probe of a shared circuit: its local slot is taken; it runs once the sync gives a fleet-wide permit (or
+   * does not answer in time: then on the local slot alone). If the fleet's state reached the circuit meanwhile,
+   * the call starts over in it.
+   */
+  private async runSharedProbe(
+    halfOpen: HalfOpenState,
+    context: Ctx,
+    next: Next,
+    holders: Holders,
+  ): Promise<unknown> {
+    let permit: PermitAnswer;
+    try {
+      permit = await this.sharing!.permit(context);
+    } catch (reason) {
+      this.circuit.freeProbeSlot();
+      throw reason;
+    }
+    if (this.circuit.state !== halfOpen) {
+      this.circuit.freeProbeSlot();
+      releasePermit(permit);
+      return this[RUN](context, next, holders);
+    }
+    if (permit === undefined) {
+      this.circuit.freeProbeSlot();
+      return this.refuse('halfOpenBusy', undefined);
+    }
+    return this.runObserved(halfOpen, context, next, holders, permit === LOCAL_PROBE ? undefined : permit);
   }
 
   /**
@@ -192,13 +231,15 @@ export class CircuitBreakerPolicy
    *
    * A probe's slot is freed when its function settles, whatever the circuit's state by then. A probe also answers
    * its caller at its abort (see ProbeAnswer); a closed call holds no scarce slot, so it answers when its function
-   * settles (the execution's root has already answered an aborted caller).
+   * settles (the execution's root has already answered an aborted caller). A probe's fleet-wide `permit` is
+   * released when its function settles, as its slot is.
    */
   private runObserved(
     admittedIn: AdmittingState,
     context: Ctx,
     next: Next,
     holders: Holders,
+    permit: PermitAnswer,
   ): Promise<unknown> {
     const started = this.clock.now();
     if (admittedIn.kind === 'closed') {
@@ -207,7 +248,7 @@ export class CircuitBreakerPolicy
     this.probing.add(context);
     const work = callNext(next, context);
     // Registered before observe's await, so the slot is free before the outcome is counted.
-    const settled = (): void => this.probeSettled(context);
+    const settled = (): void => this.probeSettled(context, permit);
     work.then(settled, settled);
     if (!context.canAbort) return this.settler.observe(admittedIn, started, work, context, undefined);
     // The caller leaves at its abort; work a layer inside leaves running keeps the slot taken as well (see HOLD).
@@ -222,9 +263,10 @@ export class CircuitBreakerPolicy
     );
   }
 
-  private probeSettled(context: Ctx): void {
+  private probeSettled(context: Ctx, permit: PermitAnswer): void {
     this.probing.delete(context);
     this.circuit.freeProbeSlot();
+    releasePermit(permit);
   }
 
   private readonly freeProbeSlot = (): void => {
@@ -247,6 +289,7 @@ export class CircuitBreakerPolicy
   /** The circuit moved: a closed state gets its reactions; listeners hear of a change of state. */
   private entered(from: BreakerState, to: BreakerState, error: unknown): void {
     if (to.kind === 'closed') this.reactions = this.settler.reactionsFor(to);
+    if (this.sharing !== undefined) this.sharing.transitioned(from, to);
     if (from.kind !== to.kind && this.listens('stateChange')) {
       this.events.emit('stateChange', {
         policy: this.name,

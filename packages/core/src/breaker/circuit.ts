@@ -13,6 +13,8 @@ import { FAILED, type HealthTracker, SLOW } from './strategy.js';
  *   halfOpen -> closed     every probe slot succeeded          halfOpen -> open       a probe failed or was slow
  *   open | halfOpen -> isolated                               isolated -> closed     every isolation released
  *   any      -> closed     reset() (closed -> closed starts a new epoch with fresh counts)
+ * and, with a CircuitSync (sync.ts), the fleet's state imposed:
+ *   closed | halfOpen | open -> open (the fleet's break)      open | halfOpen -> closed (the fleet closed)
  */
 
 /** Calls run; their outcomes feed the strategy's tracker. */
@@ -196,6 +198,20 @@ export class Circuit {
   /** A probe's function settled: its slot is free, whatever state the circuit is in now. */
   freeProbeSlot(): void {
     this.probesRunning--;
+  }
+
+  /**
+   * Any state but isolated -> open until `until`, after `breaks` breaks in a row, without taking a break of its own:
+   * the fleet's break, imposed by a CircuitSync. An open circuit takes the new break (open -> open: a new epoch).
+   */
+  openFor(until: number, breaks: number): void {
+    const from = this.current;
+    if (from.kind === 'isolated') return;
+    const series =
+      from.kind !== 'closed' && from.breaks.count === breaks
+        ? from.breaks
+        : new BreakSeries(this.config.halfOpenAfter, breaks);
+    this.enter({ kind: 'open', until, breaks: series }, undefined);
   }
 
   /** Starts in a restored state (at construction): no transition, no listener call. */

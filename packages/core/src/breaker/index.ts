@@ -5,4 +5,5 @@ export type { IsolationHandle } from './isolation.js';
 export type { CircuitBreakerOptions } from './options.js';
 export type { BreakerSnapshot } from './snapshot.js';
 export type { BreakerStrategy, StrategyKind, WindowSnapshot } from './strategy.js';
+export type { CircuitCloseCause, CircuitSync, ProbePermit, SharedCircuit } from './sync.js';
 export { type TimeWindowOptions, timeWindow } from './time-window.js';

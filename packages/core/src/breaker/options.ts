@@ -9,11 +9,14 @@ import {
   policyName,
   requireFiniteNonNegative,
   requireInteger,
+  requireMethods,
   requirePositive,
 } from '../internal/validate.js';
 import { consecutive } from './consecutive.js';
 import { type BreakerSnapshot, parseSnapshot } from './snapshot.js';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS } from './sharing.js';
 import type { BreakerStrategy } from './strategy.js';
+import type { CircuitSync } from './sync.js';
 import { requireFailureRatio } from './validate.js';
 
 export interface CircuitBreakerOptions {
@@ -53,6 +56,13 @@ export interface CircuitBreakerOptions {
   readonly slowCallRatio?: number;
   /** A snapshot from `snapshot()` to start from. A malformed one throws InvalidOptionError. */
   readonly initialState?: BreakerSnapshot;
+  /**
+   * Shares the circuit's open / half-open state with the breakers of other processes that protect the same
+   * dependency (e.g. `redisCircuitSync` from `@bulwark/redis`): an open circuit anywhere opens it here, a success
+   * closes it everywhere, and half-open probes are limited fleet-wide, through a permit asked of the sync before
+   * each probe. The closed path never waits for it. A sync serves one breaker. Default: none (a local circuit).
+   */
+  readonly sync?: CircuitSync;
   readonly clock?: Clock;
   readonly name?: string;
 }
@@ -71,7 +81,12 @@ export interface BreakerSettings {
   readonly slowCallRatio: number | undefined;
   readonly clock: Clock;
   readonly initialState: BreakerSnapshot | undefined;
+  readonly sync: CircuitSync | undefined;
+  /** The sync's `acquireTimeoutMs`, checked (its default when the sync has none). */
+  readonly acquireTimeoutMs: number;
 }
+
+const SYNC_METHODS = ['attach', 'opened', 'closed', 'acquireProbe'] as const;
 
 const DEFAULT_STRATEGY = consecutive(5);
 
@@ -96,6 +111,14 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
   const slowCallRatio = slowCallRatioOf(o.slowCallRatio, slowCallDuration, strategy);
   const clock = clockOf(o.clock);
   const initialState = o.initialState === undefined ? undefined : parseSnapshot(o.initialState);
+  const sync =
+    o.sync === undefined
+      ? undefined
+      : requireMethods<CircuitSync>('sync', o.sync, SYNC_METHODS, 'a CircuitSync');
+  const acquireTimeoutMs = requirePositive(
+    'sync.acquireTimeoutMs',
+    orDefault(sync?.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS),
+  );
   return {
     name,
     strategy,
@@ -108,6 +131,8 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     slowCallRatio,
     clock,
     initialState,
+    sync,
+    acquireTimeoutMs,
   };
 }
 
