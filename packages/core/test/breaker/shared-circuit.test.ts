@@ -17,6 +17,7 @@ import {
 import { BrokenCircuitError, InvalidOptionError } from '../../src/errors.js';
 import type { PolicyEvents } from '../../src/events.js';
 import { flushMicrotasks, VirtualClock } from '../../src/testing.js';
+import { deferred } from '../support/helpers.js';
 
 interface FleetState {
   readonly gen: number;
@@ -104,16 +105,6 @@ class MemorySync implements CircuitSync {
 const boom = (): Promise<never> => Promise.reject(new Error('boom'));
 const ok = (): Promise<string> => Promise.resolve('ok');
 
-function deferred<T = string>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 function fleetOf(count: number, options: CircuitBreakerOptions = {}) {
   const clock = new VirtualClock(1_000_000);
   const fleet = new MemoryFleet(clock);
@@ -154,7 +145,7 @@ describe('circuitBreaker({ sync })', () => {
     const { clock, breakers, syncs } = fleetOf(3);
     await trip(breakers[0]!);
     await clock.advance(1_000);
-    const probe = deferred();
+    const probe = deferred<string>();
     const running = breakers[1]!.execute(() => probe.promise);
     await flushMicrotasks();
     // Each other process has its own free local slot, but the fleet's one permit is taken.
@@ -325,7 +316,7 @@ describe('circuitBreaker({ sync })', () => {
       const { clock, fleet, breakers } = fleetOf(1, { strategy: consecutive(1) });
       await breakers[0]!.execute(boom).catch(() => {});
       await clock.advance(1_000);
-      const work = deferred();
+      const work = deferred<string>();
       const controller = new AbortController();
       const probe = breakers[0]!.execute(() => work.promise, { signal: controller.signal });
       await flushMicrotasks();
@@ -370,7 +361,7 @@ describe('circuitBreaker({ sync })', () => {
             if (step.type === 'call') {
               const breaker = breakers[step.who]!;
               const probe = breaker.state === 'halfOpen';
-              const work = deferred();
+              const work = deferred<string>();
               work.promise.catch(() => {}); // a refused call never runs its function
               breaker
                 .execute(() => {

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCircuitSync, type RedisCircuitSyncOptions, redisCircuitSync } from '../../src/index.js';
 import { clientKinds, connectClient, type TestClient } from '../support/clients.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { deferred } from '../support/deferred.js';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -24,16 +25,6 @@ afterAll(() => server?.close());
 
 const boom = (): Promise<never> => Promise.reject(new Error('boom'));
 const ok = (): Promise<string> => Promise.resolve('ok');
-
-function deferred<T = string>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** Polls `check` until it holds; fails after `limitMs` (a bound against hangs, not a timing assertion). */
 async function eventually(check: () => boolean | Promise<boolean>, limitMs = 10_000): Promise<void> {
@@ -115,7 +106,7 @@ describe.each(clientKinds)('redisCircuitSync through %s', (kind) => {
     await members[0]!.breaker.execute(boom).catch(() => {});
     await Promise.all(members.map((m) => m.sync.refresh()));
     await eventually(() => members.every((m) => m.breaker.state === 'halfOpen'));
-    const probe = deferred();
+    const probe = deferred<string>();
     let ran = 0;
     const calls = members.map((m) =>
       m.breaker.execute(() => {
@@ -161,7 +152,7 @@ describe.each(clientKinds)('redisCircuitSync through %s', (kind) => {
     await a!.breaker.execute(boom).catch(() => {});
     await b!.sync.refresh(); // c does not read: it still believes the circuit closed
     await eventually(() => a!.breaker.state === 'halfOpen');
-    const slow = deferred();
+    const slow = deferred<string>();
     const aProbe = a!.breaker.execute(() => slow.promise);
     await eventually(async () => (await redisKeys(a!.client, '*probes')).length === 1);
     await c!.breaker.execute(boom).catch(() => {}); // c's closed-state failure reopens the fleet
