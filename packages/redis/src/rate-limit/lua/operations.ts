@@ -1,8 +1,8 @@
 /**
  * The four operations of the store contract, dispatched on ARGV[1]. Everything is computed before the first
  * write, so a script never stops half-way with some keys written (Redis does not roll a script back). A key's
- * TTL is the time until its state is at rest (usage expired, pause over) plus a margin; a state already at rest
- * is deleted, as it is the same as no state at all.
+ * TTL is the time until its state is at rest (usage expired, pause over) plus a margin (MARGIN, 1 s), after which
+ * Redis drops it: an idle key costs nothing.
  */
 export const OPERATIONS = `
 local function ttl(until_, now)
@@ -22,13 +22,10 @@ local function load(key)
   return S
 end
 
+-- Kept MARGIN ms past its rest time, even when already at rest: a charge on an admission whose usage was all
+-- refunded still counts until that admission's window ends, as in core's store, which keeps such a key too.
 local function save(key, S, now)
-  local rest = rest_at(S)
-  if rest <= now then
-    redis.call('DEL', key)
-  else
-    redis.call('SET', key, cmsgpack.pack(S), 'PX', ttl(rest, now))
-  end
+  redis.call('SET', key, cmsgpack.pack(S), 'PX', ttl(max(rest_at(S), now), now))
 end
 
 local op = ARGV[1]
