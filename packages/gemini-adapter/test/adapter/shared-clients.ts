@@ -99,19 +99,29 @@ export function asyncStore(inner: RateLimitStore, calls?: StoreCalls): RateLimit
 /** `inner`, answering as it does, counting the calls. */
 export function countingStore(inner: RateLimitStore, calls: StoreCalls): RateLimitStore {
   return {
-    acquire: (request) => (calls.acquire++, inner.acquire(request)),
-    adjust: (request) => (calls.adjust++, inner.adjust(request)),
-    pause: (request) => (calls.pause++, inner.pause(request)),
-    read: (request) => (calls.read++, inner.read(request)),
+    acquire(request) {
+      calls.acquire++;
+      return inner.acquire(request);
+    },
+    adjust(request) {
+      calls.adjust++;
+      return inner.adjust(request);
+    },
+    pause(request) {
+      calls.pause++;
+      return inner.pause(request);
+    },
+    read(request) {
+      calls.read++;
+      return inner.read(request);
+    },
   };
 }
 
 export const noCalls = (): StoreCalls => ({ acquire: 0, adjust: 0, pause: 0, read: 0 });
 
 /** The stores every sharing test runs on: the in-memory one as it is, and behind promises. */
-export const storeKinds: ReadonlyArray<
-  readonly [string, (calls?: StoreCalls) => RateLimitStore]
-> = [
+export const storeKinds: ReadonlyArray<readonly [string, (calls?: StoreCalls) => RateLimitStore]> = [
   ['an in-memory store', (calls) => countingStore(new MemoryRateLimitStore(), calls ?? noCalls())],
   ['an asynchronous store', (calls) => asyncStore(new MemoryRateLimitStore(), calls)],
 ];

@@ -12,7 +12,14 @@ import { resilienceInfo, withResilience } from '../../src/index.js';
 import { fault } from '../../src/testing/index.js';
 import { collect, settle, textOf, until } from '../helpers.js';
 import { named, START } from './harness.js';
-import { asyncStore, noCalls, type Pair, type PairOptions, storeKinds, twoClients } from './shared-clients.js';
+import {
+  asyncStore,
+  noCalls,
+  type Pair,
+  type PairOptions,
+  storeKinds,
+  twoClients,
+} from './shared-clients.js';
 
 const FLASH = 'gemini-2.5-flash';
 const LITE = 'gemini-2.5-flash-lite';
@@ -84,7 +91,8 @@ describe.each(storeKinds)('two clients sharing %s', (_kind, makeStore) => {
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(pair.fake.requests.map((r) => r.answer)).toEqual(Array(8).fill('ok'));
     const times = pair.fake.requests.map((r) => r.time);
-    for (const t of times) expect(times.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(3);
+    for (const t of times)
+      expect(times.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(3);
     // Both took part.
     expect(pair.a.engine.stats().requests).toBe(4);
     expect(pair.b.engine.stats().requests).toBe(4);
@@ -95,22 +103,30 @@ describe.each(storeKinds)('two clients sharing %s', (_kind, makeStore) => {
     for (const side of ['a', 'b', 'a', 'b', 'a'] as const) await generate(side);
     expect(pair.fake.requests.map((r) => r.model)).toEqual([FLASH, FLASH, FLASH, LITE, LITE]);
     expect(named(pair.b.events, 'failover')[0]).toMatchObject({ reason: 'dailyQuota' });
-    expect(named(pair.b.events, 'quotaExhausted')).toEqual([{ model: FLASH, until: RESET, quotaId: undefined }]);
+    expect(named(pair.b.events, 'quotaExhausted')).toEqual([
+      { model: FLASH, until: RESET, quotaId: undefined },
+    ]);
     await pair.clock.advanceTo(RESET);
     await generate('b');
     expect(pair.fake.requests.at(-1)?.model).toBe(FLASH);
   });
 
-  it("a daily quota spent in one stops the other until midnight Pacific, without a request of its own", async () => {
+  it('a daily quota spent in one stops the other until midnight Pacific, without a request of its own', async () => {
     const calls = noCalls();
     await setup({ store: makeStore(calls), options: { fallbacks: { [FLASH]: [LITE] } } });
     pair.fake.script(FLASH, [fault.dailyQuota()]);
     expect((await generate('a')).ok).toBe(true);
     expect(named(pair.a.events, 'quotaExhausted')).toHaveLength(1);
     const b = await generate('b');
-    expect(resilienceInfo(b.ok ? b.value : undefined)).toMatchObject({ model: LITE, attempts: 1, failovers: 1 });
+    expect(resilienceInfo(b.ok ? b.value : undefined)).toMatchObject({
+      model: LITE,
+      attempts: 1,
+      failovers: 1,
+    });
     expect(named(pair.b.events, 'failover')[0]).toMatchObject({ reason: 'dailyQuota' });
-    expect(named(pair.b.events, 'quotaExhausted')).toEqual([{ model: FLASH, until: RESET, quotaId: undefined }]);
+    expect(named(pair.b.events, 'quotaExhausted')).toEqual([
+      { model: FLASH, until: RESET, quotaId: undefined },
+    ]);
     // Learnt once: B's next call skips the model without asking the store.
     const acquires = calls.acquire;
     await generate('b');
@@ -259,4 +275,3 @@ describe('withResilience, the store options', () => {
     expect(() => withResilience(client(), { project: 'p' })).not.toThrow();
   });
 });
-
