@@ -246,7 +246,7 @@ describe.each(clientKinds)('a limiter on the Redis store through %s', (kind) => 
     );
     const policy = rateLimit({ limits: tokenBucket({ rate: 10, capacity: 2 }), maxWait: 1000, clock, store });
     const queued: number[] = [];
-    policy.on('queued', (e) => queued.push(e.delay));
+    policy.on('queued', (e) => queued.push(e.delay ?? -1));
     const log: string[] = [];
     const controller = new AbortController();
     const calls = [0, 1, 2, 3, 4].map((i) =>
