@@ -16,3 +16,11 @@ export {
   type RedisCircuitSyncOptions,
   redisCircuitSync,
 } from './breaker/index.js';
+// The rate-limit store.
+export {
+  isStoreReplyError,
+  RedisRateLimitStore,
+  type RedisRateLimitStoreOptions,
+  redisRateLimitStore,
+  StoreReplyError,
+} from './rate-limit/index.js';

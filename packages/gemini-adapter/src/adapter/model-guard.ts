@@ -3,36 +3,50 @@ import {
   adaptiveConcurrency,
   type CircuitBreakerPolicy,
   type Clock,
+  type Cost,
   circuitBreaker,
-  type RateLimit,
+  isRateLimitedError,
   type RateLimitPolicy,
   rateLimit,
   sleep,
-  slidingWindow,
 } from '@bulwark/core';
 import { GeminiFailure } from '../errors/failure.js';
 import { nextPacificMidnight } from '../internal/pacific-day.js';
 import { isBreakerFailure, isRetryable } from './decisions.js';
-import type { ModelLimits, ResolvedOptions } from './options.js';
+import { LIMIT_NAMES, MAX_LIMIT_WAIT, modelLimits, PacificDays } from './model-limits.js';
+import type { ResolvedOptions } from './options.js';
 import { isStreamStart } from './stream.js';
 
-const MINUTE = 60_000;
+/**
+ * How far from the next midnight Pacific a pause read from a shared store may end and still be a spent daily quota
+ * (another process paused the model until the reset): the processes' clocks may disagree by that much.
+ */
+const RESET_TOLERANCE = 5 * 60_000;
+
+/** The key of a model's limits in a shared store: one per project and model. */
+export function sharedKeyOf(project: string, model: string): string {
+  return `gemini:${project}:${model}`;
+}
 
 /**
- * Everything one model shares between concurrent calls: its circuit breaker, its client-side limits, a pause a
- * 429 imposed on everyone, and whether its daily quota is spent.
+ * Everything one model shares between concurrent calls: its circuit breaker, its limits (RPM, TPM, RPD), a pause
+ * a 429 imposed on everyone, and whether its daily quota is spent. With a shared store (the `store` option), the
+ * limits, pauses and a spent quota are shared by every client on that store with the same `project`: all three
+ * live in the store under the model's key, so one admission per attempt also tells what other processes learnt.
  */
 export class ModelGuard {
   readonly breaker: CircuitBreakerPolicy | undefined;
   /** The adaptive concurrency limit; undefined when turned off. */
   readonly concurrency: AdaptiveConcurrencyPolicy | undefined;
-  /** RPM and TPM; undefined when no such limit is configured. */
+  /** RPM, TPM and RPD (and, in a shared store, the pauses); undefined when nothing is limited. */
   readonly limiter: RateLimitPolicy | undefined;
+  /** The model's key in the shared store (`gemini:<project>:<model>`); undefined without one. */
+  readonly sharedKey: string | undefined;
   private readonly rpd: number | undefined;
+  /** Picks the day window of an attempt's cost; undefined without an RPD limit. */
+  private readonly days: PacificDays | undefined;
   private pausedUntil = 0;
   private exhaustedUntilMs = 0;
-  private day = 0;
-  private sentToday = 0;
 
   constructor(
     readonly model: string,
@@ -68,18 +82,33 @@ export class ModelGuard {
             name: `concurrency:${model}`,
           });
     const limits = options.limits[model] ?? {};
-    const windows = minuteLimits(limits);
+    const store = options.store;
+    this.sharedKey = store === undefined ? undefined : sharedKeyOf(options.project!, model);
+    const windows = modelLimits(limits, store !== undefined);
     this.limiter =
       windows.length === 0
         ? undefined
         : rateLimit({
             limits: windows,
             mode: 'wait',
-            maxWait: options.maxQueueWait,
+            maxWait: Math.min(options.maxQueueWait, MAX_LIMIT_WAIT),
             clock,
             name: `limit:${model}`,
+            ...(store === undefined ? {} : { store, key: this.sharedKey }),
           });
     this.rpd = limits.rpd;
+    this.days = limits.rpd === undefined ? undefined : new PacificDays();
+  }
+
+  /**
+   * What one attempt takes from the limits: one call, its estimated input tokens and, with an RPD limit, one
+   * request of today (midnight Pacific to midnight Pacific, as the API counts).
+   */
+  costOf(tokens: number): Cost {
+    const days = this.days;
+    return days === undefined
+      ? { calls: 1, tokens }
+      : { calls: 1, tokens, [days.unitAt(this.clock.now())]: 1 };
   }
 
   /** Until when the model's daily quota is spent (ms since the epoch), or undefined when it is not. */
@@ -87,13 +116,35 @@ export class ModelGuard {
     return this.exhaustedUntilMs > this.clock.now() ? this.exhaustedUntilMs : undefined;
   }
 
-  markExhausted(until: number): void {
+  /**
+   * The daily quota is spent until `until`. `share`: the server said so, and the shared store learns it too (as a
+   * pause of the model until then), so other processes stop asking.
+   */
+  markExhausted(until: number, share = false): void {
     this.exhaustedUntilMs = Math.max(this.exhaustedUntilMs, until);
+    if (share) this.sharePause(until - this.clock.now());
   }
 
-  /** A 429 said "retry in `ms`": every caller of this model waits that long, not only the one that got it. */
-  pause(ms: number): void {
+  /**
+   * A 429 said "retry in `ms`": every caller of this model waits that long, not only the one that got it; with a
+   * shared store, every caller of every process (`share` false: the pause came from the store).
+   */
+  pause(ms: number, share = true): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+    if (share) this.sharePause(ms);
+  }
+
+  /**
+   * Writes a pause of the model's key to the shared store. Best effort: when the store fails, the pause still
+   * holds in this process, and the others learn of the quota from their own 429.
+   */
+  private sharePause(ms: number): void {
+    if (this.sharedKey === undefined || !(ms > 0)) return;
+    try {
+      this.limiter!.pause(ms, { key: this.sharedKey }).catch(ignore);
+    } catch {
+      // A store that throws instead of rejecting: the same best effort.
+    }
   }
 
   /** How long a new request must still wait because of a pause (0 = none). */
@@ -107,40 +158,51 @@ export class ModelGuard {
    */
   async waitWhilePaused(signal: AbortSignal, maxWait: number, onWait: (ms: number) => void): Promise<void> {
     for (let left = this.pausedFor(); left > 0; left = this.pausedFor()) {
-      if (left > maxWait) {
-        throw new GeminiFailure({
-          kind: 'rateLimited',
-          serverMessage: `${this.model} is paused for ${left} ms by an earlier 429 (longer than maxRetryDelay)`,
-          retryAfterMs: left,
-          model: this.model,
-        });
-      }
+      if (left > maxWait) throw pausedFailure(this.model, left, 'maxRetryDelay');
       onWait(left);
       await sleep(left, signal, this.clock);
     }
   }
 
   /**
-   * Counts one request against the requests-per-day limit (reset at midnight Pacific, as the API does). Throws a
-   * `dailyQuotaExhausted` failure, and marks the model exhausted, when the day's allowance is used up.
+   * What a refusal of the model's limiter means for Gemini, or undefined when it stays a RateLimitedError (RPM or
+   * TPM busier than maxQueueWait). A spent RPD window is the daily quota, spent until midnight Pacific. A pause
+   * too long to queue for came from the store, i.e. from another process: one that ends at the next midnight
+   * Pacific is a spent daily quota (or a model without quota) learnt there; a shorter one a 429's pause, kept
+   * here too so the next calls do not ask the store again. Marks the model exhausted accordingly.
    */
-  takeDailyRequest(): void {
-    if (this.rpd === undefined) return;
+  refusal(error: unknown): GeminiFailure | undefined {
+    if (!isRateLimitedError(error)) return undefined;
     const now = this.clock.now();
     const reset = nextPacificMidnight(now);
-    if (reset !== this.day) {
-      this.day = reset;
-      this.sentToday = 0;
-    }
-    if (this.sentToday >= this.rpd) {
+    if (error.limit === LIMIT_NAMES.rpd) {
       this.markExhausted(reset);
-      throw dailyQuotaFailure(this.model, reset, now, {
+      return dailyQuotaFailure(this.model, reset, now, {
         message: `client-side limit of ${this.rpd} requests per day reached for ${this.model}`,
-        quotaValue: this.rpd,
+        quotaValue: this.rpd!,
       });
     }
-    this.sentToday++;
+    const left = error.retryAfterMs;
+    if (error.limit !== 'paused' || left === undefined) return undefined;
+    if (Math.abs(now + left - reset) <= RESET_TOLERANCE) {
+      this.markExhausted(reset);
+      return dailyQuotaFailure(this.model, reset, now);
+    }
+    this.pause(left, false);
+    return pausedFailure(this.model, left, 'maxQueueWait');
   }
+}
+
+const ignore = (): void => {};
+
+/** A call not sent because the model is paused for `left` ms, longer than the wait `option` accepts. */
+function pausedFailure(model: string, left: number, option: string): GeminiFailure {
+  return new GeminiFailure({
+    kind: 'rateLimited',
+    serverMessage: `${model} is paused for ${left} ms by an earlier 429 (longer than ${option})`,
+    retryAfterMs: left,
+    model,
+  });
 }
 
 /**
@@ -161,15 +223,4 @@ export function dailyQuotaFailure(
     quotaValue: detail?.quotaValue,
     model,
   });
-}
-
-function minuteLimits(limits: ModelLimits): RateLimit[] {
-  const windows: RateLimit[] = [];
-  if (limits.rpm !== undefined) {
-    windows.push(slidingWindow({ limit: limits.rpm, window: MINUTE, unit: 'calls', name: 'rpm' }));
-  }
-  if (limits.tpm !== undefined) {
-    windows.push(slidingWindow({ limit: limits.tpm, window: MINUTE, unit: 'tokens', name: 'tpm' }));
-  }
-  return windows;
 }

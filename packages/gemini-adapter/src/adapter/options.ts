@@ -7,12 +7,15 @@ import {
   consecutive,
   circuitBreaker,
   exponential,
+  InvalidOptionError,
   type RandomSource,
   type RetryBudgetOptions,
   retryBudget,
 } from '@bulwark/core';
+import type { RateLimitStore } from '@bulwark/core/store';
 import {
   clockOf,
+  describe,
   nestedOptions,
   optionalFunction,
   optionsOf,
@@ -117,6 +120,22 @@ export interface GeminiResilienceOptions {
    * `false` returns every 200 as the SDK does.
    */
   readonly responseCheck?: false | ResponseCheckOptions;
+  /**
+   * Where the models' limits and what 429s taught live, to share them with other processes: any
+   * `RateLimitStore` (`@bulwark/core/store`), e.g. a Redis store from `@bulwark/redis`. Every client on the same
+   * store with the same `project` then shares, per model: the RPM/TPM/RPD limits (configure the same `limits`
+   * everywhere: different numbers count apart), the pause a 429's RetryInfo imposes (the first 429 in any process
+   * pauses them all), and a spent daily quota or a model without quota ("limit: 0"), until midnight Pacific. All of
+   * it goes through one store admission per attempt, under the key `gemini:<project>:<model>`. Requires
+   * `project`. Default: none, everything stays in this client.
+   */
+  readonly store?: RateLimitStore;
+  /**
+   * Whose quota the shared state is: Gemini counts quotas per Google Cloud project (every API key of a project
+   * shares them), so clients of different projects on one store must name different projects. A non-empty string
+   * without ':' (e.g. the project id). Required with `store`.
+   */
+  readonly project?: string;
   readonly clock?: Clock;
   readonly random?: RandomSource;
 }
@@ -139,6 +158,10 @@ export interface ResolvedOptions {
   readonly failoverWait: number;
   readonly fallbacks: Readonly<Record<string, readonly string[]>>;
   readonly responseCheck: { readonly empty: AnswerVerdict; readonly blocked: AnswerVerdict };
+  /** The shared store, or undefined (each client keeps its own state). */
+  readonly store: RateLimitStore | undefined;
+  /** The project shared state is kept under; set whenever `store` is. */
+  readonly project: string | undefined;
   readonly clock: Clock;
   readonly random: RandomSource | undefined;
 }
@@ -194,6 +217,27 @@ function responseCheckOf(check: unknown): ResolvedOptions['responseCheck'] {
 }
 
 const BACKOFF_METHODS = ['start'] as const;
+const STORE_METHODS = ['acquire', 'adjust', 'pause', 'read'] as const;
+
+/** The shared store and its project: `project` is required with a store (alone, it is checked and changes nothing). */
+function sharingOf(store: unknown, project: unknown): Pick<ResolvedOptions, 'store' | 'project'> {
+  if (project !== undefined || store !== undefined) {
+    if (typeof project !== 'string' || project === '' || project.includes(':')) {
+      const needed = project === undefined ? ' (required with store)' : '';
+      throw new InvalidOptionError(
+        'project',
+        `expected a non-empty string without ':'${needed}, got ${describe(project)}`,
+      );
+    }
+  }
+  return {
+    store:
+      store === undefined
+        ? undefined
+        : requireMethods<RateLimitStore>('store', store, STORE_METHODS, 'a RateLimitStore'),
+    project: project as string | undefined,
+  };
+}
 
 export function resolveOptions(options?: GeminiResilienceOptions): ResolvedOptions {
   const o = optionsOf(options);
@@ -222,6 +266,7 @@ export function resolveOptions(options?: GeminiResilienceOptions): ResolvedOptio
     failoverWait: requirePositive('failoverWait', orDefault(o.failoverWait, 2_000), true),
     fallbacks: fallbacksOf(o.fallbacks),
     responseCheck: responseCheckOf(o.responseCheck),
+    ...sharingOf(o.store, o.project),
     clock: clockOf(o.clock),
     random,
   };

@@ -54,6 +54,8 @@ interface ModelSlot {
   readonly streamStart: AnyPolicy;
   /** Unlimited calls (countTokens, embedContent): only the attempt timeout. */
   readonly unlimited: AnyPolicy;
+  /** Turns the limiter's refusals into the failures they stand for; undefined without a limiter. */
+  readonly refused: ((error: unknown) => never) | undefined;
 }
 
 /**
@@ -236,13 +238,6 @@ export class GeminiResilience {
     // The retry's attempt number (0, 1, 2... on this model); the inner execution's own context always says 0.
     let attemptNo = 0;
     const attempt = (ctx: ExecutionContext): Promise<T> => {
-      if (spec.tokens !== undefined) {
-        try {
-          guard.takeDailyRequest();
-        } catch (failure) {
-          return Promise.reject(this.classify(failure, guard, ctx.signal));
-        }
-      }
       state.attempts++;
       this.counters.requests++;
       this.events.emit('request', { model, attempt: attemptNo, stream: spec.stream });
@@ -266,11 +261,12 @@ export class GeminiResilience {
         await guard.waitWhilePaused(ctx.signal, this.options.maxRetryDelay, (ms) =>
           this.events.emit('wait', { model, delay: ms, reason: 'paused' }),
         );
+        if (spec.tokens === undefined) return inner.execute(attempt, { signal: ctx.signal }) as Promise<T>;
         // A fresh tag per attempt: the limiter charges each attempt, and the last admission gets corrected.
-        const task =
-          spec.tokens === undefined ? attempt : withCost(attempt, { calls: 1, tokens: spec.tokens });
-        if (spec.tokens !== undefined) state.costed = task as CostedTask<unknown>;
-        return inner.execute(task, { signal: ctx.signal }) as Promise<T>;
+        const task = withCost(attempt, guard.costOf(spec.tokens));
+        state.costed = task as CostedTask<unknown>;
+        const admitted = inner.execute(task, { signal: ctx.signal }) as Promise<T>;
+        return slot.refused === undefined ? admitted : admitted.then(undefined, slot.refused);
       },
       { signal },
     ) as Promise<T>;
@@ -287,10 +283,30 @@ export class GeminiResilience {
       this.events.emit('paused', { model: guard.model, duration });
     } else if (failure.kind === 'dailyQuotaExhausted') {
       const until = now + (failure.retryAfterMs ?? 0);
-      guard.markExhausted(until);
+      // The server's word: a shared store learns it too.
+      guard.markExhausted(until, true);
       this.events.emit('quotaExhausted', { model: guard.model, until, quotaId: failure.quotaId });
     }
     return failure;
+  }
+
+  /**
+   * What the model's limiter refused, for the decision table: a spent RPD window or a shared pause becomes the
+   * GeminiFailure it stands for (see ModelGuard.refusal); an RPM/TPM refusal stays a RateLimitedError.
+   */
+  private refusedBy(guard: ModelGuard): (error: unknown) => never {
+    return (error) => {
+      const failure = guard.refusal(error);
+      if (failure === undefined) throw error;
+      if (failure.kind === 'dailyQuotaExhausted') {
+        this.events.emit('quotaExhausted', {
+          model: guard.model,
+          until: guard.exhaustedUntil() ?? this.clock.now(),
+          quotaId: undefined,
+        });
+      }
+      throw failure;
+    };
   }
 
   private slot(model: string): ModelSlot {
@@ -349,6 +365,7 @@ export class GeminiResilience {
       unary: guard.limiter ? pipeline(guard.limiter, attemptTimeout) : attemptTimeout,
       streamStart: guard.limiter ? pipeline(guard.limiter, firstChunkTimeout) : firstChunkTimeout,
       unlimited: attemptTimeout,
+      refused: guard.limiter ? this.refusedBy(guard) : undefined,
     };
   }
 }

@@ -119,10 +119,11 @@ async function unary(
   return value;
 }
 
-/** Corrects the limiter's token estimate with what the server counted. */
+/** Corrects the limiter's token estimate with what the server counted (the rest of the cost stands). */
 function settleTokens(state: CallState, tokens: number | undefined): void {
-  if (tokens === undefined || state.costed === undefined) return;
-  state.costed.reconcile({ calls: 1, tokens }).catch(() => {});
+  const costed = state.costed;
+  if (tokens === undefined || costed === undefined) return;
+  costed.reconcile({ ...(costed.cost as Readonly<Record<string, number>>), tokens }).catch(() => {});
 }
 
 /**

@@ -54,18 +54,7 @@ export async function harness(setup: HarnessOptions): Promise<Harness> {
   const engine = resilienceOf(ai);
   const waits: number[] = [];
   const events: Array<[string, any]> = [];
-  const names = [
-    'request',
-    'retry',
-    'wait',
-    'paused',
-    'failover',
-    'breakerState',
-    'quotaExhausted',
-    'success',
-    'failure',
-  ] as const;
-  for (const name of names) engine.events.on(name, (payload: any) => events.push([name, payload]));
+  recordEvents(engine, events);
   if (setup.autoAdvance !== false) {
     const play = (delay: number | undefined): void => {
       if (delay === undefined) return;
@@ -77,6 +66,24 @@ export async function harness(setup: HarnessOptions): Promise<Harness> {
     engine.events.on('wait', (e) => play(e.delay));
   }
   return { fake, ai, engine, clock, waits, events, close: () => fake.close() };
+}
+
+/** Every adapter event the tests look at. */
+const EVENTS = [
+  'request',
+  'retry',
+  'wait',
+  'paused',
+  'failover',
+  'breakerState',
+  'quotaExhausted',
+  'success',
+  'failure',
+] as const;
+
+/** Records every adapter event of `engine` into `events`, as [name, payload]. */
+export function recordEvents(engine: GeminiResilience, events: Array<[string, any]>): void {
+  for (const name of EVENTS) engine.events.on(name, (payload: any) => events.push([name, payload]));
 }
 
 export function named(events: Array<[string, any]>, name: string): any[] {
