@@ -6,6 +6,7 @@ import {
   type AdjustRequest,
   MemoryRateLimitStore,
   type PauseRequest,
+  type RateLimitScope,
   type ReadRequest,
   type ReadResult,
   TIME_EPSILON,
@@ -23,6 +24,8 @@ export class LocalFallback {
   readonly mode: StoreErrorMode;
   private readonly memory: MemoryRateLimitStore;
   private readonly made = new WeakSet<readonly number[]>();
+  /** Lent to the (synchronous) memory store for a decision later than the request's time. */
+  private readonly late = new LateAcquire();
 
   constructor(settings: GuardSettings) {
     this.mode = settings.mode;
@@ -34,20 +37,26 @@ export class LocalFallback {
     return this.made.has(admission.marks);
   }
 
-  /** Admits on the local limits (`local`), or unless paused (`admit`); `refuse` throws `unavailable()`. */
-  acquire(request: AcquireRequest, unavailable: () => Error): AcquireResult {
+  /**
+   * Admits on the local limits (`local`), or unless paused (`admit`); `refuse` throws `unavailable()`. Decides at
+   * `now`, the caller's clock at this moment: later than the request's `now` when the store was given time to
+   * answer first; the answer then says so (`at`), as a store with a clock of its own does.
+   */
+  acquire(request: AcquireRequest, unavailable: () => Error, now = request.now): AcquireResult {
+    if (this.mode === 'refuse') throw unavailable();
+    const late = now !== request.now;
+    const asked = late ? this.late.set(request, now) : request;
     let result: AcquireResult;
     if (this.mode === 'local') {
-      result = this.memory.acquire(request);
-    } else if (this.mode === 'admit') {
-      const { state } = this.memory.read(request);
-      const wait = state === undefined ? 0 : state.pausedUntil - request.now;
-      result = wait > TIME_EPSILON ? { admitted: false, retryAfterMs: wait, limit: -1 } : ADMITTED;
+      result = this.memory.acquire(asked);
     } else {
-      throw unavailable();
+      const { state } = this.memory.read(asked);
+      const wait = state === undefined ? 0 : state.pausedUntil - now;
+      result = wait > TIME_EPSILON ? { admitted: false, retryAfterMs: wait, limit: -1 } : ADMITTED;
     }
     if (result.admitted && request.marks !== undefined) this.made.add(request.marks);
-    return result;
+    if (!late) return result;
+    return result.admitted ? { admitted: true, at: now } : { ...result, at: now };
   }
 
   /** Corrects one of this fallback's admissions: on the local limits, or nothing when it took nothing (`admit`). */
@@ -61,8 +70,26 @@ export class LocalFallback {
   }
 
   /** The local state (`admit`: no usage, only the pauses); `refuse` throws `unavailable()`. */
-  read(request: ReadRequest, unavailable: () => Error): ReadResult {
+  read(request: ReadRequest, unavailable: () => Error, now = request.now): ReadResult {
     if (this.mode === 'refuse') throw unavailable();
-    return this.memory.read(request);
+    return this.memory.read(now === request.now ? request : { scope: request.scope, key: request.key, now });
+  }
+}
+
+/** An acquire request at a later time than the caller's, its marks still the caller's. */
+class LateAcquire implements AcquireRequest {
+  scope: RateLimitScope = { id: '', limits: [] };
+  key = '';
+  costs: readonly number[] = [];
+  marks: number[] | undefined = undefined;
+  now = 0;
+
+  set(request: AcquireRequest, now: number): this {
+    this.scope = request.scope;
+    this.key = request.key;
+    this.costs = request.costs;
+    this.marks = request.marks;
+    this.now = now;
+    return this;
   }
 }

@@ -109,9 +109,12 @@ export class GuardedRateLimitStore implements RateLimitStore {
     const epoch = outage.epoch;
     const marks = request.marks;
     const sent = marks === undefined ? request : new MarkedAcquire(request);
+    const clock = this.settings.clock;
+    const asked = clock.now();
     const failed = (error: unknown): AcquireResult => {
       outage.failed(epoch, 'acquire', error, request.scope, request.key);
-      return this.fallback.acquire(request, this.unavailable);
+      // The caller's time now: its request's, plus the time the store was given.
+      return this.fallback.acquire(request, this.unavailable, request.now + (clock.now() - asked));
     };
     const admitted = (result: AcquireResult): AcquireResult => {
       if (marks !== undefined && result.admitted) copy((sent as MarkedAcquire).marks, marks);
@@ -124,7 +127,7 @@ export class GuardedRateLimitStore implements RateLimitStore {
       return failed(error);
     }
     if (!isThenable(answer)) return admitted(answer);
-    return answerWithin(answer, this.callTimeoutMs, this.settings.clock, undefined, admitted, failed);
+    return answerWithin(answer, this.callTimeoutMs, clock, undefined, admitted, failed);
   }
 
   adjust(request: AdjustRequest): void | Promise<void> {
@@ -168,9 +171,11 @@ export class GuardedRateLimitStore implements RateLimitStore {
     const outage = this.outage;
     if (outage.down) return this.fallback.read(request, this.unavailable);
     const epoch = outage.epoch;
+    const clock = this.settings.clock;
+    const asked = clock.now();
     const failed = (error: unknown): ReadResult => {
       outage.failed(epoch, 'read', error, request.scope, request.key);
-      return this.fallback.read(request, this.unavailable);
+      return this.fallback.read(request, this.unavailable, request.now + (clock.now() - asked));
     };
     let answer: ReadResult | PromiseLike<ReadResult>;
     try {
@@ -179,7 +184,7 @@ export class GuardedRateLimitStore implements RateLimitStore {
       return failed(error);
     }
     if (!isThenable(answer)) return answer;
-    return answerWithin(answer, this.callTimeoutMs, this.settings.clock, undefined, same, failed);
+    return answerWithin(answer, this.callTimeoutMs, clock, undefined, same, failed);
   }
 
   /** An adjust the store could not record: accepted as lost, except under `refuse`. */

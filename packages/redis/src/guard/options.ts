@@ -36,12 +36,17 @@ export interface GuardStoreOptions {
    * Delays between probes of a store that is down (a probe is one `read`; at most one is in flight). A new
    * sequence starts with each outage. Default `exponential({ initialDelay: 500, maxDelay: 10_000, jitter: 'equal' })`:
    * 250-500 ms after the failure, then doubling, at most 10 s apart, jittered so a fleet does not probe in step. A
-   * delay that is not a finite number >= 0 counts as 10 s.
+   * delay shorter than 50 ms counts as 50 ms (a store that fails at once is not probed in a tight loop); one that is
+   * not a finite number >= 0 counts as 10 s.
    */
   readonly probeBackoff?: Backoff;
   /** Most keys the local store keeps per set of limits (core's MemoryRateLimitStore `maxKeys`). Default 100 000. */
   readonly localMaxKeys?: number;
-  /** Clock for the call timeouts and probes (a VirtualClock in tests). Default: the real clock. */
+  /**
+   * Clock for the call timeouts and probes, and for the time a call spent on the store before the fallback answered
+   * it (the fallback decides at the request's time plus that). Give it the clock of the limiters using the store (a
+   * VirtualClock in tests). Default: the real clock.
+   */
   readonly clock?: Clock;
   /** Names the store in events and errors. Default `'store'`. */
   readonly name?: string;
@@ -60,6 +65,8 @@ const MODES: readonly StoreErrorMode[] = ['local', 'admit', 'refuse'];
 
 /** The probe delay a backoff's bad value stands for. */
 export const MAX_PROBE_DELAY = 10_000;
+/** The shortest delay between probes. */
+export const MIN_PROBE_DELAY = 50;
 
 const DEFAULT_PROBES = exponential({ initialDelay: 500, maxDelay: MAX_PROBE_DELAY, jitter: 'equal' });
 

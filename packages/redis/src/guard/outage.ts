@@ -1,7 +1,7 @@
 import type { BackoffSequence, TimerHandle } from '@bulwark/core';
 import type { RateLimitScope, RateLimitStore } from '@bulwark/core/store';
 import type { GuardedStoreEmitter, StoreOperation } from './events.js';
-import { type GuardSettings, MAX_PROBE_DELAY } from './options.js';
+import { type GuardSettings, MAX_PROBE_DELAY, MIN_PROBE_DELAY } from './options.js';
 import { answerWithin, isThenable } from './timed-call.js';
 
 /** Probes are background work: their timers never hold a process that has nothing else to do. */
@@ -114,9 +114,12 @@ export class Outage {
   }
 }
 
-/** A probe backoff's delay, made safe to wait on: anything but a finite number >= 0 counts as the longest delay. */
+/**
+ * A probe backoff's delay, made safe to wait on: anything but a finite number >= 0 counts as the longest delay, and
+ * none is shorter than MIN_PROBE_DELAY (a store that fails at once must not be probed in a tight loop).
+ */
 function probeDelay(delay: unknown): number {
-  return typeof delay === 'number' && delay >= 0 && delay < Number.POSITIVE_INFINITY
-    ? delay
-    : MAX_PROBE_DELAY;
+  if (typeof delay !== 'number' || !(delay >= 0) || delay === Number.POSITIVE_INFINITY)
+    return MAX_PROBE_DELAY;
+  return delay < MIN_PROBE_DELAY ? MIN_PROBE_DELAY : delay;
 }

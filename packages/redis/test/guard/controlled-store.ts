@@ -39,6 +39,8 @@ export class ControlledStore implements RateLimitStore {
   readonly memory = new MemoryRateLimitStore();
   readonly calls: Record<Operation, number> = { acquire: 0, adjust: 0, pause: 0, read: 0 };
   inFlight = 0;
+  /** Timers of slow answers still pending on the virtual clock (the store's own, not the guard's). */
+  slowTimers = 0;
   maxInFlight = 0;
   readonly held: Held[] = [];
   /** Requests as the store received them (acquire only). */
@@ -90,7 +92,13 @@ export class ControlledStore implements RateLimitStore {
         return this.track(Promise.resolve().then(decide));
       case 'slow':
         return this.track(
-          new Promise<T>((resolve) => this.clock.setTimer(() => resolve(decide()), this.slowMs)),
+          new Promise<T>((resolve) => {
+            this.slowTimers++;
+            this.clock.setTimer(() => {
+              this.slowTimers--;
+              resolve(decide());
+            }, this.slowMs);
+          }),
         );
       case 'hang':
         return this.track(
