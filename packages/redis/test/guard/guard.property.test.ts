@@ -99,7 +99,8 @@ describe('guardStore under any sequence of store behaviours', () => {
           expect(open).toBe(0);
           for (const latency of latencies) expect(latency).toBeLessThanOrEqual(TIMEOUT);
           // unavailable, recovered, unavailable...: once per outage each.
-          events.forEach((name, i) => expect(name).toBe(i % 2 === 0 ? 'unavailable' : 'recovered'));
+          for (const [i, name] of events.entries())
+            expect(name).toBe(i % 2 === 0 ? 'unavailable' : 'recovered');
           expect(store.available).toBe(events.length % 2 === 0);
           // Up: no timer. Down: the next probe's, or the timeout of the probe in flight.
           expect(clock.pendingTimers - primary.slowTimers).toBeLessThanOrEqual(store.available ? 0 : 1);

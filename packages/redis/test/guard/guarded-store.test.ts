@@ -1,18 +1,10 @@
-import {
-  constant,
-  isExecutionRejectedError,
-  isInvalidOptionError,
-  isTimeoutError,
-  type RateLimit,
-  tokenBucket,
-} from '@bulwark/core';
+import { constant, isInvalidOptionError, isTimeoutError, type RateLimit, tokenBucket } from '@bulwark/core';
 import type { AcquireRequest, RateLimitScope } from '@bulwark/core/store';
 import { VirtualClock } from '@bulwark/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   type GuardStoreOptions,
   guardStore,
-  isStoreUnavailableError,
   type StoreRecoveredEvent,
   type StoreUnavailableEvent,
 } from '../../src/index.js';
