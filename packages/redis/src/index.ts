@@ -20,3 +20,11 @@ export {
   StoreUnavailableError,
   type StoreUnavailableEvent,
 } from './guard/index.js';
+// The rate-limit store (issue 13, items 1 and 6).
+export {
+  isStoreReplyError,
+  RedisRateLimitStore,
+  type RedisRateLimitStoreOptions,
+  redisRateLimitStore,
+  StoreReplyError,
+} from './rate-limit/index.js';

@@ -1,0 +1,28 @@
+import { RedisScript } from '../script.js';
+import { rateLimitSource } from './lua/script.js';
+import type { RedisRateLimitStoreOptions } from './options.js';
+import { RedisRateLimitStore } from './redis-rate-limit-store.js';
+
+const ARGUMENT_CLOCK_SCRIPT = new RedisScript(rateLimitSource('argument'));
+
+/**
+ * For tests only, and not exported by the package: the same store running a script that decides at the time it
+ * is given (`clock()`, sent as ARGV[2]) instead of the server's TIME, so a test can compare it with the in-memory
+ * store at the times of a virtual clock. Apart from that one line, the script is the production one.
+ */
+export class ArgumentClockStore extends RedisRateLimitStore {
+  constructor(
+    options: RedisRateLimitStoreOptions,
+    private readonly clock: () => number,
+  ) {
+    super(options);
+  }
+
+  protected override script(): RedisScript {
+    return ARGUMENT_CLOCK_SCRIPT;
+  }
+
+  protected override time(): string {
+    return String(this.clock());
+  }
+}
