@@ -111,23 +111,19 @@ export class GuardedRateLimitStore implements RateLimitStore {
     const sent = marks === undefined ? request : new MarkedAcquire(request);
     const clock = this.settings.clock;
     const asked = clock.now();
-    const failed = (error: unknown): AcquireResult => {
-      outage.failed(epoch, 'acquire', error, request.scope, request.key);
-      // The caller's time now: its request's, plus the time the store was given.
-      return this.fallback.acquire(request, this.unavailable, request.now + (clock.now() - asked));
-    };
-    const admitted = (result: AcquireResult): AcquireResult => {
-      if (marks !== undefined && result.admitted) copy((sent as MarkedAcquire).marks, marks);
-      return result;
-    };
-    let answer: AcquireResult | PromiseLike<AcquireResult>;
-    try {
-      answer = this.primary.acquire(sent);
-    } catch (error) {
-      return failed(error);
-    }
-    if (!isThenable(answer)) return admitted(answer);
-    return answerWithin(answer, this.callTimeoutMs, clock, undefined, admitted, failed);
+    return this.send(
+      sent,
+      ACQUIRE,
+      (result) => {
+        if (marks !== undefined && result.admitted) copy((sent as MarkedAcquire).marks, marks);
+        return result;
+      },
+      (error) => {
+        outage.failed(epoch, 'acquire', error, request.scope, request.key);
+        // The caller's time now: its request's, plus the time the store was given.
+        return this.fallback.acquire(request, this.unavailable, request.now + (clock.now() - asked));
+      },
+    );
   }
 
   adjust(request: AdjustRequest): void | Promise<void> {
@@ -135,18 +131,10 @@ export class GuardedRateLimitStore implements RateLimitStore {
     const outage = this.outage;
     if (outage.down) return this.lost();
     const epoch = outage.epoch;
-    const failed = (error: unknown): void => {
+    return this.send(request, ADJUST, ignore, (error) => {
       outage.failed(epoch, 'adjust', error, request.scope, request.key);
       this.lost();
-    };
-    let answer: void | PromiseLike<void>;
-    try {
-      answer = this.primary.adjust(request);
-    } catch (error) {
-      return failed(error);
-    }
-    if (!isThenable(answer)) return;
-    return answerWithin(answer, this.callTimeoutMs, this.settings.clock, undefined, ignore, failed);
+    });
   }
 
   pause(request: PauseRequest): void | Promise<void> {
@@ -154,17 +142,9 @@ export class GuardedRateLimitStore implements RateLimitStore {
     const outage = this.outage;
     if (outage.down) return;
     const epoch = outage.epoch;
-    const failed = (error: unknown): void => {
+    return this.send(request, PAUSE, ignore, (error) => {
       outage.failed(epoch, 'pause', error, request.scope, request.key ?? '');
-    };
-    let answer: void | PromiseLike<void>;
-    try {
-      answer = this.primary.pause(request);
-    } catch (error) {
-      return failed(error);
-    }
-    if (!isThenable(answer)) return;
-    return answerWithin(answer, this.callTimeoutMs, this.settings.clock, undefined, ignore, failed);
+    });
   }
 
   read(request: ReadRequest): ReadResult | Promise<ReadResult> {
@@ -173,18 +153,30 @@ export class GuardedRateLimitStore implements RateLimitStore {
     const epoch = outage.epoch;
     const clock = this.settings.clock;
     const asked = clock.now();
-    const failed = (error: unknown): ReadResult => {
+    return this.send(request, READ, same, (error) => {
       outage.failed(epoch, 'read', error, request.scope, request.key);
       return this.fallback.read(request, this.unavailable, request.now + (clock.now() - asked));
-    };
-    let answer: ReadResult | PromiseLike<ReadResult>;
+    });
+  }
+
+  /**
+   * Sends one call to the store: its answer through `answered` if it comes (synchronously, or within
+   * callTimeoutMs), otherwise what `failed` makes of the failure (a throw, a rejection, a core TimeoutError).
+   */
+  private send<Q, T, R>(
+    request: Q,
+    call: (store: RateLimitStore, request: Q) => T | PromiseLike<T>,
+    answered: (value: T) => R,
+    failed: (error: unknown) => R,
+  ): R | Promise<R> {
+    let answer: T | PromiseLike<T>;
     try {
-      answer = this.primary.read(request);
+      answer = call(this.primary, request);
     } catch (error) {
       return failed(error);
     }
-    if (!isThenable(answer)) return answer;
-    return answerWithin(answer, this.callTimeoutMs, clock, undefined, same, failed);
+    if (!isThenable(answer)) return answered(answer);
+    return answerWithin(answer, this.callTimeoutMs, this.settings.clock, undefined, answered, failed);
   }
 
   /** An adjust the store could not record: accepted as lost, except under `refuse`. */
@@ -192,6 +184,11 @@ export class GuardedRateLimitStore implements RateLimitStore {
     if (this.mode === 'refuse') throw this.unavailable();
   }
 }
+
+const ACQUIRE = (store: RateLimitStore, request: AcquireRequest) => store.acquire(request);
+const ADJUST = (store: RateLimitStore, request: AdjustRequest) => store.adjust(request);
+const PAUSE = (store: RateLimitStore, request: PauseRequest) => store.pause(request);
+const READ = (store: RateLimitStore, request: ReadRequest) => store.read(request);
 
 function copy(from: readonly number[], to: number[]): void {
   for (let i = 0; i < from.length; i++) to[i] = from[i]!;
