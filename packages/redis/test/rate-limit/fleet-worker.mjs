@@ -1,0 +1,76 @@
+// One process of the fleet test (fleet.test.ts): many concurrent callers through two limiters on the built
+// @bulwark/redis store. Prints its admissions (the Redis time of each, from the store's answer) as one JSON line.
+import { rateLimit, slidingWindow, tokenBucket } from '@bulwark/core';
+import { redisRateLimitStore } from '../../dist/index.js';
+
+const [url, prefix, kind, callers, durationMs] = process.argv.slice(2);
+let client;
+let close;
+if (kind === 'ioredis') {
+  const { Redis } = await import('ioredis');
+  client = new Redis(url);
+  close = () => client.disconnect();
+} else {
+  const { createClient } = await import('redis');
+  client = createClient({ url });
+  await client.connect();
+  close = () => client.destroy();
+}
+const store = redisRateLimitStore({ client, prefix });
+/** The store's answers, logged per limiter: the admission times in Redis's clock. */
+const logged = (log) => ({
+  acquire: async (request) => {
+    const result = await store.acquire(request);
+    if (result.admitted) log.push(result.at);
+    return result;
+  },
+  adjust: (request) => store.adjust(request),
+  pause: (request) => store.pause(request),
+  read: (request) => store.read(request),
+});
+const windowLog = [];
+const bucketLog = [];
+const limiters = [
+  [
+    rateLimit({
+      limits: slidingWindow({ limit: 40, window: 250, segments: 5 }),
+      maxWait: 60_000,
+      store: logged(windowLog),
+    }),
+    { ran: 0 },
+  ],
+  [
+    rateLimit({
+      limits: tokenBucket({ rate: 100, capacity: 20 }),
+      maxWait: 60_000,
+      store: logged(bucketLog),
+    }),
+    { ran: 0 },
+  ],
+];
+
+process.stdout.write('ready\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.destroy();
+const end = performance.now() + Number(durationMs);
+const loops = [];
+for (const [policy, count] of limiters) {
+  for (let i = 0; i < Number(callers); i++) {
+    loops.push(
+      (async () => {
+        while (performance.now() < end) {
+          await policy.execute(() => {
+            count.ran++;
+          });
+        }
+      })(),
+    );
+  }
+}
+await Promise.all(loops);
+close();
+// Writes to a pipe are synchronous on POSIX: exit at once (a node-redis client may hold a handle a while).
+process.stdout.write(
+  `${JSON.stringify({ window: windowLog, bucket: bucketLog, ran: limiters.map(([, c]) => c.ran) })}\n`,
+);
+process.exit(0);
