@@ -16,6 +16,20 @@ export {
   type RedisCircuitSyncOptions,
   redisCircuitSync,
 } from './breaker/index.js';
+// A guard for any rate-limit store: per-call timeout, onStoreError, recovery.
+export {
+  GuardedRateLimitStore,
+  GuardedStoreEmitter,
+  type GuardedStoreEvents,
+  type GuardStoreOptions,
+  guardStore,
+  isStoreUnavailableError,
+  type StoreErrorMode,
+  type StoreOperation,
+  type StoreRecoveredEvent,
+  StoreUnavailableError,
+  type StoreUnavailableEvent,
+} from './guard/index.js';
 // The rate-limit store.
 export {
   isStoreReplyError,
