@@ -1,3 +1,4 @@
+import { type RedisRow, renderRedis } from './redis/rows.js';
 import type { MachineInfo } from './machine.js';
 import { CLOCK_READ } from './overhead/clock-read.js';
 import type { OverheadResult } from './overhead/index.js';
@@ -23,6 +24,8 @@ export interface Report {
   readonly churn?: readonly ChurnRow[];
   readonly signals?: readonly SignalRow[];
   readonly storm?: StormResult;
+  /** Admissions through a limiter on Redis, Bulwark's store next to rate-limiter-flexible's. */
+  readonly redis?: readonly RedisRow[];
   readonly verdict?: readonly StormVerdict[];
 }
 
@@ -351,5 +354,6 @@ export function renderReport(report: Report, chartFile: string): string {
   if (report.churn) parts.push(churnSection(report.churn));
   if (report.signals) parts.push(signalSection(report.signals));
   if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
+  if (report.redis) parts.push(`## Rate limits on Redis\n\n${renderRedis(report.redis)}`);
   return parts.join('\n');
 }

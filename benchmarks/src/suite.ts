@@ -9,13 +9,22 @@ import { runMemory } from './overhead/memory.js';
 import { runLongLivedSignal } from './overhead/long-lived-signal.js';
 import { overheadTargets } from './overhead/targets.js';
 import { runTimeouts } from './overhead/timeouts.js';
+import { fullRedis, runRedis, smokeRedis } from './redis/index.js';
 import { renderReport, type Report, stormVerdict } from './report.js';
 import { stormChart } from './storm/chart.js';
 import { runStorm } from './storm/index.js';
 import { fullScenario, smokeScenario } from './storm/scenario.js';
 
-export type Section = 'overhead' | 'memory' | 'timeouts' | 'churn' | 'signals' | 'storm';
-export const SECTIONS: readonly Section[] = ['overhead', 'memory', 'timeouts', 'churn', 'signals', 'storm'];
+export type Section = 'overhead' | 'memory' | 'timeouts' | 'churn' | 'signals' | 'storm' | 'redis';
+export const SECTIONS: readonly Section[] = [
+  'overhead',
+  'memory',
+  'timeouts',
+  'churn',
+  'signals',
+  'storm',
+  'redis',
+];
 
 export interface SuiteOptions {
   readonly mode: 'full' | 'smoke';
@@ -34,6 +43,7 @@ const SIZES = {
     signalCalls: 100_000,
     measure: fullMeasure,
     scenario: fullScenario,
+    redis: fullRedis,
   },
   smoke: {
     keys: 50,
@@ -42,6 +52,7 @@ const SIZES = {
     signalCalls: 2_000,
     measure: smokeMeasure,
     scenario: smokeScenario,
+    redis: smokeRedis,
   },
 } as const;
 
@@ -85,6 +96,10 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
       log,
     });
     report.verdict = stormVerdict(report.storm);
+  }
+  if (sections.has('redis')) {
+    log('redis: admissions through a limiter on a local redis-server, next to rate-limiter-flexible...');
+    report.redis = await runRedis(size.redis, log);
   }
   report.loadAverageAfter = Number(loadavg()[0]!.toFixed(2));
   return report;

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report.js';
 import { durationOf, smokeScenario } from '../src/storm/scenario.js';
-import { runSuite, writeReport } from '../src/suite.js';
+import { runSuite, SECTIONS, writeReport } from '../src/suite.js';
 
 let report: Report;
 
 beforeAll(async () => {
-  report = await runSuite({ mode: 'smoke' });
+  // The Redis section has its own smoke test (redis.test.ts): it starts a server and processes.
+  report = await runSuite({ mode: 'smoke', sections: SECTIONS.filter((s) => s !== 'redis') });
 }, 60_000);
 
 describe('overhead (smoke)', () => {

@@ -3,6 +3,14 @@
  * consumeAll, adjustAll, restAt. `marks` receives each limit's mark on admission.
  */
 export const ALGORITHMS = `
+local function consume_all(S, costs, now, marks)
+  for i = 1, N do
+    local l = LIMITS[i]
+    if l.bucket then marks[i] = bucket_consume(l, S, costs[i], now)
+    else marks[i] = window_consume(l, S, costs[i], now) end
+  end
+end
+
 local function try_admit(S, costs, now, marks)
   if S[1] > now + EPS then return false end
   for i = 1, N do
@@ -19,11 +27,7 @@ local function try_admit(S, costs, now, marks)
       end
     end
   end
-  for i = 1, N do
-    local l = LIMITS[i]
-    if l.bucket then marks[i] = bucket_consume(l, S, costs[i], now)
-    else marks[i] = window_consume(l, S, costs[i], now) end
-  end
+  consume_all(S, costs, now, marks)
   return true
 end
 
@@ -58,11 +62,7 @@ local function admit(S, costs, now, paused, marks)
     by = -1
   end
   if time > now + EPS then return false, time - now, by end
-  for i = 1, N do
-    local l = LIMITS[i]
-    if l.bucket then marks[i] = bucket_consume(l, S, costs[i], now)
-    else marks[i] = window_consume(l, S, costs[i], now) end
-  end
+  consume_all(S, costs, now, marks)
   return true
 end
 
