@@ -135,7 +135,10 @@ describe('an abort between a policy checking the signal and listening to it', ()
   it('rateLimit: a caller aborted from a queued listener leaves the waitlist at once', async () => {
     // maxWait above the refill time: at the default (60 s, exactly the refill time) a wall clock that steps back
     // by a millisecond between the two calls turns the wait into a refusal, and the test would not queue at all.
-    const policy = rateLimit({ limits: tokenBucket({ rate: 1, per: 60_000, capacity: 1 }), maxWait: 120_000 });
+    const policy = rateLimit({
+      limits: tokenBucket({ rate: 1, per: 60_000, capacity: 1 }),
+      maxWait: 120_000,
+    });
     await policy.execute(() => 'first');
     const controller = new AbortController();
     policy.on('queued', () => controller.abort('left while queuing'));
