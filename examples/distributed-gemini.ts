@@ -4,7 +4,7 @@
 // the 4th request on, it refuses every request for 2 s with 429 RESOURCE_EXHAUSTED and RetryInfo, as Gemini does
 // when a project's per-minute quota is spent. Two child processes, each with its own @google/genai client made
 // resilient with withResilience, send their calls during that time, twice: each on its own, then sharing a
-// throwaway local redis-server through `store: redisRateLimitStore(...)`. On their own, each process learns the
+// throwaway local redis-server through `store: redisStore(...)`. On their own, each process learns the
 // 429 by itself; sharing, the first 429 pauses both, and the other one sends nothing until the pause is over.
 //
 // Run: pnpm demo:distributed (builds, then runs this file with tsx). Needs redis-server on the PATH (or
@@ -13,7 +13,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resilienceOf, withResilience } from '@bulwark/gemini-adapter';
 import { type FakeRequest, fault, ok, startFakeGemini } from '@bulwark/gemini-adapter/testing';
-import { redisRateLimitStore } from '@bulwark/redis';
+import { redisStore } from '@bulwark/redis';
 import { GoogleGenAI } from '@google/genai';
 import { createClient } from 'redis';
 import { redisServerMissing, startRedisServer } from '../packages/redis/test/support/redis-server.ts';
@@ -52,7 +52,7 @@ async function worker(args: WorkerArgs): Promise<Report> {
   await redis?.connect();
   withResilience(ai, {
     // Shared: every process of project 'demo' on this Redis shares limits, pauses and spent quotas per model.
-    ...(redis === undefined ? {} : { store: redisRateLimitStore({ client: redis }), project: 'demo' }),
+    ...(redis === undefined ? {} : { store: redisStore({ client: redis }), project: 'demo' }),
     limits: { [MODEL]: { rpm: 100 } },
   });
   const { events, stats } = resilienceOf(ai);

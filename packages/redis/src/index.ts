@@ -38,3 +38,5 @@ export {
   redisRateLimitStore,
   StoreReplyError,
 } from './rate-limit/index.js';
+// The Redis store behind its guard: what most services want.
+export { type RedisStoreOptions, redisStore } from './redis-store.js';
