@@ -26,6 +26,38 @@ afterAll(() => server?.close());
 const boom = (): Promise<never> => Promise.reject(new Error('boom'));
 const ok = (): Promise<string> => Promise.resolve('ok');
 
+/**
+ * Starts `fn` as a half-open probe on `breaker` and resolves once it runs (its outcome in `result`). A process turns
+ * half-open by its own clock, and the fleet's record ends the break by Redis's clock, later by the publication's
+ * latency: until then the fleet refuses the probe and the process reopens for the rest, so this tries again.
+ */
+async function probeWith<T>(
+  breaker: { readonly state: string; execute(fn: () => Promise<T>): Promise<T> },
+  fn: () => Promise<T>,
+): Promise<{ result: Promise<T> }> {
+  const end = Date.now() + 10_000;
+  while (Date.now() < end) {
+    if (breaker.state === 'halfOpen') {
+      let ran!: () => void;
+      const running = new Promise<'ran'>((resolve) => (ran = () => resolve('ran')));
+      const result = breaker.execute(() => {
+        ran();
+        return fn();
+      });
+      const first = await Promise.race([
+        running,
+        result.then(
+          () => 'ran' as const,
+          () => 'refused' as const,
+        ),
+      ]);
+      if (first === 'ran') return { result };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('no probe ran within 10 s');
+}
+
 /** Polls `check` until it holds; fails after `limitMs` (a bound against hangs, not a timing assertion). */
 async function eventually(check: () => boolean | Promise<boolean>, limitMs = 10_000): Promise<void> {
   const end = Date.now() + limitMs;
@@ -104,30 +136,25 @@ describe.each(clientKinds)('redisCircuitSync through %s', (kind) => {
   it('half-open: exactly one probe runs fleet-wide, and its success closes every process', async () => {
     const members = await fleet(4);
     await members[0]!.breaker.execute(boom).catch(() => {});
+    await members[0]!.sync.refresh(); // its open has reached Redis before the others read
     await Promise.all(members.map((m) => m.sync.refresh()));
     await eventually(() => members.every((m) => m.breaker.state === 'halfOpen'));
     const probe = deferred<string>();
     let ran = 0;
-    const calls = members.map((m) =>
-      m.breaker.execute(() => {
-        ran++;
-        return probe.promise;
-      }),
-    );
-    const settledCount = { n: 0 };
-    for (const call of calls)
-      call.then(
-        () => settledCount.n++,
-        () => settledCount.n++,
-      );
-    await eventually(() => settledCount.n === members.length - 1);
+    const probing = () => {
+      ran++;
+      return probe.promise;
+    };
+    const first = await probeWith(members[0]!.breaker, probing);
+    // The permit is taken: every other process's probe is refused, whatever its own clock says.
+    const others = await Promise.allSettled(members.slice(1).map((m) => m.breaker.execute(probing)));
     expect(ran).toBe(1);
-    probe.resolve('up');
-    const outcomes = await Promise.allSettled(calls);
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    for (const o of outcomes) {
+    for (const o of others) {
+      expect(o.status).toBe('rejected');
       if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(BrokenCircuitError);
     }
+    probe.resolve('up');
+    expect(await first.result).toBe('up');
     await eventually(async () => {
       await Promise.all(members.map((m) => m.sync.refresh()));
       return members.every((m) => m.breaker.state === 'closed');
@@ -140,9 +167,10 @@ describe.each(clientKinds)('redisCircuitSync through %s', (kind) => {
       halfOpenAfter: exponential({ initialDelay: 200, maxDelay: 60_000, jitter: 'none' }),
     });
     await a!.breaker.execute(boom).catch(() => {});
+    await a!.sync.refresh(); // its open has reached Redis before b reads
     await b!.sync.refresh();
     await eventually(() => b!.breaker.state === 'halfOpen');
-    await b!.breaker.execute(boom).catch(() => {}); // b's probe fails: the second break, 400 ms
+    await (await probeWith(b!.breaker, boom)).result.catch(() => {}); // b's probe fails: the second break, 400 ms
     await a!.sync.refresh();
     expect(a!.breaker.snapshot()).toMatchObject({ state: 'open', breaks: 2 });
   });
@@ -150,17 +178,17 @@ describe.each(clientKinds)('redisCircuitSync through %s', (kind) => {
   it('a probe that succeeded cannot close a circuit reopened elsewhere meanwhile (fenced close)', async () => {
     const [a, b, c] = await fleet(3);
     await a!.breaker.execute(boom).catch(() => {});
+    await a!.sync.refresh(); // its open has reached Redis before b reads
     await b!.sync.refresh(); // c does not read: it still believes the circuit closed
-    await eventually(() => a!.breaker.state === 'halfOpen');
     const slow = deferred<string>();
-    const aProbe = a!.breaker.execute(() => slow.promise);
-    await eventually(async () => (await redisKeys(a!.client, '*probes')).length === 1);
+    const aProbe = (await probeWith(a!.breaker, () => slow.promise)).result;
+    await eventually(async () => (await redisKeys(a!.client, `*{${a!.sync.name}}:probes`)).length === 1);
     await c!.breaker.execute(boom).catch(() => {}); // c's closed-state failure reopens the fleet
     await c!.sync.refresh();
     slow.resolve('up');
     expect(await aProbe).toBe('up');
     await a!.sync.refresh(); // a's close went to Redis first (fenced, refused), then a read
-    const [record] = await redisKeys(a!.client, '*circuit');
+    const [record] = await redisKeys(a!.client, `*{${a!.sync.name}}:circuit`);
     expect(await a!.client.command(['HGET', record!, 'st'])).toBe('open');
     expect(a!.breaker.state).toBe('open');
     await b!.sync.refresh();
@@ -170,10 +198,11 @@ describe.each(clientKinds)('redisCircuitSync through %s', (kind) => {
   it('a prober that dies frees its permit when its lease runs out', async () => {
     const [a, b] = await fleet(2, {}, { probeLeaseMs: 300 });
     await a!.breaker.execute(boom).catch(() => {});
+    await a!.sync.refresh(); // its open has reached Redis before b reads
     await b!.sync.refresh();
     await eventually(() => a!.breaker.state === 'halfOpen' && b!.breaker.state === 'halfOpen');
-    a!.breaker.execute(() => new Promise(() => {})).catch(() => {}); // a's probe never ends: a "dies"
-    await eventually(async () => (await redisKeys(a!.client, '*probes')).length === 1);
+    (await probeWith(a!.breaker, () => new Promise<never>(() => {}))).result.catch(() => {}); // a "dies"
+    await eventually(async () => (await redisKeys(a!.client, `*{${a!.sync.name}}:probes`)).length === 1);
     a!.sync.close();
     const refused = await b!.breaker.execute(ok).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BrokenCircuitError);

@@ -216,7 +216,10 @@ describe.each(clientKinds)('a guarded Redis store through %s', (kind) => {
       proxy = await startStallProxy(server);
     });
     afterAll(() => proxy?.close());
-    afterEach(() => proxy.resume());
+    afterEach(() => {
+      proxy.refuse(false);
+      proxy.resume();
+    });
 
     it('a stalled Redis costs each call its timeout, the fallback serves, and traffic returns after the stall', async () => {
       const { store, policy, shared } = await setup({ url: proxy.url });
@@ -248,17 +251,24 @@ describe.each(clientKinds)('a guarded Redis store through %s', (kind) => {
       const load = traffic(policy, store, 4);
       await load.settled(20);
       for (let i = 0; i < 3; i++) {
+        // Dropped, and refused until the outage shows: calls made while the client has no connection fail fast.
+        const unavailable = next(store, 'unavailable');
+        proxy.refuse(true);
         proxy.drop();
+        await unavailable;
+        await load.settled(20);
+        const recovered = next(store, 'recovered');
+        proxy.refuse(false);
+        await recovered;
         await load.settled(20);
       }
-      if (!store.available) await next(store, 'recovered');
-      await load.settled(10);
       await load.stop();
+      proxy.refuse(false);
       for (const outcome of load.outcomes) {
         if (!outcome.ok) expect(isRateLimitedError(outcome.error)).toBe(true);
       }
       // The calls sent while the client was offline failed fast: an outage, each reported once, each ended.
-      expect(events.length).toBeGreaterThanOrEqual(2);
+      expect(events.length).toBe(6);
       expect(events.length % 2).toBe(0);
       for (const [i, name] of events.entries()) expect(name).toBe(i % 2 === 0 ? 'unavailable' : 'recovered');
       expect(store.available).toBe(true);

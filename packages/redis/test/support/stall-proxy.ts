@@ -19,6 +19,8 @@ export interface StallProxy {
   stall(): void;
   resume(): void;
   drop(): void;
+  /** While true, new connections are closed as soon as they open (a server that is gone); default false. */
+  refuse(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -53,8 +55,13 @@ class Link {
 export async function startStallProxy(target: { host: string; port: number }): Promise<StallProxy> {
   const links = new Set<Link>();
   let stalled = false;
+  let refusing = false;
 
   const server: Server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(target.port, target.host);
     const link = new Link(client, upstream);
     links.add(link);
@@ -106,6 +113,9 @@ export async function startStallProxy(target: { host: string; port: number }): P
     drop() {
       for (const link of [...links]) link.destroy();
       links.clear();
+    },
+    refuse(on: boolean) {
+      refusing = on;
     },
     close() {
       for (const link of links) link.destroy();
