@@ -7,6 +7,8 @@ import type { MemoryRow } from './overhead/memory.js';
 import { formatBytes, formatNs } from './overhead/measure.js';
 import type { TargetCheck } from './overhead/targets.js';
 import type { TimeoutRow } from './overhead/timeouts.js';
+import type { FleetResult } from './storm/fleet/index.js';
+import { fleetSection } from './storm/fleet/report.js';
 import type { StormResult, StrategyResult } from './storm/index.js';
 import type { StormMetrics } from './storm/metrics.js';
 import { durationOf, type Scenario } from './storm/scenario.js';
@@ -24,6 +26,8 @@ export interface Report {
   readonly signals?: readonly SignalRow[];
   readonly storm?: StormResult;
   readonly verdict?: readonly StormVerdict[];
+  /** The storm's fleet variant: processes sharing one project quota (section `storm-fleet`). */
+  readonly stormFleet?: FleetResult;
 }
 
 export interface StormVerdict {
@@ -351,5 +355,6 @@ export function renderReport(report: Report, chartFile: string): string {
   if (report.churn) parts.push(churnSection(report.churn));
   if (report.signals) parts.push(signalSection(report.signals));
   if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
+  if (report.stormFleet) parts.push(fleetSection(report.stormFleet));
   return parts.join('\n');
 }

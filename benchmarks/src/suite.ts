@@ -11,11 +11,21 @@ import { overheadTargets } from './overhead/targets.js';
 import { runTimeouts } from './overhead/timeouts.js';
 import { renderReport, type Report, stormVerdict } from './report.js';
 import { stormChart } from './storm/chart.js';
+import { runStormFleet } from './storm/fleet/index.js';
+import { fullFleetScenario, smokeFleetScenario } from './storm/fleet/scenario.js';
 import { runStorm } from './storm/index.js';
 import { fullScenario, smokeScenario } from './storm/scenario.js';
 
-export type Section = 'overhead' | 'memory' | 'timeouts' | 'churn' | 'signals' | 'storm';
-export const SECTIONS: readonly Section[] = ['overhead', 'memory', 'timeouts', 'churn', 'signals', 'storm'];
+export type Section = 'overhead' | 'memory' | 'timeouts' | 'churn' | 'signals' | 'storm' | 'storm-fleet';
+export const SECTIONS: readonly Section[] = [
+  'overhead',
+  'memory',
+  'timeouts',
+  'churn',
+  'signals',
+  'storm',
+  'storm-fleet',
+];
 
 export interface SuiteOptions {
   readonly mode: 'full' | 'smoke';
@@ -34,6 +44,7 @@ const SIZES = {
     signalCalls: 100_000,
     measure: fullMeasure,
     scenario: fullScenario,
+    fleet: fullFleetScenario,
   },
   smoke: {
     keys: 50,
@@ -42,6 +53,7 @@ const SIZES = {
     signalCalls: 2_000,
     measure: smokeMeasure,
     scenario: smokeScenario,
+    fleet: smokeFleetScenario,
   },
 } as const;
 
@@ -85,6 +97,10 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
       log,
     });
     report.verdict = stormVerdict(report.storm);
+  }
+  if (sections.has('storm-fleet')) {
+    log(`storm-fleet: ${size.fleet.processes} processes on one project quota, a local redis-server...`);
+    report.stormFleet = await runStormFleet({ scenario: size.fleet, log });
   }
   report.loadAverageAfter = Number(loadavg()[0]!.toFixed(2));
   return report;
