@@ -56,9 +56,10 @@ export function fleetSection(fleet: FleetResult): string {
     'Amplification = generateContent requests the server received ÷ calls made. Quota used = requests served ÷ ' +
       "the quota. Latency: from a call's scheduled time to its settlement, every call (failed ones too), real ms. " +
       "Wall time: from the first call's scheduled time to the last settlement. Failure reasons: `RATE_LIMITED` " +
-      'refused by the client-side limit (local or shared) without sending, `rateLimited` a 429 from the server, ' +
-      '`THROTTLED` dropped by the adaptive concurrency limit (halved by a 429) as its deadline would pass in the ' +
-      'queue, `TIMEOUT` the deadline passed while waiting. ' +
+      'refused by the client-side limit (local or shared) without sending; `rateLimited` a 429 from the server, ' +
+      'or not sent because a 429 paused the process for longer than the deadline; `THROTTLED` dropped by the ' +
+      'adaptive concurrency limit (which 429s and refusals shrink) as its deadline would pass in its queue; ' +
+      '`TIMEOUT` the deadline passed while waiting. ' +
       `Longest event-loop stall of any process: ${stall.toFixed(0)} ms; store calls that found Redis unavailable: ${unavailable}.`,
     '',
     '| strategy | configuration |',
