@@ -2,10 +2,17 @@
  * The storm's fleet variant in smoke mode (3 real child processes, a real redis-server, runs of under a second):
  * proves that the section still runs and that its figures add up. No timing is asserted.
  */
+import { InvalidOptionError } from '@bulwark/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report.js';
 import { renderReport } from '../src/report.js';
-import { callsOf, fleetStrategies, smokeFleetScenario } from '../src/storm/fleet/scenario.js';
+import {
+  callsOf,
+  fleetStrategies,
+  fullFleetScenario,
+  smokeFleetScenario,
+  validateFleetScenario,
+} from '../src/storm/fleet/scenario.js';
 import { runSuite } from '../src/suite.js';
 
 let report: Report;
@@ -79,5 +86,32 @@ describe('storm fleet (smoke)', () => {
     expect(markdown).toContain('## Overload storm, fleet variant');
     for (const workload of scenario.workloads) expect(markdown).toContain(`### ${workload.label}`);
     for (const strategy of fleetStrategies) expect(markdown).toContain(`| ${strategy.label} |`);
+  });
+});
+
+describe('fleet scenario', () => {
+  it('rejects a scenario that cannot run, naming the option', () => {
+    expect(validateFleetScenario(fullFleetScenario)).toBe(fullFleetScenario);
+    const bad = [
+      [{ ...fullFleetScenario, processes: 0 }, 'processes'],
+      [{ ...fullFleetScenario, quotaPerMinute: Number.NaN }, 'quotaPerMinute'],
+      [{ ...fullFleetScenario, durationMs: 59_000 }, 'durationMs'],
+      [
+        { ...fullFleetScenario, workloads: [{ ...fullFleetScenario.workloads[0]!, shares: [1, 1] }] },
+        'workloads.burst.shares',
+      ],
+    ] as const;
+    for (const [scenario, option] of bad) {
+      expect(() => validateFleetScenario(scenario)).toThrow(InvalidOptionError);
+      expect(() => validateFleetScenario(scenario)).toThrow(option);
+    }
+  });
+
+  it('splits each workload between the processes as its shares say', () => {
+    for (const workload of fullFleetScenario.workloads) {
+      const calls = workload.shares.map((_, p) => callsOf(fullFleetScenario, workload, p));
+      const total = (workload.rate * fullFleetScenario.durationMs) / 1000;
+      expect(Math.abs(calls.reduce((a, b) => a + b, 0) - total)).toBeLessThanOrEqual(calls.length / 2);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@bulwark/core';
+import { requireIntegerIn, requirePositive } from '@bulwark/core/validate';
 
 /**
  * The storm's fleet variant: several processes of one service share one Gemini project's per-minute quota. The
@@ -127,25 +128,17 @@ export function rpmOf(scenario: FleetScenario, strategy: FleetStrategy): number 
     : scenario.quotaPerMinute;
 }
 
-function positive(name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidOptionError(name, `expected a finite number > 0, got ${String(value)}`);
-  }
-}
-
 /** Rejects a scenario that cannot run (thrown before any process starts). */
 export function validateFleetScenario(scenario: FleetScenario): FleetScenario {
-  if (!Number.isInteger(scenario.processes) || scenario.processes < 1) {
-    throw new InvalidOptionError('processes', `expected an integer >= 1, got ${String(scenario.processes)}`);
-  }
+  requireIntegerIn('processes', scenario.processes, 1, 64);
   for (const key of ['quotaPerMinute', 'durationMs', 'latencyMs', 'deadlineMs'] as const) {
-    positive(key, scenario[key]);
+    requirePositive(key, scenario[key]);
   }
   if (scenario.durationMs + scenario.deadlineMs >= 60_000) {
     throw new InvalidOptionError('durationMs', "a run must end within the quota's minute");
   }
   for (const w of scenario.workloads) {
-    positive(`workloads.${w.id}.rate`, w.rate);
+    requirePositive(`workloads.${w.id}.rate`, w.rate);
     if (w.shares.length !== scenario.processes || !w.shares.every((s) => s >= 0)) {
       throw new InvalidOptionError(`workloads.${w.id}.shares`, `expected ${scenario.processes} shares >= 0`);
     }
