@@ -8,6 +8,8 @@ import type { MemoryRow } from './overhead/memory.js';
 import { formatBytes, formatNs } from './overhead/measure.js';
 import type { TargetCheck } from './overhead/targets.js';
 import type { TimeoutRow } from './overhead/timeouts.js';
+import type { FleetResult } from './storm/fleet/index.js';
+import { fleetSection } from './storm/fleet/report.js';
 import type { StormResult, StrategyResult } from './storm/index.js';
 import type { StormMetrics } from './storm/metrics.js';
 import { durationOf, type Scenario } from './storm/scenario.js';
@@ -27,6 +29,8 @@ export interface Report {
   /** Admissions through a limiter on Redis, Bulwark's store next to rate-limiter-flexible's. */
   readonly redis?: readonly RedisRow[];
   readonly verdict?: readonly StormVerdict[];
+  /** The storm's fleet variant: processes sharing one project quota (section `storm-fleet`). */
+  readonly stormFleet?: FleetResult;
 }
 
 export interface StormVerdict {
@@ -355,5 +359,6 @@ export function renderReport(report: Report, chartFile: string): string {
   if (report.signals) parts.push(signalSection(report.signals));
   if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
   if (report.redis) parts.push(`## Rate limits on Redis\n\n${renderRedis(report.redis)}`);
+  if (report.stormFleet) parts.push(fleetSection(report.stormFleet));
   return parts.join('\n');
 }

@@ -2,7 +2,7 @@
  * `pnpm bench`: runs the suite and writes benchmarks/results/latest.{md,json} and storm.svg.
  *
  *   --smoke              tiny iteration counts and a compressed storm (writes to results/smoke/)
- *   --only=a,b           sections: overhead, memory, timeouts, churn, signals, storm, redis
+ *   --only=a,b           sections: overhead, memory, timeouts, churn, signals, storm, redis, storm-fleet
  *   --storm-runs=N       storm runs per strategy (default 3; 1 in smoke mode)
  *   --out=DIR            output directory
  */

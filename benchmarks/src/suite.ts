@@ -12,10 +12,20 @@ import { runTimeouts } from './overhead/timeouts.js';
 import { fullRedis, runRedis, smokeRedis } from './redis/index.js';
 import { renderReport, type Report, stormVerdict } from './report.js';
 import { stormChart } from './storm/chart.js';
+import { runStormFleet } from './storm/fleet/index.js';
+import { fullFleetScenario, smokeFleetScenario } from './storm/fleet/scenario.js';
 import { runStorm } from './storm/index.js';
 import { fullScenario, smokeScenario } from './storm/scenario.js';
 
-export type Section = 'overhead' | 'memory' | 'timeouts' | 'churn' | 'signals' | 'storm' | 'redis';
+export type Section =
+  | 'overhead'
+  | 'memory'
+  | 'timeouts'
+  | 'churn'
+  | 'signals'
+  | 'storm'
+  | 'redis'
+  | 'storm-fleet';
 export const SECTIONS: readonly Section[] = [
   'overhead',
   'memory',
@@ -24,6 +34,7 @@ export const SECTIONS: readonly Section[] = [
   'signals',
   'storm',
   'redis',
+  'storm-fleet',
 ];
 
 export interface SuiteOptions {
@@ -44,6 +55,7 @@ const SIZES = {
     measure: fullMeasure,
     scenario: fullScenario,
     redis: fullRedis,
+    fleet: fullFleetScenario,
   },
   smoke: {
     keys: 50,
@@ -53,6 +65,7 @@ const SIZES = {
     measure: smokeMeasure,
     scenario: smokeScenario,
     redis: smokeRedis,
+    fleet: smokeFleetScenario,
   },
 } as const;
 
@@ -100,6 +113,10 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
   if (sections.has('redis')) {
     log('redis: admissions through a limiter on a local redis-server, next to rate-limiter-flexible...');
     report.redis = await runRedis(size.redis, log);
+  }
+  if (sections.has('storm-fleet')) {
+    log(`storm-fleet: ${size.fleet.processes} processes on one project quota, a local redis-server...`);
+    report.stormFleet = await runStormFleet({ scenario: size.fleet, log });
   }
   report.loadAverageAfter = Number(loadavg()[0]!.toFixed(2));
   return report;
