@@ -104,11 +104,15 @@ export function windowAdjust(
   }
 }
 
-/** When the last use still recorded leaves the window. */
+/**
+ * When the last admission still in the window leaves it. A segment refunded to zero counts too: its admission may
+ * still be charged (a correction after the refund) until it leaves the window, and a store that forgot the key
+ * would lose that charge.
+ */
 export function windowRestAt(limit: WindowLimit, s: WindowState): number {
   let t = NEVER;
-  for (let j = 0; j < s.counts.length; j++) {
-    if (s.counts[j]! > 0 && s.lasts[j]! + limit.window > t) t = s.lasts[j]! + limit.window;
+  for (let j = 0; j < s.lasts.length; j++) {
+    if (s.lasts[j]! + limit.window > t) t = s.lasts[j]! + limit.window;
   }
   return t;
 }

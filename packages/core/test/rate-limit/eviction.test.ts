@@ -219,3 +219,20 @@ describe('memoryStore: eviction (property)', () => {
     );
   });
 });
+
+describe('a refunded admission that is charged again', () => {
+  // Found by the Redis store's property test (the Lua store keeps the key and refused; this store had dropped it).
+  it('is still counted: the key is not dropped while the admission can be charged', () => {
+    const limits = [slidingWindow({ limit: 2, window: 100, segments: 1 })];
+    const scope: RateLimitScope = { id: 'refund-then-charge', limits };
+    const store = memoryStore({ maxKeys: 1 });
+    const marks: number[] = [];
+    expect(store.acquire({ scope, key: 'b', costs: [2], now: 0, marks }).admitted).toBe(true);
+    const admission = { at: 0, costs: [2], marks: [...marks] };
+    store.adjust({ scope, key: 'b', deltas: [-2], admission, now: 0 }); // refunded in full
+    store.acquire({ scope, key: 'a', costs: [0], now: 0 }); // a new key makes room: b must not go
+    store.adjust({ scope, key: 'b', deltas: [2], admission, now: 0 }); // charged again after all
+    const again = store.acquire({ scope, key: 'b', costs: [2], now: 0 });
+    expect(again).toMatchObject({ admitted: false, limit: 0 });
+  });
+});
