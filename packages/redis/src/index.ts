@@ -38,3 +38,5 @@ export {
   redisRateLimitStore,
   StoreReplyError,
 } from './rate-limit/index.js';
+// A local lease in front of a shared rate-limit store: a batch of tokens per round trip.
+export { LeasedRateLimitStore, type LeaseOptions, leaseStore } from './rate-limit/lease/index.js';
