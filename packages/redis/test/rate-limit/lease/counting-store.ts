@@ -28,14 +28,15 @@ export class CountingStore implements RateLimitStore {
     this.acquires++;
     const costs = [...request.costs];
     const result = await this.inner.acquire(request);
-    if (result.admitted) costs.forEach((c, i) => (this.taken[i]! += c));
+    if (result.admitted) for (let i = 0; i < costs.length; i++) this.taken[i]! += costs[i]!;
     return result;
   }
 
   async adjust(request: AdjustRequest): Promise<void> {
-    request.deltas.forEach((d, i) => {
+    for (let i = 0; i < request.deltas.length; i++) {
+      const d = request.deltas[i]!;
       if (d < 0) this.refunded[i]! -= d;
-    });
+    }
     await this.inner.adjust(request);
   }
 
