@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { startRedisServer } from '../../../packages/redis/test/support/redis-server.js';
 import type { RedisRow } from './rows.js';
 import { connectSubject, drive, REDIS_SUBJECTS, type RedisSubject } from './subjects.js';
@@ -27,12 +28,22 @@ function quantile(sorted: readonly number[], q: number): number {
     : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** Redis's time in script calls (µs) since the last reset: what one admission costs the server, whatever the load. */
+async function scriptUsec(admin: Redis): Promise<number> {
+  const info = await admin.info('commandstats');
+  let usec = 0;
+  for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=\d+,usec=(\d+)/gm)) usec += Number(m[1]);
+  await admin.config('RESETSTAT');
+  return usec;
+}
+
 function row(
   subject: RedisSubject,
   scenario: string,
   latencies: number[],
   ops: number,
   elapsedMs: number,
+  serverUsec: number,
 ): RedisRow {
   latencies.sort((a, b) => a - b);
   return {
@@ -41,10 +52,11 @@ function row(
     opsPerSec: Math.round((ops / elapsedMs) * 1000),
     p50Ms: Number(quantile(latencies, 0.5).toFixed(3)),
     p99Ms: Number(quantile(latencies, 0.99).toFixed(3)),
+    serverUs: Number((serverUsec / Math.max(1, ops)).toFixed(2)),
   };
 }
 
-async function fleet(subject: RedisSubject, url: string, size: RedisSize): Promise<RedisRow> {
+async function fleet(subject: RedisSubject, url: string, size: RedisSize, admin: Redis): Promise<RedisRow> {
   const workers = [0, 1, 2, 3].map(() => {
     const child = spawn(
       process.execPath,
@@ -68,7 +80,8 @@ async function fleet(subject: RedisSubject, url: string, size: RedisSize): Promi
       if (out.startsWith('ready\n')) onReady();
     });
     const done = new Promise<{ latencies: number[]; elapsedMs: number }>((resolve, reject) =>
-      child.once('exit', (code) => {
+      // 'close', not 'exit': the child's output may still be in the pipe when it exits.
+      child.once('close', (code) => {
         const line = out.split('\n').find((l) => l.startsWith('{'));
         if (code !== 0 || line === undefined) reject(new Error(`redis bench worker exited with ${code}`));
         else resolve(JSON.parse(line));
@@ -77,43 +90,53 @@ async function fleet(subject: RedisSubject, url: string, size: RedisSize): Promi
     return { child, ready, done };
   });
   await Promise.all(workers.map((w) => w.ready));
+  await scriptUsec(admin);
   for (const w of workers) w.child.stdin.write('go\n');
   const runs = await Promise.all(workers.map((w) => w.done));
   const latencies = runs.flatMap((r) => r.latencies);
   const elapsed = Math.max(...runs.map((r) => r.elapsedMs));
-  return row(subject, `4 processes × ${size.concurrency} callers`, latencies, latencies.length, elapsed);
+  const usec = await scriptUsec(admin);
+  return row(
+    subject,
+    `4 processes × ${size.concurrency} callers`,
+    latencies,
+    latencies.length,
+    elapsed,
+    usec,
+  );
 }
 
 export async function runRedis(size: RedisSize, log: (line: string) => void = () => {}): Promise<RedisRow[]> {
   const server = await startRedisServer();
+  const admin = new Redis(server.url);
   const rows: RedisRow[] = [];
   try {
-    // Interleaved by scenario, so both subjects see the same machine load.
+    // Interleaved by scenario, so every subject sees the same machine load.
+    const connected = [];
     for (const subject of REDIS_SUBJECTS) {
       const { admit, close } = await connectSubject(subject, server.url, `one-${subject}`);
       for (let i = 0; i < 500; i++) await admit();
-      const serial = await drive(admit, 1, size.durationMs);
-      rows.push(
-        row(subject, '1 process, 1 caller', serial.latencies, serial.latencies.length, serial.elapsedMs),
-      );
-      const many = await drive(admit, size.concurrency, size.durationMs);
-      rows.push(
-        row(
-          subject,
-          `1 process × ${size.concurrency} callers`,
-          many.latencies,
-          many.latencies.length,
-          many.elapsedMs,
-        ),
-      );
-      close();
-      log(`redis: ${subject} in one process done`);
+      connected.push({ subject, admit, close });
     }
+    for (const [scenario, concurrency] of [
+      ['1 process, 1 caller', 1],
+      [`1 process × ${size.concurrency} callers`, size.concurrency],
+    ] as const) {
+      for (const { subject, admit } of connected) {
+        await scriptUsec(admin);
+        const run = await drive(admit, concurrency, size.durationMs);
+        const usec = await scriptUsec(admin);
+        rows.push(row(subject, scenario, run.latencies, run.latencies.length, run.elapsedMs, usec));
+      }
+    }
+    for (const { close } of connected) close();
+    log('redis: one process done');
     for (const subject of REDIS_SUBJECTS) {
-      rows.push(await fleet(subject, server.url, size));
+      rows.push(await fleet(subject, server.url, size, admin));
       log(`redis: ${subject} from 4 processes done`);
     }
   } finally {
+    admin.disconnect();
     await server.close();
   }
   return rows;

@@ -9,5 +9,5 @@ await new Promise((resolve) => process.stdin.once('data', resolve));
 process.stdin.destroy();
 const run = await drive(admit, Number(concurrency), Number(durationMs));
 close();
-process.stdout.write(`${JSON.stringify(run)}\n`);
-process.exit(0);
+// Exits once the (large) line is flushed: an exit right after the write may cut it short.
+process.stdout.write(`${JSON.stringify(run)}\n`, () => process.exit(0));

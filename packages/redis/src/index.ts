@@ -40,3 +40,5 @@ export {
 } from './rate-limit/index.js';
 // The Redis store behind its guard: what most services want.
 export { type RedisStoreOptions, redisStore } from './redis-store.js';
+// A local lease in front of a shared rate-limit store: a batch of tokens per round trip.
+export { LeasedRateLimitStore, type LeaseOptions, leaseStore } from './rate-limit/lease/index.js';

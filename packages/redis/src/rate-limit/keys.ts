@@ -7,7 +7,7 @@ import type { RateLimitScope } from '@bulwark/core/store';
  * price: one scope's keys live on one Cluster node (give very many busy keys different scopes to spread them).
  *
  *   <prefix>:rl:{<scope id>}:pause      the scope's pause (time until which nobody is admitted)
- *   <prefix>:rl:{<scope id>}:k:<key>    one key's state (MessagePack, see lua/prelude.ts)
+ *   <prefix>:rl:{<scope id>}:k:<key>    one key's state (little-endian doubles, see lua/state.ts)
  */
 export interface ScopeKeys {
   readonly pause: string;
@@ -21,7 +21,7 @@ export function scopeKeys(prefix: string, scope: RateLimitScope): ScopeKeys {
 }
 
 /** The state format, part of the hashed id: a future layout gets other keys instead of misreading these. */
-const FORMAT = 'rl1|';
+const FORMAT = 'rl2|';
 
 const FNV_OFFSET = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;

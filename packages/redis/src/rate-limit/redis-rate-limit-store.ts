@@ -22,11 +22,14 @@ import { replyArray, replyNumber, StoreReplyError } from './replies.js';
 /** Shared by every store: the SHA-1 is computed once per process. */
 const SERVER_CLOCK_SCRIPT = new RedisScript(rateLimitSource('server'));
 
-/** What every call of one scope sends: its keys and its limits as script arguments. */
+/** What every call of one scope sends: its keys and its limits as script arguments, built once. */
 interface ScopeCall {
   readonly keys: ScopeKeys;
-  /** The limit count, then kind, capacity, interval or window, segments per limit. */
+  /** The limit count, then per limit its kind and numbers (see lua/prelude.ts). */
   readonly limits: readonly string[];
+  /** The keys of the key last used (most limiters use one key): not rebuilt per call. */
+  lastKey: string | undefined;
+  lastKeys: readonly string[];
 }
 
 /**
@@ -52,13 +55,17 @@ export class RedisRateLimitStore implements RateLimitStore {
   async acquire(request: AcquireRequest): Promise<AcquireResult> {
     const { scope, costs, marks } = request;
     const n = scope.limits.length;
-    const reply = await this.run(scope, request.key, 'a', costs, request.now);
+    // The marks are answered only when asked for: formatting them is a good part of the script's work.
+    const reply = await this.run(scope, request.key, marks === undefined ? 'a' : 'm', costs, request.now);
     const parts = replyArray(reply, 2, 'an acquire answer');
     const at = replyNumber(reply, parts[1], 'the time');
     if (parts[0] === 1) {
+      if (marks === undefined) {
+        if (parts.length !== 2) throw new StoreReplyError('expected no marks', reply);
+        return { admitted: true, at };
+      }
       if (parts.length !== n + 2) throw new StoreReplyError(`expected ${n} marks`, reply);
-      if (marks !== undefined)
-        for (let i = 0; i < n; i++) marks[i] = replyNumber(reply, parts[i + 2], 'a mark');
+      for (let i = 0; i < n; i++) marks[i] = replyNumber(reply, parts[i + 2], 'a mark');
       return { admitted: true, at };
     }
     if (parts[0] !== 0 || parts.length !== 4)
@@ -119,10 +126,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     return SERVER_CLOCK_SCRIPT;
   }
 
-  /** ARGV[2]: empty, the server's time is used (the test clock's store sends its own). */
+  /** The time to decide at, sent last: none, the server's time is used (the test clock's store sends its own). */
   /** @internal */
-  protected time(_now: number): string {
-    return '';
+  protected time(_now: number): string | undefined {
+    return undefined;
   }
 
   private run(
@@ -134,9 +141,19 @@ export class RedisRateLimitStore implements RateLimitStore {
     scopeOnly = false,
   ): Promise<unknown> {
     const call = this.scopeCall(scope);
-    const args = [op, this.time(now), ...call.limits];
-    for (const v of values) args.push(String(v));
-    const keys = scopeOnly ? [call.keys.pause] : [call.keys.pause, call.keys.state + key];
+    const limits = call.limits;
+    const args = [op];
+    for (let i = 0; i < limits.length; i++) args.push(limits[i]!);
+    for (let i = 0; i < values.length; i++) args.push(String(values[i]));
+    const time = this.time(now);
+    if (time !== undefined) args.push(time);
+    let keys: readonly string[];
+    if (scopeOnly) keys = [call.keys.pause];
+    else if (key === call.lastKey) keys = call.lastKeys;
+    else {
+      keys = call.lastKeys = [call.keys.pause, call.keys.state + key];
+      call.lastKey = key;
+    }
     return this.script().run(this.client, keys, args);
   }
 
@@ -145,10 +162,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     if (call === undefined) {
       const limits = [String(scope.limits.length)];
       for (const l of scope.limits) {
-        if (l.kind === 'bucket') limits.push('b', String(l.capacity), String(l.interval), '0');
+        if (l.kind === 'bucket') limits.push('b', String(l.capacity), String(l.interval));
         else limits.push('w', String(l.capacity), String(l.window), String(l.segments));
       }
-      call = { keys: scopeKeys(this.prefix, scope), limits };
+      call = { keys: scopeKeys(this.prefix, scope), limits, lastKey: undefined, lastKeys: [] };
       this.scopes.set(scope, call);
     }
     return call;

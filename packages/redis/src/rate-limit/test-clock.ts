@@ -7,7 +7,7 @@ const ARGUMENT_CLOCK_SCRIPT = new RedisScript(rateLimitSource('argument'));
 
 /**
  * For tests only, and not exported by the package: the same store running a script that decides at the time it
- * is given (`clock()`, sent as ARGV[2]) instead of the server's TIME, so a test can compare it with the in-memory
+ * is given (`clock()`, sent as the last ARGV) instead of the server's TIME, so a test can compare it with the in-memory
  * store at the times of a virtual clock. Apart from that one line, the script is the production one.
  */
 export class ArgumentClockStore extends RedisRateLimitStore {

@@ -1,9 +1,10 @@
 // One process of the fleet test (fleet.test.ts): many concurrent callers through two limiters on the built
 // @bulwark/redis store. Prints its admissions (the Redis time of each, from the store's answer) as one JSON line.
 import { rateLimit, slidingWindow, tokenBucket } from '@bulwark/core';
-import { redisRateLimitStore } from '../../dist/index.js';
+import { leaseStore, redisRateLimitStore } from '../../dist/index.js';
 
-const [url, prefix, kind, callers, durationMs] = process.argv.slice(2);
+// `lease`: every limiter goes through a local lease (leaseStore, 5 calls per round trip, held 50 ms at most).
+const [url, prefix, kind, callers, durationMs, mode] = process.argv.slice(2);
 let client;
 let close;
 if (kind === 'ioredis') {
@@ -16,8 +17,9 @@ if (kind === 'ioredis') {
   await client.connect();
   close = () => client.destroy();
 }
-const store = redisRateLimitStore({ client, prefix });
-/** The store's answers, logged per limiter: the admission times in Redis's clock. */
+const shared = redisRateLimitStore({ client, prefix });
+const store = mode === 'lease' ? leaseStore(shared, { size: 5, maxHoldMs: 50 }) : shared;
+/** The store's answers, logged per limiter: the admission times in Redis's clock (a hand-out: its lease's). */
 const logged = (log) => ({
   acquire: async (request) => {
     const result = await store.acquire(request);

@@ -66,14 +66,18 @@ local function admit(S, costs, now, paused, marks)
   return true
 end
 
-local function adjust_all(S, deltas, at, costs, marks, now)
-  local refundable = at >= S[2]
-  for i = 1, N do
-    local delta = deltas[i]
-    if delta ~= 0 and delta == delta and delta ~= HUGE and delta ~= -HUGE and (delta > 0 or refundable) then
-      local l = LIMITS[i]
-      if l.bucket then bucket_adjust(l, S, delta, marks[i], costs[i], now)
-      else window_adjust(l, S, delta, marks[i], now) end
+-- Made only for an adjust (a closure per call costs: see lua/script.ts).
+local adjust_all
+if OP == 'j' then
+  function adjust_all(S, deltas, at, costs, marks, now)
+    local refundable = at >= S[2]
+    for i = 1, N do
+      local delta = deltas[i]
+      if delta ~= 0 and delta == delta and delta ~= HUGE and delta ~= -HUGE and (delta > 0 or refundable) then
+        local l = LIMITS[i]
+        if l.bucket then bucket_adjust(l, S, delta, marks[i], costs[i], now)
+        else window_adjust(l, S, delta, marks[i], now) end
+      end
     end
   end
 end

@@ -15,17 +15,21 @@ local function bucket_consume(l, S, cost, t)
   return S[o] + S[o + 1]
 end
 
-local function bucket_adjust(l, S, delta, mark, granted, now)
-  local o = l.off
-  local interval = l.interval
-  if delta > 0 then
-    S[o] = max(S[o], now) + delta * interval
-    return
+-- Made only for an adjust (a closure per call costs: see lua/script.ts).
+local bucket_adjust
+if OP == 'j' then
+  function bucket_adjust(l, S, delta, mark, granted, now)
+    local o = l.off
+    local interval = l.interval
+    if delta > 0 then
+      S[o] = max(S[o], now) + delta * interval
+      return
+    end
+    local ending = mark - S[o + 1]
+    local outstanding = min(granted, max(0, (ending - now) / interval))
+    local refund = min(-delta, outstanding) * interval
+    S[o] = S[o] - refund
+    S[o + 1] = S[o + 1] + refund
   end
-  local ending = mark - S[o + 1]
-  local outstanding = min(granted, max(0, (ending - now) / interval))
-  local refund = min(-delta, outstanding) * interval
-  S[o] = S[o] - refund
-  S[o + 1] = S[o + 1] + refund
 end
 `;
