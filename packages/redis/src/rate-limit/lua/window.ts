@@ -83,10 +83,11 @@ if WINDOWS then
 
   function window_rest_at(l, S)
     local o = l.off
-    local c, u = o + 3, o + 3 + l.slots
+    local u = o + 3 + l.slots
     local t = NEVER
+    -- A segment refunded to zero counts too: its admission may still be charged until it leaves the window.
     for j = 0, l.slots - 1 do
-      if S[c + j] > 0 and S[u + j] + l.window > t then t = S[u + j] + l.window end
+      if S[u + j] + l.window > t then t = S[u + j] + l.window end
     end
     return t
   end
