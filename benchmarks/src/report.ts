@@ -358,7 +358,7 @@ export function renderReport(report: Report, chartFile: string): string {
   if (report.churn) parts.push(churnSection(report.churn));
   if (report.signals) parts.push(signalSection(report.signals));
   if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
-  if (report.redis) parts.push(`## Rate limits on Redis\n\n${renderRedis(report.redis)}`);
+  if (report.redis) parts.push(`## Rate limits on Redis\n\n${renderRedis(report.redis)}\n`);
   if (report.stormFleet) parts.push(fleetSection(report.stormFleet));
   return parts.join('\n');
 }
