@@ -6,9 +6,9 @@ import type {
   SharedCircuit,
   TimerHandle,
 } from '@bulwark/core';
-import { TimeoutError } from '@bulwark/core';
 import { EventEmitter } from 'eventemitter3';
 import type { RedisScript } from '../script.js';
+import { answerWithin } from '../timed-call.js';
 import {
   type RedisCircuitSyncOptions,
   type RedisCircuitSyncSettings,
@@ -225,51 +225,31 @@ export class RedisCircuitSync extends EventEmitter<CircuitSyncEvents> implements
     late?: (value: T) => void,
   ): Promise<T> {
     const { client, keys, timeoutMs } = this.settings;
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const fail = (error: unknown): void => {
+    const work = script.run(client, keys, args).then(parse);
+    let inTime = false;
+    // unref: a caller waiting for a permit is guarded by the breaker's own timer.
+    const answer = answerWithin(
+      work,
+      timeoutMs,
+      this.clock,
+      { unref: true },
+      (value) => {
+        inTime = true;
+        this.recovered();
+        return value;
+      },
+      (error) => {
         this.failed(operation, error);
-        reject(error);
-      };
-      // unref: a caller waiting for a permit is guarded by the breaker's own timer.
-      const timer = this.clock.setTimer(
-        () => {
-          done = true;
-          fail(new TimeoutError(timeoutMs));
-        },
-        timeoutMs,
-        { unref: true },
-      );
-      script.run(client, keys, args).then(
-        (reply) => {
-          let value: T;
-          try {
-            value = parse(reply);
-          } catch (error) {
-            if (!done) {
-              done = true;
-              this.clock.clearTimer(timer);
-              fail(error);
-            }
-            return;
-          }
-          if (done) {
-            late?.(value);
-            return;
-          }
-          done = true;
-          this.clock.clearTimer(timer);
-          this.recovered();
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (done) return;
-          done = true;
-          this.clock.clearTimer(timer);
-          fail(error);
-        },
-      );
-    });
+        throw error;
+      },
+    );
+    // Registered after answerWithin's own reaction, so it sees whether the answer came in time.
+    if (late !== undefined) {
+      work.then((value) => {
+        if (!inTime) late(value);
+      }, noop);
+    }
+    return answer;
   }
 
   private failed(operation: CircuitSyncOperation, error: unknown): void {

@@ -18,7 +18,7 @@ import {
 import { LocalFallback } from './fallback.js';
 import { type GuardSettings, type GuardStoreOptions, guardSettings, type StoreErrorMode } from './options.js';
 import { Outage } from './outage.js';
-import { answerWithin, isThenable } from './timed-call.js';
+import { answerWithin, isThenable } from '../timed-call.js';
 
 const STORE_METHODS = ['acquire', 'adjust', 'pause', 'read'] as const;
 

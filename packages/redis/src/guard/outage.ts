@@ -2,7 +2,7 @@ import type { BackoffSequence, TimerHandle } from '@bulwark/core';
 import type { RateLimitScope, RateLimitStore } from '@bulwark/core/store';
 import type { GuardedStoreEmitter, StoreOperation } from './events.js';
 import { type GuardSettings, MAX_PROBE_DELAY, MIN_PROBE_DELAY } from './options.js';
-import { answerWithin, isThenable } from './timed-call.js';
+import { answerWithin, isThenable } from '../timed-call.js';
 
 /** Probes are background work: their timers never hold a process that has nothing else to do. */
 const BACKGROUND = Object.freeze({ unref: true });

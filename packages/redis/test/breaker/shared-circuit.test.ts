@@ -10,12 +10,13 @@ import {
   consecutive,
   exponential,
   InvalidOptionError,
+  TimeoutError,
 } from '@bulwark/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCircuitSync, type RedisCircuitSyncOptions, redisCircuitSync } from '../../src/index.js';
 import { clientKinds, connectClient, type TestClient } from '../support/clients.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { deferred } from '../support/deferred.js';
+import { deferred } from '../../../core/test/support/helpers.js';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -265,6 +266,27 @@ describe.each(clientKinds)('redisCircuitSync through %s', (kind) => {
     } finally {
       await a!.client.command(['CLIENT', 'UNPAUSE']);
     }
+  });
+
+  it('a permit granted after its wait timed out is given back at once', async () => {
+    const [a] = await fleet(1, { halfOpenAfter: 0 }, { timeoutMs: 200 });
+    await a!.breaker.execute(boom).catch(() => {});
+    await a!.sync.refresh();
+    const probes = `${(await redisKeys(a!.client, `*{${a!.sync.name}}:circuit`))[0]!.slice(0, -'circuit'.length)}probes`;
+    await a!.client.command(['CLIENT', 'PAUSE', '1000', 'WRITE']);
+    const unpause = () => a!.client.command(['CLIENT', 'UNPAUSE']);
+    try {
+      // Asked directly: nothing runs a probe, so only the late grant can put a permit in the set.
+      await expect(a!.sync.acquireProbe()).rejects.toBeInstanceOf(TimeoutError);
+    } finally {
+      await unpause();
+    }
+    // Redis runs the held grant once it resumes. Reads on the sync's own connection come after it; the release its
+    // late answer sends goes out a few microtasks after that answer, so a few reads later it has run too.
+    for (let i = 0; i < 5; i++) await a!.sync.refresh();
+    expect(await a!.client.command(['ZCARD', probes])).toBe(0);
+    const [record] = await redisKeys(a!.client, `*{${a!.sync.name}}:circuit`);
+    expect(await a!.client.command(['HGET', record!, 'st'])).toBe('open');
   });
 });
 
