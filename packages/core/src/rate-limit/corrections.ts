@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { type Cost, costsFor } from './cost.js';
 import type { Grant, GrantOwner } from './costed-task.js';
 import type { Admission, RateLimitScope, RateLimitStore } from './store.js';
-import { isThenable } from './store-calls.js';
+import { isThenable } from '../internal/thenable.js';
 
 /**
  * Changes to admissions already made: withCost's reconcile and refund, and the usage of a caller that left before

@@ -22,8 +22,3 @@ export class AcquireArgs implements AcquireRequest {
     return this;
   }
 }
-
-/** An answer that is a promise (or any thenable), not a value. */
-export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
-}

@@ -3,7 +3,8 @@ import type { Ctx } from '../internal/context.js';
 import { KeyQueue, type ProjectionHooks, Waiter } from './key-queue.js';
 import { TIME_EPSILON } from './state.js';
 import type { AcquireResult, Admission, RateLimitScope, RateLimitStore, ReadResult } from './store.js';
-import { AcquireArgs, isThenable } from './store-calls.js';
+import { isThenable } from '../internal/thenable.js';
+import { AcquireArgs } from './store-calls.js';
 
 /** What the waitlist needs from its rate limiter. */
 export interface WaitlistHost extends ProjectionHooks {

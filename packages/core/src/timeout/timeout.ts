@@ -4,6 +4,7 @@ import { type Ctx, ScopedContext } from '../internal/context.js';
 import { type DeadlineBucket, type DeadlineEntry, DeadlineQueue } from '../internal/deadline-queue.js';
 import { type Holders, leaveBehind, NO_HOLDERS } from '../internal/slot-holders.js';
 import { unrefOption } from '../internal/timer-options.js';
+import { isThenable } from '../internal/thenable.js';
 import {
   clockOf,
   orDefault,
@@ -238,10 +239,6 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
 const RESOLUTION_CAP = 1_000;
 function maxResolution(timeoutMs: number): number {
   return Math.min(RESOLUTION_CAP, Math.max(1, timeoutMs / 10));
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 const noop = (): void => {};
