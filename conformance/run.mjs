@@ -48,7 +48,10 @@ try {
         verbose,
         log: (text) => process.stdout.write(text),
       });
-      const failed = result.exitCode === 0 || result.failed > 0 ? result.failed : result.failed + 1;
+      // A non-zero exit without a failed test, or a run of no test at all, is a failure too.
+      const ranNothing = result.passed + result.failed === 0;
+      if (ranNothing) console.log(`${name}: no test ran`);
+      const failed = result.failed > 0 ? result.failed : result.exitCode !== 0 || ranNothing ? 1 : 0;
       rows.push({ name, ...result, failed, seconds: (performance.now() - started) / 1000 });
     } catch (error) {
       console.log(`${name}: could not run: ${error instanceof Error ? error.message : String(error)}`);

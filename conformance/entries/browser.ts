@@ -1,7 +1,8 @@
 /**
  * Entry point for a browser page (bundled into one file by the harness). The page's query string carries
  * `base` (the harness server) and `filter`; results go to the console as they come and to
- * `globalThis.__conformance` at the end, where the harness (playwright-core) reads them.
+ * `globalThis.__conformance` at the end, where the harness (playwright-core) reads them; it counts the page's
+ * uncaught errors and unhandled rejections as failures.
  */
 import { conformanceSuite, formatResult, type Report } from '../src/index.js';
 

@@ -3,7 +3,7 @@
  * the `@bulwark/*` imports left as package names, so each runtime resolves them through node_modules itself).
  * Usage: `<runtime> cli.mjs [--base-url=http://127.0.0.1:port] [--filter=text] [--verbose]`. Exits 1 when a test failed.
  */
-import { conformanceSuite, formatReport, formatResult } from '../src/index.js';
+import { conformanceSuite, formatReport, formatResult, withUnhandled } from '../src/index.js';
 
 interface DenoLike {
   readonly version: { readonly deno: string };
@@ -14,8 +14,20 @@ interface ProcessLike {
   readonly version: string;
   readonly argv: readonly string[];
   exitCode?: number;
+  on(event: 'unhandledRejection', listener: (reason: unknown) => void): void;
 }
 const scope = globalThis as { Deno?: DenoLike; Bun?: { readonly version: string }; process?: ProcessLike };
+
+/** Rejections nobody handled: counted as failures (Deno reports them as a web event, Node and Bun on process). */
+const unhandled: unknown[] = [];
+if (scope.Deno !== undefined) {
+  addEventListener('unhandledrejection', (event) => {
+    event.preventDefault();
+    unhandled.push(event.reason);
+  });
+} else {
+  scope.process?.on('unhandledRejection', (reason) => unhandled.push(reason));
+}
 
 function runtime(): { name: string; args: readonly string[]; exit: (code: number) => void } {
   const { Deno, Bun, process } = scope;
@@ -42,5 +54,8 @@ const report = await suite.run({
   filter: option('filter'),
   onResult: host.args.includes('--verbose') ? (result) => console.log(formatResult(result)) : undefined,
 });
-console.log(formatReport(report));
-host.exit(report.failed === 0 && report.passed > 0 ? 0 : 1);
+// Rejections are reported unhandled after a macrotask turn: give them one before counting.
+await new Promise((resolve) => setTimeout(resolve, 0));
+const final = withUnhandled(report, unhandled);
+console.log(formatReport(final));
+host.exit(final.failed === 0 && final.passed > 0 ? 0 : 1);

@@ -3,16 +3,26 @@
  * runs the suite and answers with the report as JSON. `?base=` names the harness server, `?filter=` picks tests.
  * No `nodejs_compat`: the packages must run on the plain Workers runtime.
  */
-import { conformanceSuite } from '../src/index.js';
+import { conformanceSuite, withUnhandled } from '../src/index.js';
+
+const unhandled: unknown[] = [];
+addEventListener('unhandledrejection', (event) => {
+  unhandled.push(event.reason);
+});
 
 export default {
   async fetch(request: Request): Promise<Response> {
     const params = new URL(request.url).searchParams;
     const suite = conformanceSuite({ baseUrl: params.get('base') ?? undefined });
+    unhandled.length = 0;
     const report = await suite.run({
       runtime: navigator.userAgent,
       filter: params.get('filter') ?? undefined,
     });
-    return new Response(JSON.stringify(report), { headers: { 'content-type': 'application/json' } });
+    // Rejections are reported unhandled after a macrotask turn: give them one before counting.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return new Response(JSON.stringify(withUnhandled(report, unhandled)), {
+      headers: { 'content-type': 'application/json' },
+    });
   },
 };

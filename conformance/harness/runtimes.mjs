@@ -124,7 +124,7 @@ async function runBrowser(outDir, apiUrl, filter, verbose, log) {
     const version = browser.version();
     const tab = await browser.newPage();
     const problems = [];
-    tab.on('pageerror', (error) => problems.push(`page error: ${error.stack ?? error.message}`));
+    tab.on('pageerror', (error) => problems.push(error.stack ?? error.message));
     if (verbose) tab.on('console', (message) => log(`${message.text()}\n`));
     const query = new URLSearchParams({ base: apiUrl, ...(filter ? { filter } : {}) });
     await tab.goto(`${page.url}/?${query}`);
@@ -135,9 +135,11 @@ async function runBrowser(outDir, apiUrl, filter, verbose, log) {
       });
     const report = await handle.jsonValue();
     if (report.error !== undefined) throw new Error(`the suite crashed in the page: ${report.error}`);
-    for (const problem of problems) log(`${problem}\n`);
+    // Uncaught errors and unhandled rejections of the page count as failures.
+    for (const problem of problems) report.results.push({ name: 'page error', ok: false, error: problem, ms: 0 });
+    report.failed += problems.length;
     printReport(report, `chromium ${version}`, log, verbose);
-    return { version, passed: report.passed, failed: report.failed + problems.length, exitCode: 0 };
+    return { version, passed: report.passed, failed: report.failed, exitCode: 0 };
   } finally {
     await browser.close();
     await page.close();

@@ -14,7 +14,14 @@ import { registerTimeout } from './suite/timeout.js';
 import { registerVirtualClock } from './suite/virtual-clock.js';
 
 export type { SuiteEnv } from './env.js';
-export { formatReport, formatResult, type Report, type RunOptions, type TestResult } from './runner.js';
+export {
+  formatReport,
+  formatResult,
+  type Report,
+  type RunOptions,
+  type TestResult,
+  withUnhandled,
+} from './runner.js';
 
 export function conformanceSuite(env: SuiteEnv): Suite {
   const suite = new Suite();

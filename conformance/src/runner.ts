@@ -101,6 +101,21 @@ function describeError(error: unknown): string {
   return `thrown non-error: ${String(error)}`;
 }
 
+/**
+ * Adds the rejections nobody handled during the run (collected by the entry point from the runtime's
+ * `unhandledrejection` event) to the report as failures: a policy must never leave one behind.
+ */
+export function withUnhandled(report: Report, reasons: readonly unknown[]): Report {
+  if (reasons.length === 0) return report;
+  const strays = reasons.map((reason) => ({
+    name: 'unhandled rejection',
+    ok: false,
+    error: describeError(reason),
+    ms: 0,
+  }));
+  return { ...report, failed: report.failed + strays.length, results: [...report.results, ...strays] };
+}
+
 /** One line per failure plus the closing count line, e.g. `bun 1.4.4: 61 passed, 0 failed`. */
 export function formatReport(report: Report): string {
   const lines: string[] = [];
