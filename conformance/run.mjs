@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSuite } from './harness/build.mjs';
-import { RUNTIMES, runOn } from './harness/runtimes.mjs';
+import { freePort, RUNTIMES, runOn } from './harness/runtimes.mjs';
 import { startApiServer } from './harness/server.mjs';
 
 const args = process.argv.slice(2);
@@ -35,6 +35,8 @@ for (const pkg of ['core', 'http-status']) {
 
 const outDir = await buildSuite();
 const api = await startApiServer();
+// A closed port for the refused-connection tests.
+const server = { baseUrl: api.url, refusedUrl: `http://127.0.0.1:${await freePort()}/refused` };
 const rows = [];
 try {
   for (const name of names.length > 0 ? names : Object.keys(RUNTIMES)) {
@@ -43,7 +45,7 @@ try {
     try {
       const result = await runOn(RUNTIMES[name], {
         outDir,
-        apiUrl: api.url,
+        server,
         filter: flag('filter'),
         verbose,
         log: (text) => process.stdout.write(text),

@@ -1,6 +1,6 @@
 /**
  * Entry point for a browser page (bundled into one file by the harness). The page's query string carries
- * `base` (the harness server) and `filter`; results go to the console as they come and to
+ * `base` (the harness server), `refused` (a closed port) and `filter`; results go to the console as they come and to
  * `globalThis.__conformance` at the end, where the harness (playwright-core) reads them; it counts the page's
  * uncaught errors and unhandled rejections as failures.
  */
@@ -11,7 +11,10 @@ declare global {
 }
 
 const params = new URLSearchParams(location.search);
-const suite = conformanceSuite({ baseUrl: params.get('base') ?? undefined });
+const suite = conformanceSuite({
+  baseUrl: params.get('base') ?? undefined,
+  refusedUrl: params.get('refused') ?? undefined,
+});
 suite
   .run({
     runtime: navigator.userAgent,

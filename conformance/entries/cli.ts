@@ -1,7 +1,7 @@
 /**
  * Entry point for runtimes with a command line: Node, Bun and Deno run this same file (built by the harness with
  * the `@bulwark/*` imports left as package names, so each runtime resolves them through node_modules itself).
- * Usage: `<runtime> cli.mjs [--base-url=http://127.0.0.1:port] [--filter=text] [--verbose]`. Exits 1 when a test failed.
+ * Usage: `<runtime> cli.mjs [--base-url=http://127.0.0.1:port] [--refused-url=...] [--filter=text] [--verbose]`. Exits 1 when a test failed.
  */
 import { conformanceSuite, formatReport, formatResult, withUnhandled } from '../src/index.js';
 
@@ -48,7 +48,7 @@ const host = runtime();
 const option = (name: string): string | undefined =>
   host.args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-const suite = conformanceSuite({ baseUrl: option('base-url') });
+const suite = conformanceSuite({ baseUrl: option('base-url'), refusedUrl: option('refused-url') });
 const report = await suite.run({
   runtime: host.name,
   filter: option('filter'),

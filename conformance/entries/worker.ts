@@ -1,6 +1,6 @@
 /**
  * Entry point for Cloudflare's workerd (bundled into one ES module by the harness): a worker whose fetch handler
- * runs the suite and answers with the report as JSON. `?base=` names the harness server, `?filter=` picks tests.
+ * runs the suite and answers with the report as JSON. `?base=` names the harness server, `?refused=` a closed port, `?filter=` picks tests.
  * No `nodejs_compat`: the packages must run on the plain Workers runtime.
  */
 import { conformanceSuite, withUnhandled } from '../src/index.js';
@@ -13,7 +13,10 @@ addEventListener('unhandledrejection', (event) => {
 export default {
   async fetch(request: Request): Promise<Response> {
     const params = new URL(request.url).searchParams;
-    const suite = conformanceSuite({ baseUrl: params.get('base') ?? undefined });
+    const suite = conformanceSuite({
+      baseUrl: params.get('base') ?? undefined,
+      refusedUrl: params.get('refused') ?? undefined,
+    });
     unhandled.length = 0;
     const report = await suite.run({
       runtime: navigator.userAgent,

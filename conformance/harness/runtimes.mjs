@@ -42,15 +42,17 @@ export async function resolveBinary(spec) {
  * Runs the built suite on one runtime. Resolves to `{ version, passed, failed, output }`; rejects when the runtime
  * cannot be installed or started (the message says why).
  */
-export async function runOn(spec, { outDir, apiUrl, filter, verbose, log }) {
-  const args = [
-    `--base-url=${apiUrl}`,
-    ...(filter ? [`--filter=${filter}`] : []),
-    ...(verbose ? ['--verbose'] : []),
-  ];
-  if (spec.kind === 'cli') return runCli(spec, await resolveBinary(spec), `${outDir}/cli.mjs`, args, log);
-  if (spec.kind === 'browser') return runBrowser(outDir, apiUrl, filter, verbose, log);
-  return runWorkerd(await resolveBinary(spec), outDir, apiUrl, filter, log);
+export async function runOn(spec, { outDir, server, filter, verbose, log }) {
+  if (spec.kind === 'cli') {
+    const args = [`--base-url=${server.baseUrl}`, `--refused-url=${server.refusedUrl}`];
+    if (filter) args.push(`--filter=${filter}`);
+    if (verbose) args.push('--verbose');
+    return runCli(spec, await resolveBinary(spec), `${outDir}/cli.mjs`, args, log);
+  }
+  const query = new URLSearchParams({ base: server.baseUrl, refused: server.refusedUrl });
+  if (filter) query.set('filter', filter);
+  if (spec.kind === 'browser') return runBrowser(outDir, query, verbose, log);
+  return runWorkerd(await resolveBinary(spec), outDir, query, log);
 }
 
 function runCli(spec, binary, file, args, log) {
@@ -94,7 +96,7 @@ function printReport(report, runtime, log, verbose) {
   log(`${runtime}: ${report.passed} passed, ${report.failed} failed\n`);
 }
 
-async function runBrowser(outDir, apiUrl, filter, verbose, log) {
+async function runBrowser(outDir, query, verbose, log) {
   const { readFile } = await import('node:fs/promises');
   const { chromium } = await import('playwright-core');
   const executablePath = await chromiumPath();
@@ -126,7 +128,6 @@ async function runBrowser(outDir, apiUrl, filter, verbose, log) {
     const problems = [];
     tab.on('pageerror', (error) => problems.push(error.stack ?? error.message));
     if (verbose) tab.on('console', (message) => log(`${message.text()}\n`));
-    const query = new URLSearchParams({ base: apiUrl, ...(filter ? { filter } : {}) });
     await tab.goto(`${page.url}/?${query}`);
     const handle = await tab
       .waitForFunction(() => globalThis.__conformance, undefined, { timeout: 120_000, polling: 100 })
@@ -136,7 +137,8 @@ async function runBrowser(outDir, apiUrl, filter, verbose, log) {
     const report = await handle.jsonValue();
     if (report.error !== undefined) throw new Error(`the suite crashed in the page: ${report.error}`);
     // Uncaught errors and unhandled rejections of the page count as failures.
-    for (const problem of problems) report.results.push({ name: 'page error', ok: false, error: problem, ms: 0 });
+    for (const problem of problems)
+      report.results.push({ name: 'page error', ok: false, error: problem, ms: 0 });
     report.failed += problems.length;
     printReport(report, `chromium ${version}`, log, verbose);
     return { version, passed: report.passed, failed: report.failed, exitCode: 0 };
@@ -156,7 +158,7 @@ async function chromiumPath() {
   }
 }
 
-async function runWorkerd(binary, outDir, apiUrl, filter, log) {
+async function runWorkerd(binary, outDir, query, log) {
   const { stdout } = await run(binary, ['--version']);
   const version = stdout.trim().replace(/^workerd /, '');
   const port = await freePort();
@@ -177,7 +179,7 @@ const worker :Workerd.Worker = (
 );
 `;
   await writeFile(`${outDir}/workerd.capnp`, config);
-  const child = spawn(binary, ['serve', `${outDir}/workerd.capnp`, '--verbose'], {
+  const child = spawn(binary, ['serve', `${outDir}/workerd.capnp`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -189,12 +191,12 @@ const worker :Workerd.Worker = (
   exited.catch(() => {});
   try {
     await Promise.race([waitForPort(port, 30_000), exited]);
-    const query = new URLSearchParams({ base: apiUrl, ...(filter ? { filter } : {}) });
     const response = await Promise.race([fetch(`http://127.0.0.1:${port}/?${query}`), exited]);
     const text = await response.text();
     if (!response.ok) throw new Error(`the worker answered ${response.status}: ${text}\n${output}`);
     const report = JSON.parse(text);
-    if (output.trim() !== '') log(output.replace(/^/gm, 'workerd| ').concat('\n'));
+    // workerd's own log (uncaught exceptions...) helps only when something failed.
+    if (report.failed > 0 && output.trim() !== '') log(output.replace(/^/gm, 'workerd| ').concat('\n'));
     printReport(report, `workerd ${version}`, log, false);
     return { version, passed: report.passed, failed: report.failed, exitCode: 0 };
   } finally {
@@ -202,7 +204,8 @@ const worker :Workerd.Worker = (
   }
 }
 
-function freePort() {
+/** A port on 127.0.0.1 where nothing listens right now (bound, then closed). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     import('node:net').then(({ createServer }) => {
       const server = createServer();

@@ -7,6 +7,7 @@ import { registerFallback } from './suite/fallback.js';
 import { registerFetch } from './suite/fetch.js';
 import { registerHedge } from './suite/hedge.js';
 import { registerHttpStatus } from './suite/http-status.js';
+import { registerNetworkErrors } from './suite/network-errors.js';
 import { registerPipeline } from './suite/pipeline.js';
 import { registerRateLimit } from './suite/rate-limit.js';
 import { registerRetry } from './suite/retry.js';
@@ -36,5 +37,6 @@ export function conformanceSuite(env: SuiteEnv): Suite {
   registerPipeline(suite);
   registerHttpStatus(suite);
   if (env.baseUrl !== undefined) registerFetch(suite, env.baseUrl);
+  if (env.refusedUrl !== undefined) registerNetworkErrors(suite, env.refusedUrl);
   return suite;
 }
