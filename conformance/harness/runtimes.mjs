@@ -5,10 +5,15 @@ import { execFile, spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startPageServer } from './server.mjs';
 
 const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Longest a runtime's whole run may take: a hung runtime fails instead of stalling CI. */
+const RUN_LIMIT_MS = 180_000;
 
 /** name -> how to run it. `npm`: the package providing `bin`; none: the Node running this harness. */
 export const RUNTIMES = {
@@ -21,8 +26,8 @@ export const RUNTIMES = {
     bin: 'deno',
     npm: 'deno@2.9.6',
     // Deno resolves the @bulwark/* imports through node_modules (package.json at the root); it may read the
-    // workspace and talk to 127.0.0.1 only.
-    args: ['run', '--no-prompt', '--allow-read', '--allow-net=127.0.0.1'],
+    // repository and talk to 127.0.0.1 only.
+    args: ['run', '--no-prompt', `--allow-read=${root}`, '--allow-net=127.0.0.1'],
     env: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
   },
   chromium: { kind: 'browser' },
@@ -39,7 +44,7 @@ export async function resolveBinary(spec) {
 }
 
 /**
- * Runs the built suite on one runtime. Resolves to `{ version, passed, failed, output }`; rejects when the runtime
+ * Runs the built suite on one runtime. Resolves to `{ version, passed, failed, exitCode }`; rejects when the runtime
  * cannot be installed or started (the message says why).
  */
 export async function runOn(spec, { outDir, server, filter, verbose, log }) {
@@ -60,6 +65,7 @@ function runCli(spec, binary, file, args, log) {
     const child = spawn(binary, [...(spec.args ?? []), file, ...args], {
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: RUN_LIMIT_MS,
     });
     let output = '';
     const forward = (chunk) => {
@@ -130,7 +136,7 @@ async function runBrowser(outDir, query, verbose, log) {
     if (verbose) tab.on('console', (message) => log(`${message.text()}\n`));
     await tab.goto(`${page.url}/?${query}`);
     const handle = await tab
-      .waitForFunction(() => globalThis.__conformance, undefined, { timeout: 120_000, polling: 100 })
+      .waitForFunction(() => globalThis.__conformance, undefined, { timeout: RUN_LIMIT_MS, polling: 100 })
       .catch((error) => {
         throw new Error(`no report from the page: ${[...problems, error.message].join('\n')}`);
       });
@@ -191,7 +197,10 @@ const worker :Workerd.Worker = (
   exited.catch(() => {});
   try {
     await Promise.race([waitForPort(port, 30_000), exited]);
-    const response = await Promise.race([fetch(`http://127.0.0.1:${port}/?${query}`), exited]);
+    const response = await Promise.race([
+      fetch(`http://127.0.0.1:${port}/?${query}`, { signal: AbortSignal.timeout(RUN_LIMIT_MS) }),
+      exited,
+    ]);
     const text = await response.text();
     if (!response.ok) throw new Error(`the worker answered ${response.status}: ${text}\n${output}`);
     const report = JSON.parse(text);
