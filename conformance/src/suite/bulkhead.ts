@@ -1,5 +1,5 @@
 import { bulkhead, isBulkheadRejectedError } from '@bulwark/core';
-import { VirtualClock } from '@bulwark/core/testing';
+import { flushMicrotasks, VirtualClock } from '@bulwark/core/testing';
 import { deepEqual, equal, isPending, ok, rejectsWith, rejectsWithValue } from '../assert.js';
 import type { Suite } from '../runner.js';
 
@@ -31,7 +31,7 @@ export function registerBulkhead(suite: Suite): void {
     deepEqual(started, [0, 1]);
     gates[1]?.open();
     equal(await calls[1], 1);
-    await Promise.resolve();
+    await flushMicrotasks();
     deepEqual(started, [0, 1, 2], 'the queued call takes the freed slot');
     gates[0]?.open();
     gates[2]?.open();
