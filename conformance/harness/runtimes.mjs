@@ -3,8 +3,8 @@
 // (scripts/ensure-chromium.sh), driven by playwright-core.
 import { execFile, spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startPageServer } from './server.mjs';
@@ -103,7 +103,6 @@ function printReport(report, runtime, log, verbose) {
 }
 
 async function runBrowser(outDir, query, verbose, log) {
-  const { readFile } = await import('node:fs/promises');
   const { chromium } = await import('playwright-core');
   const executablePath = await chromiumPath();
   const html =
@@ -115,20 +114,21 @@ async function runBrowser(outDir, query, verbose, log) {
       ['/browser.js', ['text/javascript', await readFile(`${outDir}/browser.js`)]],
     ]),
   );
-  // The flags keep a headless Chromium from reaching for Google's services on a closed network.
-  const browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  let browser;
   try {
+    // The flags keep a headless Chromium from reaching for Google's services on a closed network.
+    browser = await chromium.launch({
+      executablePath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     const version = browser.version();
     const tab = await browser.newPage();
     const problems = [];
@@ -149,7 +149,7 @@ async function runBrowser(outDir, query, verbose, log) {
     printReport(report, `chromium ${version}`, log, verbose);
     return { version, passed: report.passed, failed: report.failed, exitCode: 0 };
   } finally {
-    await browser.close();
+    await browser?.close();
     await page.close();
   }
 }
@@ -216,13 +216,11 @@ const worker :Workerd.Worker = (
 /** A port on 127.0.0.1 where nothing listens right now (bound, then closed). */
 export function freePort() {
   return new Promise((resolve, reject) => {
-    import('node:net').then(({ createServer }) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address();
-        server.close(() => resolve(port));
-      });
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
     });
   });
 }
