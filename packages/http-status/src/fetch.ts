@@ -189,8 +189,11 @@ class FetchCall {
       signal.addEventListener('abort', onAbort, { once: true });
       const done = (): void => signal.removeEventListener('abort', onAbort);
       let pending: Promise<Response>;
+      // Called without a receiver: browsers' and workerd's fetch throw "Illegal invocation" when called as a method of
+      // another object (this.config.fetch(...)), Node's does not.
+      const fetch = this.config.fetch;
       try {
-        pending = Promise.resolve(this.config.fetch(this.input, { ...this.init, signal }));
+        pending = Promise.resolve(fetch(this.input, { ...this.init, signal }));
       } catch (error) {
         done();
         reject(error);

@@ -1,4 +1,5 @@
 import { isTimeoutError } from '@bulwark/core';
+import { messageOnlyNetworkCode } from './runtime-network-errors.js';
 
 /**
  * Network failures as Node's clients report them:
@@ -10,6 +11,7 @@ import { isTimeoutError } from '@bulwark/core';
  *   ERR_STREAM_PREMATURE_CLOSE when the connection closes in the middle of a body (Node streams use that code too).
  * - SDKs that rethrow fetch's TypeError as their own error and drop its cause, such as the deprecated
  *   @google/generative-ai: '[GoogleGenerativeAI Error]: Error fetching from <url>: fetch failed'.
+ * Deno's, browsers' and workerd's fetch failures carry no code: runtime-network-errors.ts reads their messages.
  */
 
 /** Codes that mean the request never reached the server (no connection, no address): repeating it is safe. */
@@ -94,7 +96,9 @@ function messageOf(value: unknown): string {
  * The recognised network error code carried by `error` or its causes (e.g. 'ECONNRESET'), or undefined. Also
  * 'TERMINATED' for fetch's TypeError('terminated') (a response body cut off) when no deeper code is known, and
  * 'FETCH_FAILED' for a wrapper that says fetch failed but dropped the cause (the deprecated Gemini SDK's
- * 'Error fetching from <url>: fetch failed').
+ * 'Error fetching from <url>: fetch failed') and for a browser's own fetch TypeError ('Failed to fetch'). Deno's
+ * transport errors, which have no code, get the code Node would give ('ECONNREFUSED'...), workerd's 'Network
+ * connection lost.' 'CONNECTION_LOST'.
  */
 export function networkErrorCode(error: unknown): string | undefined {
   const links = chain(error);
@@ -102,6 +106,10 @@ export function networkErrorCode(error: unknown): string | undefined {
   for (const link of links) {
     const code = field(link, 'code');
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return code;
+  }
+  for (let i = 0; i < links.length; i++) {
+    const code = messageOnlyNetworkCode(links[i], messageOf(links[i]), i + 1 < links.length);
+    if (code !== undefined) return code;
   }
   const first = links[0];
   if (first instanceof TypeError && first.message === 'terminated') return 'TERMINATED';

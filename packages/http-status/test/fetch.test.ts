@@ -526,6 +526,18 @@ describe('resilientFetch: connection reuse and options', () => {
     expect((error as InvalidOptionError).option).toBe(option);
   });
 
+  it('calls the fetch in use as a plain function, never as a method of its options', async () => {
+    // Browsers' and workerd's fetch throw "Illegal invocation" for any receiver but the global object or none.
+    const receivers: unknown[] = [];
+    const strictFetch = function (this: unknown): Promise<Response> {
+      receivers.push(this);
+      return Promise.resolve(new Response('ok'));
+    };
+    const response = await resilientFetch(httpRetry(), { fetch: strictFetch })('http://example.invalid/');
+    expect(await response.text()).toBe('ok');
+    expect(receivers).toEqual([undefined]);
+  });
+
   it('rejects something that is not a policy', () => {
     expect(() => resilientFetch({} as never)).toThrow(InvalidOptionError);
   });

@@ -187,6 +187,85 @@ describe('network error shapes (synthetic)', () => {
   });
 });
 
+describe('network error shapes of other runtimes (as Deno, browsers and workerd report them)', () => {
+  const denoFailure = (detail: string) =>
+    fetchFailed(new Error(`error sending request for url (http://127.0.0.1:9/): ${detail}`));
+
+  it.each([
+    [
+      'Deno: refused',
+      'client error (Connect): tcp connect error: Connection refused (os error 111)',
+      'ECONNREFUSED',
+      true,
+    ],
+    [
+      'Deno: DNS, no such host',
+      'client error (Connect): dns error: failed to lookup address information: Name or service not known',
+      'ENOTFOUND',
+      true,
+    ],
+    [
+      'Deno: DNS, temporary failure',
+      'client error (Connect): dns error: failed to lookup address information: Temporary failure in name resolution',
+      'EAI_AGAIN',
+      true,
+    ],
+    [
+      'Deno: unreachable',
+      'client error (Connect): tcp connect error: Network is unreachable (os error 101)',
+      'ENETUNREACH',
+      true,
+    ],
+    [
+      'Deno: reset',
+      'client error (SendRequest): connection error: Connection reset by peer (os error 104)',
+      'ECONNRESET',
+      false,
+    ],
+    [
+      'Deno: closed early',
+      'client error (SendRequest): connection closed before message completed',
+      'ECONNRESET',
+      false,
+    ],
+  ])('%s', (_, detail, code, notSent) => {
+    const error = denoFailure(detail);
+    expect(networkErrorCode(error)).toBe(code);
+    expect(isTransientNetworkError(error)).toBe(true);
+    expect(isNotSentError(error)).toBe(notSent);
+  });
+
+  it('Deno: a TLS failure is not transient', () => {
+    const error = denoFailure('client error (Connect): invalid peer certificate: UnknownIssuer');
+    expect(networkErrorCode(error)).toBeUndefined();
+  });
+
+  it.each([['Failed to fetch'], ['Load failed'], ['NetworkError when attempting to fetch resource.']])(
+    'a browser: bare TypeError(%j) is transient, never "not sent"',
+    (message) => {
+      const error = new TypeError(message);
+      expect(networkErrorCode(error)).toBe('FETCH_FAILED');
+      expect(isNotSentError(error)).toBe(false);
+    },
+  );
+
+  it('a browser message on something other than a causeless TypeError is not read', () => {
+    expect(networkErrorCode(new Error('Failed to fetch'))).toBeUndefined();
+    expect(networkErrorCode(new TypeError('Failed to fetch', { cause: new Error('x') }))).toBeUndefined();
+  });
+
+  it('workerd: \'Network connection lost.\' is transient, never "not sent"', () => {
+    const error = Object.assign(new Error('Network connection lost.'), { retryable: true });
+    expect(networkErrorCode(error)).toBe('CONNECTION_LOST');
+    expect(isNotSentError(error)).toBe(false);
+  });
+
+  it('an abort wrapping such a message is still no network error', () => {
+    const abort = new DOMException('gone', 'AbortError');
+    expect(networkErrorCode(new TypeError('Failed to fetch', { cause: abort }))).toBeUndefined();
+  });
+});
+
 describe('network error shapes (real sockets on 127.0.0.1)', () => {
   let server: TestServer;
   let base: string;
