@@ -14,7 +14,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   command -v "$binary" >/dev/null && exit 0
 fi
 cat >&2 <<MSG
-$purpose need(s) $binary and none was found.
+For $purpose, $binary is needed and none was found.
 Install Debian's package as root:   apt-get update && apt-get install -y $package
 (or point $override at another binary), then run it again.
 MSG
