@@ -80,7 +80,7 @@ class RealClock implements Clock {
 }
 
 /** The default clock: Date.now and Node/browser timers. */
-export const realClock: Clock = new RealClock();
+export const realClock: Clock = /* @__PURE__ */ new RealClock();
 
 /**
  * Waits `ms` (a finite number >= 0; anything else rejects with InvalidOptionError) on `clock`. Rejects with the

@@ -18,9 +18,9 @@
  * A new local refusal is one class extending ExecutionRejectedError: the breaker's default `handle` and
  * `isOverloadError` recognise it by that alone.
  */
-const BRAND = Symbol.for('bulwark.error');
+const BRAND = /* @__PURE__ */ Symbol.for('bulwark.error');
 /** Set on ExecutionRejectedError's prototype: inherited by every subclass, read the same by every copy. */
-const REJECTED = Symbol.for('bulwark.error.rejected');
+const REJECTED = /* @__PURE__ */ Symbol.for('bulwark.error.rejected');
 
 /**
  * A Bulwark error's code. Core's codes are listed for completion and narrowing; the union is open, so other
@@ -209,14 +209,14 @@ export function isExecutionRejectedError(value: unknown): value is ExecutionReje
   );
 }
 
-export const isInvalidOptionError = guardFor<InvalidOptionError>('INVALID_OPTION');
-export const isTimeoutError = guardFor<TimeoutError>('TIMEOUT');
-export const isBrokenCircuitError = guardFor<BrokenCircuitError>('BROKEN_CIRCUIT');
-export const isIsolatedCircuitError = guardFor<IsolatedCircuitError>('ISOLATED_CIRCUIT');
-export const isBulkheadRejectedError = guardFor<BulkheadRejectedError>('BULKHEAD_REJECTED');
-export const isRateLimitedError = guardFor<RateLimitedError>('RATE_LIMITED');
-export const isThrottledError = guardFor<ThrottledError>('THROTTLED');
-export const isBudgetExhaustedError = guardFor<BudgetExhaustedError>('BUDGET_EXHAUSTED');
+export const isInvalidOptionError = /* @__PURE__ */ guardFor<InvalidOptionError>('INVALID_OPTION');
+export const isTimeoutError = /* @__PURE__ */ guardFor<TimeoutError>('TIMEOUT');
+export const isBrokenCircuitError = /* @__PURE__ */ guardFor<BrokenCircuitError>('BROKEN_CIRCUIT');
+export const isIsolatedCircuitError = /* @__PURE__ */ guardFor<IsolatedCircuitError>('ISOLATED_CIRCUIT');
+export const isBulkheadRejectedError = /* @__PURE__ */ guardFor<BulkheadRejectedError>('BULKHEAD_REJECTED');
+export const isRateLimitedError = /* @__PURE__ */ guardFor<RateLimitedError>('RATE_LIMITED');
+export const isThrottledError = /* @__PURE__ */ guardFor<ThrottledError>('THROTTLED');
+export const isBudgetExhaustedError = /* @__PURE__ */ guardFor<BudgetExhaustedError>('BUDGET_EXHAUSTED');
 
 /** Reads a usable "try again after" hint from any error-like value: a finite, non-negative number or undefined. */
 export function retryAfterOf(value: unknown): number | undefined {

@@ -29,7 +29,7 @@ export interface ExecuteOptions {
  * reads it once per layer when it composes (not once per call). Implement it, on a `PolicyBase` subclass, to write
  * a policy of your own (docs/architecture.md, "Writing a policy"); or let `definePolicy` do it.
  */
-export const RUN: unique symbol = Symbol('bulwark.run');
+export const RUN: unique symbol = /* @__PURE__ */ Symbol('bulwark.run');
 
 /**
  * Runs the layers inside this one, and finally the function, under `context`. It may throw synchronously or

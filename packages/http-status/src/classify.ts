@@ -82,9 +82,9 @@ const rule = (
   notProcessed: StatusRule['notProcessed'] = false,
 ): StatusRule => Object.freeze({ kind, retryable, breakerFailure, notProcessed });
 
-const SUCCESS = rule('success', false, false);
-const CLIENT_ERROR = rule('clientError', false, false);
-const PERMANENT = rule('permanent', false, true);
+const SUCCESS = /* @__PURE__ */ rule('success', false, false);
+const CLIENT_ERROR = /* @__PURE__ */ rule('clientError', false, false);
+const PERMANENT = /* @__PURE__ */ rule('permanent', false, true);
 
 /** The statuses with a rule of their own; every other status follows its class. */
 const SPECIAL: ReadonlyMap<number, StatusRule> = new Map([
@@ -218,4 +218,4 @@ function provesNotProcessed(statusRule: StatusRule, headers: HeadersLike | null 
  * are retried only with an idempotency key, when the status proves the request was not processed (429, 425, 503
  * with Retry-After) or when `retryUnsafe` is set. Throws RangeError for a value that is not an HTTP status.
  */
-export const classify: Classifier = createClassifier();
+export const classify: Classifier = /* @__PURE__ */ createClassifier();

@@ -140,4 +140,4 @@ export class HttpStatusError extends BulwarkError {
 }
 
 /** True for an HttpStatusError from any copy of this package (by its code, `HTTP_STATUS`, as core's guards). */
-export const isHttpStatusError = guardFor<HttpStatusError>('HTTP_STATUS');
+export const isHttpStatusError = /* @__PURE__ */ guardFor<HttpStatusError>('HTTP_STATUS');

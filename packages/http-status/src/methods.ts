@@ -2,7 +2,7 @@
  * Idempotent methods (RFC 9110 section 9.2.2): sending one twice has the same effect as sending it once, so a
  * failed attempt may be repeated. POST, PATCH, CONNECT and unknown methods are not.
  */
-export const IDEMPOTENT_METHODS: readonly string[] = Object.freeze([
+export const IDEMPOTENT_METHODS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'GET',
   'HEAD',
   'OPTIONS',

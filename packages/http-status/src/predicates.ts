@@ -45,8 +45,16 @@ export interface RequestSafety {
   readonly retryUnsafe?: boolean | undefined;
 }
 
-const ABORT: ErrorDecision = Object.freeze({ kind: 'abort', retry: false, breakerFailure: false });
-const OTHER: ErrorDecision = Object.freeze({ kind: 'other', retry: false, breakerFailure: false });
+const ABORT: ErrorDecision = /* @__PURE__ */ Object.freeze({
+  kind: 'abort',
+  retry: false,
+  breakerFailure: false,
+});
+const OTHER: ErrorDecision = /* @__PURE__ */ Object.freeze({
+  kind: 'other',
+  retry: false,
+  breakerFailure: false,
+});
 
 function safeToRepeat(request: RequestSafety | undefined): boolean {
   return (

@@ -88,7 +88,7 @@ export interface BreakerSettings {
 
 const SYNC_METHODS = ['attach', 'opened', 'closed', 'acquireProbe'] as const;
 
-const DEFAULT_STRATEGY = consecutive(5);
+const DEFAULT_STRATEGY = /* @__PURE__ */ consecutive(5);
 
 /** Checks every option (in the order they are documented) and fills in the defaults; throws InvalidOptionError. */
 export function breakerSettings(options: CircuitBreakerOptions | undefined): BreakerSettings {

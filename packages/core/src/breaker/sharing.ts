@@ -6,7 +6,7 @@ import { MAX_BREAKS } from './snapshot.js';
 import type { CircuitCloseCause, CircuitSync, ProbePermit, SharedCircuit } from './sync.js';
 
 /** The permit wait ended without the sync's answer (timeout or error): the probe runs on its local slot alone. */
-export const LOCAL_PROBE: unique symbol = Symbol('local probe');
+export const LOCAL_PROBE: unique symbol = /* @__PURE__ */ Symbol('local probe');
 
 /** What a probe may do after the permit wait: run with a permit, run alone, or be refused (undefined). */
 export type PermitAnswer = ProbePermit | typeof LOCAL_PROBE | undefined;

@@ -13,7 +13,7 @@ export interface ExecutionContext {
 }
 
 /** Property by which a signal made by Bulwark carries its deadline to nested executions. */
-export const DEADLINE = Symbol.for('bulwark.deadline');
+export const DEADLINE = /* @__PURE__ */ Symbol.for('bulwark.deadline');
 
 export type AbortListener = (reason: unknown) => void;
 

@@ -1,7 +1,7 @@
 import type { Ctx } from './context.js';
 
 /** The method by which a layer that holds capacity for the work below it learns about work left running. */
-export const HOLD: unique symbol = Symbol('bulwark.hold');
+export const HOLD: unique symbol = /* @__PURE__ */ Symbol('bulwark.hold');
 
 /**
  * A layer that holds capacity for the work running below it: a bulkhead slot, a half-open probe slot, an adaptive
@@ -24,7 +24,7 @@ export interface SlotHolder {
  */
 export type Holders = readonly SlotHolder[];
 
-export const NO_HOLDERS: Holders = Object.freeze([]);
+export const NO_HOLDERS: Holders = /* @__PURE__ */ Object.freeze([]);
 
 export function isSlotHolder(value: unknown): value is SlotHolder {
   return typeof (value as Partial<SlotHolder> | null)?.[HOLD] === 'function';

@@ -1,7 +1,7 @@
 import type { TimerOptions } from '../clock.js';
 import { optionalBoolean } from './validate.js';
 
-const UNREF: TimerOptions = Object.freeze({ unref: true });
+const UNREF: TimerOptions = /* @__PURE__ */ Object.freeze({ unref: true });
 
 /**
  * The timer options for a policy's `unref` option. By default (`undefined` / false) a timer that guards pending

@@ -198,7 +198,7 @@ export function restAt(limits: readonly RateLimit[], state: KeyState): number {
 }
 
 /** The algorithms, for implementers of other stores (a store must apply them atomically per key). */
-export const rateLimitAlgorithms = Object.freeze({
+export const rateLimitAlgorithms = /* @__PURE__ */ Object.freeze({
   freshState,
   cloneState,
   admit,

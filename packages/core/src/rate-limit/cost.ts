@@ -9,7 +9,7 @@ import type { RateLimit } from './limits.js';
  */
 export type Cost = number | Readonly<Record<string, number>>;
 
-const COST_ERROR = Symbol.for('bulwark.rateLimitCostError');
+const COST_ERROR = /* @__PURE__ */ Symbol.for('bulwark.rateLimitCostError');
 
 /** One execution costs more than a limit can ever hold: waiting would never end, so it fails at once. */
 export class RateLimitCostError extends InvalidOptionError {

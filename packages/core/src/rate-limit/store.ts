@@ -111,7 +111,7 @@ export interface Denied {
 export type AcquireResult = Admitted | Denied;
 
 /** The one admission answer of a store without a clock of its own, shared so the success path allocates nothing. */
-export const ADMITTED: Admitted = Object.freeze({ admitted: true });
+export const ADMITTED: Admitted = /* @__PURE__ */ Object.freeze({ admitted: true });
 
 /** The scope id: limits with the same algorithm, unit and numbers get the same id (names do not matter). */
 export function scopeOf(limits: readonly RateLimit[]): RateLimitScope {

@@ -65,7 +65,11 @@ export interface RetryOptions {
   readonly name?: string;
 }
 
-const defaultBackoff = exponential({ initialDelay: 200, maxDelay: 30_000, jitter: 'decorrelated' });
+const defaultBackoff = /* @__PURE__ */ exponential({
+  initialDelay: 200,
+  maxDelay: 30_000,
+  jitter: 'decorrelated',
+});
 const defaultHint = (outcome: { error?: unknown }): number | undefined => retryAfterOf(outcome.error);
 
 /**

@@ -59,7 +59,7 @@ export function deadlineOf(signal: AbortSignal | undefined): number | undefined 
   return typeof value === 'number' ? value : undefined;
 }
 
-const CHILD = Symbol('bulwark.deadlineChild');
+const CHILD = /* @__PURE__ */ Symbol('bulwark.deadlineChild');
 
 interface Tracked extends AbortSignal {
   [CHILD]?: Child;
@@ -140,7 +140,7 @@ const LISTENED = new Set<Child>();
 /** Clears the timer and the parent's reference of a child that was collected before its deadline. */
 const collector =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<Cleanup>((cleanup) => cleanup.run())
+    ? /* @__PURE__ */ new FinalizationRegistry<Cleanup>((cleanup) => cleanup.run())
     : undefined;
 
 /** One listener on a parent, fanning its abort out to the children that follow it, each held weakly. */

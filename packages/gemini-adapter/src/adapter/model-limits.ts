@@ -34,7 +34,7 @@ export const MAX_LIMIT_WAIT = 12 * HOUR;
 export const LIMIT_NAMES = { rpm: 'rpm', tpm: 'tpm', rpd: 'rpd', pauses: 'pauses' } as const;
 
 /** The unit of day `n`'s window; a call's cost names only today's, so the other windows take nothing. */
-const DAY_UNITS = Array.from({ length: DAY_WINDOWS }, (_, i) => `requests-day-${i}`);
+const DAY_UNITS = /* @__PURE__ */ Array.from({ length: DAY_WINDOWS }, (_, i) => `requests-day-${i}`);
 
 /**
  * The limits of one model. `shared`: a store shared by several clients holds them, and needs a scope for the

@@ -33,7 +33,7 @@ export interface GuardStreamOptions<T> {
  * Marks what a stream's start resolves to (its first chunk and the rest): the call's outcome is only known when
  * the stream ends, so the model's breaker defers its verdict until then.
  */
-export const STREAM_START: unique symbol = Symbol('bulwark.streamStart');
+export const STREAM_START: unique symbol = /* @__PURE__ */ Symbol('bulwark.streamStart');
 
 export function isStreamStart(value: unknown): boolean {
   return typeof value === 'object' && value !== null && STREAM_START in value;
@@ -146,6 +146,8 @@ export interface FirstReadOptions {
  * request; and a stream that is never read would keep its response streaming, and its listener on the caller's
  * signal, until the server ends. So: `return()` / `throw()` before the first read close it at once, and a stream
  * not read within `withinMs` (the idle timeout) is closed by an unref'd timer; a later read gets that failure.
+ *
+ * @internal
  */
 export class FirstReadGuard<T> implements AsyncGenerator<T, void, undefined> {
   private started = false;

@@ -27,7 +27,7 @@ interface Params {
   config?: { abortSignal?: AbortSignal; httpOptions?: Record<string, unknown> } & Record<string, unknown>;
 }
 
-const RESILIENCE = Symbol.for('bulwark.gemini.resilience');
+const RESILIENCE = /* @__PURE__ */ Symbol.for('bulwark.gemini.resilience');
 
 /**
  * Makes `ai` resilient in place and returns it (same object, same type): `ai.models.generateContent`,

@@ -34,7 +34,7 @@ export type GeminiFailureKind =
   | 'unknown';
 
 /** Every kind, for exhaustive tables and checks. */
-export const geminiFailureKinds: readonly GeminiFailureKind[] = Object.freeze([
+export const geminiFailureKinds: readonly GeminiFailureKind[] = /* @__PURE__ */ Object.freeze([
   'overloaded',
   'rateLimited',
   'dailyQuotaExhausted',
@@ -154,4 +154,4 @@ function describeFailure(init: GeminiFailureInit): string {
 }
 
 /** True for a GeminiFailure from any copy of this package (by its code, `GEMINI_FAILURE`, as core's guards). */
-export const isGeminiFailure = guardFor<GeminiFailure>('GEMINI_FAILURE');
+export const isGeminiFailure = /* @__PURE__ */ guardFor<GeminiFailure>('GEMINI_FAILURE');

@@ -3,7 +3,7 @@
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-const pacific = new Intl.DateTimeFormat('en-US', {
+const pacific = /* @__PURE__ */ new Intl.DateTimeFormat('en-US', {
   timeZone: 'America/Los_Angeles',
   hourCycle: 'h23',
   hour: 'numeric',

@@ -31,7 +31,7 @@ end
 `;
 
 /** The record. */
-export const readCircuit = new RedisScript(`${PRELUDE}
+export const readCircuit = /* @__PURE__ */ new RedisScript(`${PRELUDE}
 return record()`);
 
 /**
@@ -39,7 +39,7 @@ return record()`);
  * record with a later end or more breaks keeps them (two processes tripping at once agree on the longer break).
  * The record lives until `keep` ms after its break; earlier permits are void.
  */
-export const openCircuit = new RedisScript(`${PRELUDE}
+export const openCircuit = /* @__PURE__ */ new RedisScript(`${PRELUDE}
 local untilMs = now + tonumber(ARGV[1])
 local breaks = tonumber(ARGV[2])
 local r = redis.call('HMGET', KEYS[1], 'st', 'until', 'br')
@@ -57,7 +57,7 @@ return record()`);
  * if the open record is the one the closer knew (a probe that failed elsewhere, or a newer break, wins). A reset
  * always applies. The closed record lives `keep` ms; permits are void.
  */
-export const closeCircuit = new RedisScript(`${PRELUDE}
+export const closeCircuit = /* @__PURE__ */ new RedisScript(`${PRELUDE}
 local r = redis.call('HMGET', KEYS[1], 'gen', 'st')
 if r[2] == 'closed' then return record() end
 if ARGV[1] == 'probes' and r[2] == 'open' and r[1] ~= ARGV[2] then return record() end
@@ -72,7 +72,7 @@ return record()`);
  * is no record) and fewer than the most permits are held; a permit not released within its lease (its process died)
  * expires. Answers { 1 or 0, ...record }.
  */
-export const acquireProbe = new RedisScript(`${PRELUDE}
+export const acquireProbe = /* @__PURE__ */ new RedisScript(`${PRELUDE}
 local r = redis.call('HMGET', KEYS[1], 'st', 'until')
 local over = r[1] == false or (r[1] == 'open' and tonumber(r[2]) <= now)
 if not over then return {0, unpack(record())} end
@@ -84,5 +84,5 @@ redis.call('PEXPIRE', KEYS[2], lease)
 return {1, unpack(record())}`);
 
 /** ARGV: permit id. Gives a permit back (nothing if it expired or the circuit moved on). */
-export const releaseProbe = new RedisScript(`redis.call('ZREM', KEYS[2], ARGV[1])
+export const releaseProbe = /* @__PURE__ */ new RedisScript(`redis.call('ZREM', KEYS[2], ARGV[1])
 return 1`);

@@ -18,4 +18,4 @@ export class StoreUnavailableError extends ExecutionRejectedError {
 }
 
 /** True for a StoreUnavailableError from any copy of the package. */
-export const isStoreUnavailableError = guardFor<StoreUnavailableError>('STORE_UNAVAILABLE');
+export const isStoreUnavailableError = /* @__PURE__ */ guardFor<StoreUnavailableError>('STORE_UNAVAILABLE');

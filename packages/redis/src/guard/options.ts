@@ -68,7 +68,11 @@ export const MAX_PROBE_DELAY = 10_000;
 /** The shortest delay between probes. */
 export const MIN_PROBE_DELAY = 50;
 
-const DEFAULT_PROBES = exponential({ initialDelay: 500, maxDelay: MAX_PROBE_DELAY, jitter: 'equal' });
+const DEFAULT_PROBES = /* @__PURE__ */ exponential({
+  initialDelay: 500,
+  maxDelay: MAX_PROBE_DELAY,
+  jitter: 'equal',
+});
 
 /** Checks the options once; a bad value throws InvalidOptionError naming it. */
 export function guardSettings(options: GuardStoreOptions | undefined): GuardSettings {

@@ -5,7 +5,7 @@ import { type GuardSettings, MAX_PROBE_DELAY, MIN_PROBE_DELAY } from './options.
 import { answerWithin, isThenable } from '../timed-call.js';
 
 /** Probes are background work: their timers never hold a process that has nothing else to do. */
-const BACKGROUND = Object.freeze({ unref: true });
+const BACKGROUND = /* @__PURE__ */ Object.freeze({ unref: true });
 
 /**
  * Whether the store is up, and the way back when it is not. The first failure of an outage marks the store down

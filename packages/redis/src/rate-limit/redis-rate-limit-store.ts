@@ -20,7 +20,7 @@ import { type RedisRateLimitStoreOptions, redisRateLimitStoreSettings } from './
 import { replyArray, replyNumber, StoreReplyError } from './replies.js';
 
 /** Shared by every store: the SHA-1 is computed once per process. */
-const SERVER_CLOCK_SCRIPT = new RedisScript(rateLimitSource('server'));
+const SERVER_CLOCK_SCRIPT = /* @__PURE__ */ new RedisScript(/* @__PURE__ */ rateLimitSource('server'));
 
 /** What every call of one scope sends: its keys and its limits as script arguments, built once. */
 interface ScopeCall {

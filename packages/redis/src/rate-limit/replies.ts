@@ -15,7 +15,7 @@ export class StoreReplyError extends BulwarkError {
   }
 }
 
-export const isStoreReplyError = guardFor<StoreReplyError>('STORE_REPLY');
+export const isStoreReplyError = /* @__PURE__ */ guardFor<StoreReplyError>('STORE_REPLY');
 
 /** A number the script sent as a string ('%.17g': Redis would truncate a Lua number to an integer). */
 export function replyNumber(reply: unknown, value: unknown, what: string): number {

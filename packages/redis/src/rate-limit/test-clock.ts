@@ -3,7 +3,7 @@ import { rateLimitSource } from './lua/script.js';
 import type { RedisRateLimitStoreOptions } from './options.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 
-const ARGUMENT_CLOCK_SCRIPT = new RedisScript(rateLimitSource('argument'));
+const ARGUMENT_CLOCK_SCRIPT = /* @__PURE__ */ new RedisScript(/* @__PURE__ */ rateLimitSource('argument'));
 
 /**
  * For tests only, and not exported by the package: the same store running a script that decides at the time it

@@ -26,7 +26,7 @@ export function orDefault<T>(value: T | undefined, fallback: T): T {
   return value === undefined ? fallback : value;
 }
 
-const NO_OPTIONS = Object.freeze({});
+const NO_OPTIONS = /* @__PURE__ */ Object.freeze({});
 
 /**
  * An options argument that may be omitted: undefined gives an empty object; null, an array or a non-object
