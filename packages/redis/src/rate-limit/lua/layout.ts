@@ -8,11 +8,15 @@
  * the op's own arguments from ARGV[ops] (the test clock's time after them). KEYS[1] holds the scope's pause,
  * KEYS[2] the key's state.
  *
- * The state of a key (core's KeyState) is one flat Lua array S: [1] pausedUntil, [2] since, then per limit, from
- * its offset: a bucket's tat, refunded; a window's newest, head (0-based slot), total, counts[0..segments],
- * lasts[0..segments]. Redis keeps it as one string of little-endian doubles (state.ts).
+ * The state of a key (core's KeyState) is one flat array of numbers: [1] pausedUntil, [2] since, then per limit,
+ * from its offset: a bucket's tat, refunded; a window's newest, head (0-based slot), total, counts[0..segments],
+ * lasts[0..segments]. Redis keeps it as one string of little-endian doubles (state.ts). In Lua it is the table S
+ * when a window makes its size depend on ARGV; a state of buckets only, whose size is known when the script is
+ * written, is held in locals s1, s2, ... instead (no table to make per call).
  */
 export type LimitKind = 'bucket' | 'window';
+
+const MAX_BUCKETS_IN_LOCALS = 16;
 
 /** One limit's Lua names: its numbers are locals, its offset in S a literal when every limit before is a bucket. */
 export interface LuaLimit {
@@ -29,20 +33,34 @@ export interface LuaLimit {
   readonly granule: string;
   readonly slots: string;
   readonly eps: string;
-  /** The local holding this limit's cost, delta or mark in an operation. */
+  /** The local holding this limit's cost in an acquire. */
   readonly cost: string;
+  /** A bucket's tat and refunded in the state (a local or an element of S). */
+  readonly tat: string;
+  readonly refunded: string;
 }
 
 export interface Layout {
   readonly limits: readonly LuaLimit[];
+  /** Whether a limit is a window (whose ring a refused acquire may have moved). */
   readonly windows: boolean;
-  /** The state's length: a literal when every limit is a bucket, else the local SIZE. */
+  /** The state's length: a literal when it is held in locals, else the local SIZE. */
   readonly size: string;
-  readonly staticSize: number | undefined;
+  /** Whether the state is held in locals (a few buckets) rather than in the table S. */
+  readonly inLocals: boolean;
   /** ARGV index of the op's first argument. */
   readonly ops: number;
   /** The locals that read the limits' numbers from ARGV (and compute offsets and SIZE). */
   readonly header: string;
+  /** The state's numbers at 1-based static positions: a local, or an element of S. */
+  slot(i: number): string;
+}
+
+/** The locals of a state held in locals (s1, s2, ...), or undefined when it is the table S. */
+export function stateLocals(layout: Layout): string[] | undefined {
+  return layout.inLocals
+    ? Array.from({ length: Number(layout.size) }, (_, i) => layout.slot(i + 1))
+    : undefined;
 }
 
 export function layoutOf(shape: readonly LimitKind[]): Layout {
@@ -51,6 +69,10 @@ export function layoutOf(shape: readonly LimitKind[]): Layout {
   let arg = 2;
   // The next offset: a number while only buckets came before, else a Lua expression.
   let offset: number | string = 3;
+  const windows = shape.includes('window');
+  // Lua allows 200 locals per function: many buckets go to the table too.
+  const inLocals = !windows && shape.length <= MAX_BUCKETS_IN_LOCALS;
+  const slot = (i: number | string) => (inLocals ? `s${i}` : `S[${i}]`);
   for (const [index, kind] of shape.entries()) {
     const n = index + 1;
     let o: string;
@@ -71,6 +93,8 @@ export function layoutOf(shape: readonly LimitKind[]): Layout {
       slots: `n${n}`,
       eps: `e${n}`,
       cost: `k${n}`,
+      tat: slot(o),
+      refunded: inLocals ? slot(Number(o) + 1) : `S[${o} + 1]`,
     };
     limits.push(limit);
     if (kind === 'bucket') {
@@ -88,15 +112,16 @@ export function layoutOf(shape: readonly LimitKind[]): Layout {
       offset = `${o} + 3 + 2 * ${limit.slots}`;
     }
   }
-  const staticSize = typeof offset === 'number' ? offset - 1 : undefined;
-  if (staticSize === undefined) header.push(`local SIZE = ${offset} - 1`);
+  const size = typeof offset === 'number' ? String(offset - 1) : `${offset} - 1`;
+  if (!inLocals) header.push(`local SIZE = ${size}`);
   return {
     limits,
-    windows: staticSize === undefined,
-    size: staticSize === undefined ? 'SIZE' : String(staticSize),
-    staticSize,
+    windows,
+    size: inLocals ? size : 'SIZE',
+    inLocals,
     ops: arg,
     header: header.join('\n'),
+    slot,
   };
 }
 

@@ -5,6 +5,7 @@ export function prelude(layout: Layout): string {
   return `local NEVER = -1.7976931348623157e308
 local EPS = 1e-6
 local MARGIN = 1000
+local GRID = 500
 local MAX_TTL = 1125899906842624
 local floor, ceil, max, min, HUGE = math.floor, math.ceil, math.max, math.min, math.huge
 local tonumber, format = tonumber, string.format
@@ -17,8 +18,13 @@ ${layout.header}`;
  * ARGV (tests). NOW is how replies carry it: the server's time as a whole number of µs (an integer reply: exact, and
  * cheaper than formatting a double; now is that number / 1000, as the store computes it), the test clock's as the
  * double it was given ('%.17g': Redis would truncate a Lua number to an integer).
+ *
+ * ABSOLUTE: expiries are times on the server's clock (SET's PXAT and KEEPTTL, see operations.ts), which needs the
+ * server's time and Redis 7 or Valkey (whose scripts know REDIS_VERSION_NUM, and always replicate a script's
+ * effects); otherwise TTLs are durations from now (PX), as for the test clock, whose times are not the server's.
  */
-export const SERVER_TIME = `if redis.replicate_commands then pcall(redis.replicate_commands) end
+export const SERVER_TIME = `local ABSOLUTE = redis.REDIS_VERSION_NUM ~= nil
+if not ABSOLUTE and redis.replicate_commands then pcall(redis.replicate_commands) end
 local NOW
 do
   local t = redis.call('TIME')
@@ -26,5 +32,6 @@ do
 end
 local now = NOW / 1000`;
 
-export const ARGUMENT_TIME = `local now = tonumber(ARGV[#ARGV])
+export const ARGUMENT_TIME = `local ABSOLUTE = false
+local now = tonumber(ARGV[#ARGV])
 local NOW = format('%.17g', now)`;

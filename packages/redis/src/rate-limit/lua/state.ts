@@ -1,4 +1,4 @@
-import { each, type Layout } from './layout.js';
+import { each, type Layout, stateLocals } from './layout.js';
 
 /**
  * A key's state as Redis keeps it: one string of SIZE little-endian doubles (Lua's `struct`), so every number
@@ -9,10 +9,16 @@ import { each, type Layout } from './layout.js';
  */
 const CHUNK = 250;
 
-/** Sets S to a new key's state at now: no pause, every bucket full, every window empty. */
+/** Declares the state: the locals of a state of buckets, or S. */
+export function declareState(layout: Layout): string {
+  return `local ${stateLocals(layout)?.join(', ') ?? 'S'}`;
+}
+
+/** Sets the state to a new key's at now: no pause, every bucket full, every window empty. */
 export function freshState(layout: Layout): string {
-  if (!layout.windows) {
-    return `S = { NEVER, now${layout.limits.map(() => ', NEVER, 0').join('')} }`;
+  const locals = stateLocals(layout);
+  if (locals !== undefined) {
+    return `${locals.join(', ')} = NEVER, now${layout.limits.map(() => ', NEVER, 0').join('')}`;
   }
   return `S = { NEVER, now }
 ${each(layout, (l) =>
@@ -32,12 +38,12 @@ end`,
 )}`;
 }
 
-/** Sets S from `blob`, a string of the right length. */
+/** Sets the state from `blob`, a string of the right length. */
 export function decodeState(layout: Layout): string {
-  const size = layout.staticSize;
-  if (size !== undefined) {
-    return `S = { struct.unpack('<${'d'.repeat(size)}', blob) }
-S[${size + 1}] = nil`;
+  const locals = stateLocals(layout);
+  if (locals !== undefined) {
+    // struct.unpack's last result, the position after what it read, has no local to go to.
+    return `${locals.join(', ')} = struct.unpack('<${'d'.repeat(locals.length)}', blob)`;
   }
   return `do
   local head = min(SIZE, ${CHUNK})
@@ -56,12 +62,11 @@ S[${size + 1}] = nil`;
 end`;
 }
 
-/** Sets `out` to S as a string. */
+/** Sets `out` to the state as a string. */
 export function encodeState(layout: Layout): string {
-  const size = layout.staticSize;
-  if (size !== undefined) {
-    const values = Array.from({ length: size }, (_, i) => `S[${i + 1}]`).join(', ');
-    return `out = struct.pack('<${'d'.repeat(size)}', ${values})`;
+  const locals = stateLocals(layout);
+  if (locals !== undefined) {
+    return `out = struct.pack('<${'d'.repeat(locals.length)}', ${locals.join(', ')})`;
   }
   return `if SIZE <= ${CHUNK} then
   out = struct.pack('<' .. string.rep('d', SIZE), unpack(S, 1, SIZE))
