@@ -98,14 +98,12 @@ export function layoutOf(shape: readonly LimitKind[]): Layout {
     };
     limits.push(limit);
     if (kind === 'bucket') {
-      header.push(
-        `local ${limit.cap}, ${limit.interval} = tonumber(ARGV[${arg}]), tonumber(ARGV[${arg + 1}])`,
-      );
+      header.push(`local ${limit.cap}, ${limit.interval} = ${number(arg)}, ${number(arg + 1)}`);
       arg += 2;
       offset = typeof offset === 'number' ? offset + 2 : `${o} + 2`;
     } else {
       header.push(
-        `local ${limit.cap}, ${limit.window}, ${limit.segments} = tonumber(ARGV[${arg}]), tonumber(ARGV[${arg + 1}]), tonumber(ARGV[${arg + 2}])`,
+        `local ${limit.cap}, ${limit.window}, ${limit.segments} = ${number(arg)}, ${number(arg + 1)}, ${number(arg + 2)}`,
         `local ${limit.granule}, ${limit.slots}, ${limit.eps} = ${limit.window} / ${limit.segments}, ${limit.segments} + 1, 1e-9 * max(${limit.cap}, 1)`,
       );
       arg += 3;
@@ -123,6 +121,15 @@ export function layoutOf(shape: readonly LimitKind[]): Layout {
     header: header.join('\n'),
     slot,
   };
+}
+
+/**
+ * ARGV[i] as a number. The store sends numbers only, as JavaScript writes them; Lua's arithmetic reads such a
+ * string as tonumber would (and `* 1` keeps every double, -0 included), at half the cost: tonumber is a call
+ * that parses the string twice.
+ */
+export function number(i: number | string): string {
+  return `ARGV[${i}] * 1`;
 }
 
 /** `f(limit)` for every limit, joined into lines. */

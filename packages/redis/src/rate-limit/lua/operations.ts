@@ -1,5 +1,5 @@
 import { bucketAdjust, bucketConsume, bucketFit, bucketRest } from './bucket.js';
-import { each, type Layout, stateLocals } from './layout.js';
+import { each, type Layout, number, stateLocals } from './layout.js';
 import { declareState, decodeState, encodeState, freshState } from './state.js';
 import { windowAdjust, windowAdvance, windowConsume, windowFit, windowRest } from './window.js';
 
@@ -16,13 +16,14 @@ import { windowAdjust, windowAdvance, windowConsume, windowFit, windowRest } fro
 export function operations(layout: Layout): string {
   const ops = layout.ops;
   const n = layout.limits.length;
-  const arg = (i: number) => `tonumber(ARGV[${ops + i}])`;
+  const arg = (i: number) => number(ops + i);
   const costs = each(layout, (l) => `local ${l.cost} = ${arg(l.index)}`);
   const fmt = (x: string) => `format('%.17g', ${x})`;
   const pausedUntil = layout.slot(1);
   const since = layout.slot(2);
   const locals = stateLocals(layout);
-  return `local paused = tonumber(redis.call('GET', KEYS[1]) or '') or NEVER
+  return `local paused = redis.call('GET', KEYS[1])
+if paused then paused = tonumber(paused) or NEVER else paused = NEVER end
 
 if OP == 'p' and ARGV[${ops + 1}] == '0' then
   local until_ = now + ${arg(0)}

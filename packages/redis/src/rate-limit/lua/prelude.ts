@@ -28,10 +28,10 @@ if not ABSOLUTE and redis.replicate_commands then pcall(redis.replicate_commands
 local NOW
 do
   local t = redis.call('TIME')
-  NOW = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  NOW = t[1] * 1000000 + t[2]
 end
 local now = NOW / 1000`;
 
 export const ARGUMENT_TIME = `local ABSOLUTE = false
-local now = tonumber(ARGV[#ARGV])
+local now = ARGV[#ARGV] * 1
 local NOW = format('%.17g', now)`;
