@@ -149,7 +149,7 @@ describe.each(clientKinds)('RedisRateLimitStore through %s', (kind) => {
     });
     // (What was still outstanding of it: 50 s less the time since.)
     const reading = await store.read({ scope, key: 'k', now: 0 });
-    expect((reading.state?.limits[0] as { refunded: number }).refunded).toBeGreaterThan(49_000);
+    expect((reading.state!.limits[0] as { refunded: number }).refunded).toBeGreaterThan(49_000);
     expect(Number(await client.command(['PTTL', stateKey]))).toBeGreaterThan(49_000);
     // A later rest moves the expiry.
     await store.pause({ scope, key: 'k', forMs: 120_000, now: 0 });
