@@ -11,14 +11,17 @@ export { type RedisRow, renderRedis } from './rows.js';
  * Admission through a rate limiter on a local redis-server, started by the benchmark: Bulwark's Redis store next
  * to rate-limiter-flexible's RateLimiterRedis, same server, same client (ioredis). Latency p50/p99 of one caller
  * at a time (pure round trip), and throughput with many callers from 1 process and from 4 processes at once.
+ * Every scenario is played `rounds` times, the subjects taking turns in a rotating order, and each figure of a row
+ * is the median of its rounds: on a shared machine one round of a subject may fall on a burst of load.
  */
 export interface RedisSize {
   readonly durationMs: number;
   readonly concurrency: number;
+  readonly rounds: number;
 }
 
-export const fullRedis: RedisSize = { durationMs: 3000, concurrency: 64 };
-export const smokeRedis: RedisSize = { durationMs: 300, concurrency: 8 };
+export const fullRedis: RedisSize = { durationMs: 3000, concurrency: 64, rounds: 3 };
+export const smokeRedis: RedisSize = { durationMs: 300, concurrency: 8, rounds: 1 };
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -54,6 +57,25 @@ function row(
     p99Ms: Number(quantile(latencies, 0.99).toFixed(3)),
     serverUs: Number((serverUsec / Math.max(1, ops)).toFixed(2)),
   };
+}
+
+/** Each figure the median of the rounds' (the middle one; the upper middle of an even count). */
+function medianRow(rounds: readonly RedisRow[]): RedisRow {
+  const median = (pick: (r: RedisRow) => number) =>
+    rounds.map(pick).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+  return {
+    ...rounds[0]!,
+    opsPerSec: median((r) => r.opsPerSec),
+    p50Ms: median((r) => r.p50Ms),
+    p99Ms: median((r) => r.p99Ms),
+    serverUs: median((r) => r.serverUs),
+  };
+}
+
+/** The subjects in the order of round `round`: each goes first in turn. */
+function turn<T>(subjects: readonly T[], round: number): T[] {
+  const k = round % subjects.length;
+  return [...subjects.slice(k), ...subjects.slice(0, k)];
 }
 
 async function fleet(subject: RedisSubject, url: string, size: RedisSize, admin: Redis): Promise<RedisRow> {
@@ -122,19 +144,28 @@ export async function runRedis(size: RedisSize, log: (line: string) => void = ()
       ['1 process, 1 caller', 1],
       [`1 process × ${size.concurrency} callers`, size.concurrency],
     ] as const) {
-      for (const { subject, admit } of connected) {
-        await scriptUsec(admin);
-        const run = await drive(admit, concurrency, size.durationMs);
-        const usec = await scriptUsec(admin);
-        rows.push(row(subject, scenario, run.latencies, run.latencies.length, run.elapsedMs, usec));
+      const rounds = new Map<RedisSubject, RedisRow[]>();
+      for (let round = 0; round < size.rounds; round++) {
+        for (const { subject, admit } of turn(connected, round)) {
+          await scriptUsec(admin);
+          const run = await drive(admit, concurrency, size.durationMs);
+          const usec = await scriptUsec(admin);
+          const played = row(subject, scenario, run.latencies, run.latencies.length, run.elapsedMs, usec);
+          rounds.set(subject, [...(rounds.get(subject) ?? []), played]);
+        }
       }
+      for (const subject of REDIS_SUBJECTS) rows.push(medianRow(rounds.get(subject)!));
     }
     for (const { close } of connected) close();
     log('redis: one process done');
-    for (const subject of REDIS_SUBJECTS) {
-      rows.push(await fleet(subject, server.url, size, admin));
-      log(`redis: ${subject} from 4 processes done`);
+    const rounds = new Map<RedisSubject, RedisRow[]>();
+    for (let round = 0; round < size.rounds; round++) {
+      for (const subject of turn(REDIS_SUBJECTS, round)) {
+        rounds.set(subject, [...(rounds.get(subject) ?? []), await fleet(subject, server.url, size, admin)]);
+        log(`redis: ${subject} from 4 processes, round ${round + 1} of ${size.rounds}, done`);
+      }
     }
+    for (const subject of REDIS_SUBJECTS) rows.push(medianRow(rounds.get(subject)!));
   } finally {
     admin.disconnect();
     await server.close();

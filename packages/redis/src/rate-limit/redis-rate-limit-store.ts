@@ -13,19 +13,21 @@ import type {
 import { rateLimitAlgorithms } from '@bulwark/core/store';
 import { requireFiniteNonNegative } from '@bulwark/core/validate';
 import type { RedisScriptClient } from '../client.js';
-import { RedisScript } from '../script.js';
+import type { RedisScript } from '../script.js';
 import { type ScopeKeys, scopeKeys } from './keys.js';
-import { rateLimitSource } from './lua/script.js';
+import type { LimitKind } from './lua/layout.js';
+import { scriptsByShape } from './lua/scripts.js';
 import { type RedisRateLimitStoreOptions, redisRateLimitStoreSettings } from './options.js';
-import { replyArray, replyNumber, StoreReplyError } from './replies.js';
+import { replyArray, replyNumber, replyTime, StoreReplyError } from './replies.js';
 
-/** Shared by every store: the SHA-1 is computed once per process. */
-const SERVER_CLOCK_SCRIPT = /* @__PURE__ */ new RedisScript(/* @__PURE__ */ rateLimitSource('server'));
+/** Shared by every store: each shape's SHA-1 is computed once per process. */
+const SERVER_CLOCK_SCRIPTS = /* @__PURE__ */ scriptsByShape('server');
 
-/** What every call of one scope sends: its keys and its limits as script arguments, built once. */
+/** What every call of one scope sends: its script, its keys and its limits as script arguments, built once. */
 interface ScopeCall {
+  readonly script: RedisScript;
   readonly keys: ScopeKeys;
-  /** The limit count, then per limit its kind and numbers (see lua/prelude.ts). */
+  /** Per limit its numbers (see lua/layout.ts). */
   readonly limits: readonly string[];
   /** The keys of the key last used (most limiters use one key): not rebuilt per call. */
   lastKey: string | undefined;
@@ -57,14 +59,14 @@ export class RedisRateLimitStore implements RateLimitStore {
     const n = scope.limits.length;
     // The marks are answered only when asked for: formatting them is a good part of the script's work.
     const reply = await this.run(scope, request.key, marks === undefined ? 'a' : 'm', costs, request.now);
+    // An admission without marks is its time alone (see lua/operations.ts).
+    if (marks === undefined && !Array.isArray(reply)) return { admitted: true, at: replyTime(reply, reply) };
     const parts = replyArray(reply, 2, 'an acquire answer');
-    const at = replyNumber(reply, parts[1], 'the time');
+    const at = replyTime(reply, parts[1]);
     if (parts[0] === 1) {
-      if (marks === undefined) {
-        if (parts.length !== 2) throw new StoreReplyError('expected no marks', reply);
-        return { admitted: true, at };
+      if (marks === undefined || parts.length !== n + 2) {
+        throw new StoreReplyError(`expected ${marks === undefined ? 'no' : n} marks`, reply);
       }
-      if (parts.length !== n + 2) throw new StoreReplyError(`expected ${n} marks`, reply);
       for (let i = 0; i < n; i++) marks[i] = replyNumber(reply, parts[i + 2], 'a mark');
       return { admitted: true, at };
     }
@@ -106,7 +108,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     const { scope } = request;
     const reply = await this.run(scope, request.key, 'r', [], request.now);
     const parts = replyArray(reply, 2, 'a reading');
-    const now = replyNumber(reply, parts[0], 'the time');
+    const now = replyTime(reply, parts[0]);
     const scopePause = replyNumber(reply, parts[1], 'the pause');
     const state =
       parts.length === 2
@@ -120,10 +122,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     return { state, now };
   }
 
-  /** The script this store runs; the test clock's store runs one that takes the time from its arguments. */
+  /** The script of a shape of limits; the test clock's store runs one that takes the time from its arguments. */
   /** @internal */
-  protected script(): RedisScript {
-    return SERVER_CLOCK_SCRIPT;
+  protected script(shape: readonly LimitKind[]): RedisScript {
+    return SERVER_CLOCK_SCRIPTS(shape);
   }
 
   /** The time to decide at, sent last: none, the server's time is used (the test clock's store sends its own). */
@@ -154,25 +156,26 @@ export class RedisRateLimitStore implements RateLimitStore {
       keys = call.lastKeys = [call.keys.pause, call.keys.state + key];
       call.lastKey = key;
     }
-    return this.script().run(this.client, keys, args);
+    return call.script.run(this.client, keys, args);
   }
 
   private scopeCall(scope: RateLimitScope): ScopeCall {
     let call = this.scopes.get(scope);
     if (call === undefined) {
-      const limits = [String(scope.limits.length)];
+      const limits: string[] = [];
       for (const l of scope.limits) {
-        if (l.kind === 'bucket') limits.push('b', String(l.capacity), String(l.interval));
-        else limits.push('w', String(l.capacity), String(l.window), String(l.segments));
+        if (l.kind === 'bucket') limits.push(String(l.capacity), String(l.interval));
+        else limits.push(String(l.capacity), String(l.window), String(l.segments));
       }
-      call = { keys: scopeKeys(this.prefix, scope), limits, lastKey: undefined, lastKeys: [] };
+      const script = this.script(scope.limits.map((l) => l.kind));
+      call = { script, keys: scopeKeys(this.prefix, scope), limits, lastKey: undefined, lastKeys: [] };
       this.scopes.set(scope, call);
     }
     return call;
   }
 }
 
-/** Core's KeyState from the script's flat state (layout in lua/prelude.ts). */
+/** Core's KeyState from the script's flat state (layout in lua/layout.ts). */
 function stateOf(scope: RateLimitScope, flat: readonly number[], reply: unknown): KeyState {
   const limits: LimitState[] = [];
   let at = 2;

@@ -35,6 +35,14 @@ export function replyNumber(reply: unknown, value: unknown, what: string): numbe
   return n;
 }
 
+/**
+ * The time of a reply: the server's, a whole number of µs (an integer reply, exact), or the test clock's, in ms as
+ * '%.17g'. The store's time is ms: the script decides at the same µs / 1000.
+ */
+export function replyTime(reply: unknown, value: unknown): number {
+  return typeof value === 'number' ? value / 1000 : replyNumber(reply, value, 'the time');
+}
+
 export function replyArray(reply: unknown, minLength: number, what: string): readonly unknown[] {
   if (!Array.isArray(reply) || reply.length < minLength) {
     throw new StoreReplyError(`expected ${what}`, reply);

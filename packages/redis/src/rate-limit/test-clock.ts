@@ -1,9 +1,10 @@
-import { RedisScript } from '../script.js';
-import { rateLimitSource } from './lua/script.js';
+import type { RedisScript } from '../script.js';
+import type { LimitKind } from './lua/layout.js';
+import { scriptsByShape } from './lua/scripts.js';
 import type { RedisRateLimitStoreOptions } from './options.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 
-const ARGUMENT_CLOCK_SCRIPT = /* @__PURE__ */ new RedisScript(/* @__PURE__ */ rateLimitSource('argument'));
+const ARGUMENT_CLOCK_SCRIPTS = /* @__PURE__ */ scriptsByShape('argument');
 
 /**
  * For tests only, and not exported by the package: the same store running a script that decides at the time it
@@ -18,8 +19,8 @@ export class ArgumentClockStore extends RedisRateLimitStore {
     super(options);
   }
 
-  protected override script(): RedisScript {
-    return ARGUMENT_CLOCK_SCRIPT;
+  protected override script(shape: readonly LimitKind[]): RedisScript {
+    return ARGUMENT_CLOCK_SCRIPTS(shape);
   }
 
   protected override time(): string {

@@ -6,15 +6,23 @@ import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 /**
  * Correctness under a fleet: 4 processes (two on node-redis, two on ioredis), each with 40 callers per limiter
  * looping through a sliding-window and a token-bucket limiter on the built store, for 3 s against one real
- * Redis. From the admissions each process logged (Redis's time of each, as the store answered), no window held
+ * Redis (the same processes then run the fleet through local leases, on other keys: starting a process costs about
+ * as much as a run). From the admissions each process logged (Redis's time of each, as the store answered), no window held
  * more than the limit, no span of the bucket more than its capacity plus its refill, and both limits were reached.
  * Needs the built package (`pnpm run build`).
  */
 let server: RedisServer;
+/** The fleet's 4 processes, started once: each runs the direct fleet, then the one through leases. */
+let fleet: Worker[];
 beforeAll(async () => {
   server = await startRedisServer();
+  fleet = [0, 1, 2, 3].map((i) => startWorker(i));
+  await Promise.all(fleet.map((w) => w.ready));
+}, 60_000);
+afterAll(async () => {
+  for (const w of fleet ?? []) w.stop();
+  await server?.close();
 });
-afterAll(() => server?.close());
 
 const WORKER = fileURLToPath(new URL('./fleet-worker.mjs', import.meta.url));
 const DURATION_MS = 3000;
@@ -25,31 +33,51 @@ interface Log {
   readonly ran: [number, number];
 }
 
-function startWorker(
-  index: number,
-  mode = 'direct',
-  prefix = 'fleet',
-): { ready: Promise<void>; go(): void; done: Promise<Log> } {
+interface Worker {
+  readonly ready: Promise<void>;
+  /** Runs the fleet once in this process (`direct` or through leases) and settles with its log. */
+  run(mode: 'direct' | 'lease'): Promise<Log>;
+  stop(): void;
+}
+
+function startWorker(index: number): Worker {
   const kind = index % 2 === 0 ? 'ioredis' : 'node-redis';
-  const args = [WORKER, server.url, prefix, kind, '40', String(DURATION_MS), mode];
+  const args = [WORKER, server.url, 'fleet', kind, '40', String(DURATION_MS)];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let onReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (onReady = resolve));
+  /** Waiting for the next JSON line: one run at a time. */
+  let pending: { resolve(log: Log): void; reject(error: Error): void } | undefined;
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
-    if (out.startsWith('ready\n')) onReady();
+    if (out.startsWith('ready\n')) {
+      onReady();
+      out = out.slice('ready\n'.length);
+    }
+    const end = out.indexOf('\n');
+    if (end >= 0 && out.startsWith('{')) {
+      const line = out.slice(0, end);
+      out = out.slice(end + 1);
+      pending?.resolve(JSON.parse(line) as Log);
+      pending = undefined;
+    }
   });
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const done = new Promise<Log>((resolve, reject) => {
-    child.once('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (code !== 0 || line === undefined) reject(new Error(`worker ${index} exited with ${code}:\n${err}`));
-      else resolve(JSON.parse(line) as Log);
-    });
-  });
-  return { ready, go: () => child.stdin.write('go\n'), done };
+  child.once('exit', (code) => pending?.reject(new Error(`worker ${index} exited with ${code}:\n${err}`)));
+  return {
+    ready,
+    run: (mode) =>
+      new Promise<Log>((resolve, reject) => {
+        pending = { resolve, reject };
+        child.stdin.write(`${mode}\n`);
+      }),
+    stop: () => {
+      child.stdin.end();
+      if (child.exitCode === null) setTimeout(() => child.kill(), 5000).unref();
+    },
+  };
 }
 
 /** The most admissions (sorted times) in any half-open window [t, t + span). */
@@ -74,10 +102,7 @@ function worstBucketExcess(times: readonly number[]): number {
 }
 
 it('admits no more than the limits across 4 processes, and reaches them', async () => {
-  const workers = [0, 1, 2, 3].map((i) => startWorker(i));
-  await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.go();
-  const logs = await Promise.all(workers.map((w) => w.done));
+  const logs = await Promise.all(fleet.map((w) => w.run('direct')));
 
   // Every admission logged ran, and every process got some.
   for (const log of logs) {
@@ -110,10 +135,7 @@ it('admits no more than the limits across 4 processes, and reaches them', async 
  * limit and no span of the bucket more than its capacity plus its refill; and every admission logged ran.
  */
 it('admits no more than the limits across 4 processes through local leases', async () => {
-  const workers = [0, 1, 2, 3].map((i) => startWorker(i, 'lease', 'fleet-lease'));
-  await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.go();
-  const logs = await Promise.all(workers.map((w) => w.done));
+  const logs = await Promise.all(fleet.map((w) => w.run('lease')));
   for (const log of logs) expect(log.ran).toEqual([log.window.length, log.bucket.length]);
   const window = logs.flatMap((l) => l.window).sort((a, b) => a - b);
   const most = mostInWindow(window, 250);

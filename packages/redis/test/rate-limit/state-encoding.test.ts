@@ -1,4 +1,4 @@
-import { slidingWindow, tokenBucket } from '@bulwark/core';
+import { type RateLimit, slidingWindow, tokenBucket } from '@bulwark/core';
 import { MemoryRateLimitStore, type RateLimitScope } from '@bulwark/core/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentClockStore } from '../../src/rate-limit/test-clock.js';
@@ -24,11 +24,25 @@ describe.each(clientKinds)('the stored state through %s', (kind) => {
   });
   afterAll(() => client?.close());
 
-  it('round-trips a state of five 1000-segment windows and a bucket exactly', async () => {
-    const limits = [
-      tokenBucket({ rate: 3.7, per: 333.3, capacity: 2.5 }),
-      ...[1, 2, 3, 4, 5].map((i) => slidingWindow({ limit: 10 * i, window: 1000 * i + 0.1, segments: 1000 })),
-    ];
+  const cases: Array<[string, RateLimit[]]> = [
+    [
+      'five 1000-segment windows and a bucket',
+      [
+        tokenBucket({ rate: 3.7, per: 333.3, capacity: 2.5 }),
+        ...[1, 2, 3, 4, 5].map((i) =>
+          slidingWindow({ limit: 10 * i, window: 1000 * i + 0.1, segments: 1000 }),
+        ),
+      ],
+    ],
+    // A few buckets are held in Lua locals; this many (past Lua's limit of locals) in a table.
+    [
+      '40 buckets',
+      Array.from({ length: 40 }, (_, i) => tokenBucket({ rate: 1 + i, per: 333.3, capacity: 2.5 })),
+    ],
+    ['3 buckets', [1, 2, 3].map((i) => tokenBucket({ rate: i, per: 100, capacity: 2 }))],
+  ];
+
+  it.each(cases)('round-trips a state of %s exactly', async (_, limits) => {
     const scope: RateLimitScope = { id: JSON.stringify(limits), limits };
     let now = 1_796_000_000_000.125;
     const redis = new ArgumentClockStore({ client: client.scripts, prefix: `enc${run++}` }, () => now);

@@ -128,6 +128,34 @@ describe.each(clientKinds)('RedisRateLimitStore through %s', (kind) => {
     expect(Number(await client.command(['EXISTS', idleKey]))).toBe(0);
   });
 
+  it("keeps a key's expiry when its rest comes no later (a refund keeps the longer TTL), and moves it when later", async () => {
+    const prefix = fresh();
+    const store = redisRateLimitStore({ client: client.scripts, prefix });
+    const scope = scopeOf([tokenBucket({ rate: 1, capacity: 50 })]);
+    const stateKey = `${prefix}:rl:{${scopeHash(scope.id)}}:k:k`;
+    const marks: number[] = [];
+    const taken = await store.acquire({ scope, key: 'k', costs: [50], now: 0, marks });
+    // The bucket is full again 50 s later: the key expires 0.5 to 1 s after that.
+    const ttl = Number(await client.command(['PTTL', stateKey]));
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(51_000);
+    // All of it refunded: at rest now, but the key keeps the expiry it has (a charge may still come).
+    await store.adjust({
+      scope,
+      key: 'k',
+      deltas: [-50],
+      admission: { at: taken.at!, costs: [50], marks },
+      now: 0,
+    });
+    // (What was still outstanding of it: 50 s less the time since.)
+    const reading = await store.read({ scope, key: 'k', now: 0 });
+    expect((reading.state!.limits[0] as { refunded: number }).refunded).toBeGreaterThan(49_000);
+    expect(Number(await client.command(['PTTL', stateKey]))).toBeGreaterThan(49_000);
+    // A later rest moves the expiry.
+    await store.pause({ scope, key: 'k', forMs: 120_000, now: 0 });
+    expect(Number(await client.command(['PTTL', stateKey]))).toBeGreaterThan(119_000);
+  });
+
   it('keeps every key of a call, and every key of a scope, in one Cluster slot', async () => {
     const calls: string[][] = [];
     const store = redisRateLimitStore({ client: recording(client.scripts, calls), prefix: fresh() });
