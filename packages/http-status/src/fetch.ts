@@ -32,9 +32,14 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
  * it rejects (a failing shared store), the rejection is ignored: the answer is already in hand.
  */
 export interface Pausable {
+  /** Pauses for `ms` milliseconds (core's `RateLimitPolicy.pause`). */
   pause(ms: number): unknown;
 }
 
+/**
+ * Options of {@link resilientFetch}; a bad value throws `InvalidOptionError` naming the option when `resilientFetch` is
+ * called, never on the first request.
+ */
 export interface ResilientFetchOptions {
   /** The fetch to call. Default: the global fetch. */
   readonly fetch?: FetchLike;

@@ -1,6 +1,7 @@
 import { optionsOf, orDefault, requireFiniteNonNegative } from '../internal/validate.js';
 import { BackoffBase, type BackoffSequence, clampDelay } from './backoff.js';
 
+/** Options of {@link linear}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface LinearOptions {
   /** Delay before the first retry (ms). Default 1000. */
   readonly initialDelay?: number;

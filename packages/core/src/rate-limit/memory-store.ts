@@ -14,6 +14,7 @@ import type {
   ReadResult,
 } from './store.js';
 
+/** Options of {@link memoryStore}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface MemoryStoreOptions {
   /**
    * Most keys kept per scope when keys at rest can make room. A key is busy while its usage still counts or a
@@ -119,6 +120,7 @@ class ScopeStates {
  * decides at the callers' `now` (the policy's clock, a virtual one in tests).
  */
 export class MemoryRateLimitStore implements RateLimitStore {
+  /** Most keys kept per scope: {@link MemoryStoreOptions.maxKeys} (default 100 000). */
   readonly maxKeys: number;
   private readonly scopes = new Map<string, ScopeStates>();
   /** The last scope used: most processes have one limiter, so the common lookup is one comparison. */

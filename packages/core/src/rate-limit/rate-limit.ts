@@ -40,12 +40,17 @@ export class RateLimitPolicy extends PolicyBase<
   never,
   'success' | 'failure' | 'queued' | 'rejected' | 'paused'
 > {
+  /** The limits in force, in the order given: {@link RateLimitOptions.limits}. */
   readonly limits: readonly RateLimit[];
+  /** 'wait' or 'reject': {@link RateLimitOptions.mode} (default 'wait'). */
   readonly mode: RateLimitMode;
+  /** The longest wait accepted (ms): {@link RateLimitOptions.maxWait} (default 60 000). */
   readonly maxWait: number;
+  /** Where usage lives: {@link RateLimitOptions.store} (default a private in-memory store). */
   readonly store: RateLimitStore;
   /** The limits as the store knows them (limiters with equal limits share usage in a shared store). */
   readonly scope: RateLimitScope;
+  /** The policy's clock: {@link RateLimitOptions.clock} (default `realClock`). */
   readonly clock: Clock;
   private readonly settings: RateLimitSettings;
   /** The call when neither the options nor the call bring a key or cost of their own. */

@@ -221,7 +221,7 @@ export const fault = {
   /** Any status, content type and body. */
   raw(
     options: BehaviourBase & { readonly status: number; readonly contentType: string; readonly body: string },
-  ) {
+  ): RawBehaviour {
     const { status, contentType, body } = options;
     return { kind: 'raw', label: 'raw', status, contentType, body, ...base(options) } satisfies RawBehaviour;
   },

@@ -60,8 +60,11 @@ class MarkedAcquire implements AcquireRequest {
 export class GuardedRateLimitStore implements RateLimitStore {
   /** The guard's eventemitter3 instance: `unavailable` and `recovered`. */
   readonly events: Emitter = new GuardedStoreEmitter();
+  /** Names the store in events and errors: {@link GuardStoreOptions.name} (default `'store'`). */
   readonly name: string;
+  /** Longest wait for one answer of the store (ms): {@link GuardStoreOptions.callTimeoutMs} (default 250). */
   readonly callTimeoutMs: number;
+  /** What calls get while the store is down: {@link GuardStoreOptions.onStoreError} (default `'local'`). */
   readonly mode: StoreErrorMode;
   private readonly settings: GuardSettings;
   private readonly outage: Outage;
@@ -69,6 +72,11 @@ export class GuardedRateLimitStore implements RateLimitStore {
   private readonly unavailable = (): StoreUnavailableError =>
     new StoreUnavailableError(this.name, this.outage.cause, this.outage.retryAfter());
 
+  /**
+   * Prefer {@link guardStore}, which builds one.
+   * @param primary The store guarded (e.g. a Redis store); a value without the store's methods throws `InvalidOptionError`.
+   * @param options See {@link GuardStoreOptions}; a bad value throws `InvalidOptionError` naming it.
+   */
   constructor(
     readonly primary: RateLimitStore,
     options?: GuardStoreOptions,

@@ -26,7 +26,9 @@ import { type LeaseOptions, leaseSettings } from './options.js';
  * was taken. See docs/distributed.md, "Local lease".
  */
 export class LeasedRateLimitStore implements RateLimitStore {
+  /** Calls' worth of tokens one round trip takes: {@link LeaseOptions.size}. */
   readonly size: number;
+  /** Longest a process keeps leased tokens (ms): {@link LeaseOptions.maxHoldMs}. */
   readonly maxHoldMs: number;
   private readonly clock: Clock;
   private readonly keys = new WeakMap<RateLimitScope, Map<string, KeyLeasing>>();
