@@ -138,7 +138,10 @@ function compose(policies: readonly AnyPolicy[], last: Next, around: Holders): N
   return next;
 }
 
-/** Composes policies, first = outermost: `pipeline(retry(), timeout(1000))` gives each attempt its own timeout. */
+/**
+ * Composes policies, first = outermost: `pipeline(retry(), timeout(1000))` gives each attempt its own timeout.
+ * @throws {@link InvalidOptionError} when an argument is not a policy.
+ */
 export function pipeline<const P extends readonly AnyPolicy[]>(...policies: P): Pipeline<P> {
   return new Pipeline(policies);
 }

@@ -171,6 +171,8 @@ function checkOverride(status: string, value: unknown): Partial<StatusRule> {
 /**
  * Builds a classifier with per-status overrides and its own idempotent-method list. Options are checked here:
  * a bad override throws InvalidOptionError now, not on the first response.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call).
  */
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
   requireOptions(options);

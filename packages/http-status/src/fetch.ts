@@ -326,6 +326,9 @@ function observe(value: unknown): void {
  * pauses `pauseLimiter` and is passed to `onThrottle`. Requests are sent again only when that is safe: an
  * idempotent method, an idempotency key, `retryUnsafe`, or proof the server did not process them; a streamed
  * body is never sent twice.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call). The returned fetch rejects as fetch does, or with the policy's error (an `HttpStatusError`
+ * once a retryable answer's retries are spent).
  */
 export function resilientFetch(
   policy: Policy<Response, any>,

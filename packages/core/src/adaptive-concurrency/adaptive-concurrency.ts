@@ -234,6 +234,7 @@ export class AdaptiveConcurrencyPolicy
  * Defaults: initial limit 20, min 0.1, max 1000, backoff ratio 0.5, maxWait 60 s, unbounded queue (bounded by
  * maxWait and deadlines), deadline order in a backlog too, initial service time 1 s, delay hints pause dispatching up
  * to 60 s, overload errors (`isOverloadError`: 429, 503, timeouts, local rejections) lower the limit.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function adaptiveConcurrency(options?: AdaptiveConcurrencyOptions): AdaptiveConcurrencyPolicy {
   return new AdaptiveConcurrencyPolicy(options);

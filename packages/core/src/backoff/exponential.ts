@@ -99,7 +99,10 @@ class ExponentialBackoff extends BackoffBase {
   }
 }
 
-/** Exponential backoff, by default with decorrelated jitter (200 ms median first delay, 30 s cap). */
+/**
+ * Exponential backoff, by default with decorrelated jitter (200 ms median first delay, 30 s cap).
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function exponential(options?: ExponentialOptions): BackoffBase & {
   /** The jitter in force: {@link ExponentialOptions.jitter} (default 'decorrelated'). */
   readonly jitter: Jitter;

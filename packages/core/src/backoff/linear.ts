@@ -28,7 +28,10 @@ class LinearBackoff extends BackoffBase {
   }
 }
 
-/** initialDelay, initialDelay + step, initialDelay + 2 step, ... capped at maxDelay. A number is the initialDelay. */
+/**
+ * initialDelay, initialDelay + step, initialDelay + 2 step, ... capped at maxDelay. A number is the initialDelay.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function linear(options?: LinearOptions | number): BackoffBase {
   return new LinearBackoff(typeof options === 'number' ? { initialDelay: options } : optionsOf(options));
 }

@@ -335,7 +335,10 @@ function callNext(next: Next, context: Ctx): Promise<unknown> {
   return Promise.resolve(pending);
 }
 
-/** Stops calling a failing dependency for a while, then lets probes decide whether it recovered. */
+/**
+ * Stops calling a failing dependency for a while, then lets probes decide whether it recovered.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreakerPolicy {
   return new CircuitBreakerPolicy(options);
 }

@@ -154,7 +154,10 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failu
   }
 }
 
-/** Client-side adaptive throttling (Google SRE). Defaults: k 2, window 2 min, overload errors are refusals. */
+/**
+ * Client-side adaptive throttling (Google SRE). Defaults: k 2, window 2 min, overload errors are refusals.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function adaptiveThrottle(options?: AdaptiveThrottleOptions): AdaptiveThrottlePolicy {
   return new AdaptiveThrottlePolicy(options);
 }

@@ -119,6 +119,7 @@ export class RetryBudget implements RetryGate {
 /**
  * Creates a retry budget to share between policies: `retry({ budget })`, `hedge({ budget })`.
  * Defaults: ratio 0.1, minRetriesPerSecond 1, window 10 s.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
   return new RetryBudget(options);

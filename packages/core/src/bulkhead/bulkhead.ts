@@ -193,7 +193,10 @@ export class BulkheadPolicy
   }
 }
 
-/** Caps concurrent executions at `maxConcurrent`; up to `maxQueue` more wait in FIFO order for a slot. */
+/**
+ * Caps concurrent executions at `maxConcurrent`; up to `maxQueue` more wait in FIFO order for a slot.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
   return new BulkheadPolicy(options);
 }

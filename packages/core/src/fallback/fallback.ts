@@ -102,7 +102,10 @@ export class FallbackPolicy<F> extends PolicyBase<F, 'success' | 'failure' | 'fa
   }
 }
 
-/** Replaces a handled failure with a value from `options.fallback`. */
+/**
+ * Replaces a handled failure with a value from `options.fallback`.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function fallback<F>(options: FallbackOptions<F>): FallbackPolicy<F> {
   return new FallbackPolicy(options);
 }

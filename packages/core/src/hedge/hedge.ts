@@ -133,6 +133,7 @@ export class HedgePolicy extends PolicyBase<never, 'success' | 'failure' | 'hedg
 /**
  * Hedges slow calls: `hedge({ delay: 200, maxHedges: 1 })` starts a second attempt when the first has not
  * settled after 200 ms; the first success wins.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function hedge(options: HedgeOptions): HedgePolicy {
   return new HedgePolicy(options);

@@ -295,6 +295,7 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
 /**
  * A registry of policies per key: `keyedPolicy((model) => pipeline(retry(), rateLimit(...)), { maxKeys: 100 })`,
  * then `registry.execute('gemini-2.5-flash', fn)`.
+ * @throws {@link InvalidOptionError} when `factory` is not a function or an option is invalid.
  */
 export function keyedPolicy<P extends AnyPolicy, K = string>(
   factory: (key: K) => P,

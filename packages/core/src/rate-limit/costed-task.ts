@@ -73,6 +73,7 @@ export interface WithCostOptions {
 /**
  * Attaches a cost (and a key) to `fn` for every rate limiter it passes through, also inside a pipeline:
  * `pipeline.execute(withCost(fn, { tokens: 1200 }))`. `cost` undefined keeps each limiter's own `cost` option.
+ * @throws {@link InvalidOptionError} when `fn` is not a function, or `cost` or `options.key` is invalid.
  */
 export function withCost<T>(fn: Task<T>, cost: Cost | undefined, options?: WithCostOptions): CostedTask<T> {
   const task = tagged(fn, cost, optionsOf(options).key) as CostedTask<T>;

@@ -103,7 +103,10 @@ export interface SlidingWindowOptions {
   readonly name?: string;
 }
 
-/** A bursty limit: up to `capacity` at once, refilled at `rate` per `per` ms. */
+/**
+ * A bursty limit: up to `capacity` at once, refilled at `rate` per `per` ms.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function tokenBucket(options: TokenBucketOptions): BucketLimit {
   const o = requireOptions(options, 'rate');
   const { rate, per } = rateOf(o);
@@ -111,7 +114,10 @@ export function tokenBucket(options: TokenBucketOptions): BucketLimit {
   return bucketLimit('tokenBucket', o, rate, per, capacity, '');
 }
 
-/** An evenly spaced limit (GCRA): one unit every per/rate ms, with `burst` units of tolerance. */
+/**
+ * An evenly spaced limit (GCRA): one unit every per/rate ms, with `burst` units of tolerance.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function smooth(options: SmoothOptions): BucketLimit {
   const o = requireOptions(options, 'rate');
   const { rate, per } = rateOf(o);
@@ -146,7 +152,10 @@ function bucketLimit(
   });
 }
 
-/** At most `limit` units in any `window` ms. */
+/**
+ * At most `limit` units in any `window` ms.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function slidingWindow(options: SlidingWindowOptions): WindowLimit {
   const o = requireOptions(options, 'limit and window');
   const limit = requirePositive('limit', o.limit);

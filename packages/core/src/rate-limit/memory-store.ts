@@ -193,7 +193,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-/** An in-memory store; pass one to several limiters with the same limits to make them share usage. */
+/**
+ * An in-memory store; pass one to several limiters with the same limits to make them share usage.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function memoryStore(options?: MemoryStoreOptions): MemoryRateLimitStore {
   return new MemoryRateLimitStore(options);
 }

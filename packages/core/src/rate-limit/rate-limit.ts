@@ -311,6 +311,7 @@ function ceilMs(ms: number): number {
 /**
  * Limits how often executions run: token bucket, smooth (GCRA) and sliding-window limits, several at once,
  * weighted costs, per-key limits, FIFO waiting or rejection, and server feedback (pause, reconcile).
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
   return new RateLimitPolicy(options);

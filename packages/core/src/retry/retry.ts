@@ -247,7 +247,10 @@ function validHint(hint: number | undefined): number | undefined {
   return hint !== undefined && Number.isFinite(hint) && hint >= 0 ? hint : undefined;
 }
 
-/** Retries failed attempts with backoff, honouring server delay hints and the caller's deadline. */
+/**
+ * Retries failed attempts with backoff, honouring server delay hints and the caller's deadline.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function retry(options?: RetryOptions): RetryPolicy {
   return new RetryPolicy(options);
 }

@@ -256,7 +256,10 @@ function maxResolution(timeoutMs: number): number {
 
 const noop = (): void => {};
 
-/** Bounds an execution to `ms`, aborting the context signal at the deadline. */
+/**
+ * Bounds an execution to `ms`, aborting the context signal at the deadline.
+ * @throws {@link InvalidOptionError} when `ms` is not a positive number or an option is invalid.
+ */
 export function timeout(ms: number, options?: TimeoutOptions): TimeoutPolicy {
   return new TimeoutPolicy(ms, options);
 }

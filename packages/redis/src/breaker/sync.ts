@@ -292,6 +292,8 @@ export class RedisCircuitSync extends EventEmitter<CircuitSyncEvents> implements
  * ```ts
  * const breaker = circuitBreaker({ sync: redisCircuitSync({ client, name: 'inventory' }) });
  * ```
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call).
  */
 export function redisCircuitSync(options: RedisCircuitSyncOptions): RedisCircuitSync {
   return new RedisCircuitSync(options);

@@ -211,6 +211,8 @@ function same<T>(value: T): T {
 /**
  * Wraps a RateLimitStore (a Redis store) so that a slow or failed store costs each call at most `callTimeoutMs`,
  * and calls get the `onStoreError` fallback until the store answers again. Pass the result to `rateLimit({ store })`.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call). Also when `store` lacks a store's methods.
  */
 export function guardStore(store: RateLimitStore, options?: GuardStoreOptions): GuardedRateLimitStore {
   return new GuardedRateLimitStore(store, options);

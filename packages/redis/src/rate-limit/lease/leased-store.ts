@@ -181,7 +181,11 @@ export class LeasedRateLimitStore implements RateLimitStore {
   }
 }
 
-/** A local lease in front of `store` (see LeasedRateLimitStore). */
+/**
+ * A local lease in front of `store` (see LeasedRateLimitStore).
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call). Also when `store` lacks a store's methods.
+ */
 export function leaseStore(store: RateLimitStore, options: LeaseOptions): LeasedRateLimitStore {
   return new LeasedRateLimitStore(store, options);
 }
