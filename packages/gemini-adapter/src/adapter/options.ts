@@ -29,7 +29,7 @@ import {
 } from '@bulwark/core/validate';
 
 /**
- * Core's `CircuitBreakerOptions` without what the adapter sets itself (`handle`, `handleResult`,
+ * Core's {@link CircuitBreakerOptions} without what the adapter sets itself (`handle`, `handleResult`,
  * `deferResult`, `clock`, `name`): the per-model breaker's options.
  */
 export type BreakerOptions = Omit<
@@ -37,11 +37,11 @@ export type BreakerOptions = Omit<
   'handle' | 'handleResult' | 'deferResult' | 'clock' | 'name'
 >;
 /**
- * Core's `AdaptiveConcurrencyOptions` without what the adapter sets itself (`handle`, `clock`,
+ * Core's {@link AdaptiveConcurrencyOptions} without what the adapter sets itself (`handle`, `clock`,
  * `name`, `maxPause`): each model's concurrency limit's options.
  */
 export type ConcurrencyOptions = Omit<AdaptiveConcurrencyOptions, 'handle' | 'clock' | 'name' | 'maxPause'>;
-/** Core's `RetryBudgetOptions` without `clock`: the shared retry budget's options. */
+/** Core's {@link RetryBudgetOptions} without `clock`: the shared retry budget's options. */
 export type BudgetOptions = Omit<RetryBudgetOptions, 'clock'>;
 
 /** Client-side limits for one model, per project, as the Gemini API counts them. */
