@@ -1,7 +1,8 @@
 /**
- * The code examples of README.md and docs/*.md are programs: each one is type-checked strictly (one TypeScript
- * program for all of them) and run in its own node process with a time limit, against loopback servers only
- * (see run-example.mjs). A failure names the doc file and line. CONTRIBUTING.md explains the markers.
+ * The code examples of README.md, docs/*.md and each package's README.md are programs: each one is type-checked
+ * strictly (one TypeScript program for all of them) and run in its own node process with a time limit, against
+ * loopback servers only (see run-example.mjs). A failure names the doc file and line. CONTRIBUTING.md explains
+ * the markers.
  *
  * One file or one example: DOCS_EXAMPLES=docs/gemini.md (or docs/gemini.md:624, comma-separated) npx vitest run docs
  * Every example's output: DOCS_EXAMPLES_OUTPUT=1. The generated files are kept with DOCS_EXAMPLES_KEEP=1.
@@ -24,6 +25,11 @@ const docFiles = [
     .filter((name) => name.endsWith('.md'))
     .sort()
     .map((name) => `docs/${name}`),
+  // Each package's README (its npm page).
+  ...readdirSync(join(ROOT, 'packages'))
+    .filter((name) => existsSync(join(ROOT, 'packages', name, 'README.md')))
+    .sort()
+    .map((name) => `packages/${name}/README.md`),
 ];
 
 /** DOCS_EXAMPLES=file[:fenceLine][,...] narrows the run (and the type-check) to those examples. */

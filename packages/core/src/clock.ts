@@ -10,6 +10,7 @@ export interface Clock {
    * finished process open. `ms` is clamped to >= 0 (NaN counts as 0); `Infinity` never fires and arms nothing.
    */
   setTimer(callback: () => void, ms: number, options?: TimerOptions): TimerHandle;
+  /** Cancels a timer `setTimer` armed; a timer that already fired or was cleared, or another clock's, is left alone. */
   clearTimer(handle: TimerHandle): void;
   /**
    * Optional: makes an armed timer keep the process alive (`true`) or not (`false`) from now on, as Node's
@@ -19,8 +20,10 @@ export interface Clock {
   refTimer?(handle: TimerHandle, ref: boolean): void;
 }
 
+/** What `setTimer` returns, for `clearTimer` and `refTimer` only (its shape is the clock's business). */
 export type TimerHandle = unknown;
 
+/** Options of {@link Clock.setTimer}. */
 export interface TimerOptions {
   /** Do not keep the process alive for this timer. */
   readonly unref?: boolean;

@@ -73,6 +73,7 @@ export class CustomPolicy<
  * A policy from one function, for what the built-in policies do not do: `definePolicy({ name: 'timing', async
  * run(context, next) { ... return await next(context); } })`. For a policy that holds capacity (a slot holder) or
  * answers before its work settles, extend `PolicyBase` instead (docs/architecture.md, "Writing a policy").
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function definePolicy<Out = never, Events extends PolicyEventName = CustomPolicyEvents>(
   definition: PolicyDefinition<Out, Events>,

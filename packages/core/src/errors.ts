@@ -42,10 +42,13 @@ export type BulwarkErrorCode =
 /** Whether this engine lets us skip the stack trace (V8, and Error.stackTraceLimit not frozen). */
 const CAN_SKIP_STACK = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true;
 
+/** Options of the {@link BulwarkError} constructor. */
 export interface BulwarkErrorOptions {
   /** The error's code (its brand). Default `BULWARK_ERROR` (`EXECUTION_REJECTED` for a bare rejection). */
   code?: BulwarkErrorCode;
+  /** Milliseconds after which trying again may succeed; non-finite or negative values are dropped (undefined). */
   retryAfterMs?: number | undefined;
+  /** The error that caused this one (the standard `Error` `cause`). */
   cause?: unknown;
   /**
    * Capture no stack trace. Default: true for an ExecutionRejectedError, false otherwise. Load-shedding
@@ -55,7 +58,12 @@ export interface BulwarkErrorOptions {
   stackless?: boolean;
 }
 
+/**
+ * The base class of every error Bulwark throws. Tell errors apart with the `is...Error` guards (or `code`), which work
+ * across copies of the package; `instanceof` works only within one copy.
+ */
 export class BulwarkError extends Error {
+  /** The error's code, under a symbol shared by every copy of the package (read it with `code` or the guards). */
   readonly [BRAND]: BulwarkErrorCode;
   /** Milliseconds after which trying again may succeed, when the error implies "try later". */
   readonly retryAfterMs: number | undefined;
@@ -81,6 +89,7 @@ export class BulwarkError extends Error {
 
 /** An option given to a policy constructor was invalid (thrown at construction, never later). */
 export class InvalidOptionError extends BulwarkError {
+  /** The name of the invalid option, e.g. `'maxAttempts'`. */
   readonly option: string;
   constructor(option: string, message: string) {
     super(`Invalid option "${option}": ${message}`, { code: 'INVALID_OPTION' });
@@ -91,6 +100,7 @@ export class InvalidOptionError extends BulwarkError {
 
 /** A timeout policy's deadline passed before the operation settled. */
 export class TimeoutError extends BulwarkError {
+  /** The timeout that passed (ms). */
   readonly timeoutMs: number;
   constructor(timeoutMs: number, options: { cause?: unknown } = {}) {
     super(`Operation timed out after ${timeoutMs} ms`, { code: 'TIMEOUT', cause: options.cause });
@@ -135,6 +145,10 @@ export class IsolatedCircuitError extends ExecutionRejectedError {
 
 /** A bulkhead had no free slot and no queue room, or the queued call waited longer than `queueTimeout`. */
 export class BulkheadRejectedError extends ExecutionRejectedError {
+  /**
+   * 'full': no free slot and no room in the queue; 'queueTimeout': the call waited longer than `queueTimeout` in the
+   * queue.
+   */
   readonly reason: 'full' | 'queueTimeout';
   constructor(reason: 'full' | 'queueTimeout', message?: string) {
     super(
@@ -151,6 +165,7 @@ export class BulkheadRejectedError extends ExecutionRejectedError {
 export class RateLimitedError extends ExecutionRejectedError {
   /** Which limit refused, e.g. 'requests/min' or the name the user gave it. */
   readonly limit: string | undefined;
+  /** The key (model, tenant...) that was limited; undefined for the shared key. */
   readonly key: string | undefined;
   constructor(
     retryAfterMs: number | undefined,
@@ -209,13 +224,21 @@ export function isExecutionRejectedError(value: unknown): value is ExecutionReje
   );
 }
 
+/** True for an {@link InvalidOptionError} (code `INVALID_OPTION`), from any copy of the package. */
 export const isInvalidOptionError = /* @__PURE__ */ guardFor<InvalidOptionError>('INVALID_OPTION');
+/** True for a {@link TimeoutError} (code `TIMEOUT`), from any copy of the package. */
 export const isTimeoutError = /* @__PURE__ */ guardFor<TimeoutError>('TIMEOUT');
+/** True for a {@link BrokenCircuitError} (code `BROKEN_CIRCUIT`), from any copy of the package. */
 export const isBrokenCircuitError = /* @__PURE__ */ guardFor<BrokenCircuitError>('BROKEN_CIRCUIT');
+/** True for an {@link IsolatedCircuitError} (code `ISOLATED_CIRCUIT`), from any copy of the package. */
 export const isIsolatedCircuitError = /* @__PURE__ */ guardFor<IsolatedCircuitError>('ISOLATED_CIRCUIT');
+/** True for a {@link BulkheadRejectedError} (code `BULKHEAD_REJECTED`), from any copy of the package. */
 export const isBulkheadRejectedError = /* @__PURE__ */ guardFor<BulkheadRejectedError>('BULKHEAD_REJECTED');
+/** True for a {@link RateLimitedError} (code `RATE_LIMITED`), from any copy of the package. */
 export const isRateLimitedError = /* @__PURE__ */ guardFor<RateLimitedError>('RATE_LIMITED');
+/** True for a {@link ThrottledError} (code `THROTTLED`), from any copy of the package. */
 export const isThrottledError = /* @__PURE__ */ guardFor<ThrottledError>('THROTTLED');
+/** True for a {@link BudgetExhaustedError} (code `BUDGET_EXHAUSTED`), from any copy of the package. */
 export const isBudgetExhaustedError = /* @__PURE__ */ guardFor<BudgetExhaustedError>('BUDGET_EXHAUSTED');
 
 /** Reads a usable "try again after" hint from any error-like value: a finite, non-negative number or undefined. */

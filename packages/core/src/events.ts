@@ -31,6 +31,7 @@ export interface PolicyEvents {
   limitChange: [LimitChangeEvent];
 }
 
+/** The name of any event a policy can emit. */
 export type PolicyEventName = keyof PolicyEvents;
 
 interface BaseEvent {
@@ -38,15 +39,21 @@ interface BaseEvent {
   readonly policy: string;
 }
 
+/** Payload of `success`: an execution finished with a value. */
 export interface SuccessEvent extends BaseEvent {
+  /** How long the execution took (ms, on the policy's clock). */
   readonly duration: number;
 }
 
+/** Payload of `failure`: an execution finished with an error. */
 export interface FailureEvent extends BaseEvent {
+  /** How long the execution took (ms, on the policy's clock). */
   readonly duration: number;
+  /** What the execution threw. */
   readonly error: unknown;
 }
 
+/** Payload of `retry`: retry is about to wait before the next attempt. */
 export interface RetryEvent extends BaseEvent {
   /** The attempt about to start (1 = the first retry). */
   readonly attempt: number;
@@ -56,9 +63,11 @@ export interface RetryEvent extends BaseEvent {
   readonly delaySource: 'backoff' | 'hint';
   /** The failure being retried: an error, or a result `handleResult` rejected. */
   readonly error?: unknown;
+  /** The result being retried, when `handleResult` refused a value (`error` is then absent). */
   readonly result?: unknown;
 }
 
+/** Why retry stopped retrying. */
 export type GiveUpReason =
   /** maxAttempts were used. */
   | 'attempts'
@@ -69,32 +78,49 @@ export type GiveUpReason =
   /** A shared retry budget had no retry left. */
   | 'budget';
 
+/** Payload of `giveUp`: retry stopped and passes on the last outcome. */
 export interface GiveUpEvent extends BaseEvent {
+  /** Why it stopped. */
   readonly reason: GiveUpReason;
   /** Attempts made, including the first. */
   readonly attempts: number;
+  /** The last attempt's error, when it failed with one. */
   readonly error?: unknown;
+  /** The last attempt's result, when `handleResult` refused it. */
   readonly result?: unknown;
 }
 
+/** Payload of `timeout`: a timeout policy's deadline passed. */
 export interface TimeoutEvent extends BaseEvent {
+  /** The timeout that passed (ms). */
   readonly timeoutMs: number;
 }
 
+/** Payload of `fallback`: a fallback policy replaced a failure with its fallback value. */
 export interface FallbackEvent extends BaseEvent {
+  /** The error that was replaced, when the failure was an error. */
   readonly error?: unknown;
+  /** The result that was replaced, when `handleResult` refused it. */
   readonly result?: unknown;
 }
 
+/**
+ * A circuit breaker's state: 'closed' (calls pass), 'open' (calls are refused until `halfOpenAfter`), 'halfOpen'
+ * (probes decide) or 'isolated' (held open by `isolate()`).
+ */
 export type CircuitState = 'closed' | 'open' | 'halfOpen' | 'isolated';
 
+/** Payload of `stateChange`: a circuit breaker changed state. */
 export interface StateChangeEvent extends BaseEvent {
+  /** The state it left. */
   readonly from: CircuitState;
+  /** The state it entered. */
   readonly to: CircuitState;
   /** The failure that opened the circuit, when one did. */
   readonly error?: unknown;
 }
 
+/** Why a policy refused an execution without running it. */
 export type RejectionReason =
   | 'circuitOpen'
   | 'isolated'
@@ -105,7 +131,9 @@ export type RejectionReason =
   | 'throttled'
   | 'budget';
 
+/** Payload of `rejected`: a policy refused an execution without running it. */
 export interface RejectedEvent extends BaseEvent {
+  /** Why it refused. */
   readonly reason: RejectionReason;
   /** When trying again may succeed (ms), if known. */
   readonly retryAfterMs?: number | undefined;
@@ -113,22 +141,27 @@ export interface RejectedEvent extends BaseEvent {
   readonly key?: string | undefined;
 }
 
+/** Payload of `queued`: an execution has to wait for admission. */
 export interface QueuedEvent extends BaseEvent {
   /** Expected wait (ms) if known (rate limiter), or undefined (bulkhead queue). */
   readonly delay?: number | undefined;
   /** Position in the queue, when there is one (0 = next). */
   readonly position?: number | undefined;
+  /** The key (model, tenant...) it waits for, for keyed limiters. */
   readonly key?: string | undefined;
 }
 
+/** Payload of `hedge`: a hedging policy started an extra attempt. */
 export interface HedgeEvent extends BaseEvent {
   /** 1 for the first extra attempt. */
   readonly hedge: number;
 }
 
+/** Payload of `paused`: a rate limiter was paused by server feedback. */
 export interface PausedEvent extends BaseEvent {
   /** How long every caller now waits (ms). */
   readonly duration: number;
+  /** The key paused; undefined when every key is. */
   readonly key?: string | undefined;
 }
 
@@ -149,6 +182,7 @@ export class PolicyEmitter<E extends PolicyEventName = PolicyEventName> extends 
     return this;
   }
 
+  /** The same as `on`. */
   override addListener<T extends EventNames<E>>(event: T, fn: Listener<E, T>, context?: unknown): this {
     return this.on(event, fn, context);
   }
@@ -170,6 +204,7 @@ export class PolicyEmitter<E extends PolicyEventName = PolicyEventName> extends 
     return this;
   }
 
+  /** The same as `removeListener`. */
   override off<T extends EventNames<E>>(
     event: T,
     fn?: Listener<E, T>,
@@ -205,9 +240,13 @@ export type Unsubscribe = () => void;
 /** Why an adaptive limit moved. */
 export type LimitChangeReason = 'increase' | 'decrease';
 
+/** Payload of `limitChange`: an adaptive concurrency limit moved. */
 export interface LimitChangeEvent extends BaseEvent {
+  /** The limit before (calls, may be fractional below 1). */
   readonly from: number;
+  /** The limit after. */
   readonly to: number;
+  /** Whether it grew or shrank. */
   readonly reason: LimitChangeReason;
   /** The overload signal behind a decrease. */
   readonly error?: unknown;

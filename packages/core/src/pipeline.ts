@@ -16,17 +16,28 @@ import {
 } from './policy.js';
 import { describe } from './internal/validate.js';
 
+/**
+ * What a policy may return instead of the function's result.
+ * @inline
+ */
 type OutOf<P> = P extends { readonly __types: { readonly out: infer O } } ? O : never;
+/**
+ * The events a policy emits.
+ * @inline
+ */
 type EventsOf<P> = P extends { readonly __types: { readonly events: infer E } } ? E : never;
 
 /** What a whole pipeline may return instead of the function's result, and the events its layers emit. */
 export type PipelineOut<P extends readonly AnyPolicy[]> = OutOf<P[number]>;
+/** The union of the events the layers emit: what `on` accepts. */
 export type PipelineEvents<P extends readonly AnyPolicy[]> = EventsOf<P[number]>;
 
 /** Policies composed outermost first. A pipeline is itself a policy, so pipelines nest. */
 export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<PipelineOut<P>, PipelineEvents<P>> {
+  /** Always `'pipeline'`; each layer keeps its own name in its events. */
   readonly name = 'pipeline';
   declare readonly __types: PolicyTypes<PipelineOut<P>, PipelineEvents<P>>;
+  /** The layers, outermost first. */
   readonly policies: P;
   /** Runs the layers from `index` inward; built once here so a call allocates no closures. */
   private readonly entry: (context: Ctx) => Promise<unknown>;
@@ -59,6 +70,10 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
     };
   }
 
+  /**
+   * Runs `fn` through every layer, outermost first. Never throws synchronously: a bad argument rejects with {@link
+   * InvalidOptionError}, an abort of `options.signal` with the signal's reason.
+   */
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | PipelineOut<P>> {
     const context = startExecution(fn, options);
     if (!(context instanceof RootContext)) return Promise.reject(context);
@@ -123,7 +138,10 @@ function compose(policies: readonly AnyPolicy[], last: Next, around: Holders): N
   return next;
 }
 
-/** Composes policies, first = outermost: `pipeline(retry(), timeout(1000))` gives each attempt its own timeout. */
+/**
+ * Composes policies, first = outermost: `pipeline(retry(), timeout(1000))` gives each attempt its own timeout.
+ * @throws {@link InvalidOptionError} when an argument is not a policy.
+ */
 export function pipeline<const P extends readonly AnyPolicy[]>(...policies: P): Pipeline<P> {
   return new Pipeline(policies);
 }

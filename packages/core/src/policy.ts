@@ -11,6 +11,7 @@ export type { ExecutionContext } from './internal/context.js';
 /** The function a policy runs. May return a value or a promise. */
 export type Task<T> = (context: ExecutionContext) => T | PromiseLike<T>;
 
+/** Options of a single execution (`policy.execute(fn, options)`). */
 export interface ExecuteOptions {
   /**
    * Aborting it rejects the execution promptly with the signal's reason; it is never retried. `null` is the same
@@ -42,9 +43,15 @@ export type Next = (context: PolicyContext) => unknown;
  * `Events` are the events it emits.
  */
 export interface Policy<Out = never, Events extends PolicyEventName = PolicyEventName> {
+  /** The policy's name in its events: its `name` option, or its kind (`'retry'`, `'timeout'`...). */
   readonly name: string;
   /** Type-level only (never set at run time): lets `pipeline()` compute its result and event types. */
   readonly __types: PolicyTypes<Out, Events>;
+  /**
+   * Runs `fn` under the policy; resolves with its result (or the policy's substitute, e.g. a fallback value) or rejects
+   * with its error or the policy's refusal. Never throws synchronously: a bad argument rejects with {@link
+   * InvalidOptionError}; an abort of `options.signal` rejects promptly with the signal's reason.
+   */
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | Out>;
   /** Listens to an event; returns a function that removes the listener. */
   on<K extends Events>(event: K, listener: (...args: PolicyEvents[K]) => void): Unsubscribe;
@@ -56,8 +63,11 @@ export interface Policy<Out = never, Events extends PolicyEventName = PolicyEven
   [RUN](context: PolicyContext, next: Next, holders?: Holders): Promise<unknown>;
 }
 
+/** Type-level only: what a policy may return instead of the function's result, and the events it emits. */
 export interface PolicyTypes<Out, Events> {
+  /** What the policy may return instead of the function's result. */
   readonly out: Out;
+  /** The events the policy emits. */
   readonly events: Events;
 }
 
@@ -125,8 +135,14 @@ export abstract class PolicyBase<Out = never, Events extends PolicyEventName = P
   /** The emitter behind `on`; exposed for users who want the full eventemitter3 API. */
   readonly events: PolicyEmitter<Events> = new PolicyEmitter();
 
+  /** @param name The policy's name in its events: its `name` option, or its kind. */
   constructor(readonly name: string) {}
 
+  /**
+   * Runs `fn` under the policy; resolves with its result (or the policy's substitute) or rejects with its error or the
+   * policy's refusal. Never throws synchronously: a bad argument rejects with {@link InvalidOptionError}; an abort of
+   * `options.signal` rejects promptly with the signal's reason.
+   */
   execute<R>(fn: Task<R>, options?: ExecuteOptions): Promise<R | Out> {
     const context = startExecution(fn, options);
     if (!(context instanceof RootContext)) return Promise.reject(context);

@@ -98,6 +98,7 @@ export class VirtualClock implements Clock {
   /** Virtual timers never hold a process; accepted so that code toggling real timers runs the same path. */
   refTimer(_handle: TimerHandle, _ref: boolean): void {}
 
+  /** Cancels a virtual timer; another clock's timer, or one already fired or cleared, is left alone. */
   clearTimer(handle: TimerHandle): void {
     // Another clock's timer, or one already fired or cleared, is left alone by the heap.
     if (handle instanceof VirtualTimer) this.heap.remove(handle);

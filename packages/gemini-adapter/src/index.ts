@@ -22,8 +22,12 @@ export {
 export { ModelGuard } from './adapter/model-guard.js';
 export type {
   AnswerVerdict,
+  BreakerOptions,
+  BudgetOptions,
+  ConcurrencyOptions,
   GeminiResilienceOptions,
   ModelLimits,
+  ResolvedOptions,
   ResponseCheckOptions,
 } from './adapter/options.js';
 export { GeminiResilience } from './adapter/resilience.js';

@@ -24,6 +24,7 @@ export type StatusKind = 'success' | 'clientError' | 'throttled' | 'transient' |
 
 /** How one status is treated; overridable per status with `createClassifier`. */
 export interface StatusRule {
+  /** The status's class: success, clientError, throttled, transient or permanent. */
   readonly kind: StatusKind;
   /** Repeating the request may get a better answer. */
   readonly retryable: boolean;
@@ -38,7 +39,9 @@ export interface StatusRule {
 
 /** The verdict on one response. */
 export interface StatusDecision {
+  /** The HTTP status classified. */
   readonly status: number;
+  /** The status's class: success, clientError, throttled, transient or permanent. */
   readonly kind: StatusKind;
   /** The status alone says repeating may help. */
   readonly retryable: boolean;
@@ -48,6 +51,7 @@ export interface StatusDecision {
   readonly breakerFailure: boolean;
 }
 
+/** What {@link classify} considers besides the status: the request's method and safety, the response's headers. */
 export interface ClassifyOptions {
   /** The request's method. Default 'GET'. */
   readonly method?: string | undefined;
@@ -66,6 +70,7 @@ export interface Classifier {
   readonly idempotentMethods?: readonly string[];
 }
 
+/** Options of {@link createClassifier}; a bad value throws `InvalidOptionError` naming the option. */
 export interface ClassifierOptions {
   /** Per-status changes to the default rules, e.g. `{ 404: { retryable: true } }`. Unnamed fields keep defaults. */
   readonly overrides?: Readonly<Record<number, Partial<StatusRule>>>;
@@ -166,6 +171,8 @@ function checkOverride(status: string, value: unknown): Partial<StatusRule> {
 /**
  * Builds a classifier with per-status overrides and its own idempotent-method list. Options are checked here:
  * a bad override throws InvalidOptionError now, not on the first response.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call).
  */
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
   requireOptions(options);

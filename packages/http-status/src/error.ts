@@ -15,11 +15,19 @@ import { normalizeMethod } from './methods.js';
 /** Longest body excerpt an HttpStatusError keeps (characters). */
 export const MAX_BODY_EXCERPT = 4096;
 
+/**
+ * What the {@link HttpStatusError} constructor takes. It throws `InvalidOptionError` (naming the field) for a status
+ * that is not an integer 100..999 (or 0), a `statusText`, `method` or `url` of the wrong type, a `decision` that is not
+ * a StatusDecision or a `classify` that is not a function.
+ */
 export interface HttpStatusErrorInit {
+  /** The HTTP status (100..999, or 0 for an opaque answer). Required. */
   readonly status: number;
+  /** The status text. Default ''. */
   readonly statusText?: string | undefined;
   /** The request's method. Default 'GET'. */
   readonly method?: string | undefined;
+  /** The request URL; credentials, query string and fragment are dropped. */
   readonly url?: string | URL | undefined;
   /** Response headers: fetch Headers, AxiosHeaders, or a node:http-style record. */
   readonly headers?: HeadersLike | null | undefined;
@@ -103,15 +111,19 @@ function checkInit(init: HttpStatusErrorInit): void {
  * it. `decision` says whether it should be retried and whether it counts against a breaker.
  */
 export class HttpStatusError extends BulwarkError {
+  /** The HTTP status. */
   readonly status: number;
+  /** The status text ('' when none was given). */
   readonly statusText: string;
   /** The request's method, upper-cased. */
   readonly method: string;
   /** The request URL without credentials, query string or fragment. */
   readonly url: string;
+  /** The response headers, as a fetch `Headers`. */
   readonly headers: Headers;
   /** The start of the response body (at most 4096 characters), when it was read. */
   readonly body: string | undefined;
+  /** The verdict on the answer: retry it or not, count it against a breaker or not. */
   readonly decision: StatusDecision;
 
   constructor(init: HttpStatusErrorInit) {

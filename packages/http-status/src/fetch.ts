@@ -32,9 +32,14 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
  * it rejects (a failing shared store), the rejection is ignored: the answer is already in hand.
  */
 export interface Pausable {
+  /** Pauses for `ms` milliseconds (core's `RateLimitPolicy.pause`). */
   pause(ms: number): unknown;
 }
 
+/**
+ * Options of {@link resilientFetch}; a bad value throws `InvalidOptionError` naming the option when `resilientFetch` is
+ * called, never on the first request.
+ */
 export interface ResilientFetchOptions {
   /** The fetch to call. Default: the global fetch. */
   readonly fetch?: FetchLike;
@@ -324,6 +329,9 @@ function observe(value: unknown): void {
  * pauses `pauseLimiter` and is passed to `onThrottle`. Requests are sent again only when that is safe: an
  * idempotent method, an idempotency key, `retryUnsafe`, or proof the server did not process them; a streamed
  * body is never sent twice.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call). The returned fetch rejects as fetch does, or with the policy's error (an `HttpStatusError`
+ * once a retryable answer's retries are spent).
  */
 export function resilientFetch(
   policy: Policy<Response, any>,

@@ -3,7 +3,12 @@
  * AxiosHeaders), or a plain record with string / string[] / number values (node:http, got, undici.request).
  */
 export type HeadersLike =
-  | { get(name: string): unknown; keys?: () => Iterable<string> }
+  | {
+      /** The header's value (a string, or what the client keeps: an array, a number). */
+      get(name: string): unknown;
+      /** Every header name, when the client can list them. */
+      keys?: () => Iterable<string>;
+    }
   | Readonly<Record<string, unknown>>;
 
 /** Case-insensitive read access to any HeadersLike. Malformed values read as absent, never as a throw. */

@@ -17,6 +17,7 @@ export interface DelayHint {
   readonly header: string;
 }
 
+/** Options of {@link readDelayHint}. */
 export interface ReadDelayHintOptions {
   /**
    * The local time (epoch ms) dates and epochs are measured from when the response has no valid `Date` header.

@@ -16,6 +16,10 @@ export function normalizeMethod(method: unknown): string {
   return typeof method === 'string' && method !== '' ? method.toUpperCase() : 'GET';
 }
 
+/**
+ * True for a method that is safe to repeat: by default the idempotent ones of RFC 9110 (GET, HEAD, OPTIONS, TRACE, PUT,
+ * DELETE), compared upper-cased; a missing or non-string method counts as GET.
+ */
 export function isIdempotentMethod(
   method: unknown,
   idempotent: readonly string[] = IDEMPOTENT_METHODS,

@@ -23,8 +23,12 @@ function isMarked(error: unknown): boolean {
   return isTimeoutError(error) && typeof cause === 'object' && cause !== null && notRetryable.has(cause);
 }
 
+/** What an error is, as {@link classifyError} sees it (see {@link ErrorDecision.kind}). */
 export type ErrorKind = 'http' | 'network' | 'timeout' | 'abort' | 'other';
 
+/**
+ * What {@link classifyError} says of an error: its kind, whether to retry it and whether it counts against a breaker.
+ */
 export interface ErrorDecision {
   /**
    * http: an HttpStatusError; network: a transient connection failure; timeout: a Bulwark TimeoutError (an attempt
@@ -38,10 +42,13 @@ export interface ErrorDecision {
   readonly breakerFailure: boolean;
 }
 
+/** What makes a request safe to repeat besides its method. */
 export interface RequestSafety {
   /** Default 'GET'. */
   readonly method?: string | undefined;
+  /** The request carries an idempotency key, so repeating it is safe whatever its method. */
   readonly idempotencyKey?: boolean | undefined;
+  /** The caller opted in to repeating a non-idempotent request. */
   readonly retryUnsafe?: boolean | undefined;
 }
 
@@ -104,6 +111,8 @@ export function isBreakerFailure(error: unknown): boolean {
 
 /** Ready-made predicates: `retry({ handle: handle.retry })`, `circuitBreaker({ handle: handle.breaker })`. */
 export const handle: {
+  /** {@link isRetryableFailure}: for `retry({ handle })`. */
   readonly retry: (error: unknown) => boolean;
+  /** {@link isBreakerFailure}: for `circuitBreaker({ handle })`. */
   readonly breaker: (error: unknown) => boolean;
 } = Object.freeze({ retry: isRetryableFailure, breaker: isBreakerFailure });

@@ -9,19 +9,28 @@
  * `NOSCRIPT` (what Redis and Valkey answer), so the caller can send the source instead.
  */
 export interface RedisScriptClient {
+  /**
+   * Runs a script the server holds, by its SHA-1 (EVALSHA); rejects with a `NOSCRIPT` error when the server does not
+   * hold it.
+   */
   evalSha(sha: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  /** Runs a script by its source (EVAL), which also caches it on the server. */
   eval(source: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
 }
 
 /** The methods of a node-redis (`redis` 4-6) client or cluster client that the adapter uses. */
 export interface NodeRedisLike {
+  /** node-redis' EVALSHA. */
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** node-redis' EVAL. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
 /** The methods of an ioredis (or iovalkey) client or cluster client that the adapter uses. */
 export interface IoredisLike {
+  /** ioredis' EVALSHA. */
   evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  /** ioredis' EVAL. */
   eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
 }
 

@@ -9,6 +9,8 @@ export interface RedisStoreOptions extends RedisRateLimitStoreOptions, GuardStor
  * most `callTimeoutMs` (default 250) to a call, and calls fall back to this process's own limits (default
  * `onStoreError: 'local'`) until Redis answers again. `redisRateLimitStore()` is the same store without the guard,
  * for those who wrap it themselves.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call).
  */
 export function redisStore(options: RedisStoreOptions): GuardedRateLimitStore {
   const store = new RedisRateLimitStore(options);

@@ -9,8 +9,13 @@ export class RedisScript {
   private sha: string | undefined;
   private shaPending: Promise<string> | undefined;
 
+  /** @param source The Lua source. */
   constructor(readonly source: string) {}
 
+  /**
+   * Runs the script by its SHA-1, and by its source when the server does not hold it (a `NOSCRIPT` answer); rejects
+   * with the client's error otherwise.
+   */
   async run(client: RedisScriptClient, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     const sha = this.sha ?? (await this.digest());
     try {
@@ -27,6 +32,7 @@ export class RedisScript {
   }
 }
 
+/** True for the error a server sends when it does not hold a script (its message starts with `NOSCRIPT`). */
 export function isNoScript(error: unknown): boolean {
   const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
   return message.startsWith('NOSCRIPT');

@@ -61,13 +61,27 @@ export class AdaptiveConcurrencyPolicy
   extends PolicyBase<never, 'success' | 'failure' | 'queued' | 'rejected' | 'paused' | 'limitChange'>
   implements SlotHolder
 {
+  /** The lowest limit in force: {@link AdaptiveConcurrencyOptions.minLimit} (default 0.1). */
   readonly minLimit: number;
+  /** The highest limit in force: {@link AdaptiveConcurrencyOptions.maxLimit} (default 1000). */
   readonly maxLimit: number;
+  /** The decrease factor in force: {@link AdaptiveConcurrencyOptions.backoffRatio} (default 0.5). */
   readonly backoffRatio: number;
+  /** The longest wait for a slot (ms): {@link AdaptiveConcurrencyOptions.maxWait} (default 60 000). */
   readonly maxWait: number;
+  /** The most calls allowed to wait: {@link AdaptiveConcurrencyOptions.maxQueue} (default Infinity). */
   readonly maxQueue: number;
+  /**
+   * The service time assumed before one is measured (ms): {@link AdaptiveConcurrencyOptions.initialRtt} (default 1
+   * 000).
+   */
   readonly initialRtt: number;
+  /** The longest pause a delay hint can impose (ms): {@link AdaptiveConcurrencyOptions.maxPause} (default 60 000). */
   readonly maxPause: number;
+  /**
+   * Which waiting call a free slot goes to when backlogged: {@link AdaptiveConcurrencyOptions.backlogOrder} (default
+   * 'deadline').
+   */
   readonly backlogOrder: 'newestFirst' | 'deadline';
   private readonly handle: (error: unknown) => boolean;
   private readonly clock: Clock;
@@ -108,6 +122,7 @@ export class AdaptiveConcurrencyPolicy
     return this.dispatcher.queued;
   }
 
+  /** The current limit, service time and counters, as a snapshot (a new object on every call). */
   stats(): AdaptiveConcurrencyStats {
     const now = this.clock.now();
     return {
@@ -219,6 +234,7 @@ export class AdaptiveConcurrencyPolicy
  * Defaults: initial limit 20, min 0.1, max 1000, backoff ratio 0.5, maxWait 60 s, unbounded queue (bounded by
  * maxWait and deadlines), deadline order in a backlog too, initial service time 1 s, delay hints pause dispatching up
  * to 60 s, overload errors (`isOverloadError`: 429, 503, timeouts, local rejections) lower the limit.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function adaptiveConcurrency(options?: AdaptiveConcurrencyOptions): AdaptiveConcurrencyPolicy {
   return new AdaptiveConcurrencyPolicy(options);

@@ -17,6 +17,10 @@ import {
 } from '../internal/validate.js';
 import type { LimitSettings } from './limit-controller.js';
 
+/**
+ * Options of {@link adaptiveConcurrency}. All are optional; a bad value throws {@link InvalidOptionError} naming the
+ * option.
+ */
 export interface AdaptiveConcurrencyOptions {
   /**
    * Concurrency limit before anything is known about the dependency. The limit only grows while it is actually
@@ -73,7 +77,12 @@ export interface AdaptiveConcurrencyOptions {
    * left once nobody waits.
    */
   readonly unref?: boolean;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'adaptiveConcurrency'`. */
   readonly name?: string;
 }
 

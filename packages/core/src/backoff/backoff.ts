@@ -21,6 +21,10 @@ export interface BackoffSequence {
 export interface Backoff {
   /** No delay it yields is larger than this. */
   readonly maxDelay: number;
+  /**
+   * Begins a fresh sequence of delays for one execution. `random` defaults to `Math.random` (only jittered backoffs
+   * draw from it).
+   */
   start(random?: RandomSource): BackoffSequence;
   /** The first `count` delays of a fresh sequence: for tests and for showing a schedule. */
   delays(count: number, random?: RandomSource): number[];
@@ -32,6 +36,10 @@ export const MAX_DELAYS = 1_000_000;
 /** Shared `delays` implementation. */
 export abstract class BackoffBase implements Backoff {
   abstract readonly maxDelay: number;
+  /**
+   * Begins a fresh sequence of delays for one execution. `random` defaults to `Math.random` (only jittered backoffs
+   * draw from it).
+   */
   abstract start(random?: RandomSource): BackoffSequence;
 
   delays(count: number, random?: RandomSource): number[] {

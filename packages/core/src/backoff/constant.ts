@@ -14,7 +14,10 @@ class ConstantBackoff extends BackoffBase {
   }
 }
 
-/** The same delay before every retry (a finite number of ms >= 0). */
+/**
+ * The same delay before every retry (a finite number of ms >= 0).
+ * @throws {@link InvalidOptionError} when `delay` is not a finite number >= 0.
+ */
 export function constant(delay: number): BackoffBase {
   return new ConstantBackoff(delay);
 }

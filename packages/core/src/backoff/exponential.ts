@@ -8,8 +8,14 @@ import {
 } from '../internal/validate.js';
 import { BackoffBase, type BackoffSequence, clampDelay, type RandomSource, safeRandom } from './backoff.js';
 
+/**
+ * How an exponential backoff randomises its delays: 'none' (the exact growth), 'full' (uniform in [0, delay]),
+ * 'equal' (delay/2 plus uniform in [0, delay/2]) or 'decorrelated' (the default: Polly's decorrelated jitter V2,
+ * growing smoothly by `factor` with the first delay's median at `initialDelay`).
+ */
 export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
 
+/** Options of {@link exponential}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface ExponentialOptions {
   /** Base delay (ms): the first delay without jitter, the median first delay with decorrelated jitter. Default 200. */
   readonly initialDelay?: number;
@@ -93,8 +99,14 @@ class ExponentialBackoff extends BackoffBase {
   }
 }
 
-/** Exponential backoff, by default with decorrelated jitter (200 ms median first delay, 30 s cap). */
-export function exponential(options?: ExponentialOptions): BackoffBase & { readonly jitter: Jitter } {
+/**
+ * Exponential backoff, by default with decorrelated jitter (200 ms median first delay, 30 s cap).
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
+export function exponential(options?: ExponentialOptions): BackoffBase & {
+  /** The jitter in force: {@link ExponentialOptions.jitter} (default 'decorrelated'). */
+  readonly jitter: Jitter;
+} {
   return new ExponentialBackoff(optionsOf(options));
 }
 

@@ -1,6 +1,7 @@
 import { optionsOf, orDefault, requireFiniteNonNegative } from '../internal/validate.js';
 import { BackoffBase, type BackoffSequence, clampDelay } from './backoff.js';
 
+/** Options of {@link linear}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface LinearOptions {
   /** Delay before the first retry (ms). Default 1000. */
   readonly initialDelay?: number;
@@ -27,7 +28,10 @@ class LinearBackoff extends BackoffBase {
   }
 }
 
-/** initialDelay, initialDelay + step, initialDelay + 2 step, ... capped at maxDelay. A number is the initialDelay. */
+/**
+ * initialDelay, initialDelay + step, initialDelay + 2 step, ... capped at maxDelay. A number is the initialDelay.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function linear(options?: LinearOptions | number): BackoffBase {
   return new LinearBackoff(typeof options === 'number' ? { initialDelay: options } : optionsOf(options));
 }

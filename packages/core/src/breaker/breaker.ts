@@ -33,9 +33,19 @@ export class CircuitBreakerPolicy
   extends PolicyBase<never, 'success' | 'failure' | 'stateChange' | 'rejected'>
   implements SlotHolder
 {
+  /** How the closed circuit decides to open: {@link CircuitBreakerOptions.strategy}. */
   readonly strategy: BreakerStrategy;
+  /**
+   * How long the circuit stays open before a probe (ms, or a backoff over consecutive breaks): {@link
+   * CircuitBreakerOptions.halfOpenAfter}.
+   */
   readonly halfOpenAfter: number | Backoff;
+  /** Probes let through while half-open: {@link CircuitBreakerOptions.halfOpenProbes}. */
   readonly halfOpenProbes: number;
+  /**
+   * Calls slower than this (ms) count as slow; undefined when slow calls are not counted: {@link
+   * CircuitBreakerOptions.slowCallDuration}.
+   */
   readonly slowCallDuration: number | undefined;
   private readonly verdicts: Verdicts;
   private readonly clock: Clock;
@@ -325,7 +335,10 @@ function callNext(next: Next, context: Ctx): Promise<unknown> {
   return Promise.resolve(pending);
 }
 
-/** Stops calling a failing dependency for a while, then lets probes decide whether it recovered. */
+/**
+ * Stops calling a failing dependency for a while, then lets probes decide whether it recovered.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreakerPolicy {
   return new CircuitBreakerPolicy(options);
 }

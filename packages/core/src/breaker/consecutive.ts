@@ -45,6 +45,9 @@ class ConsecutiveStrategy implements BreakerStrategy {
  * Opens after `threshold` failures in a row (default 5); any counted success starts the count again.
  * With `slowCallDuration` set on the breaker, a slow call counts like a failure.
  */
-export function consecutive(threshold = 5): BreakerStrategy & { readonly threshold: number } {
+export function consecutive(threshold = 5): BreakerStrategy & {
+  /** Failures in a row that open the circuit (default 5). */
+  readonly threshold: number;
+} {
   return new ConsecutiveStrategy(requireInteger('threshold', threshold, 1));
 }

@@ -10,6 +10,7 @@ import {
 } from './strategy.js';
 import { requireFailureRatio } from './validate.js';
 
+/** Options of {@link countWindow}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface CountWindowOptions {
   /** How many of the most recent calls the window holds. Default 100. */
   readonly size?: number;
@@ -114,8 +115,13 @@ class CountWindowStrategy implements BreakerStrategy {
 }
 
 /** Opens when the failure ratio of the last `size` calls reaches `failureRatio` (after `minimumCalls` calls). */
-export function countWindow(
-  options?: CountWindowOptions,
-): BreakerStrategy & { readonly size: number; readonly failureRatio: number; readonly minimumCalls: number } {
+export function countWindow(options?: CountWindowOptions): BreakerStrategy & {
+  /** Calls the window holds: {@link CountWindowOptions.size} (default 100). */
+  readonly size: number;
+  /** The failure ratio that opens the circuit: {@link CountWindowOptions.failureRatio} (default 0.5). */
+  readonly failureRatio: number;
+  /** Calls needed before any decision: {@link CountWindowOptions.minimumCalls} (default min(size, 10)). */
+  readonly minimumCalls: number;
+} {
   return new CountWindowStrategy(optionsOf(options));
 }

@@ -1,6 +1,10 @@
 /** Releases one `isolate()`; the circuit closes once every handle is released. Releasing twice is harmless. */
 export interface IsolationHandle {
+  /**
+   * Releases this hold on the circuit; the circuit closes once every handle is released. A second call does nothing.
+   */
   dispose(): void;
+  /** The same as `dispose()`, for `using handle = breaker.isolate()`. */
   [Symbol.dispose](): void;
 }
 

@@ -19,6 +19,9 @@ import type { BreakerStrategy } from './strategy.js';
 import type { CircuitSync } from './sync.js';
 import { requireFailureRatio } from './validate.js';
 
+/**
+ * Options of {@link circuitBreaker}. All are optional; a bad value throws {@link InvalidOptionError} naming the option.
+ */
 export interface CircuitBreakerOptions {
   /** When a closed circuit opens. Default `consecutive(5)`. */
   readonly strategy?: BreakerStrategy;
@@ -63,7 +66,12 @@ export interface CircuitBreakerOptions {
    * each probe. The closed path never waits for it. A sync serves one breaker. Default: none (a local circuit).
    */
   readonly sync?: CircuitSync;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'circuitBreaker'`. */
   readonly name?: string;
 }
 

@@ -10,7 +10,12 @@ export const SNAPSHOT_VERSION = 1;
  * snapshot stays meaningful in another process that uses the same wall clock.
  */
 export interface BreakerSnapshot {
+  /**
+   * The snapshot format's version (1); {@link CircuitBreakerOptions.initialState} refuses another one with {@link
+   * InvalidOptionError}.
+   */
   readonly version: typeof SNAPSHOT_VERSION;
+  /** The circuit's state when the snapshot was taken. */
   readonly state: CircuitState;
   /** When the break ends and a probe is allowed (clock ms); only for 'open'. */
   readonly openUntil?: number;

@@ -5,12 +5,26 @@
 
 /** How many outcomes of which kind a window holds: what `snapshot()` saves for a window strategy. */
 export type WindowSnapshot =
-  | { readonly kind: 'consecutive'; readonly failures: number }
-  /** Oldest first; each entry is 0 (ok), 1 (failed), 2 (slow) or 3 (failed and slow). */
-  | { readonly kind: 'countWindow'; readonly outcomes: readonly number[] }
-  /** Live buckets, each `[midpoint (clock ms), calls, failures, slow]`. */
-  | { readonly kind: 'timeWindow'; readonly buckets: readonly (readonly [number, number, number, number])[] };
+  | {
+      /** Saved by {@link consecutive}. */
+      readonly kind: 'consecutive';
+      /** Failures in a row so far. */
+      readonly failures: number;
+    }
+  | {
+      /** Saved by {@link countWindow}. */
+      readonly kind: 'countWindow';
+      /** Oldest first; each entry is 0 (ok), 1 (failed), 2 (slow) or 3 (failed and slow). */
+      readonly outcomes: readonly number[];
+    }
+  | {
+      /** Saved by {@link timeWindow}. */
+      readonly kind: 'timeWindow';
+      /** Live buckets, each `[midpoint (clock ms), calls, failures, slow]`. */
+      readonly buckets: readonly (readonly [number, number, number, number])[];
+    };
 
+/** Which strategy a breaker uses: 'consecutive', 'countWindow' or 'timeWindow'. */
 export type StrategyKind = WindowSnapshot['kind'];
 
 /** @internal The per-breaker counters a strategy starts. */
@@ -26,6 +40,7 @@ export interface HealthTracker {
 
 /** Decides from the calls' outcomes when a closed circuit opens. Build one with `consecutive`, `countWindow` or `timeWindow`. */
 export interface BreakerStrategy {
+  /** Which builder made the strategy. */
   readonly kind: StrategyKind;
   /** True when the strategy reads the clock for every outcome (time windows). */
   readonly needsTime: boolean;

@@ -9,6 +9,7 @@ import { SlidingCounter } from '../internal/sliding-counter.js';
 import { type BreakerStrategy, type HealthTracker, ratioTrips, type WindowSnapshot } from './strategy.js';
 import { requireFailureRatio } from './validate.js';
 
+/** Options of {@link timeWindow}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface TimeWindowOptions {
   /** Length of the window (ms). Default 30 000. */
   readonly duration?: number;
@@ -124,9 +125,13 @@ class TimeWindowStrategy implements BreakerStrategy {
  * `minimumCalls` calls in the window). Old outcomes really expire.
  */
 export function timeWindow(options?: TimeWindowOptions): BreakerStrategy & {
+  /** The window's length (ms): {@link TimeWindowOptions.duration} (default 30 000). */
   readonly duration: number;
+  /** The failure ratio that opens the circuit: {@link TimeWindowOptions.failureRatio} (default 0.5). */
   readonly failureRatio: number;
+  /** Calls needed in the window before any decision: {@link TimeWindowOptions.minimumCalls} (default 10). */
   readonly minimumCalls: number;
+  /** Slices the window is cut into: {@link TimeWindowOptions.buckets} (default 10). */
   readonly buckets: number;
 } {
   return new TimeWindowStrategy(optionsOf(options));

@@ -14,6 +14,10 @@ import { type Next, PolicyBase, RUN } from '../policy.js';
 import { SlidingCounter } from '../internal/sliding-counter.js';
 import { requireBuckets, sliceAt } from './slices.js';
 
+/**
+ * Options of {@link adaptiveThrottle}. All are optional; a bad value throws {@link InvalidOptionError} naming the
+ * option.
+ */
 export interface AdaptiveThrottleOptions {
   /**
    * How many requests per accepted one the client still sends before throttling (SRE "K"). Lower is more
@@ -35,7 +39,12 @@ export interface AdaptiveThrottleOptions {
    * (never throttled), a negative one as 0, and NaN or a non-number is replaced by a Math.random() draw.
    */
   readonly random?: RandomSource;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'adaptiveThrottle'`. */
   readonly name?: string;
 }
 
@@ -61,7 +70,9 @@ const ACCEPTS = 1;
  * soon as accepted answers come back.
  */
 export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failure' | 'rejected'> {
+  /** The multiplier in force: {@link AdaptiveThrottleOptions.k}. */
   readonly k: number;
+  /** The length of the window of counted requests (ms): {@link AdaptiveThrottleOptions.window}. */
   readonly window: number;
   private readonly handle: (error: unknown) => boolean;
   private readonly random: RandomSource;
@@ -86,6 +97,9 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failu
     return this.probability();
   }
 
+  /**
+   * The requests, accepts and current rejection probability of the window, as a snapshot (a new object on every call).
+   */
   stats(): AdaptiveThrottleStats {
     this.roll();
     return {
@@ -140,7 +154,10 @@ export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failu
   }
 }
 
-/** Client-side adaptive throttling (Google SRE). Defaults: k 2, window 2 min, overload errors are refusals. */
+/**
+ * Client-side adaptive throttling (Google SRE). Defaults: k 2, window 2 min, overload errors are refusals.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function adaptiveThrottle(options?: AdaptiveThrottleOptions): AdaptiveThrottlePolicy {
   return new AdaptiveThrottlePolicy(options);
 }

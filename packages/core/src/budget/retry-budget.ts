@@ -11,6 +11,9 @@ import type { RetryGate } from '../retry/retry.js';
 import { SlidingCounter } from '../internal/sliding-counter.js';
 import { requireBuckets, sliceAt } from './slices.js';
 
+/**
+ * Options of {@link retryBudget}. All are optional; a bad value throws {@link InvalidOptionError} naming the option.
+ */
 export interface RetryBudgetOptions {
   /** Share of the requests seen in the window that may be retried. Default 0.1 (10 %). */
   readonly ratio?: number;
@@ -23,6 +26,10 @@ export interface RetryBudgetOptions {
   readonly window?: number;
   /** Time slices the window is counted in; more slices track the window more closely. Default 10. */
   readonly buckets?: number;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
 }
 
@@ -50,8 +57,11 @@ const RETRIES = 1;
  * exact rule, never looser.
  */
 export class RetryBudget implements RetryGate {
+  /** Retries allowed per first attempt: {@link RetryBudgetOptions.ratio}. */
   readonly ratio: number;
+  /** Retries always allowed per second, whatever the ratio: {@link RetryBudgetOptions.minRetriesPerSecond}. */
   readonly minRetriesPerSecond: number;
+  /** The window over which attempts and retries are counted (ms): {@link RetryBudgetOptions.window}. */
   readonly window: number;
   /** Retries allowed per window whatever the traffic. */
   private readonly reserve: number;
@@ -109,6 +119,7 @@ export class RetryBudget implements RetryGate {
 /**
  * Creates a retry budget to share between policies: `retry({ budget })`, `hedge({ budget })`.
  * Defaults: ratio 0.1, minRetriesPerSecond 1, window 10 s.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
   return new RetryBudget(options);

@@ -8,6 +8,7 @@ import { clockOf, orDefault, policyName, requireInteger, requirePositive } from 
 import { type Next, PolicyBase, RUN } from '../policy.js';
 import { type Linked, LinkedList } from '../internal/linked-list.js';
 
+/** Options of {@link bulkhead}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface BulkheadOptions {
   /** Executions allowed to run at the same time (integer >= 1, or Infinity). Required. */
   readonly maxConcurrent: number;
@@ -23,7 +24,12 @@ export interface BulkheadOptions {
    * Node process alive until the call leaves the queue (it is cleared then).
    */
   readonly unref?: boolean;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'bulkhead'`. */
   readonly name?: string;
 }
 
@@ -43,8 +49,11 @@ export class BulkheadPolicy
   extends PolicyBase<never, 'success' | 'failure' | 'queued' | 'rejected'>
   implements SlotHolder
 {
+  /** Executions allowed to run at once: {@link BulkheadOptions.maxConcurrent}. */
   readonly maxConcurrent: number;
+  /** Executions allowed to wait for a slot: {@link BulkheadOptions.maxQueue}. */
   readonly maxQueue: number;
+  /** Longest wait in the queue (ms); undefined for no limit: {@link BulkheadOptions.queueTimeout}. */
   readonly queueTimeout: number | undefined;
   private readonly clock: Clock;
   private readonly timerOptions: TimerOptions | undefined;
@@ -184,7 +193,10 @@ export class BulkheadPolicy
   }
 }
 
-/** Caps concurrent executions at `maxConcurrent`; up to `maxQueue` more wait in FIFO order for a slot. */
+/**
+ * Caps concurrent executions at `maxConcurrent`; up to `maxQueue` more wait in FIFO order for a slot.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
   return new BulkheadPolicy(options);
 }

@@ -5,9 +5,20 @@ import { type Next, PolicyBase, RUN } from '../policy.js';
 
 /** Why the fallback is used: the function threw, or returned a result `handleResult` rejected. */
 export type Failure =
-  | { readonly kind: 'error'; readonly error: unknown }
-  | { readonly kind: 'result'; readonly result: unknown };
+  | {
+      /** The function threw. */
+      readonly kind: 'error';
+      /** What it threw. */
+      readonly error: unknown;
+    }
+  | {
+      /** The function returned a result `handleResult` rejected. */
+      readonly kind: 'result';
+      /** The rejected result. */
+      readonly result: unknown;
+    };
 
+/** Options of {@link fallback}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface FallbackOptions<F> {
   /** Produces the replacement value. May be async. */
   readonly fallback: (failure: Failure, context: ExecutionContext) => F | PromiseLike<F>;
@@ -15,7 +26,12 @@ export interface FallbackOptions<F> {
   readonly handle?: (error: unknown) => boolean;
   /** Which results fall back. Default: none. */
   readonly handleResult?: (value: unknown) => boolean;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'fallback'`. */
   readonly name?: string;
 }
 
@@ -86,7 +102,10 @@ export class FallbackPolicy<F> extends PolicyBase<F, 'success' | 'failure' | 'fa
   }
 }
 
-/** Replaces a handled failure with a value from `options.fallback`. */
+/**
+ * Replaces a handled failure with a value from `options.fallback`.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function fallback<F>(options: FallbackOptions<F>): FallbackPolicy<F> {
   return new FallbackPolicy(options);
 }

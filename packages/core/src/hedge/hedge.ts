@@ -22,6 +22,7 @@ import { HedgeRun } from './hedge-run.js';
  */
 export type HedgeDelay = number | ((hedge: number) => number);
 
+/** Options of {@link hedge}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface HedgeOptions {
   /** Wait (ms) before each extra attempt, or a function of the hedge number. Required. */
   readonly delay: HedgeDelay;
@@ -39,7 +40,12 @@ export interface HedgeOptions {
    * alive while the execution runs (it is cleared once the execution settles).
    */
   readonly unref?: boolean;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'hedge'`. */
   readonly name?: string;
 }
 
@@ -50,6 +56,7 @@ export interface HedgeOptions {
  * attempt started has failed and no more may start, with the error of the attempt that failed last.
  */
 export class HedgePolicy extends PolicyBase<never, 'success' | 'failure' | 'hedge'> {
+  /** Extra attempts at most: {@link HedgeOptions.maxHedges} (default 1). */
   readonly maxHedges: number;
   /** @internal */
   readonly clock: Clock;
@@ -126,6 +133,7 @@ export class HedgePolicy extends PolicyBase<never, 'success' | 'failure' | 'hedg
 /**
  * Hedges slow calls: `hedge({ delay: 200, maxHedges: 1 })` starts a second attempt when the first has not
  * settled after 200 ms; the first success wins.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function hedge(options: HedgeOptions): HedgePolicy {
   return new HedgePolicy(options);

@@ -15,6 +15,10 @@ export interface ExecutionContext {
 /** Property by which a signal made by Bulwark carries its deadline to nested executions. */
 export const DEADLINE = /* @__PURE__ */ Symbol.for('bulwark.deadline');
 
+/**
+ * Called once with the abort reason when the execution is aborted.
+ * @inline
+ */
 export type AbortListener = (reason: unknown) => void;
 
 /**

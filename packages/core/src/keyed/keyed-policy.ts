@@ -24,7 +24,15 @@ import {
 import { Entry, type Subscription } from './key-entry.js';
 import type { EvictionReason, KeyedPolicyOptions } from './options.js';
 
+/**
+ * What the per-key policy may return instead of the function's result.
+ * @inline
+ */
 type OutOf<P> = P extends Policy<infer O, any> ? O : never;
+/**
+ * The events the per-key policy emits.
+ * @inline
+ */
 type EventsOf<P> = P extends Policy<any, infer E> ? E : never;
 
 /** A listener attached to every key's policy: the event's payload, then the key whose policy emitted it. */
@@ -38,7 +46,9 @@ const UNREF = { unref: true } as const;
  * A key with executions in flight is never evicted, so every execution of a key sees one policy instance.
  */
 export class KeyedPolicy<P extends AnyPolicy, K = string> {
+  /** Most keys kept: {@link KeyedPolicyOptions.maxKeys} (default 1000). */
   readonly maxKeys: number;
+  /** Idle time (ms) after which an unused key is evicted; undefined for none: {@link KeyedPolicyOptions.idleTtl}. */
   readonly idleTtl: number | undefined;
   private readonly factory: (key: K) => P;
   private readonly onCreate: ((policy: P, key: K) => void) | undefined;
@@ -285,6 +295,7 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
 /**
  * A registry of policies per key: `keyedPolicy((model) => pipeline(retry(), rateLimit(...)), { maxKeys: 100 })`,
  * then `registry.execute('gemini-2.5-flash', fn)`.
+ * @throws {@link InvalidOptionError} when `factory` is not a function or an option is invalid.
  */
 export function keyedPolicy<P extends AnyPolicy, K = string>(
   factory: (key: K) => P,

@@ -3,6 +3,9 @@ import type { Clock } from '../clock.js';
 /** Why a key's policy left the registry. */
 export type EvictionReason = 'lru' | 'idle' | 'deleted' | 'cleared';
 
+/**
+ * Options of {@link keyedPolicy}. All are optional; a bad value throws {@link InvalidOptionError} naming the option.
+ */
 export interface KeyedPolicyOptions<P, K> {
   /**
    * Most keys kept. Building a new key beyond it evicts the least recently used key that has no execution in
@@ -15,5 +18,9 @@ export interface KeyedPolicyOptions<P, K> {
   readonly onCreate?: (policy: P, key: K) => void;
   /** Called with each policy that leaves the registry (evicted, deleted or cleared). */
   readonly onEvict?: (policy: P, key: K, reason: EvictionReason) => void;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`. Idle eviction uses it too.
+   */
   readonly clock?: Clock;
 }

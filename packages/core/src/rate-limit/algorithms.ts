@@ -19,6 +19,7 @@ import { advance, windowAdjust, windowConsume, windowFit, windowRestAt } from '.
 
 /** Written by fitAll: the index of the limit that decided the time, or -1 when the pause did. */
 export interface Blocker {
+  /** The index of the limit that decided the time, or -1 when a pause did. */
   limit: number;
 }
 
@@ -199,11 +200,24 @@ export function restAt(limits: readonly RateLimit[], state: KeyState): number {
 
 /** The algorithms, for implementers of other stores (a store must apply them atomically per key). */
 export const rateLimitAlgorithms = /* @__PURE__ */ Object.freeze({
+  /** `freshState(limits, now)`: the state of a key never used (or at rest, the same), created at `now`. */
   freshState,
+  /** `cloneState(state)`: a deep copy, which the caller may modify. */
   cloneState,
+  /**
+   * `admit(request, state, pausedUntil?)`: one acquire as a store decides it: records the request's costs on every
+   * limit and returns `ADMITTED`, or takes nothing and returns a {@link Denied} with the wait.
+   */
   admit,
+  /** `fitAll(limits, state, costs, t, blocker?)`: the earliest time >= `t` at which every limit admits `costs`. */
   fitAll,
+  /** `consumeAll(limits, state, costs, t, marks?)`: records `costs` at `t` on every limit, writing each mark. */
   consumeAll,
+  /**
+   * `adjustAll(limits, state, deltas, admission, now)`: corrects an admission by `deltas` (actual minus granted);
+   * a refund only gives back what the limits still hold of it.
+   */
   adjustAll,
+  /** `restAt(limits, state)`: when the state becomes the same as a fresh one (then a store may forget the key). */
   restAt,
 });

@@ -13,10 +13,13 @@ const COST_ERROR = /* @__PURE__ */ Symbol.for('bulwark.rateLimitCostError');
 
 /** One execution costs more than a limit can ever hold: waiting would never end, so it fails at once. */
 export class RateLimitCostError extends InvalidOptionError {
+  /** Brand for {@link isRateLimitCostError}, shared by every copy of the package. */
   readonly [COST_ERROR] = true;
   /** The limit's name. */
   readonly limit: string;
+  /** The execution's cost in the limit's unit. */
   readonly cost: number;
+  /** The most the limit can hold. */
   readonly capacity: number;
 
   constructor(limit: string, cost: number, capacity: number) {
@@ -31,6 +34,7 @@ export class RateLimitCostError extends InvalidOptionError {
   }
 }
 
+/** True for a {@link RateLimitCostError}, from any copy of the package. */
 export function isRateLimitCostError(value: unknown): value is RateLimitCostError {
   return (
     typeof value === 'object' && value !== null && (value as { [COST_ERROR]?: unknown })[COST_ERROR] === true

@@ -49,7 +49,9 @@ export class CallInfo {
 
 /** A function tagged with a rate-limit cost and key; it can correct the admission it got afterwards. */
 export interface CostedTask<T> extends Task<T> {
+  /** The cost given to {@link withCost}; undefined keeps each limiter's `cost` option. */
   readonly cost: Cost | undefined;
+  /** The key given to {@link withCost}; undefined keeps each limiter's `key` option. */
   readonly key: string | undefined;
   /**
    * Corrects the latest admission of every limiter this function went through (e.g. estimated tokens -> the
@@ -62,6 +64,7 @@ export interface CostedTask<T> extends Task<T> {
   refund(): Promise<void>;
 }
 
+/** Options of {@link withCost}. */
 export interface WithCostOptions {
   /** The key (model, tenant...) whose limits this call counts against, for keyed limiters. */
   readonly key?: string;
@@ -70,6 +73,7 @@ export interface WithCostOptions {
 /**
  * Attaches a cost (and a key) to `fn` for every rate limiter it passes through, also inside a pipeline:
  * `pipeline.execute(withCost(fn, { tokens: 1200 }))`. `cost` undefined keeps each limiter's own `cost` option.
+ * @throws {@link InvalidOptionError} when `fn` is not a function, or `cost` or `options.key` is invalid.
  */
 export function withCost<T>(fn: Task<T>, cost: Cost | undefined, options?: WithCostOptions): CostedTask<T> {
   const task = tagged(fn, cost, optionsOf(options).key) as CostedTask<T>;

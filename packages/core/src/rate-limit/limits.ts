@@ -20,6 +20,7 @@ export type LimitUnit = string;
 interface LimitBase {
   /** Names the limit in errors and events, e.g. '1000 calls/min'. */
   readonly name: string;
+  /** What the limit counts: 'calls', or a unit of the cost ('cost' by default). */
   readonly unit: LimitUnit;
   /** The largest cost one execution may take from this limit; a larger cost is an error, never a wait. */
   readonly capacity: number;
@@ -27,7 +28,9 @@ interface LimitBase {
 
 /** Token bucket and smooth (GCRA) limits share one algorithm: a bucket of `capacity` refilled continuously. */
 export interface BucketLimit extends LimitBase {
+  /** Always 'bucket'. */
   readonly kind: 'bucket';
+  /** The builder: 'tokenBucket' or 'smooth'. */
   readonly algorithm: 'tokenBucket' | 'smooth';
   /** Milliseconds to refill one unit. */
   readonly interval: number;
@@ -35,16 +38,24 @@ export interface BucketLimit extends LimitBase {
 
 /** At most `capacity` units in any window of `window` ms, counted in `segments` slices. */
 export interface WindowLimit extends LimitBase {
+  /** Always 'window'. */
   readonly kind: 'window';
+  /** Always 'slidingWindow'. */
   readonly algorithm: 'slidingWindow';
+  /** The window's length (ms). */
   readonly window: number;
+  /** How many slices the window is counted in. */
   readonly segments: number;
   /** Length of one segment (window / segments). */
   readonly granule: number;
 }
 
+/**
+ * A limit built by {@link tokenBucket}, {@link smooth} or {@link slidingWindow}, for {@link RateLimitOptions.limits}.
+ */
 export type RateLimit = BucketLimit | WindowLimit;
 
+/** Options of {@link tokenBucket}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface TokenBucketOptions {
   /** Units refilled per `per` ms (continuously, not in steps). Required. */
   readonly rate: number;
@@ -52,10 +63,13 @@ export interface TokenBucketOptions {
   readonly per?: number;
   /** The most units the bucket holds, i.e. the largest burst. Default: `rate`. */
   readonly capacity?: number;
+  /** What the limit counts: 'calls' (1 per execution), or a unit of the cost. Default 'cost' (a plain numeric cost). */
   readonly unit?: LimitUnit;
+  /** Names the limit in errors and events. Default e.g. '100 cost/s'. */
   readonly name?: string;
 }
 
+/** Options of {@link smooth}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface SmoothOptions {
   /** Units per `per` ms, spaced evenly: one unit every per/rate ms. Required. */
   readonly rate: number;
@@ -66,10 +80,13 @@ export interface SmoothOptions {
    * need a burst of at least their largest cost.
    */
   readonly burst?: number;
+  /** What the limit counts: 'calls' (1 per execution), or a unit of the cost. Default 'cost' (a plain numeric cost). */
   readonly unit?: LimitUnit;
+  /** Names the limit in errors and events. Default e.g. '100 cost/s smooth'. */
   readonly name?: string;
 }
 
+/** Options of {@link slidingWindow}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface SlidingWindowOptions {
   /** Units allowed in any window. Required. */
   readonly limit: number;
@@ -80,11 +97,16 @@ export interface SlidingWindowOptions {
    * between `window` and `window + window/segments` ms after it was used (never early). Default 10.
    */
   readonly segments?: number;
+  /** What the limit counts: 'calls' (1 per execution), or a unit of the cost. Default 'cost' (a plain numeric cost). */
   readonly unit?: LimitUnit;
+  /** Names the limit in errors and events. Default e.g. '1000 cost/min window'. */
   readonly name?: string;
 }
 
-/** A bursty limit: up to `capacity` at once, refilled at `rate` per `per` ms. */
+/**
+ * A bursty limit: up to `capacity` at once, refilled at `rate` per `per` ms.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function tokenBucket(options: TokenBucketOptions): BucketLimit {
   const o = requireOptions(options, 'rate');
   const { rate, per } = rateOf(o);
@@ -92,7 +114,10 @@ export function tokenBucket(options: TokenBucketOptions): BucketLimit {
   return bucketLimit('tokenBucket', o, rate, per, capacity, '');
 }
 
-/** An evenly spaced limit (GCRA): one unit every per/rate ms, with `burst` units of tolerance. */
+/**
+ * An evenly spaced limit (GCRA): one unit every per/rate ms, with `burst` units of tolerance.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function smooth(options: SmoothOptions): BucketLimit {
   const o = requireOptions(options, 'rate');
   const { rate, per } = rateOf(o);
@@ -127,7 +152,10 @@ function bucketLimit(
   });
 }
 
-/** At most `limit` units in any `window` ms. */
+/**
+ * At most `limit` units in any `window` ms.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function slidingWindow(options: SlidingWindowOptions): WindowLimit {
   const o = requireOptions(options, 'limit and window');
   const limit = requirePositive('limit', o.limit);

@@ -14,6 +14,7 @@ import type {
   ReadResult,
 } from './store.js';
 
+/** Options of {@link memoryStore}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface MemoryStoreOptions {
   /**
    * Most keys kept per scope when keys at rest can make room. A key is busy while its usage still counts or a
@@ -119,6 +120,7 @@ class ScopeStates {
  * decides at the callers' `now` (the policy's clock, a virtual one in tests).
  */
 export class MemoryRateLimitStore implements RateLimitStore {
+  /** Most keys kept per scope: {@link MemoryStoreOptions.maxKeys} (default 100 000). */
   readonly maxKeys: number;
   private readonly scopes = new Map<string, ScopeStates>();
   /** The last scope used: most processes have one limiter, so the common lookup is one comparison. */
@@ -191,7 +193,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-/** An in-memory store; pass one to several limiters with the same limits to make them share usage. */
+/**
+ * An in-memory store; pass one to several limiters with the same limits to make them share usage.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function memoryStore(options?: MemoryStoreOptions): MemoryRateLimitStore {
   return new MemoryRateLimitStore(options);
 }

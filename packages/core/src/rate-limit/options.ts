@@ -17,8 +17,13 @@ import { checkLimit, type RateLimit } from './limits.js';
 import { MemoryRateLimitStore } from './memory-store.js';
 import type { RateLimitStore } from './store.js';
 
+/**
+ * 'wait': a call waits its turn (up to `maxWait`); 'reject': a call that cannot pass at once is refused with {@link
+ * RateLimitedError}.
+ */
 export type RateLimitMode = 'wait' | 'reject';
 
+/** Options of {@link rateLimit}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface RateLimitOptions {
   /** One limit or several; an execution is admitted only when every limit admits it (all or nothing). */
   readonly limits: RateLimit | readonly RateLimit[];
@@ -37,10 +42,16 @@ export interface RateLimitOptions {
    * Node process alive until it is admitted or refused; no timer is left once nobody waits.
    */
   readonly unref?: boolean;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'rateLimit'`. */
   readonly name?: string;
 }
 
+/** Options of one execution through a rate limiter: the {@link ExecuteOptions} plus this call's cost and key. */
 export interface RateLimitExecuteOptions extends ExecuteOptions {
   /** This call's cost (overrides the `cost` option). */
   readonly cost?: Cost;
@@ -48,6 +59,7 @@ export interface RateLimitExecuteOptions extends ExecuteOptions {
   readonly key?: string;
 }
 
+/** Options of {@link RateLimitPolicy.pause}. */
 export interface PauseOptions {
   /** Pause one key only. Default: every key. */
   readonly key?: string;

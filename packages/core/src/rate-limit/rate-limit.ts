@@ -40,12 +40,17 @@ export class RateLimitPolicy extends PolicyBase<
   never,
   'success' | 'failure' | 'queued' | 'rejected' | 'paused'
 > {
+  /** The limits in force, in the order given: {@link RateLimitOptions.limits}. */
   readonly limits: readonly RateLimit[];
+  /** 'wait' or 'reject': {@link RateLimitOptions.mode} (default 'wait'). */
   readonly mode: RateLimitMode;
+  /** The longest wait accepted (ms): {@link RateLimitOptions.maxWait} (default 60 000). */
   readonly maxWait: number;
+  /** Where usage lives: {@link RateLimitOptions.store} (default a private in-memory store). */
   readonly store: RateLimitStore;
   /** The limits as the store knows them (limiters with equal limits share usage in a shared store). */
   readonly scope: RateLimitScope;
+  /** The policy's clock: {@link RateLimitOptions.clock} (default `realClock`). */
   readonly clock: Clock;
   private readonly settings: RateLimitSettings;
   /** The call when neither the options nor the call bring a key or cost of their own. */
@@ -306,6 +311,7 @@ function ceilMs(ms: number): number {
 /**
  * Limits how often executions run: token bucket, smooth (GCRA) and sliding-window limits, several at once,
  * weighted costs, per-key limits, FIFO waiting or rejection, and server feedback (pause, reconcile).
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
   return new RateLimitPolicy(options);

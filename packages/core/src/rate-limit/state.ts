@@ -17,7 +17,9 @@ export const NEVER = -Number.MAX_VALUE;
  * because a refund moves every later admission's share earlier.
  */
 export interface BucketState {
+  /** The time (store clock ms) at which the bucket is full again. */
   tat: number;
+  /** Bucket time (ms) given back by refunds. */
   refunded: number;
 }
 
@@ -29,11 +31,13 @@ export interface WindowState {
   head: number;
   /** Sum of counts: an upper bound of the usage in the window (a slot may have expired before leaving the ring). */
   total: number;
+  /** Usage per slot of the ring. */
   counts: number[];
   /** Latest use recorded in each slot: the slot's usage expires `window` ms after it. */
   lasts: number[];
 }
 
+/** The state of one limit of a key, in the limit's order. */
 export type LimitState = BucketState | WindowState;
 
 /** Everything a store keeps for one key. Times are the store's (see RateLimitStore). */

@@ -39,13 +39,17 @@ export interface RateLimitStore {
 
 /** A set of limits. Policies (and processes) whose limits have the same `id` share usage in a shared store. */
 export interface RateLimitScope {
+  /** Identifies the limits: the same id, in any process, shares usage in a shared store. */
   readonly id: string;
+  /** The limits, in order: requests' `costs` and answers' `limit` index into them. */
   readonly limits: readonly RateLimit[];
 }
 
 /** What every request names: the limits, the key, and the caller's clock. */
 export interface KeyRequest {
+  /** The scope whose limits the request concerns. */
   readonly scope: RateLimitScope;
+  /** The key whose usage counts ('' is the shared key). */
   readonly key: string;
   /** The caller's clock (ms): the time to decide at for a store without a clock of its own. */
   readonly now: number;
@@ -71,20 +75,26 @@ export interface Admission {
 export interface AdjustRequest extends KeyRequest {
   /** Actual minus granted, per limit: > 0 charges more, < 0 gives back. */
   readonly deltas: readonly number[];
+  /** The admission to correct, as the acquire recorded it. */
   readonly admission: Admission;
 }
 
+/** A request to pause a scope's key (or all its keys) for a while (server feedback such as a 429). */
 export interface PauseRequest {
+  /** The scope to pause. */
   readonly scope: RateLimitScope;
   /** The key to pause; undefined pauses every key of the scope. */
   readonly key?: string | undefined;
   /** How long (ms, from the store's now). A shorter pause never cuts a longer one short. */
   readonly forMs: number;
+  /** The caller's clock (ms), for a store without a clock of its own. */
   readonly now: number;
 }
 
+/** A request to read a key's state. */
 export type ReadRequest = KeyRequest;
 
+/** The answer to a read. */
 export interface ReadResult {
   /** The key's state as of `now`; undefined for a key the store does not hold (the same as a fresh one). */
   readonly state: KeyState | undefined;
@@ -92,13 +102,17 @@ export interface ReadResult {
   readonly now: number;
 }
 
+/** The answer to an acquire that admitted the request. */
 export interface Admitted {
+  /** Always true. */
   readonly admitted: true;
   /** The store's time of the admission; omitted, the request's `now` (so ADMITTED suits a store without a clock). */
   readonly at?: number;
 }
 
+/** The answer to an acquire that refused the request. */
 export interface Denied {
+  /** Always false. */
   readonly admitted: false;
   /** Earliest wait (ms, not rounded) after which the same request would be admitted if nothing else changed. */
   readonly retryAfterMs: number;
@@ -108,6 +122,7 @@ export interface Denied {
   readonly at?: number;
 }
 
+/** What a store answers to an acquire. */
 export type AcquireResult = Admitted | Denied;
 
 /** The one admission answer of a store without a clock of its own, shared so the success path allocates nothing. */

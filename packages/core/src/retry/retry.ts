@@ -33,6 +33,7 @@ export interface RetryGate {
   tryAcquireRetry(): boolean;
 }
 
+/** Options of {@link retry}. All are optional; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface RetryOptions {
   /** Total attempts including the first. Default 3. Infinity is allowed (then bound it with a deadline). */
   readonly maxAttempts?: number;
@@ -60,8 +61,17 @@ export interface RetryOptions {
   readonly maxDelay?: number;
   /** A shared retry budget; a retry it refuses ends the execution with the last outcome. */
   readonly budget?: RetryGate;
+  /**
+   * Random source for the backoff's jitter. Default `Math.random`; tests pass `seededRandom` from
+   * `@bulwark/core/testing`.
+   */
   readonly random?: RandomSource;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'retry'`. */
   readonly name?: string;
 }
 
@@ -85,8 +95,14 @@ interface Wait {
 }
 
 export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retry' | 'giveUp'> {
+  /** Total attempts including the first: {@link RetryOptions.maxAttempts} (default 3). */
   readonly maxAttempts: number;
+  /**
+   * The delays between attempts: {@link RetryOptions.backoff} (default exponential, decorrelated jitter, 200 ms, 30 s
+   * cap).
+   */
   readonly backoff: Backoff;
+  /** The longest wait accepted (ms): {@link RetryOptions.maxDelay} (default 60 000). */
   readonly maxDelay: number;
   /**
    * The longest backoff delay waited: maxDelay, or the backoff's own maxDelay when smaller. A longer delay is cut
@@ -235,7 +251,10 @@ function validHint(hint: number | undefined): number | undefined {
   return hint !== undefined && Number.isFinite(hint) && hint >= 0 ? hint : undefined;
 }
 
-/** Retries failed attempts with backoff, honouring server delay hints and the caller's deadline. */
+/**
+ * Retries failed attempts with backoff, honouring server delay hints and the caller's deadline.
+ * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
+ */
 export function retry(options?: RetryOptions): RetryPolicy {
   return new RetryPolicy(options);
 }

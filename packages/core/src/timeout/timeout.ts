@@ -15,8 +15,13 @@ import {
 } from '../internal/validate.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
 
+/**
+ * 'aggressive': reject at the deadline without waiting for the function; 'cooperative': abort its signal and wait for
+ * it to settle.
+ */
 export type TimeoutStrategy = 'aggressive' | 'cooperative';
 
+/** Options of {@link timeout}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface TimeoutOptions {
   /**
    * 'aggressive' (default): at the deadline, reject with TimeoutError and abort the context signal without
@@ -35,7 +40,12 @@ export interface TimeoutOptions {
    * while a call waits for it (so a timeout fires even when nothing else runs), and never once every call settled.
    */
   readonly unref?: boolean;
+  /**
+   * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
+   * `@bulwark/core/testing`.
+   */
   readonly clock?: Clock;
+  /** Names the policy in its events (each payload's `policy`). Default `'timeout'`. */
   readonly name?: string;
 }
 
@@ -137,13 +147,16 @@ function captureSettlers(resolve: Settle, reject: Settle): void {
 }
 
 export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'timeout'> {
+  /** 'aggressive' or 'cooperative': {@link TimeoutOptions.strategy} (default 'aggressive'). */
   readonly strategy: TimeoutStrategy;
+  /** How late a deadline may fire (ms), after clamping: {@link TimeoutOptions.resolution}. */
   readonly resolution: number;
   /** @internal */
   readonly queue: DeadlineQueue;
   private readonly clock: Clock;
 
   constructor(
+    /** The timeout (ms): the deadline of each execution, from its start. */
     readonly timeoutMs: number,
     options: TimeoutOptions = {},
   ) {
@@ -243,7 +256,10 @@ function maxResolution(timeoutMs: number): number {
 
 const noop = (): void => {};
 
-/** Bounds an execution to `ms`, aborting the context signal at the deadline. */
+/**
+ * Bounds an execution to `ms`, aborting the context signal at the deadline.
+ * @throws {@link InvalidOptionError} when `ms` is not a positive number or an option is invalid.
+ */
 export function timeout(ms: number, options?: TimeoutOptions): TimeoutPolicy {
   return new TimeoutPolicy(ms, options);
 }

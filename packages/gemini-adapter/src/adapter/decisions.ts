@@ -42,11 +42,19 @@ const BREAKER_FAILURES: ReadonlySet<GeminiFailureKind> = new Set([
   'timeout',
 ]);
 
+/**
+ * True when the failure is worth retrying on the same model: overloaded, server errors, deadlines, network errors, our
+ * timeouts and per-minute 429s (see the decision table in docs/gemini.md).
+ */
 export function isRetryable(error: unknown): boolean {
   if (isGeminiFailure(error)) return RETRYABLE.has(error.kind);
   return isTimeoutError(error);
 }
 
+/**
+ * True when the failure counts against the model's circuit breaker: overloaded, server errors, deadlines, network
+ * errors and our timeouts; never a 429, a 4xx or an empty or blocked answer.
+ */
 export function isBreakerFailure(error: unknown): boolean {
   if (isGeminiFailure(error)) return BREAKER_FAILURES.has(error.kind);
   return isTimeoutError(error);

@@ -17,6 +17,7 @@ interface ModelEvent {
 export interface GeminiRequestEvent extends ModelEvent {
   /** The attempt on this model: 0 for the first, as the execution context's `attempt`. */
   readonly attempt: number;
+  /** True for a streaming call (`generateContentStream`): then only its start is retried. */
   readonly stream: boolean;
 }
 
@@ -24,11 +25,13 @@ export interface GeminiRequestEvent extends ModelEvent {
 export interface GeminiRetryEvent extends ModelEvent {
   /** The attempt about to start (1 = the first retry). */
   readonly attempt: number;
+  /** How long the adapter waits before it (ms). */
   readonly delay: number;
   /** Where the delay came from: the backoff, or the server's hint (RetryInfo, Retry-After). */
   readonly delaySource: RetryEvent['delaySource'];
   /** The `GeminiFailure` kind, or `'other'` (a core `TimeoutError`). */
   readonly kind: GeminiFailureKind | 'other';
+  /** The failure being retried (a `GeminiFailure`, or a core `TimeoutError`). */
   readonly error: unknown;
 }
 
@@ -39,25 +42,36 @@ export interface GeminiRetryEvent extends ModelEvent {
 export interface GeminiWaitEvent extends ModelEvent {
   /** How long (ms), when known (for a concurrency slot: when only timers hold the call, not calls in flight). */
   readonly delay: number | undefined;
+  /**
+   * What it waits for: 'limit' (a client-side RPM/TPM/RPD limit), 'concurrency' (a slot of the adaptive concurrency
+   * limit) or 'paused' (a 429 paused the model).
+   */
   readonly reason: 'limit' | 'concurrency' | 'paused';
 }
 
 /** A 429 with RetryInfo paused every caller of the model for `duration` ms (core's `paused`). */
 export interface GeminiPausedEvent extends ModelEvent {
+  /** How long every caller of the model now waits (ms). */
   readonly duration: number;
 }
 
 /** The call moves on from `model` (= `from`) to the next model of its fallback list. */
 export interface GeminiFailoverEvent extends ModelEvent {
+  /** The model the call leaves (the same as `model`). */
   readonly from: string;
+  /** The model the call tries next. */
   readonly to: string;
+  /** Why the call left `from`. */
   readonly reason: FailoverReason;
+  /** The failure that made it leave. */
   readonly error: unknown;
 }
 
 /** A model's circuit breaker changed state (core's `stateChange`). */
 export interface GeminiBreakerStateEvent extends ModelEvent {
+  /** The state the breaker left. */
   readonly from: CircuitState;
+  /** The state it entered. */
   readonly to: CircuitState;
   /** The failure that opened the circuit, when one did. */
   readonly error?: unknown;
@@ -65,7 +79,9 @@ export interface GeminiBreakerStateEvent extends ModelEvent {
 
 /** A model's daily quota is spent: it is skipped until `until` (ms since the epoch, midnight Pacific). */
 export interface GeminiQuotaExhaustedEvent extends ModelEvent {
+  /** When the model is tried again (ms since the epoch: the next midnight, Pacific time). */
   readonly until: number;
+  /** The server's quota id (e.g. `GenerateRequestsPerDayPerProjectPerModel-FreeTier`), when it sent one. */
   readonly quotaId: string | undefined;
 }
 
@@ -75,33 +91,54 @@ export interface GeminiSuccessEvent extends ModelEvent {
   readonly requested: string;
   /** HTTP requests over every model. */
   readonly attempts: number;
+  /** Models moved on from before this one answered. */
   readonly failovers: number;
+  /** How long the call took (ms), retries, waits and failovers included. */
   readonly duration: number;
 }
 
 /** A call failed for good; `model` is the last one tried (the requested one when none was). */
 export interface GeminiFailureEvent extends ModelEvent {
+  /** The model the caller asked for. */
   readonly requested: string;
   /** What the caller gets. */
   readonly error: unknown;
+  /** HTTP requests over every model. */
   readonly attempts: number;
+  /** Models moved on from. */
   readonly failovers: number;
+  /** How long the call took (ms), retries, waits and failovers included. */
   readonly duration: number;
 }
 
 /** Every decision the adapter takes, for logs and metrics. */
 export interface GeminiResilienceEvents {
+  /** A request is about to be sent. */
   request: [GeminiRequestEvent];
+  /** A failed attempt will be retried on the same model. */
   retry: [GeminiRetryEvent];
+  /** A call waits locally (a limit, a concurrency slot, a pause). */
   wait: [GeminiWaitEvent];
+  /** A 429 paused every caller of a model. */
   paused: [GeminiPausedEvent];
+  /** A call moves on to the next model of its fallback list. */
   failover: [GeminiFailoverEvent];
+  /** A model's circuit breaker changed state. */
   breakerState: [GeminiBreakerStateEvent];
+  /** A model's daily quota is spent. */
   quotaExhausted: [GeminiQuotaExhaustedEvent];
+  /** A call ended with an answer. */
   success: [GeminiSuccessEvent];
+  /** A call failed for good. */
   failure: [GeminiFailureEvent];
 }
 
+/**
+ * Why a call left a model for the next one of its fallback list: its breaker is open ('breakerOpen'), its daily quota
+ * is spent ('dailyQuota'), its retries are used up ('retriesExhausted'), it does not exist ('notFound'), a client-side
+ * limit or concurrency slot would wait too long ('localLimit'), it was found exhausted earlier ('exhaustedEarlier'), or
+ * the answer was empty or blocked.
+ */
 export type FailoverReason =
   | 'breakerOpen'
   | 'dailyQuota'
@@ -114,16 +151,25 @@ export type FailoverReason =
   /** A blocked answer (responseCheck.blocked 'retry' or 'failover'). */
   | 'blocked';
 
+/**
+ * The emitter of `resilienceOf(ai).events` (eventemitter3: `on`, `once`, `off`), typed by {@link
+ * GeminiResilienceEvents}.
+ */
 export class GeminiResilienceEmitter extends EventEmitter<GeminiResilienceEvents> {}
 
 /** Counters since the client was wrapped, as `stats()` returns them (a snapshot, like core's `stats()`). */
 export interface GeminiResilienceStats {
+  /** Calls made (each `generateContent`, stream, `countTokens`... once, whatever its retries). */
   readonly calls: number;
+  /** Calls that ended with an answer. */
   readonly succeeded: number;
+  /** Calls that failed for good. */
   readonly failed: number;
   /** HTTP requests handed to the SDK. */
   readonly requests: number;
+  /** Retries on the same model. */
   readonly retries: number;
+  /** Moves to the next model of a fallback list. */
   readonly failovers: number;
 }
 

@@ -35,6 +35,7 @@ export function sharedKeyOf(project: string, model: string): string {
  * live in the store under the model's key, so one admission per attempt also tells what other processes learnt.
  */
 export class ModelGuard {
+  /** The model's circuit breaker; undefined when it has none (see {@link GeminiResilienceOptions.breaker}). */
   readonly breaker: CircuitBreakerPolicy | undefined;
   /** The adaptive concurrency limit; undefined when turned off. */
   readonly concurrency: AdaptiveConcurrencyPolicy | undefined;
@@ -49,6 +50,7 @@ export class ModelGuard {
   private exhaustedUntilMs = 0;
 
   constructor(
+    /** The model this guard is for. */
     readonly model: string,
     private readonly clock: Clock,
     options: ResolvedOptions,

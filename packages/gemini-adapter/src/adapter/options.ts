@@ -28,11 +28,20 @@ import {
   requireRecord,
 } from '@bulwark/core/validate';
 
+/**
+ * Core's {@link CircuitBreakerOptions} without what the adapter sets itself (`handle`, `handleResult`,
+ * `deferResult`, `clock`, `name`): the per-model breaker's options.
+ */
 export type BreakerOptions = Omit<
   CircuitBreakerOptions,
   'handle' | 'handleResult' | 'deferResult' | 'clock' | 'name'
 >;
+/**
+ * Core's {@link AdaptiveConcurrencyOptions} without what the adapter sets itself (`handle`, `clock`,
+ * `name`, `maxPause`): each model's concurrency limit's options.
+ */
 export type ConcurrencyOptions = Omit<AdaptiveConcurrencyOptions, 'handle' | 'clock' | 'name' | 'maxPause'>;
+/** Core's {@link RetryBudgetOptions} without `clock`: the shared retry budget's options. */
 export type BudgetOptions = Omit<RetryBudgetOptions, 'clock'>;
 
 /** Client-side limits for one model, per project, as the Gemini API counts them. */
@@ -69,6 +78,10 @@ export interface ResponseCheckOptions {
   readonly blocked?: AnswerVerdict;
 }
 
+/**
+ * Options of {@link withResilience}. All are optional; a bad value throws `InvalidOptionError` naming the option when
+ * `withResilience` is called, never on the first request.
+ */
 export interface GeminiResilienceOptions {
   /** Attempts per model, including the first. Default 3. */
   readonly maxAttempts?: number;
@@ -136,33 +149,64 @@ export interface GeminiResilienceOptions {
    * without ':' (e.g. the project id). Required with `store`.
    */
   readonly project?: string;
+  /** Time source for timeouts, waits and quota resets. Default core's `realClock`; tests pass a `VirtualClock`. */
   readonly clock?: Clock;
+  /** Random source for the backoff's jitter. Default `Math.random`. */
   readonly random?: RandomSource;
 }
 
+/**
+ * The options of a wrapped client once validated, with their defaults: `resilienceOf(ai).options`. Each field is the
+ * option of the same name in {@link GeminiResilienceOptions} (or its default).
+ */
 export interface ResolvedOptions {
+  /** Attempts per model, including the first (default 3). */
   readonly maxAttempts: number;
+  /** The backoff between attempts (default exponential, decorrelated jitter, 200 ms median, 30 s cap). */
   readonly backoff: Backoff;
+  /** Longest server-requested wait accepted before failing over (ms, default 60 000). */
   readonly maxRetryDelay: number;
+  /** Deadline of one attempt of a unary call (ms, default 60 000). */
   readonly attemptTimeout: number;
+  /** Deadline of a whole call (ms, default 300 000). */
   readonly totalTimeout: number;
+  /** Longest wait for a stream's first chunk (ms, default 60 000). */
   readonly firstChunkTimeout: number;
+  /** Longest silence between two stream chunks (ms, default 30 000). */
   readonly idleTimeout: number;
+  /** The per-model breaker's options, or false for none. */
   readonly breaker: false | BreakerOptions;
   /** True when breaker options were given: every model gets one, not only those with a fallback. */
   readonly breakerEverywhere: boolean;
+  /** The shared retry budget's options, or false for none. */
   readonly retryBudget: false | BudgetOptions;
+  /** The per-model concurrency limit's options, or false for none. */
   readonly concurrency: false | ConcurrencyOptions;
+  /** Client-side limits per model name (default none). */
   readonly limits: Readonly<Record<string, ModelLimits>>;
+  /** Longest local queueing for a limit (ms, default 60 000). */
   readonly maxQueueWait: number;
+  /** Longest wait for a concurrency slot when a fallback could take the call (ms, default 2 000). */
   readonly failoverWait: number;
+  /** Models to try, in order, when a model is unavailable (default none). */
   readonly fallbacks: Readonly<Record<string, readonly string[]>>;
-  readonly responseCheck: { readonly empty: AnswerVerdict; readonly blocked: AnswerVerdict };
+  /**
+   * What an empty and a blocked answer lead to (default `{ empty: 'retry', blocked: 'return' }`; both 'return' when the
+   * option is false).
+   */
+  readonly responseCheck: {
+    /** What an empty answer leads to. */
+    readonly empty: AnswerVerdict;
+    /** What a blocked answer leads to. */
+    readonly blocked: AnswerVerdict;
+  };
   /** The shared store, or undefined (each client keeps its own state). */
   readonly store: RateLimitStore | undefined;
   /** The project shared state is kept under; set whenever `store` is. */
   readonly project: string | undefined;
+  /** The time source (default `realClock`). */
   readonly clock: Clock;
+  /** The random source; undefined for `Math.random`. */
   readonly random: RandomSource | undefined;
 }
 

@@ -63,9 +63,14 @@ interface ModelSlot {
  * fallback list, a total deadline, events and counters.
  */
 export class GeminiResilience {
+  /**
+   * The adapter's events: every retry, wait, failover, breaker change, success and failure ({@link
+   * GeminiResilienceEvents}).
+   */
   readonly events = new GeminiResilienceEmitter();
   /** The counters behind `stats()`. */
   private readonly counters = { calls: 0, succeeded: 0, failed: 0, requests: 0, retries: 0, failovers: 0 };
+  /** The time source (the `clock` option, default `realClock`). */
   readonly clock: Clock;
   private readonly slots = new Map<string, ModelSlot>();
   private readonly total: AnyPolicy;
@@ -74,6 +79,10 @@ export class GeminiResilience {
   /** Models that are followed by another in some fallback list. */
   private readonly withSuccessor: ReadonlySet<string>;
 
+  /**
+   * Made by `withResilience`; reach it with `resilienceOf(ai)`.
+   * @param options The validated options with their defaults (see {@link ResolvedOptions}).
+   */
   constructor(readonly options: ResolvedOptions) {
     this.clock = options.clock;
     this.total = timeout(options.totalTimeout, { clock: this.clock, name: 'totalTimeout' });
@@ -135,6 +144,7 @@ export class GeminiResilience {
   /**
    * Runs a call through the policies of its model and, when that model is unavailable, of its fallbacks. A
    * stream's outcome is only known when it ends: the caller reports it with `finishStream`.
+   * @internal Called by the `withResilience` wrapper.
    */
   async run<T>(
     spec: CallSpec<T>,
@@ -166,6 +176,7 @@ export class GeminiResilience {
    * A started stream ended: read to its end or left early by its reader (`error` undefined), or cut, timed out
    * or aborted. A failure after the first chunk cannot be retried, but the answering model's breaker still
    * hears of it (unless the caller aborted), so streams that keep breaking open the circuit like failing calls.
+   * @internal Called by the `withResilience` wrapper.
    */
   finishStream(
     info: ResilienceInfo,

@@ -8,6 +8,11 @@ const MEDIA_PART_TOKENS = 258;
 /** Deeply nested or cyclic input is not walked forever. */
 const MAX_DEPTH = 12;
 
+/**
+ * A cheap, SDK-free estimate of a request's input tokens (about four characters per token, 258 per inline media part;
+ * at least 1), used as a call's cost in TPM limits before it is sent. Never throws: unknown shapes count what text they
+ * hold, and nesting deeper than 12 levels is not walked.
+ */
 export function estimateInputTokens(params: { contents?: unknown; config?: unknown } | undefined): number {
   if (params === null || typeof params !== 'object') return 1;
   const config = (params as { config?: { systemInstruction?: unknown } }).config;

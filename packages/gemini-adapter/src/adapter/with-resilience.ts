@@ -34,6 +34,8 @@ const RESILIENCE = /* @__PURE__ */ Symbol.for('bulwark.gemini.resilience');
  * `generateContentStream`, `countTokens`, `embedContent`, and chats created from `ai.chats` (they call those
  * functions), run through per-model retries, breakers, limits and failover. `resilienceOf(ai)` gives its
  * events and counters.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call). Also when `ai` is not a GoogleGenAI client.
  */
 export function withResilience<T extends object>(ai: T, options?: GeminiResilienceOptions): T {
   if (typeof ai !== 'object' || ai === null) {
@@ -71,7 +73,10 @@ export function withResilience<T extends object>(ai: T, options?: GeminiResilien
   return ai;
 }
 
-/** The events, counters and per-model state behind a client made resilient with `withResilience`. */
+/**
+ * The events, counters and per-model state behind a client made resilient with `withResilience`.
+ * @throws `InvalidOptionError` when `ai` was not made resilient with {@link withResilience}.
+ */
 export function resilienceOf(ai: object): GeminiResilience {
   const engine = (ai as { [RESILIENCE]?: GeminiResilience })[RESILIENCE];
   if (engine === undefined) {

@@ -59,22 +59,40 @@ const TRANSIENT: ReadonlySet<GeminiFailureKind> = new Set([
   'timeout',
 ]);
 
+/**
+ * What the {@link GeminiFailure} constructor takes: the fields of the failure. The constructor throws
+ * `InvalidOptionError` for a missing or unknown `kind` or a `serverMessage` that is not a string.
+ */
 export interface GeminiFailureInit {
+  /** The failure's kind (see {@link GeminiFailureKind}). */
   readonly kind: GeminiFailureKind;
   /** The text the server (or the runtime) gave, cleaned of JSON and HTML wrapping. */
   readonly serverMessage: string;
+  /** HTTP status, when there was a response. */
   readonly status?: number | undefined;
+  /** google.rpc status name from the body (UNAVAILABLE, RESOURCE_EXHAUSTED...). */
   readonly rpcStatus?: string | undefined;
+  /** When trying again may succeed (ms): what core's retry waits. */
   readonly retryAfterMs?: number | undefined;
+  /** The server's RetryInfo delay as sent (ms). */
   readonly retryInfoMs?: number | undefined;
+  /** The QuotaFailure violation's quotaId. */
   readonly quotaId?: string | undefined;
+  /** The QuotaFailure violation's quotaMetric. */
   readonly quotaMetric?: string | undefined;
+  /** The QuotaFailure violation's quota value (the limit). */
   readonly quotaValue?: number | undefined;
+  /** The model named by the error, or the one the call was for. */
   readonly model?: string | undefined;
+  /** Socket-level code for network failures (ECONNRESET...). */
   readonly networkCode?: string | undefined;
+  /** `promptFeedback.blockReason` of a blocked prompt. */
   readonly blockReason?: string | undefined;
+  /** The candidate's finishReason of a blocked answer. */
   readonly finishReason?: string | undefined;
+  /** Raw google.rpc details. Default none. */
   readonly details?: readonly unknown[] | undefined;
+  /** The original error. */
   readonly cause?: unknown;
 }
 
@@ -83,6 +101,7 @@ export interface GeminiFailureInit {
  * `retryAfterOf`; the original error stays in `cause`.
  */
 export class GeminiFailure extends BulwarkError {
+  /** What happened, as the decision table sees it (see {@link GeminiFailureKind}). */
   readonly kind: GeminiFailureKind;
   /** HTTP status, when there was a response (same name as the SDK's `ApiError.status`). */
   readonly status: number | undefined;
@@ -92,7 +111,12 @@ export class GeminiFailure extends BulwarkError {
   readonly retryInfoMs: number | undefined;
   /** QuotaFailure violation: quotaId (e.g. `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`). */
   readonly quotaId: string | undefined;
+  /**
+   * QuotaFailure violation: the quota's metric (e.g.
+   * `generativelanguage.googleapis.com/generate_content_free_tier_requests`).
+   */
   readonly quotaMetric: string | undefined;
+  /** QuotaFailure violation: the quota's value (the limit that was reached). */
   readonly quotaValue: number | undefined;
   /** The model named by the error (quota dimensions or message), else the one given in the context. */
   readonly model: string | undefined;
@@ -104,6 +128,7 @@ export class GeminiFailure extends BulwarkError {
   readonly finishReason: string | undefined;
   /** Raw google.rpc details (QuotaFailure, RetryInfo, Help, ErrorInfo...). */
   readonly details: readonly unknown[];
+  /** The text the server (or the runtime) gave, cleaned of JSON and HTML wrapping. */
   readonly serverMessage: string;
 
   constructor(init: GeminiFailureInit) {

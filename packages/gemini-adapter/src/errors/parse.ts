@@ -14,6 +14,7 @@ import { GeminiFailure, type GeminiFailureKind, isGeminiFailure } from './failur
 import { isNetworkError, networkCodeOf } from './network.js';
 import { cleanMessage, type RpcStatusInfo, rpcStatusFromMessage, rpcStatusFromObject } from './rpc-status.js';
 
+/** What {@link parseGeminiError} knows about the call beyond the error itself. */
 export interface ParseContext {
   /**
    * The signal the call ran under. A timeout and an abort both reach the caller as an `AbortError`; with the

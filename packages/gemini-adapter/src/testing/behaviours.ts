@@ -58,7 +58,11 @@ function base(options: BehaviourBase | undefined): BehaviourBase {
   return delayMs === undefined ? {} : { delayMs };
 }
 
-/** A normal answer (streamed in `chunks` events for streamGenerateContent). */
+/**
+ * A normal answer (streamed in `chunks` events for streamGenerateContent).
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call).
+ */
 export function ok(options: Omit<OkBehaviour, 'kind'> = {}): OkBehaviour {
   const o = optionsOf(options);
   count('chunks', o.chunks, 3);
@@ -221,7 +225,7 @@ export const fault = {
   /** Any status, content type and body. */
   raw(
     options: BehaviourBase & { readonly status: number; readonly contentType: string; readonly body: string },
-  ) {
+  ): RawBehaviour {
     const { status, contentType, body } = options;
     return { kind: 'raw', label: 'raw', status, contentType, body, ...base(options) } satisfies RawBehaviour;
   },

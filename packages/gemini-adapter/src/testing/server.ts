@@ -119,6 +119,8 @@ function labelOf(behaviour: Behaviour): string {
 /**
  * Starts a Gemini REST imitation on 127.0.0.1 that plays scripted faults, sheds load above a capacity, enforces
  * quotas and records every request. Point the SDK at it with `httpOptions: { baseUrl: fake.url }`.
+ * @throws Nothing synchronously: the promise rejects with `InvalidOptionError` naming the option for an invalid
+ * option, or with the server's error when the port cannot be listened on.
  */
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
   const settings = checkSettings(options);

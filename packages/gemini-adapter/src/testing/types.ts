@@ -14,6 +14,7 @@ export interface FakeRequest {
   readonly index: number;
   /** Arrival time on the server's clock (ms). */
   readonly time: number;
+  /** The HTTP method (`POST` for every Gemini call). */
   readonly httpMethod: string;
   /** Path without the query string, e.g. `/v1/models/gemini-2.5-flash:generateContent`. */
   readonly path: string;
@@ -23,7 +24,9 @@ export interface FakeRequest {
   readonly apiVersion: string | undefined;
   /** The model id without its `models/` prefix, e.g. `gemini-2.5-flash`. */
   readonly model: string | undefined;
+  /** The Gemini method the path names; undefined for a path the server does not route. */
   readonly method: GeminiMethod | undefined;
+  /** True for `streamGenerateContent` (server-sent events). */
   readonly stream: boolean;
   /** The parsed JSON body, or the raw text when it was not JSON. */
   readonly body: unknown;
@@ -46,7 +49,14 @@ export interface FakeRequest {
 /** Matches requests for a script or a default: a model id, or any combination of fields. */
 export type RequestMatcher =
   | string
-  | { readonly model?: string; readonly method?: GeminiMethod; readonly apiVersion?: string };
+  | {
+      /** The model id, without `models/`. */
+      readonly model?: string;
+      /** The Gemini method. */
+      readonly method?: GeminiMethod;
+      /** `v1` or `v1beta`. */
+      readonly apiVersion?: string;
+    };
 
 /** What to answer: a behaviour, or a function choosing one per request. */
 export type Step = Behaviour | ((request: FakeRequest) => Behaviour);
@@ -59,14 +69,19 @@ export interface BehaviourBase {
 
 /** A google.rpc.Status error body to send. */
 export interface RpcError {
+  /** The HTTP status code (e.g. 503). */
   readonly code: number;
+  /** The google.rpc status name (e.g. `UNAVAILABLE`). */
   readonly status: string;
+  /** The error message. */
   readonly message: string;
+  /** google.rpc details (QuotaFailure, RetryInfo, Help...). Default none. */
   readonly details?: readonly unknown[];
   /** The legacy Google API error list (`[{ message, domain, reason }]`) some errors still carry. */
   readonly errors?: readonly unknown[];
 }
 
+/** Everything the fake server can answer, built by `ok()` and the `fault.*()` builders. */
 export type Behaviour =
   | OkBehaviour
   | RpcErrorBehaviour
@@ -81,7 +96,9 @@ export type Behaviour =
   | BlockedBehaviour
   | EmptyBehaviour;
 
+/** Answers normally (an echo of the prompt by default), as a unary body or a stream of chunks. */
 export interface OkBehaviour extends BehaviourBase {
+  /** Always 'ok'. */
   readonly kind: 'ok';
   /** The answer's text; default: the server's `text` option (echo of the prompt). */
   readonly text?: string | ((request: FakeRequest) => string);
@@ -97,6 +114,7 @@ export interface OkBehaviour extends BehaviourBase {
 
 /** An HTTP error carrying a google.rpc.Status JSON body. */
 export interface RpcErrorBehaviour extends BehaviourBase {
+  /** Always 'rpcError'. */
   readonly kind: 'rpcError';
   /** A short name for the request log (`overloaded`, `internal`...). */
   readonly label: string;
@@ -106,11 +124,15 @@ export interface RpcErrorBehaviour extends BehaviourBase {
 
 /** A 429 RESOURCE_EXHAUSTED with real QuotaFailure / Help / RetryInfo details, built for the request's model. */
 export interface QuotaBehaviour extends BehaviourBase {
+  /** Always 'quota'. */
   readonly kind: 'quota';
+  /** Which quota ran out: the per-minute or the per-day one. */
   readonly per: 'minute' | 'day';
+  /** What the quota counts: requests or input tokens. */
   readonly metric: 'requests' | 'inputTokens';
   /** The delay (ms) the message text says, exactly; RetryInfo says its whole seconds (see `exactRetryInfo`). */
   readonly retryDelayMs: number;
+  /** The quota value reported (the limit that was reached). */
   readonly limit: number;
   /** RetryInfo with the exact delay instead of Gemini's whole seconds. Default false. */
   readonly exactRetryInfo?: boolean;
@@ -118,10 +140,15 @@ export interface QuotaBehaviour extends BehaviourBase {
 
 /** Any status, content type and body, sent as given (HTML pages, plain text, malformed JSON). */
 export interface RawBehaviour extends BehaviourBase {
+  /** Always 'raw'. */
   readonly kind: 'raw';
+  /** A short name for the request log. */
   readonly label: string;
+  /** The HTTP status (100..599). */
   readonly status: number;
+  /** The `content-type` header. */
   readonly contentType: string;
+  /** The body, sent as is. */
   readonly body: string;
 }
 
@@ -130,12 +157,15 @@ export interface RawBehaviour extends BehaviourBase {
  * the connection in the middle of the body (after that many stream chunks; a unary call gets half its body).
  */
 export interface ResetBehaviour extends BehaviourBase {
+  /** Always 'reset'. */
   readonly kind: 'reset';
+  /** Stream chunks sent before the connection drops; omitted, it is reset before any response. */
   readonly afterChunks?: number;
 }
 
 /** Never answers: the request stays open until the client aborts or the server closes. */
 export interface HangBehaviour extends BehaviourBase {
+  /** Always 'hang'. */
   readonly kind: 'hang';
 }
 
@@ -144,33 +174,45 @@ export interface HangBehaviour extends BehaviourBase {
  * finishing normally. A unary call stalls after its headers.
  */
 export interface StallBehaviour extends BehaviourBase {
+  /** Always 'stall'. */
   readonly kind: 'stall';
+  /** Stream chunks sent before the silence. */
   readonly afterChunks: number;
+  /** How long the silence lasts (ms, server clock); undefined: forever. */
   readonly ms?: number;
 }
 
 /** Sends `afterChunks` chunks, then a `data: {"error":{...}}` event, then ends. A unary call gets the error. */
 export interface StreamErrorBehaviour extends BehaviourBase {
+  /** Always 'streamError'. */
   readonly kind: 'streamError';
+  /** Stream chunks sent before the error event. */
   readonly afterChunks: number;
+  /** The error the event carries. */
   readonly error: RpcError;
 }
 
 /** Sends `afterChunks` chunks, then half an event without its delimiter, then ends. Unary: a cut JSON body. */
 export interface TruncatedBehaviour extends BehaviourBase {
+  /** Always 'truncated'. */
   readonly kind: 'truncated';
+  /** Stream chunks sent before the cut event. */
   readonly afterChunks: number;
 }
 
 /** Sends every chunk but none carries a finishReason, then ends cleanly. Unary: a candidate without one. */
 export interface NoFinishBehaviour extends BehaviourBase {
+  /** Always 'noFinish'. */
   readonly kind: 'noFinish';
+  /** Stream chunks sent. Default 3. */
   readonly chunks?: number;
 }
 
 /** A 200 that is not an answer: the prompt blocked (promptFeedback) or the candidate stopped (finishReason). */
 export interface BlockedBehaviour extends BehaviourBase {
+  /** Always 'blocked'. */
   readonly kind: 'blocked';
+  /** Where the block is: the prompt (`promptFeedback.blockReason`) or the candidate (`finishReason`). */
   readonly where: 'prompt' | 'candidate';
   /** blockReason (prompt) or finishReason (candidate). Default 'SAFETY'. */
   readonly reason: string;
@@ -184,7 +226,9 @@ export interface BlockedBehaviour extends BehaviourBase {
  * events without content, then that candidate.
  */
 export interface EmptyBehaviour extends BehaviourBase {
+  /** Always 'empty'. */
   readonly kind: 'empty';
+  /** The candidate's finishReason. Default 'STOP'. */
   readonly finishReason: string;
   /** 'none': `content: { role: 'model' }`; 'emptyText': `parts: [{ text: '' }]`. Default 'none'. */
   readonly parts: 'none' | 'emptyText';
@@ -202,6 +246,7 @@ export interface QuotaLimits {
   readonly tpm?: number;
 }
 
+/** Options of {@link startFakeGemini}; a bad value throws `InvalidOptionError` naming the option. */
 export interface FakeGeminiOptions {
   /** Port on 127.0.0.1. Default 0 (a free port). */
   readonly port?: number;
@@ -226,11 +271,16 @@ export interface FakeGeminiOptions {
   readonly embeddingDimensions?: number;
 }
 
+/**
+ * A running fake Gemini server (from {@link startFakeGemini}): point the SDK at `baseUrl`, script faults, read the
+ * requests it saw, `close()` it.
+ */
 export interface FakeGemini {
   /** `http://127.0.0.1:<port>`: pass it as `httpOptions.baseUrl`. */
   readonly url: string;
   /** The same origin as `url`, named after the SDK option it is meant for. */
   readonly baseUrl: string;
+  /** The port on 127.0.0.1. */
   readonly port: number;
   /** Every request so far, in arrival order. */
   readonly requests: readonly FakeRequest[];
@@ -242,6 +292,7 @@ export interface FakeGemini {
   script(matcher: RequestMatcher, steps: readonly Step[]): void;
   /** What unscripted requests get from now on (for the matched model/method only, when a matcher is given). */
   setDefault(step: Step): void;
+  /** What unscripted requests that `matcher` selects get from now on. */
   setDefault(matcher: RequestMatcher, step: Step): void;
   /** Forgets scripts, defaults set by `setDefault`, recorded requests and capacity/quota windows. */
   reset(): void;

@@ -11,6 +11,7 @@ import {
 import { InvalidOptionError } from '@bulwark/core';
 import { type IoredisLike, type NodeRedisLike, type RedisScriptClient, toScriptClient } from '../client.js';
 
+/** Options of {@link redisCircuitSync}; a bad value throws `InvalidOptionError` naming the option. */
 export interface RedisCircuitSyncOptions {
   /**
    * A connected client: node-redis (`createClient()` / `createCluster()`), ioredis (`new Redis()` /

@@ -20,14 +20,31 @@ import { acquireProbe, closeCircuit, openCircuit, readCircuit, releaseProbe } fr
 /** The Redis calls a sync makes, as named in its events. */
 export type CircuitSyncOperation = 'read' | 'open' | 'close' | 'acquire' | 'release';
 
+/** The events of a {@link RedisCircuitSync} (eventemitter3): Redis became unreachable for it, and came back. */
 export interface CircuitSyncEvents {
   /**
    * A Redis call failed or timed out while the sync was healthy: from now on the breaker decides on its own (its
    * transitions are published again once Redis answers). Emitted once per outage.
    */
-  syncError: [{ readonly name: string; readonly operation: CircuitSyncOperation; readonly error: unknown }];
+  syncError: [
+    {
+      /** The circuit's name. */
+      readonly name: string;
+      /** The Redis call that failed. */
+      readonly operation: CircuitSyncOperation;
+      /** What it failed with: the client's error, or a core `TimeoutError`. */
+      readonly error: unknown;
+    },
+  ];
   /** Redis answered again after a `syncError`; `downMs`: since the first failure. */
-  syncRecovered: [{ readonly name: string; readonly downMs: number }];
+  syncRecovered: [
+    {
+      /** The circuit's name. */
+      readonly name: string;
+      /** How long Redis was unreachable for the sync (ms, since the first failure). */
+      readonly downMs: number;
+    },
+  ];
 }
 
 const noop = (): void => {};
@@ -43,7 +60,9 @@ const ACQUIRE_BACKSTOP_MS = 100;
  * a permit from a sorted set of at most `halfOpenProbes` leases. Closed-state calls never touch Redis.
  */
 export class RedisCircuitSync extends EventEmitter<CircuitSyncEvents> implements CircuitSync {
+  /** The circuit's name in the fleet: {@link RedisCircuitSyncOptions.name}. */
   readonly name: string;
+  /** How often the record is read (ms): {@link RedisCircuitSyncOptions.stalenessMs} (default 1 000). */
   readonly stalenessMs: number;
   /**
    * The breaker's own bound on a permit wait: a little over `timeoutMs`, since the sync's call gives up (and
@@ -166,6 +185,7 @@ export class RedisCircuitSync extends EventEmitter<CircuitSyncEvents> implements
     this.timer = undefined;
   }
 
+  /** The same as `close()`, for `using sync = redisCircuitSync(...)`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -272,6 +292,8 @@ export class RedisCircuitSync extends EventEmitter<CircuitSyncEvents> implements
  * ```ts
  * const breaker = circuitBreaker({ sync: redisCircuitSync({ client, name: 'inventory' }) });
  * ```
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call).
  */
 export function redisCircuitSync(options: RedisCircuitSyncOptions): RedisCircuitSync {
   return new RedisCircuitSync(options);

@@ -21,6 +21,7 @@ export interface StoreUnavailableEvent {
 
 /** A probe got an answer: calls go to the store again. Emitted once per outage. */
 export interface StoreRecoveredEvent {
+  /** The guarded store's name (its `name` option). */
   readonly store: string;
   /** How long the outage lasted (ms, on the guard's clock). */
   readonly downtime: number;
@@ -28,8 +29,11 @@ export interface StoreRecoveredEvent {
   readonly probes: number;
 }
 
+/** The events of a {@link GuardedRateLimitStore} (eventemitter3). */
 export interface GuardedStoreEvents {
+  /** The store stopped answering: calls get the fallback's answer until it recovers. Emitted once per outage. */
   unavailable: [StoreUnavailableEvent];
+  /** A probe got an answer: calls go to the store again. */
   recovered: [StoreRecoveredEvent];
 }
 

@@ -60,8 +60,11 @@ class MarkedAcquire implements AcquireRequest {
 export class GuardedRateLimitStore implements RateLimitStore {
   /** The guard's eventemitter3 instance: `unavailable` and `recovered`. */
   readonly events: Emitter = new GuardedStoreEmitter();
+  /** Names the store in events and errors: {@link GuardStoreOptions.name} (default `'store'`). */
   readonly name: string;
+  /** Longest wait for one answer of the store (ms): {@link GuardStoreOptions.callTimeoutMs} (default 250). */
   readonly callTimeoutMs: number;
+  /** What calls get while the store is down: {@link GuardStoreOptions.onStoreError} (default `'local'`). */
   readonly mode: StoreErrorMode;
   private readonly settings: GuardSettings;
   private readonly outage: Outage;
@@ -69,6 +72,11 @@ export class GuardedRateLimitStore implements RateLimitStore {
   private readonly unavailable = (): StoreUnavailableError =>
     new StoreUnavailableError(this.name, this.outage.cause, this.outage.retryAfter());
 
+  /**
+   * Prefer {@link guardStore}, which builds one.
+   * @param primary The store guarded (e.g. a Redis store); a value without the store's methods throws `InvalidOptionError`.
+   * @param options See {@link GuardStoreOptions}; a bad value throws `InvalidOptionError` naming it.
+   */
   constructor(
     readonly primary: RateLimitStore,
     options?: GuardStoreOptions,
@@ -203,6 +211,8 @@ function same<T>(value: T): T {
 /**
  * Wraps a RateLimitStore (a Redis store) so that a slow or failed store costs each call at most `callTimeoutMs`,
  * and calls get the `onStoreError` fallback until the store answers again. Pass the result to `rateLimit({ store })`.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call). Also when `store` lacks a store's methods.
  */
 export function guardStore(store: RateLimitStore, options?: GuardStoreOptions): GuardedRateLimitStore {
   return new GuardedRateLimitStore(store, options);

@@ -20,6 +20,7 @@ import {
  */
 export type StoreErrorMode = 'local' | 'admit' | 'refuse';
 
+/** Options of {@link guardStore}; a bad value throws `InvalidOptionError` naming the option. */
 export interface GuardStoreOptions {
   /**
    * Longest wait (ms) for one answer of the store, for every operation. A call that takes longer counts as a

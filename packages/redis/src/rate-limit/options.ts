@@ -2,6 +2,7 @@ import { InvalidOptionError } from '@bulwark/core';
 import { optionalString, orDefault, requireMethods, requireOptions } from '@bulwark/core/validate';
 import { type IoredisLike, type NodeRedisLike, type RedisScriptClient, toScriptClient } from '../client.js';
 
+/** Options of {@link redisRateLimitStore}; a bad value throws `InvalidOptionError` naming the option. */
 export interface RedisRateLimitStoreOptions {
   /**
    * A connected client: node-redis (`createClient()`, `createCluster()`), ioredis (`new Redis()`,

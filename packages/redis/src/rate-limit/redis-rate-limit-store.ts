@@ -199,7 +199,11 @@ function stateOf(scope: RateLimitScope, flat: readonly number[], reply: unknown)
   return { pausedUntil: flat[0]!, since: flat[1]!, limits };
 }
 
-/** A rate-limit store on Redis or Valkey, shared by every process given a client of the same server. */
+/**
+ * A rate-limit store on Redis or Valkey, shared by every process given a client of the same server.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call).
+ */
 export function redisRateLimitStore(options: RedisRateLimitStoreOptions): RedisRateLimitStore {
   return new RedisRateLimitStore(options);
 }

@@ -15,6 +15,7 @@ export class StoreReplyError extends BulwarkError {
   }
 }
 
+/** True for a {@link StoreReplyError} (code `STORE_REPLY`), from any copy of the package. */
 export const isStoreReplyError = /* @__PURE__ */ guardFor<StoreReplyError>('STORE_REPLY');
 
 /** A number the script sent as a string ('%.17g': Redis would truncate a Lua number to an integer). */

@@ -26,7 +26,9 @@ import { type LeaseOptions, leaseSettings } from './options.js';
  * was taken. See docs/distributed.md, "Local lease".
  */
 export class LeasedRateLimitStore implements RateLimitStore {
+  /** Calls' worth of tokens one round trip takes: {@link LeaseOptions.size}. */
   readonly size: number;
+  /** Longest a process keeps leased tokens (ms): {@link LeaseOptions.maxHoldMs}. */
   readonly maxHoldMs: number;
   private readonly clock: Clock;
   private readonly keys = new WeakMap<RateLimitScope, Map<string, KeyLeasing>>();
@@ -179,7 +181,11 @@ export class LeasedRateLimitStore implements RateLimitStore {
   }
 }
 
-/** A local lease in front of `store` (see LeasedRateLimitStore). */
+/**
+ * A local lease in front of `store` (see LeasedRateLimitStore).
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming the option, for an invalid option, when it is called
+ * (never on a later call). Also when `store` lacks a store's methods.
+ */
 export function leaseStore(store: RateLimitStore, options: LeaseOptions): LeasedRateLimitStore {
   return new LeasedRateLimitStore(store, options);
 }

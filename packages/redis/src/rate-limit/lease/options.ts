@@ -1,6 +1,7 @@
 import type { Clock } from '@bulwark/core';
 import { clockOf, orDefault, requireAtLeast, requireOptions, requirePositive } from '@bulwark/core/validate';
 
+/** Options of {@link leaseStore}; a bad value throws `InvalidOptionError` naming the option. */
 export interface LeaseOptions {
   /**
    * How many calls' worth of tokens one round trip takes: a call that finds no local tokens asks the store for
