@@ -84,6 +84,8 @@ export interface TimeoutEvent extends BaseEvent {
 export interface FallbackEvent extends BaseEvent {
   readonly error?: unknown;
   readonly result?: unknown;
+  /** How long the execution ran until the failure being replaced (ms). */
+  readonly duration: number;
 }
 
 export type CircuitState = 'closed' | 'open' | 'halfOpen' | 'isolated';

@@ -1,0 +1,4 @@
+export { errorType } from './error-type.js';
+export { instrument, type StopInstrumentation } from './instrument.js';
+export { ATTR, GEMINI_METRICS, METRICS, SPAN_EVENTS } from './names.js';
+export type { InstrumentOptions } from './options.js';
