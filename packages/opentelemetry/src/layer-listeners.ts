@@ -13,7 +13,6 @@ import {
   type RetryEvent,
   type StateChangeEvent,
   type SuccessEvent,
-  type TimeoutEvent,
   type Unsubscribe,
 } from '@bulwark/core';
 import { errorType, rejectionErrorType } from './error-type.js';
@@ -136,12 +135,10 @@ function kindListener(event: PolicyEventName, layer: Layer, sink: LayerSink): Li
         });
       }) as Listener;
     case 'timeout':
-      return ((e: TimeoutEvent) => {
+      // Counted only: a timeout fires from a timer that calls starting together share, in the context of the one
+      // that armed it, so its event could land on another call's span. The attempt's TimeoutError tells it there.
+      return (() => {
         instruments.timeouts.add(1, series.base);
-        recordingSpan(tracesOn)?.addEvent(SPAN_EVENTS.timeout, {
-          [ATTR.policy]: e.policy,
-          [ATTR.timeout]: seconds(e.timeoutMs),
-        });
       }) as Listener;
     case 'fallback':
       return ((e: FallbackEvent) => {

@@ -61,7 +61,6 @@ export const ATTR = {
   hedge: 'bulwark.hedge.number',
   duration: 'bulwark.duration',
   retryAfter: 'bulwark.retry_after',
-  timeout: 'bulwark.timeout',
   position: 'bulwark.queue.position',
   // GenAI semantic conventions.
   genAiOperation: 'gen_ai.operation.name',
@@ -89,7 +88,6 @@ export const SPAN_EVENTS = {
   giveUp: 'bulwark.give_up',
   hedge: 'bulwark.hedge',
   rejection: 'bulwark.rejection',
-  timeout: 'bulwark.timeout',
   fallback: 'bulwark.fallback',
   circuitTransition: 'bulwark.circuit.transition',
   queued: 'bulwark.queued',
