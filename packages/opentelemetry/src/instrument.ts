@@ -87,7 +87,7 @@ function attachPolicy(
     const id = callKey === undefined ? `${layer.index}` : `${layer.index}\u0000${callKey}`;
     let series = seriesCache.get(id);
     if (series === undefined) {
-      series = new LayerSeries(LayerSeries.baseOf(pipelineName, layer.policy.name, callKey ?? key));
+      series = LayerSeries.of(pipelineName, layer.policy.name, callKey ?? key);
       seriesCache.set(id, series);
     }
     return series;

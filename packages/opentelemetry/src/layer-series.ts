@@ -14,9 +14,17 @@ export class LayerSeries {
   readonly circuitStates: AttributeSets;
   readonly limitChanges: AttributeSets;
 
-  constructor(readonly base: Attributes) {
-    this.execution = new AttributeSets(base, ATTR.outcome, ATTR.errorType);
-    this.attempt = new AttributeSets(base, ATTR.outcome, ATTR.errorType);
+  /**
+   * `base`: the layer's attributes (pipeline, layer name, maybe key). Executions and attempts are the pipeline's,
+   * not a layer's: their series leave the layer's name out (`pipelineBase`), which also keeps the attribute sets
+   * of the two records a successful call makes small (an SDK hashes them on every record).
+   */
+  constructor(
+    readonly base: Attributes,
+    pipelineBase: Attributes,
+  ) {
+    this.execution = new AttributeSets(pipelineBase, ATTR.outcome, ATTR.errorType);
+    this.attempt = new AttributeSets(pipelineBase, ATTR.outcome, ATTR.errorType);
     this.retries = new AttributeSets(base, ATTR.delaySource, ATTR.errorType);
     this.giveUps = new AttributeSets(base, ATTR.giveUpReason, ATTR.errorType);
     this.rejections = new AttributeSets(base, ATTR.rejectionReason);
@@ -26,10 +34,12 @@ export class LayerSeries {
     this.limitChanges = new AttributeSets(base, ATTR.limitDirection);
   }
 
-  /** The base attributes of a layer. */
-  static baseOf(pipeline: string, policy: string, key: string | undefined): Attributes {
+  /** The series of a layer of `pipeline` named `policy`, for `key` when keys are attributes. */
+  static of(pipeline: string, policy: string, key: string | undefined): LayerSeries {
+    const pipelineBase: Attributes = { [ATTR.pipeline]: pipeline };
+    if (key !== undefined) pipelineBase[ATTR.key] = key;
     const base: Attributes = { [ATTR.pipeline]: pipeline, [ATTR.policy]: policy };
     if (key !== undefined) base[ATTR.key] = key;
-    return base;
+    return new LayerSeries(base, pipelineBase);
   }
 }

@@ -30,6 +30,8 @@ afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.shutdown();
 });
 
+/** The attributes of executions and attempts: the pipeline's, not a layer's. */
+const pipe = (pipeline: string) => ({ 'bulwark.pipeline.name': pipeline });
 const base = (pipeline: string, policy: string) => ({
   'bulwark.pipeline.name': pipeline,
   'bulwark.policy.name': policy,
@@ -60,7 +62,7 @@ describe('instrument(pipeline): executions, attempts and retries', () => {
     // 3 attempts of 5 ms and 2 backoff waits of 10 ms.
     expect(
       m.histogram('bulwark.execution.duration', {
-        ...base('inventory', 'retry'),
+        ...pipe('inventory'),
         'bulwark.outcome': 'success',
       }),
     ).toEqual({ count: 1, sum: 0.035 });
@@ -68,12 +70,14 @@ describe('instrument(pipeline): executions, attempts and retries', () => {
     const attempt = base('inventory', 'circuitBreaker');
     expect(
       m.histogram('bulwark.attempt.duration', {
-        ...attempt,
+        ...pipe('inventory'),
         'bulwark.outcome': 'failure',
         'error.type': 'TypeError',
       }),
     ).toEqual({ count: 2, sum: 0.01 });
-    expect(m.histogram('bulwark.attempt.duration', { ...attempt, 'bulwark.outcome': 'success' })).toEqual({
+    expect(
+      m.histogram('bulwark.attempt.duration', { ...pipe('inventory'), 'bulwark.outcome': 'success' }),
+    ).toEqual({
       count: 1,
       sum: 0.005,
     });
@@ -122,28 +126,28 @@ describe('instrument(pipeline): executions, attempts and retries', () => {
     const r = base('db', 'retry');
     expect(
       m.histogram('bulwark.execution.duration', {
-        ...r,
+        ...pipe('db'),
         'bulwark.outcome': 'failure',
         'error.type': 'RangeError',
       }),
     ).toEqual({ count: 1, sum: 0.001 });
     expect(
       m.histogram('bulwark.execution.duration', {
-        ...r,
+        ...pipe('db'),
         'bulwark.outcome': 'rejected',
         'error.type': 'BrokenCircuitError',
       }),
     ).toEqual({ count: 2, sum: 0 });
     expect(
       m.histogram('bulwark.attempt.duration', {
-        ...b,
+        ...pipe('db'),
         'bulwark.outcome': 'rejected',
         'error.type': 'BrokenCircuitError',
       }),
     ).toEqual({ count: 2, sum: 0 });
     expect(
       m.histogram('bulwark.attempt.duration', {
-        ...b,
+        ...pipe('db'),
         'bulwark.outcome': 'failure',
         'error.type': 'RangeError',
       })?.count,
@@ -164,7 +168,7 @@ describe('instrument(pipeline): executions, attempts and retries', () => {
     const b = base('circuitBreaker', 'circuitBreaker');
     expect(
       m.histogram('bulwark.execution.duration', {
-        ...b,
+        ...pipe('circuitBreaker'),
         'bulwark.outcome': 'rejected',
         'error.type': 'IsolatedCircuitError',
       }),
@@ -195,7 +199,9 @@ describe('instrument: admission layers', () => {
     m = await collect();
     expect(m.value('bulwark.bulkhead.executing', b)).toBe(0);
     expect(m.value('bulwark.bulkhead.queued', b)).toBe(0);
-    expect(m.histogram('bulwark.execution.duration', { ...b, 'bulwark.outcome': 'success' })?.count).toBe(2);
+    expect(
+      m.histogram('bulwark.execution.duration', { ...pipe('api'), 'bulwark.outcome': 'success' })?.count,
+    ).toBe(2);
   });
 
   it('rate limiter: the wait it announces (its projection), the callers waiting, a pause', async () => {
@@ -264,14 +270,14 @@ describe('instrument: timeouts, fallbacks, hedges', () => {
     // The fallback answered when both hedged attempts had timed out (the second one started 10 ms later).
     expect(
       m.histogram('bulwark.execution.duration', {
-        ...base('svc', 'fallback'),
+        ...pipe('svc'),
         'bulwark.outcome': 'fallback',
         'error.type': 'TimeoutError',
       }),
     ).toEqual({ count: 1, sum: 0.06 });
     expect(
       m.histogram('bulwark.attempt.duration', {
-        ...base('svc', 'timeout'),
+        ...pipe('svc'),
         'bulwark.outcome': 'failure',
         'error.type': 'TimeoutError',
       })?.count,
@@ -292,7 +298,9 @@ describe('instrument: keyed registries', () => {
     const m = await collect();
     const b = base('models', 'breaker');
     expect(m.points('bulwark.execution.duration')).toHaveLength(1);
-    expect(m.histogram('bulwark.execution.duration', { ...b, 'bulwark.outcome': 'success' })?.count).toBe(3);
+    expect(
+      m.histogram('bulwark.execution.duration', { ...pipe('models'), 'bulwark.outcome': 'success' })?.count,
+    ).toBe(3);
     expect(m.value('bulwark.circuit.state', { ...b, 'bulwark.circuit.state': 'closed' })).toBe(2);
     expect(m.value('bulwark.circuit.state', { ...b, 'bulwark.circuit.state': 'isolated' })).toBe(1);
   });
@@ -308,7 +316,11 @@ describe('instrument: keyed registries', () => {
     const of = (key: string) => ({ ...base('models', 'breaker'), 'bulwark.key': key });
     for (const key of ['pro', 'flash', 'lite']) {
       expect(
-        m.histogram('bulwark.execution.duration', { ...of(key), 'bulwark.outcome': 'success' })?.count,
+        m.histogram('bulwark.execution.duration', {
+          ...pipe('models'),
+          'bulwark.key': key,
+          'bulwark.outcome': 'success',
+        })?.count,
       ).toBe(1);
     }
     expect(m.value('bulwark.circuit.state', { ...of('lite'), 'bulwark.circuit.state': 'closed' })).toBe(1);
