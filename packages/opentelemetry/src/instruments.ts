@@ -31,19 +31,32 @@ export interface PolicyInstruments {
   readonly concurrencyQueued: ObservableUpDownCounter;
 }
 
+/** A metric's name and unit (from names.ts). */
+interface Named {
+  readonly name: string;
+  readonly unit: string;
+}
+
+/** The instrument factories of one meter, each taking a name and unit from names.ts and a description. */
+export function instrumentMakers(meter: Meter) {
+  return {
+    histogram: (m: Named, description: string, buckets: readonly number[] = DURATION_BUCKETS): Histogram =>
+      meter.createHistogram(m.name, {
+        unit: m.unit,
+        description,
+        advice: { explicitBucketBoundaries: [...buckets] },
+      }),
+    counter: (m: Named, description: string): Counter =>
+      meter.createCounter(m.name, { unit: m.unit, description }),
+    gauge: (m: Named, description: string): ObservableGauge =>
+      meter.createObservableGauge(m.name, { unit: m.unit, description }),
+    upDown: (m: Named, description: string): ObservableUpDownCounter =>
+      meter.createObservableUpDownCounter(m.name, { unit: m.unit, description }),
+  };
+}
+
 export function createPolicyInstruments(meter: Meter): PolicyInstruments {
-  const histogram = (m: { name: string; unit: string }, description: string) =>
-    meter.createHistogram(m.name, {
-      unit: m.unit,
-      description,
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    });
-  const counter = (m: { name: string; unit: string }, description: string) =>
-    meter.createCounter(m.name, { unit: m.unit, description });
-  const gauge = (m: { name: string; unit: string }, description: string) =>
-    meter.createObservableGauge(m.name, { unit: m.unit, description });
-  const upDown = (m: { name: string; unit: string }, description: string) =>
-    meter.createObservableUpDownCounter(m.name, { unit: m.unit, description });
+  const { histogram, counter, gauge, upDown } = instrumentMakers(meter);
   return {
     executionDuration: histogram(
       METRICS.executionDuration,

@@ -1,4 +1,5 @@
 import type { Counter, Histogram, Meter, ObservableGauge } from '@opentelemetry/api';
+import { instrumentMakers } from '../instruments.js';
 import { GEMINI_METRICS } from '../names.js';
 
 /** The GenAI conventions' advised buckets: operation durations (s) and token counts. */
@@ -23,46 +24,35 @@ export interface GeminiInstruments {
 }
 
 export function createGeminiInstruments(meter: Meter): GeminiInstruments {
+  const { histogram, counter, gauge } = instrumentMakers(meter);
   const m = GEMINI_METRICS;
   return {
-    operationDuration: meter.createHistogram(m.operationDuration.name, {
-      unit: m.operationDuration.unit,
-      description: 'GenAI operation duration: a call as its caller saw it, retries and failovers included.',
-      advice: { explicitBucketBoundaries: OPERATION_BUCKETS },
-    }),
-    tokenUsage: meter.createHistogram(m.tokenUsage.name, {
-      unit: m.tokenUsage.unit,
-      description: 'Input and output tokens per call, from the usageMetadata of the answer.',
-      advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
-    }),
-    requests: meter.createCounter(m.requests.name, {
-      unit: m.requests.unit,
-      description: 'HTTP requests handed to the SDK, every attempt on every model.',
-    }),
-    retries: meter.createCounter(m.retries.name, {
-      unit: m.retries.unit,
-      description: 'Retries on the same model, by the failure kind retried.',
-    }),
-    failovers: meter.createCounter(m.failovers.name, {
-      unit: m.failovers.unit,
-      description: 'Moves from a model to the next one of its fallbacks, by reason.',
-    }),
-    waits: meter.createCounter(m.waits.name, {
-      unit: m.waits.unit,
-      description: 'Local waits before a request: for a limit, a concurrency slot or a 429 pause.',
-    }),
-    pauseDuration: meter.createHistogram(m.pauseDuration.name, {
-      unit: m.pauseDuration.unit,
-      description: 'Pauses a 429 imposed on every caller of a model.',
-      advice: { explicitBucketBoundaries: PAUSE_BUCKETS },
-    }),
-    quotaExhaustions: meter.createCounter(m.quotaExhaustions.name, {
-      unit: m.quotaExhaustions.unit,
-      description: "Marks of a model's daily quota as spent (the API's daily 429, or the client's own rpd).",
-    }),
-    quotaExhausted: meter.createObservableGauge(m.quotaExhausted.name, {
-      unit: m.quotaExhausted.unit,
-      description: "1 while a model's daily quota is spent (skipped until midnight Pacific), else 0.",
-    }),
+    operationDuration: histogram(
+      m.operationDuration,
+      'GenAI operation duration: a call as its caller saw it, retries and failovers included.',
+      OPERATION_BUCKETS,
+    ),
+    tokenUsage: histogram(
+      m.tokenUsage,
+      'Input and output tokens per call, from the usageMetadata of the answer.',
+      TOKEN_BUCKETS,
+    ),
+    requests: counter(m.requests, 'HTTP requests handed to the SDK, every attempt on every model.'),
+    retries: counter(m.retries, 'Retries on the same model, by the failure kind retried.'),
+    failovers: counter(m.failovers, 'Moves from a model to the next one of its fallbacks, by reason.'),
+    waits: counter(m.waits, 'Local waits before a request: for a limit, a concurrency slot or a 429 pause.'),
+    pauseDuration: histogram(
+      m.pauseDuration,
+      'Pauses a 429 imposed on every caller of a model.',
+      PAUSE_BUCKETS,
+    ),
+    quotaExhaustions: counter(
+      m.quotaExhaustions,
+      "Marks of a model's daily quota as spent (the API's daily 429, or the client's own rpd).",
+    ),
+    quotaExhausted: gauge(
+      m.quotaExhausted,
+      "1 while a model's daily quota is spent (skipped until midnight Pacific), else 0.",
+    ),
   };
 }
