@@ -84,7 +84,9 @@ function attachPolicy(
 ): Unsubscribe {
   const pipelineName = settings.name ?? policy.name;
   const seriesOf = (layer: Layer, callKey?: string): LayerSeries => {
-    const id = callKey === undefined ? `${layer.index}` : `${layer.index}\u0000${callKey}`;
+    // By place and name: a factory may build other shapes for some keys.
+    const place = `${layer.index}\u0000${layer.policy.name}`;
+    const id = callKey === undefined ? place : `${place}\u0000${callKey}`;
     let series = seriesCache.get(id);
     if (series === undefined) {
       series = LayerSeries.of(pipelineName, layer.policy.name, callKey ?? key);

@@ -285,6 +285,40 @@ describe('instrument: timeouts, fallbacks, hedges', () => {
   });
 });
 
+describe('instrument: hedged attempts', () => {
+  it('every copy is an attempt; the loser ends as a failure with the abort', async () => {
+    const clock = new VirtualClock();
+    const policy = pipeline(hedge({ delay: 10, clock }), timeout(1_000, { clock }));
+    const { meterProvider, collect } = harness();
+    instrument(policy, { meterProvider, name: 'search' });
+    const answer = policy.execute(({ hedge: n, signal }) =>
+      sleep(n === 0 ? 100 : 5, signal, clock).then(() => n),
+    );
+    await clock.runAll();
+    expect(await answer).toBe(1);
+    const m = await collect();
+    expect(
+      m.histogram('bulwark.attempt.duration', { ...pipe('search'), 'bulwark.outcome': 'success' }),
+    ).toEqual({
+      count: 1,
+      sum: 0.005,
+    });
+    expect(
+      m.histogram('bulwark.attempt.duration', {
+        ...pipe('search'),
+        'bulwark.outcome': 'failure',
+        'error.type': 'AbortError',
+      }),
+    ).toEqual({ count: 1, sum: 0.015 });
+    expect(
+      m.histogram('bulwark.execution.duration', { ...pipe('search'), 'bulwark.outcome': 'success' }),
+    ).toEqual({
+      count: 1,
+      sum: 0.015,
+    });
+  });
+});
+
 describe('instrument: keyed registries', () => {
   const registry = () =>
     keyedPolicy((_model: string) => circuitBreaker({ name: `breaker` }), { maxKeys: 10 });
