@@ -103,6 +103,16 @@ function requestedOf(params: unknown): string | undefined {
   return typeof model === 'string' && model !== '' ? model : undefined;
 }
 
+/** Starts the call; a method that throws at once (instead of rejecting) still ends its span, and throws as it did. */
+function started<T>(call: Call, start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    call.failed(error);
+    throw error;
+  }
+}
+
 /** A unary method (generateContent, embedContent, countTokens) that reports each call. */
 export function observeUnary(
   method: Method,
@@ -116,7 +126,7 @@ export function observeUnary(
     sink.seen(requested);
     const call = new Call(sink, operation, requested);
     return call
-      .run(() => original(params))
+      .run(() => started(call, () => original(params)))
       .then(
         (response) => {
           call.succeeded(method === 'countTokens' ? NO_USAGE : usageOf(response));
@@ -145,7 +155,7 @@ export function observeStream(
     sink.seen(requested);
     const call = new Call(sink, OPERATIONS.generateContentStream, requested);
     return call
-      .run(() => original(params))
+      .run(() => started(call, () => original(params)))
       .then(
         (stream) => {
           observeChunks(stream, call);
