@@ -9,6 +9,7 @@ import * as ck from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
 import { CLOCK_READ } from './clock-read.js';
+import { addInstrumented } from './instrumented.js';
 import { fail, parked, settle, work } from './work.js';
 
 export type Library = 'bulwark' | 'cockatiel' | 'opossum' | 'p-retry' | 'bottleneck';
@@ -191,22 +192,20 @@ export function buildSubjects(): Subjects {
   add('retry, breaker, timeout, bulkhead', 'success', 'bulwark', () => bFour.execute(work));
   add('retry, breaker, timeout, bulkhead', 'success', 'cockatiel', () => cFour.execute(work));
 
-  const bFive = bw.pipeline(
-    bw.retry(),
-    bw.circuitBreaker(),
-    bw.timeout(TEN_S),
-    bw.bulkhead({ maxConcurrent: 10, maxQueue: 10 }),
-    bw.rateLimit({ limits: bw.tokenBucket({ rate: BIG }) }),
-  );
-  const bFiveFailing = bw.pipeline(
-    bw.retry({ handle: () => false }),
-    bw.circuitBreaker({ strategy: bw.consecutive(BIG) }),
-    bw.timeout(TEN_S),
-    bw.bulkhead({ maxConcurrent: 10, maxQueue: 10 }),
-    bw.rateLimit({ limits: bw.tokenBucket({ rate: BIG }) }),
-  );
+  const five = (failing: boolean) =>
+    bw.pipeline(
+      failing ? bw.retry({ handle: () => false }) : bw.retry(),
+      failing ? bw.circuitBreaker({ strategy: bw.consecutive(BIG) }) : bw.circuitBreaker(),
+      bw.timeout(TEN_S),
+      bw.bulkhead({ maxConcurrent: 10, maxQueue: 10 }),
+      bw.rateLimit({ limits: bw.tokenBucket({ rate: BIG }) }),
+    );
+  const bFive = five(false);
+  const bFiveFailing = five(true);
   add('five-policy pipeline', 'success', 'bulwark', () => bFive.execute(work));
   add('five-policy pipeline', 'failure', 'bulwark', () => settle(bFiveFailing.execute(fail)));
+  // The same pipeline instrumented by @bulwark/opentelemetry (instrumented.ts).
+  addInstrumented(add, five, disposers);
 
   return {
     list,

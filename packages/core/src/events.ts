@@ -102,6 +102,8 @@ export interface FallbackEvent extends BaseEvent {
   readonly error?: unknown;
   /** The result that was replaced, when `handleResult` refused it. */
   readonly result?: unknown;
+  /** How long the execution ran until the failure being replaced (ms). */
+  readonly duration: number;
 }
 
 /**

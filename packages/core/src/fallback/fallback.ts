@@ -74,7 +74,7 @@ export class FallbackPolicy<F> extends PolicyBase<F, 'success' | 'failure' | 'fa
       this.reportSuccess(this.clock, started);
       return result;
     }
-    return this.fall(context, { kind: 'result', result });
+    return this.fall(context, { kind: 'result', result }, started);
   }
 
   /**
@@ -86,16 +86,18 @@ export class FallbackPolicy<F> extends PolicyBase<F, 'success' | 'failure' | 'fa
       this.reportFailure(this.clock, error, started);
       throw context.aborted ? context.reason : error;
     }
-    return this.fall(context, { kind: 'error', error });
+    return this.fall(context, { kind: 'error', error }, started);
   }
 
-  private fall(context: Ctx, failure: Failure): unknown {
+  /** `started`: when the execution started, if read (always, when someone listens: `observe` ran it). */
+  private fall(context: Ctx, failure: Failure, started: number | undefined): unknown {
     if (this.listens('fallback')) {
+      const duration = started === undefined ? 0 : this.clock.now() - started;
       this.events.emit(
         'fallback',
         failure.kind === 'error'
-          ? { policy: this.name, error: failure.error }
-          : { policy: this.name, result: failure.result },
+          ? { policy: this.name, error: failure.error, duration }
+          : { policy: this.name, result: failure.result, duration },
       );
     }
     return this.produce(failure, context);

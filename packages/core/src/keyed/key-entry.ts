@@ -1,11 +1,13 @@
-import type { PolicyEventName, Unsubscribe } from '../events.js';
+import type { Unsubscribe } from '../events.js';
 import { HOLD, type Holders, type SlotHolder } from '../internal/slot-holders.js';
 import type { AnyPolicy } from '../policy.js';
 
-/** A registry-wide listener (`KeyedPolicy.on`): attached to every key's policy, current and future. */
+/**
+ * Something attached to every key's policy, current and future (`KeyedPolicy.on`, `KeyedPolicy.attach`): `attach`
+ * runs once per key's policy and returns what detaches it, run when the key leaves or the subscription ends.
+ */
 export interface Subscription {
-  readonly event: PolicyEventName;
-  readonly listener: (payload: never, key: never) => void;
+  readonly attach: (policy: never, key: never) => Unsubscribe | void;
 }
 
 /**
@@ -35,12 +37,11 @@ export class Entry<P extends AnyPolicy, K> implements SlotHolder {
     work.then(done, done);
   }
 
-  /** Attaches a registry-wide listener to this key's policy; it gets the key after the event's payload. */
+  /** Attaches a registry-wide subscription to this key's policy. */
   listen(subscription: Subscription): void {
-    const key = this.key;
-    const listener = subscription.listener as (payload: unknown, key: K) => void;
-    const remove = this.policy.on(subscription.event, (payload: unknown) => listener(payload, key));
-    this.removers.set(subscription, remove);
+    const attach = subscription.attach as (policy: P, key: K) => Unsubscribe | void;
+    const remove = attach(this.policy, this.key);
+    if (typeof remove === 'function') this.removers.set(subscription, remove);
   }
 
   unlisten(subscription: Subscription): void {

@@ -158,13 +158,35 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
    * function that removes it from all of them.
    */
   on<E extends EventsOf<P>>(event: E, listener: KeyedListener<E, K>): Unsubscribe {
-    const subscription: Subscription = { event, listener: listener as Subscription['listener'] };
+    return this.attach((policy, key) =>
+      policy.on(event as PolicyEventName, (payload: unknown) =>
+        (listener as (payload: unknown, key: K) => void)(payload, key),
+      ),
+    );
+  }
+
+  /**
+   * Runs `setup(policy, key)` for every key's policy: at once for the keys held now, then for each policy the
+   * factory builds. What `setup` returns (a function) is called when that key leaves the registry or when the
+   * returned remover is called, whichever comes first; evicted policies are detached. For what a key's policy
+   * should carry while it is in the registry (listeners of your own, instrumentation). An error `setup` throws is
+   * thrown by `attach` (nothing stays attached) or by the `get`/`execute` that built the key (the key is not kept).
+   */
+  attach(setup: (policy: P, key: K) => Unsubscribe | void): Unsubscribe {
+    requireFunction('setup', setup);
+    const subscription: Subscription = { attach: setup as Subscription['attach'] };
     this.subscriptions.add(subscription);
-    for (const entry of this.entries.values()) entry.listen(subscription);
-    return () => {
+    const remove = (): void => {
       if (!this.subscriptions.delete(subscription)) return;
       for (const entry of this.entries.values()) entry.unlisten(subscription);
     };
+    try {
+      for (const entry of this.entries.values()) entry.listen(subscription);
+    } catch (error) {
+      remove();
+      throw error;
+    }
+    return remove;
   }
 
   /**
@@ -200,8 +222,14 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     // Make room first, so the key being built can never be the one evicted.
     this.shrinkTo(this.maxKeys - 1);
     const entry = new Entry(key, policy, this.now(), this.settledEntry);
+    try {
+      for (const subscription of this.subscriptions) entry.listen(subscription);
+    } catch (error) {
+      // An attach() setup threw: the key is not built, as when the factory throws.
+      entry.unlistenAll();
+      throw error;
+    }
     this.entries.set(key, entry);
-    for (const subscription of this.subscriptions) entry.listen(subscription);
     if (run) entry.inFlight = 1;
     else this.makeIdle(entry);
     return entry;

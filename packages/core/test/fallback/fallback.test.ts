@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Failure, fallback, InvalidOptionError } from '../../src/index.js';
+import { type Failure, fallback, InvalidOptionError, sleep } from '../../src/index.js';
+import { VirtualClock } from '../../src/testing.js';
 import { abortListeners } from '../support/helpers.js';
 
 describe('fallback', () => {
@@ -17,7 +18,20 @@ describe('fallback', () => {
     await expect(policy.execute(() => Promise.reject(error))).resolves.toBe('cached');
     await expect(policy.execute(() => 'fresh')).resolves.toBe('fresh');
     expect(failures).toEqual([{ kind: 'error', error }]);
-    expect(events).toEqual([{ policy: 'fallback', error }]);
+    expect(events).toEqual([{ policy: 'fallback', error, duration: expect.any(Number) }]);
+  });
+
+  it('reports how long the execution ran until the failure it replaced, on its clock', async () => {
+    const clock = new VirtualClock();
+    const policy = fallback({ fallback: () => 'cached', clock });
+    const durations: number[] = [];
+    policy.on('fallback', (e) => durations.push(e.duration));
+    const answer = policy.execute(() =>
+      sleep(250, undefined, clock).then(() => Promise.reject(new Error('late'))),
+    );
+    await clock.runAll();
+    await expect(answer).resolves.toBe('cached');
+    expect(durations).toEqual([250]);
   });
 
   it('only handles what handle() accepts', async () => {

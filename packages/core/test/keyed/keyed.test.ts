@@ -241,6 +241,41 @@ describe('keyedPolicy: events', () => {
     expect(a.events.listenerCount('success')).toBe(0);
   });
 
+  it('attach() runs its setup for every key held and every key built, and detaches on eviction and removal', () => {
+    const { keyed } = registry({ maxKeys: 2 });
+    keyed.get('a');
+    const log: string[] = [];
+    const detach = keyed.attach((policy, key) => {
+      log.push(`attach ${policy.name}`);
+      return () => log.push(`detach ${key}`);
+    });
+    expect(log).toEqual(['attach probe:a']);
+    keyed.get('b');
+    keyed.get('c'); // evicts a (least recently used)
+    expect(log).toEqual(['attach probe:a', 'attach probe:b', 'detach a', 'attach probe:c']);
+    keyed.delete('b');
+    detach();
+    detach();
+    keyed.get('d');
+    expect(log.slice(4)).toEqual(['detach b', 'detach c']);
+  });
+
+  it('attach(): a throwing setup leaves nothing attached, and a key it fails to set up is not kept', () => {
+    const { keyed } = registry();
+    keyed.get('a');
+    const detached: string[] = [];
+    keyed.attach((_policy, key) => () => detached.push(`first ${key}`));
+    expect(() =>
+      keyed.attach((_policy, key) => {
+        if (key === 'b') throw new Error('setup failed');
+      }),
+    ).not.toThrow();
+    expect(() => keyed.get('b')).toThrow('setup failed');
+    expect(keyed.has('b')).toBe(false);
+    expect(detached).toEqual(['first b']);
+    expect(() => keyed.attach('nope' as never)).toThrow(InvalidOptionError);
+  });
+
   it('forwards hedge events of per-key hedging policies', async () => {
     const clock = new VirtualClock();
     const keyed = keyedPolicy(() => hedge({ delay: 10, clock }));

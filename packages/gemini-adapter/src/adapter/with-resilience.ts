@@ -27,6 +27,7 @@ interface Params {
   config?: { abortSignal?: AbortSignal; httpOptions?: Record<string, unknown> } & Record<string, unknown>;
 }
 
+/** Where a wrapped client keeps its engine; a registered symbol, read by `@bulwark/opentelemetry`'s instrumentGemini. */
 const RESILIENCE = /* @__PURE__ */ Symbol.for('bulwark.gemini.resilience');
 
 /**
