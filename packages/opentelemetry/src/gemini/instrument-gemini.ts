@@ -10,7 +10,7 @@ import { listenToEngine } from './engine-listeners.js';
 import { providerOf } from './genai.js';
 import { createGeminiInstruments, type GeminiInstruments } from './instruments.js';
 
-const INSTRUMENTED = Symbol.for('bulwark.opentelemetry.gemini');
+const INSTRUMENTED = /* @__PURE__ */ Symbol.for('bulwark.opentelemetry.gemini');
 const UNARY = ['generateContent', 'embedContent', 'countTokens'] as const;
 const CIRCUIT_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
 
