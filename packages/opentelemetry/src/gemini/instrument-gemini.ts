@@ -23,6 +23,10 @@ type Models = Record<string, ((params: unknown) => Promise<unknown>) | undefined
  * `error.type`), and per model what the adapter did (requests, retries, failovers, waits, 429 pauses, daily quota
  * marks, breaker state, concurrency limit), the events of a call on its span. Returns what stops it (the client's
  * methods are given back). docs/observability.md lists every name.
+ *
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming `ai` when the client was not made resilient with
+ * `withResilience` or is instrumented already (stop that first), or naming the option when an option is invalid
+ * (as {@link instrument}'s).
  */
 export function instrumentGemini(ai: object, options?: InstrumentOptions): StopInstrumentation {
   const engine = engineOf(ai);
