@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const keep = process.argv.includes('--keep');
-const PACKAGES = ['core', 'http-status', 'gemini-adapter', 'redis'];
+const PACKAGES = ['core', 'http-status', 'gemini-adapter', 'redis', 'opentelemetry'];
 
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pnpmVersion = rootManifest.packageManager.replace(/^pnpm@/, '');
@@ -53,8 +53,9 @@ try {
     if (!packed.includes(file)) throw new Error(`pnpm pack made ${packed.join(', ')}; expected ${file}`);
   }
 
-  // 2. A fresh project: the tarballs, the SDK the adapter expects as a peer, Node's types. Overrides make the
-  // packages' dependencies on each other use the tarballs too (they are not on the registry).
+  // 2. A fresh project: the tarballs, the peers (the SDK the adapter expects, the OpenTelemetry API), an
+  // OpenTelemetry SDK to read the metrics back, Node's types. Overrides make the packages' dependencies on each
+  // other use the tarballs too (they are not on the registry).
   const project = join(work, 'consumer');
   mkdirSync(project);
   const lockedVersion = (name) => {
@@ -74,6 +75,8 @@ try {
         dependencies: {
           ...bulwark,
           '@google/genai': lockedVersion('@google/genai'),
+          '@opentelemetry/api': lockedVersion('@opentelemetry/api'),
+          '@opentelemetry/sdk-metrics': lockedVersion('@opentelemetry/sdk-metrics'),
           '@types/node': lockedVersion('@types/node'),
         },
       },

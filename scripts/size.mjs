@@ -84,6 +84,11 @@ const entries = [
     budget: 36.5,
     ours: `export { withResilience } from '@bulwark/gemini-adapter';`,
   },
+  {
+    label: '`instrument` (opentelemetry)',
+    budget: 30.5,
+    ours: `export { instrument } from '@bulwark/opentelemetry';`,
+  },
 ];
 
 /** The gzipped size in bytes of one consumer module, bundled and minified. */
@@ -95,8 +100,8 @@ async function measure(code) {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    // The SDK is the user's (a peer dependency), not part of what the adapter costs.
-    external: ['@google/genai', 'node:*'],
+    // The SDK and the OpenTelemetry API are the user's (peer dependencies), not part of what our packages cost.
+    external: ['@google/genai', '@opentelemetry/api', 'node:*'],
     write: false,
     logLevel: 'error',
   });

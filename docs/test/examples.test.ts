@@ -170,7 +170,7 @@ async function run(example: DocExample): Promise<{ ok: boolean; report: string }
 }
 
 beforeAll(() => {
-  for (const pkg of ['core', 'http-status', 'gemini-adapter']) {
+  for (const pkg of ['core', 'http-status', 'gemini-adapter', 'redis', 'opentelemetry']) {
     if (!existsSync(join(ROOT, `packages/${pkg}/dist/index.js`))) {
       throw new Error(
         `the docs examples import the built packages: build first (packages/${pkg}/dist is missing)`,

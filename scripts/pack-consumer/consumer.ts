@@ -23,7 +23,14 @@ import { requirePositive } from '@bulwark/core/validate';
 import { parseGeminiError, resilienceOf, withResilience } from '@bulwark/gemini-adapter';
 import { fault, ok, startFakeGemini } from '@bulwark/gemini-adapter/testing';
 import { classify, handle, isHttpStatusError, parseRetryAfter, resilientFetch } from '@bulwark/http-status';
+import { instrument, METRICS } from '@bulwark/opentelemetry';
 import { guardStore, isStoreUnavailableError } from '@bulwark/redis';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 
 const FORMAT = '__FORMAT__';
 
@@ -115,11 +122,39 @@ async function redis(): Promise<void> {
   assert.equal(isStoreUnavailableError(new Error('no')), false);
 }
 
+async function opentelemetry(): Promise<void> {
+  // A retried call through an instrumented pipeline, read back from an SDK (@opentelemetry/api is the peer).
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const clock = new VirtualClock();
+  const policy = pipeline(
+    retry({ maxAttempts: 2, backoff: exponential({ initialDelay: 1 }), clock }),
+    timeout(1_000, { clock }),
+  );
+  const stop = instrument(policy, { meterProvider, name: 'consumer', tracerProvider: false });
+  let calls = 0;
+  const pending = policy.execute(async () => {
+    if (++calls === 1) throw new TypeError('flaky');
+    return 'answer';
+  });
+  await clock.runAll();
+  assert.equal(await pending, 'answer');
+  await reader.forceFlush();
+  const metrics = exporter.getMetrics()[0]?.scopeMetrics[0]?.metrics ?? [];
+  const retries = metrics.find((metric) => metric.descriptor.name === METRICS.retries.name);
+  assert.equal(retries?.dataPoints[0]?.value, 1);
+  assert.equal(retries?.dataPoints[0]?.attributes['error.type'], 'TypeError');
+  stop();
+  await meterProvider.shutdown();
+}
+
 async function main(): Promise<void> {
   await core();
   await httpStatus();
   await gemini();
   await redis();
+  await opentelemetry();
   console.log(`consumer (${FORMAT}): every subpath imported and used`);
 }
 

@@ -16,9 +16,15 @@ export type StopInstrumentation = () => void;
  * nested pipelines included) or a keyed registry (every key's policy, current and future). Returns what stops it.
  * Nothing is recorded until an SDK is registered (or a `meterProvider` given); a policy nobody instruments pays
  * nothing. docs/observability.md lists the metrics, attributes and span events.
+ *
+ * @typeParam P the policy a keyed registry holds for each key.
+ * @typeParam K the registry's key.
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming `policy` when `target` is neither a Bulwark policy nor a
+ * keyed registry, or naming the option when an option is invalid (`meterProvider` without `getMeter`,
+ * `tracerProvider` neither a TracerProvider nor `false`, an empty `name`, a `keyAttribute` that is not a boolean).
  */
-export function instrument(
-  target: AnyPolicy | KeyedPolicy<AnyPolicy, unknown>,
+export function instrument<P extends AnyPolicy, K>(
+  target: AnyPolicy | KeyedPolicy<P, K>,
   options?: InstrumentOptions,
 ): StopInstrumentation {
   const isKeyed = target instanceof KeyedPolicy;
@@ -34,7 +40,7 @@ export function instrument(
   const callback: BatchObservableCallback = (result) => observeSources(sources, instruments, result);
   settings.meter.addBatchObservableCallback(callback, observablesOf(instruments));
   const detach = isKeyed
-    ? attachKeyed(target as KeyedPolicy<AnyPolicy, unknown>, settings, instruments, sources)
+    ? attachKeyed(target as KeyedPolicy<P, K>, settings, instruments, sources)
     : attachPolicy(target as AnyPolicy, undefined, new Map(), settings, instruments, sources);
   let stopped = false;
   return () => {
@@ -50,8 +56,8 @@ export function instrument(
  * Instruments every key's policy as it is built (and those held now), each detached when its key leaves. Without
  * the key attribute the keys share their series (one per layer), so the number of series does not grow with keys.
  */
-function attachKeyed(
-  registry: KeyedPolicy<AnyPolicy, unknown>,
+function attachKeyed<P extends AnyPolicy, K>(
+  registry: KeyedPolicy<P, K>,
   settings: Settings,
   instruments: PolicyInstruments,
   sources: Set<GaugeSource>,

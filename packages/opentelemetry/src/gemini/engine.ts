@@ -37,7 +37,7 @@ export interface EnginePayloads {
 }
 
 /** The key under which `withResilience` keeps a client's engine (a registered symbol: one for every copy). */
-const RESILIENCE = Symbol.for('bulwark.gemini.resilience');
+const RESILIENCE = /* @__PURE__ */ Symbol.for('bulwark.gemini.resilience');
 
 /** The engine of a client made resilient with `withResilience`, or InvalidOptionError naming `ai`. */
 export function engineOf(ai: unknown): GeminiEngine {

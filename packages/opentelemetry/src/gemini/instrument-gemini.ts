@@ -10,7 +10,7 @@ import { listenToEngine } from './engine-listeners.js';
 import { providerOf } from './genai.js';
 import { createGeminiInstruments, type GeminiInstruments } from './instruments.js';
 
-const INSTRUMENTED = Symbol.for('bulwark.opentelemetry.gemini');
+const INSTRUMENTED = /* @__PURE__ */ Symbol.for('bulwark.opentelemetry.gemini');
 const UNARY = ['generateContent', 'embedContent', 'countTokens'] as const;
 const CIRCUIT_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
 
@@ -23,6 +23,10 @@ type Models = Record<string, ((params: unknown) => Promise<unknown>) | undefined
  * `error.type`), and per model what the adapter did (requests, retries, failovers, waits, 429 pauses, daily quota
  * marks, breaker state, concurrency limit), the events of a call on its span. Returns what stops it (the client's
  * methods are given back). docs/observability.md lists every name.
+ *
+ * @throws `InvalidOptionError` (from `@bulwark/core`) naming `ai` when the client was not made resilient with
+ * `withResilience` or is instrumented already (stop that first), or naming the option when an option is invalid
+ * (as {@link instrument}'s).
  */
 export function instrumentGemini(ai: object, options?: InstrumentOptions): StopInstrumentation {
   const engine = engineOf(ai);
