@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import { describe } from '../internal/validate.js';
-import { checkLimit, type RateLimit } from './limits.js';
+import { checkLimit, type RateLimit, type WindowLimit } from './limits.js';
 
 /**
  * Checks the limits handed to `setLimits` against those in force. A store keeps one state per limit, shaped by
@@ -9,30 +9,25 @@ import { checkLimit, type RateLimit } from './limits.js';
  * `window` and `segments`. Their numbers (rate, per, capacity, burst, a window's limit) may change.
  */
 export function checkRelimit(current: readonly RateLimit[], given: unknown): readonly RateLimit[] {
-  const list = Array.isArray(given)
-    ? (given as unknown[])
-    : given === undefined || given === null
-      ? []
-      : [given];
+  const list = Array.isArray(given) ? (given as unknown[]) : given == null ? [] : [given];
   if (list.length !== current.length) {
     throw new InvalidOptionError(
       'limits',
-      `expected ${current.length} limit(s) of the same kinds as before (the store keeps usage per limit), got ${describe(given)}`,
+      `expected ${current.length} limit(s) as before, got ${describe(given)}`,
     );
   }
   return Object.freeze(
     list.map((value, i) => {
       const limit = checkLimit(value, i);
-      const old = current[i]!;
-      const same =
-        limit.kind === old.kind &&
-        limit.unit === old.unit &&
-        (limit.kind === 'bucket' ||
-          (old.kind === 'window' && limit.window === old.window && limit.segments === old.segments));
-      if (!same) {
+      const old = current[i] as WindowLimit;
+      if (
+        limit.kind !== old.kind ||
+        limit.unit !== old.unit ||
+        (limit.kind === 'window' && (limit.window !== old.window || limit.segments !== old.segments))
+      ) {
         throw new InvalidOptionError(
           `limits[${i}]`,
-          `expected a ${old.kind === 'bucket' ? 'tokenBucket or smooth limit' : `slidingWindow of ${old.window} ms in ${old.segments} segments`} counting '${old.unit}', as before; only its numbers may change`,
+          'expected the kind, unit and window of the limit it replaces',
         );
       }
       return limit;

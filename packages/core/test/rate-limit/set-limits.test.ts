@@ -6,6 +6,7 @@ import {
   isRateLimitedError,
   type LimitsChangeEvent,
   memoryStore,
+  type RateLimitStore,
   rateLimit,
   slidingWindow,
   smooth,
@@ -128,6 +129,26 @@ describe('rateLimit.setLimits', () => {
     await b.execute(() => 2);
     await a.execute(() => 3);
     await expect(b.execute(() => 4)).rejects.toSatisfy(isRateLimitedError);
+  });
+
+  it('with a store without relimit (as @bulwark/redis today), a bucket backlog keeps its time to drain', async () => {
+    const clock = new VirtualClock();
+    const memory = memoryStore();
+    const store: RateLimitStore = {
+      acquire: (r) => memory.acquire(r),
+      adjust: (r) => memory.adjust(r),
+      pause: (r) => memory.pause(r),
+      read: (r) => memory.read(r),
+    };
+    const policy = rateLimit({ limits: tokenBucket({ rate: 1, capacity: 1 }), store, clock });
+    const ran: number[] = [];
+    const all = calls(policy, clock, 3, ran);
+    await flushMicrotasks();
+    policy.setLimits(tokenBucket({ rate: 10, capacity: 1 }));
+    await clock.runAll();
+    await Promise.all(all);
+    // The first call's backlog still ends at 1000; then the new pace.
+    expect(ran).toEqual([0, 1000, 1100]);
   });
 
   it('emits limitsChange with the limits before and after', () => {
