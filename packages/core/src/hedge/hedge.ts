@@ -86,7 +86,7 @@ export class HedgePolicy extends PolicyBase<never, 'success' | 'failure' | 'hedg
   constructor(options: HedgeOptions) {
     super(policyName(options, 'hedge', 'delay'));
     const delay = options.delay;
-    if (typeof delay === 'object' && delay !== null) {
+    if (typeof delay === 'object' && delay !== null && 'percentile' in delay) {
       this.latencies = new LatencyWindow(delay);
       this.delay = 0;
     } else if (typeof delay === 'function' || (typeof delay === 'number' && delay >= 0)) {

@@ -2,7 +2,8 @@
 // refuse, or await an asynchronous store's answer), and its methods are the steps of that one decision, kept
 // together so the hot path (`[RUN]` -> `run`) reads in one place. Everything else is in its own module: options
 // (options.ts), the store contract (store.ts), waiting (waitlist.ts), corrections (corrections.ts), a call's key and
-// cost (call.ts, costed-task.ts).
+// cost (call.ts, costed-task.ts), the checks of new limits (relimit.ts). setLimits stays here because it swaps the
+// very fields the admission reads.
 import type { Clock } from '../clock.js';
 import { InvalidOptionError, RateLimitedError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';

@@ -131,7 +131,8 @@ describe('hedge: a delay from observed latencies', () => {
     const bad: [object, string][] = [
       [{ percentile: 0 }, 'delay.percentile'],
       [{ percentile: 1.5 }, 'delay.percentile'],
-      [{}, 'delay.percentile'],
+      [{}, 'delay'],
+      [{ percentile: undefined }, 'delay.percentile'],
       [{ percentile: 0.9, min: -1 }, 'delay.min'],
       [{ percentile: 0.9, min: 50, max: 10 }, 'delay.max'],
       [{ percentile: 0.9, window: 0 }, 'delay.window'],
