@@ -63,7 +63,9 @@ const entries = [
   },
   {
     label: 'all of core',
-    budget: 30,
+    // Issue 16 (limits): 30 -> 30.25 for bulkhead.resize, rateLimit.setLimits and hedge's handleResult and
+    // percentile delay (+1.21 KB measured over main, which was at 28.93 KB).
+    budget: 30.25,
     target: 15,
     ours: `export * from '@bulwark/core';`,
     cockatiel: `export * from 'cockatiel';`,

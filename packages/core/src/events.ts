@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import type { LimitsChangeEvent } from './rate-limit/options.js';
 
 /**
  * Every event a Bulwark policy can emit, with its payload. Each payload names the emitting policy, so one
@@ -27,8 +28,10 @@ export interface PolicyEvents {
   hedge: [HedgeEvent];
   /** A rate limiter was paused by server feedback (e.g. a 429 with RetryInfo). */
   paused: [PausedEvent];
-  /** An adaptive concurrency limit moved. */
+  /** An adaptive concurrency limit moved, or a bulkhead was resized. */
   limitChange: [LimitChangeEvent];
+  /** A rate limiter's limits were changed (`setLimits`). */
+  limitsChange: [LimitsChangeEvent];
 }
 
 /** The name of any event a policy can emit. */

@@ -26,5 +26,6 @@ export {
   type RateLimitScope,
   type RateLimitStore,
   type ReadRequest,
+  type RelimitRequest,
   type ReadResult,
 } from './rate-limit/store.js';

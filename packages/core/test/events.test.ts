@@ -38,9 +38,11 @@ describe('events typed per policy', () => {
     expectTypeOf<EventsOf<ReturnType<typeof circuitBreaker>>>().toEqualTypeOf<
       Outcome | 'stateChange' | 'rejected'
     >();
-    expectTypeOf<EventsOf<ReturnType<typeof bulkhead>>>().toEqualTypeOf<Outcome | 'queued' | 'rejected'>();
+    expectTypeOf<EventsOf<ReturnType<typeof bulkhead>>>().toEqualTypeOf<
+      Outcome | 'queued' | 'rejected' | 'limitChange'
+    >();
     expectTypeOf<EventsOf<ReturnType<typeof rateLimit>>>().toEqualTypeOf<
-      Outcome | 'queued' | 'rejected' | 'paused'
+      Outcome | 'queued' | 'rejected' | 'paused' | 'limitsChange'
     >();
     expectTypeOf<EventsOf<ReturnType<typeof adaptiveThrottle>>>().toEqualTypeOf<Outcome | 'rejected'>();
     expectTypeOf<EventsOf<ReturnType<typeof adaptiveConcurrency>>>().toEqualTypeOf<

@@ -46,13 +46,13 @@ class QueuedCall extends QueuedWaiter implements Linked<QueuedCall> {
  * the caller earlier.
  */
 export class BulkheadPolicy
-  extends PolicyBase<never, 'success' | 'failure' | 'queued' | 'rejected'>
+  extends PolicyBase<never, 'success' | 'failure' | 'queued' | 'rejected' | 'limitChange'>
   implements SlotHolder
 {
-  /** Executions allowed to run at once: {@link BulkheadOptions.maxConcurrent}. */
-  readonly maxConcurrent: number;
-  /** Executions allowed to wait for a slot: {@link BulkheadOptions.maxQueue}. */
-  readonly maxQueue: number;
+  /** Executions allowed to run at once (see {@link BulkheadPolicy.maxConcurrent}); changed by resize. */
+  private limit: number;
+  /** Executions allowed to wait (see {@link BulkheadPolicy.maxQueue}); changed by resize. */
+  private queueLimit: number;
   /** Longest wait in the queue (ms); undefined for no limit: {@link BulkheadOptions.queueTimeout}. */
   readonly queueTimeout: number | undefined;
   private readonly clock: Clock;
@@ -62,8 +62,8 @@ export class BulkheadPolicy
 
   constructor(options: BulkheadOptions) {
     super(policyName(options, 'bulkhead', 'maxConcurrent'));
-    this.maxConcurrent = requireInteger('maxConcurrent', options.maxConcurrent, 1, true);
-    this.maxQueue = requireInteger('maxQueue', orDefault(options.maxQueue, 0), 0, true);
+    this.limit = requireInteger('maxConcurrent', options.maxConcurrent, 1, true);
+    this.queueLimit = requireInteger('maxQueue', orDefault(options.maxQueue, 0), 0, true);
     this.queueTimeout =
       options.queueTimeout === undefined
         ? undefined
@@ -71,6 +71,49 @@ export class BulkheadPolicy
     if (this.queueTimeout === Number.POSITIVE_INFINITY) this.queueTimeout = undefined;
     this.timerOptions = unrefOption(options.unref);
     this.clock = clockOf(options.clock);
+  }
+
+  /** Executions allowed to run at once: {@link BulkheadOptions.maxConcurrent}, or the last {@link resize}. */
+  get maxConcurrent(): number {
+    return this.limit;
+  }
+
+  /** Executions allowed to wait for a slot: {@link BulkheadOptions.maxQueue}, or the last {@link resize}. */
+  get maxQueue(): number {
+    return this.queueLimit;
+  }
+
+  /**
+   * Changes the bulkhead's size at run time (resilience4j's `changeConfig`). A larger `maxConcurrent` admits
+   * queued callers at once, in their order; a smaller one cancels nothing: running executions finish, and nobody
+   * is admitted until fewer than the new size run. A smaller `maxQueue` keeps the callers already queued (they
+   * keep their place, timeout and signal) and refuses newcomers until the queue is below it. Emits `limitChange`
+   * `{ from, to, reason }` when `maxConcurrent` changes.
+   * @param maxConcurrent The new size: an integer >= 1, or Infinity.
+   * @param maxQueue The new queue size: an integer >= 0, or Infinity. Default: unchanged.
+   * @throws {@link InvalidOptionError} naming `maxConcurrent` or `maxQueue` for a bad value (nothing changes then).
+   */
+  resize(maxConcurrent: number, maxQueue?: number): void {
+    const limit = requireInteger('maxConcurrent', maxConcurrent, 1, true);
+    const queueLimit =
+      maxQueue === undefined ? this.queueLimit : requireInteger('maxQueue', maxQueue, 0, true);
+    const from = this.limit;
+    this.limit = limit;
+    this.queueLimit = queueLimit;
+    if (from !== limit && this.listens('limitChange')) {
+      this.events.emit('limitChange', {
+        policy: this.name,
+        from,
+        to: limit,
+        reason: limit > from ? 'increase' : 'decrease',
+      });
+    }
+    // Slots the larger size frees go to the queue's head first, in order.
+    for (let head = this.queue.head; head !== undefined && this.active < limit; head = this.queue.head) {
+      this.active++;
+      this.leave(head);
+      head.resolve();
+    }
   }
 
   /** Executions running now. */
@@ -86,8 +129,8 @@ export class BulkheadPolicy
   [RUN](context: Ctx, next: Next): Promise<unknown> {
     // A free slot implies an empty queue (a finishing execution hands its slot to the head directly), so taking
     // it cannot overtake anybody.
-    if (this.active >= this.maxConcurrent) {
-      if (this.queue.size < this.maxQueue) return this.enqueue(context, next);
+    if (this.active >= this.limit) {
+      if (this.queue.size < this.queueLimit) return this.enqueue(context, next);
       if (this.listens('rejected'))
         this.events.emit('rejected', { policy: this.name, reason: 'bulkheadFull' });
       return Promise.reject(new BulkheadRejectedError('full'));
@@ -184,7 +227,7 @@ export class BulkheadPolicy
   private release(): void {
     const head = this.queue.head;
     // Over the limit (work left running holds slots of its own): this slot is not free to give.
-    if (head === undefined || this.active > this.maxConcurrent) {
+    if (head === undefined || this.active > this.limit) {
       this.active--;
       return;
     }

@@ -7,9 +7,12 @@ import type { HedgePolicy } from './hedge.js';
 /** One hedged attempt: its own abortable scope, and its work once started. */
 class Attempt extends ScopedContext {
   declare work: Promise<unknown> | undefined;
-  constructor(parent: Ctx, hedge: number) {
+  /** When it started (read only when the policy observes latencies). */
+  declare startedAt: number;
+  constructor(parent: Ctx, hedge: number, startedAt: number) {
     super(parent, undefined, hedge);
     this.work = undefined;
+    this.startedAt = startedAt;
   }
 }
 
@@ -26,7 +29,9 @@ export class HedgeRun {
   /** The budget refused a hedge: no more attempts start. */
   private stopped = false;
   private done = false;
-  private lastError: unknown = undefined;
+  /** The outcome of the attempt that failed last (an error, or a result handleResult rejected). */
+  private lastOutcome: unknown = undefined;
+  private lastWasError = true;
   private unlink: (() => void) | undefined = undefined;
 
   constructor(
@@ -52,7 +57,10 @@ export class HedgeRun {
   private launch(): void {
     const index = this.launched++;
     if (index > 0) this.policy.emitHedge(index);
-    const scope = new Attempt(this.parent, index);
+    // The primary starts with the run; a hedge's start is read only when latencies are observed.
+    const startedAt =
+      index === 0 || this.policy.latencies === undefined ? this.started : this.policy.clock.now();
+    const scope = new Attempt(this.parent, index, startedAt);
     this.running.push(scope);
     let pending: unknown;
     try {
@@ -123,6 +131,21 @@ export class HedgeRun {
   private succeeded(scope: Attempt, value: unknown): void {
     this.forget(scope);
     if (this.done) return;
+    const policy = this.policy;
+    if (policy.handleResult !== undefined) {
+      let rejected: boolean;
+      try {
+        rejected = policy.handleResult(value);
+      } catch (error) {
+        this.finish(error, abortedBySettle());
+        return;
+      }
+      if (rejected) {
+        this.attemptFailed(value, false);
+        return;
+      }
+    }
+    if (policy.latencies !== undefined) policy.latencies.record(policy.clock.now() - scope.startedAt);
     this.settle(false, value, scope);
   }
 
@@ -133,7 +156,13 @@ export class HedgeRun {
       this.finish(error, abortedBySettle());
       return;
     }
-    this.lastError = error;
+    this.attemptFailed(error, true);
+  }
+
+  /** An attempt failed (or its result counts as a failure): the others carry on and the next hedge starts now. */
+  private attemptFailed(outcome: unknown, isError: boolean): void {
+    this.lastOutcome = outcome;
+    this.lastWasError = isError;
     if (!this.stopped && this.launched <= this.policy.maxHedges) {
       // Nothing to gain from waiting out the delay: the next hedge takes over now.
       this.clearTimer();
@@ -142,7 +171,7 @@ export class HedgeRun {
         if (following !== undefined) this.schedule(following);
       }
     }
-    if (!this.done && this.running.length === 0) this.finish(this.lastError, undefined);
+    if (!this.done && this.running.length === 0) this.settle(this.lastWasError, this.lastOutcome, undefined);
   }
 
   /** Stops tracking an attempt that settled; its scope stops following the caller. */

@@ -15,16 +15,21 @@ import {
 import { type Next, PolicyBase, RUN } from '../policy.js';
 import type { RetryGate } from '../retry/retry.js';
 import { HedgeRun } from './hedge-run.js';
+import { LatencyWindow, type PercentileDelay } from './latency-window.js';
 
 /**
  * How long to wait before starting hedge `hedge` (1 = the first extra attempt), counted from the start of the
- * attempt before it. A number applies to every hedge; Infinity means "only hedge on failure".
+ * attempt before it. A number applies to every hedge; Infinity means "only hedge on failure". A
+ * {@link PercentileDelay} takes it from the latencies the policy observes.
  */
-export type HedgeDelay = number | ((hedge: number) => number);
+export type HedgeDelay = number | ((hedge: number) => number) | PercentileDelay;
 
 /** Options of {@link hedge}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface HedgeOptions {
-  /** Wait (ms) before each extra attempt, or a function of the hedge number. Required. */
+  /**
+   * Wait (ms) before each extra attempt, a function of the hedge number, or `{ percentile, ... }` to hedge past a
+   * percentile of the latencies observed ({@link PercentileDelay}). Required.
+   */
   readonly delay: HedgeDelay;
   /** Extra attempts at most (the primary not included). Default 1. 0 disables hedging. */
   readonly maxHedges?: number;
@@ -33,6 +38,13 @@ export interface HedgeOptions {
    * the whole execution with that error. Default: every error.
    */
   readonly handle?: (error: unknown) => boolean;
+  /**
+   * Which results count as failures (an empty answer, a degraded response...): such an attempt is treated like a
+   * failed one: the others carry on and the next hedge starts at once, and it never wins. When every attempt
+   * started ends so, the execution resolves with the outcome of the attempt that ended last. Default: every
+   * result is acceptable.
+   */
+  readonly handleResult?: (result: unknown) => boolean;
   /** A shared budget (see retryBudget): each hedge takes one retry from it; once refused, no more hedges. */
   readonly budget?: RetryGate;
   /**
@@ -51,7 +63,7 @@ export interface HedgeOptions {
 
 /**
  * Runs extra copies of a slow call: when the attempt in flight has not settled after `delay`, another one starts
- * (its context has `hedge` = 1, 2...). The first success wins and the others' signals are aborted. A failed
+ * (its context has `hedge` = 1, 2...). The first acceptable result wins and the others' signals are aborted. A failed
  * attempt leaves the others running and starts the next hedge at once; the execution fails only when every
  * attempt started has failed and no more may start, with the error of the attempt that failed last.
  */
@@ -64,21 +76,30 @@ export class HedgePolicy extends PolicyBase<never, 'success' | 'failure' | 'hedg
   readonly budget: RetryGate | undefined;
   /** @internal */
   readonly timerOptions: TimerOptions | undefined;
-  private readonly delay: HedgeDelay;
+  private readonly delay: number | ((hedge: number) => number);
   private readonly handle: ((error: unknown) => boolean) | undefined;
+  /** @internal {@link HedgeOptions.handleResult}. */
+  readonly handleResult: ((result: unknown) => boolean) | undefined;
+  /** @internal The latencies observed, when the delay is a percentile of them. */
+  readonly latencies: LatencyWindow | undefined;
 
   constructor(options: HedgeOptions) {
     super(policyName(options, 'hedge', 'delay'));
     const delay = options.delay;
-    if (typeof delay !== 'function' && !(typeof delay === 'number' && delay >= 0)) {
+    if (typeof delay === 'object' && delay !== null && 'percentile' in delay) {
+      this.latencies = new LatencyWindow(delay);
+      this.delay = 0;
+    } else if (typeof delay === 'function' || (typeof delay === 'number' && delay >= 0)) {
+      this.delay = delay;
+    } else {
       throw new InvalidOptionError(
         'delay',
-        `expected a number >= 0 (Infinity allowed) or a function of the hedge number, got ${describe(delay)}`,
+        `expected a number >= 0 (Infinity allowed), a function of the hedge number or { percentile }, got ${describe(delay)}`,
       );
     }
-    this.delay = delay;
     this.maxHedges = requireInteger('maxHedges', orDefault(options.maxHedges, 1), 0);
     this.handle = optionalFunction('handle', options.handle);
+    this.handleResult = optionalFunction('handleResult', options.handleResult);
     this.timerOptions = unrefOption(options.unref);
     this.budget = optionalRetryGate(options.budget);
     this.clock = clockOf(options.clock);
@@ -103,6 +124,7 @@ export class HedgePolicy extends PolicyBase<never, 'success' | 'failure' | 'hedg
 
   /** @internal The validated wait before hedge `hedge`. */
   delayBefore(hedge: number): number {
+    if (this.latencies !== undefined) return this.latencies.delay();
     const delay = typeof this.delay === 'number' ? this.delay : this.delay(hedge);
     if (typeof delay !== 'number' || !(delay >= 0)) {
       throw new InvalidOptionError(

@@ -1,1 +1,2 @@
-export { type HedgeDelay, type HedgeOptions, HedgePolicy, hedge } from './hedge.js';
+export * from './hedge.js';
+export type { PercentileDelay } from './latency-window.js';

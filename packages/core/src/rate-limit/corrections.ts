@@ -12,7 +12,8 @@ import { isThenable } from '../internal/thenable.js';
 export class Corrections implements GrantOwner {
   constructor(
     private readonly store: RateLimitStore,
-    private readonly scope: RateLimitScope,
+    /** The policy's scope; replaced by setLimits. */
+    public scope: RateLimitScope,
     private readonly clock: Clock,
     private readonly changed: (key: string | undefined) => void,
   ) {}

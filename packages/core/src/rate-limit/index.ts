@@ -18,6 +18,7 @@ export {
 } from './limits.js';
 export { MemoryRateLimitStore, type MemoryStoreOptions, memoryStore } from './memory-store.js';
 export type {
+  LimitsChangeEvent,
   PauseOptions,
   RateLimitExecuteOptions,
   RateLimitMode,

@@ -2,7 +2,7 @@ import { optionsOf, orDefault, requireInteger } from '../internal/validate.js';
 import { adjustAll, admit, restAt } from './algorithms.js';
 import type { RateLimit } from './limits.js';
 import { type RestNode, RestQueue } from './rest-queue.js';
-import { cloneState, freshState, type KeyState, NEVER } from './state.js';
+import { type BucketState, cloneState, freshState, type KeyState, NEVER } from './state.js';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -12,6 +12,7 @@ import type {
   RateLimitStore,
   ReadRequest,
   ReadResult,
+  RelimitRequest,
 } from './store.js';
 
 /** Options of {@link memoryStore}; a bad value throws {@link InvalidOptionError} naming the option. */
@@ -55,8 +56,29 @@ class ScopeStates {
 
   constructor(
     private readonly maxKeys: number,
-    private readonly limits: readonly RateLimit[],
+    private limits: readonly RateLimit[],
   ) {}
+
+  /**
+   * The limits' numbers changed: a bucket whose refill interval changed keeps its backlog in units (rescaled to
+   * the new interval), so a lower rate never admits more of what was already used, nor a higher one less. A
+   * window's counts are in units already.
+   */
+  relimit(limits: readonly RateLimit[], now: number): void {
+    const before = this.limits;
+    this.limits = limits;
+    for (let i = 0; i < limits.length; i++) {
+      const old = before[i]!;
+      const limit = limits[i]!;
+      if (old.kind !== 'bucket' || limit.kind !== 'bucket' || old.interval === limit.interval) continue;
+      const ratio = limit.interval / old.interval;
+      for (const slot of this.slots.values()) {
+        const s = slot.state.limits[i] as BucketState;
+        if (s.tat > now) s.tat = now + (s.tat - now) * ratio;
+      }
+    }
+    for (const slot of this.slots.values()) this.adjusted(slot);
+  }
 
   /** The last key used and its state: most calls of a limiter use the same key (often the only one). */
   private lastKey: string | undefined;
@@ -178,6 +200,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
   /** Keys currently kept for a scope, in no particular order (for diagnostics and tests). */
   keys(scope: RateLimitScope): string[] {
     return [...(this.scopes.get(scope.id)?.slots.keys() ?? [])];
+  }
+
+  relimit(request: RelimitRequest): void {
+    this.scopes.get(request.scope.id)?.relimit(request.scope.limits, request.now);
+    // The next call of the scope looks it up again (the scope object changed).
+    this.lastScope = undefined;
   }
 
   private states(scope: RateLimitScope): ScopeStates {

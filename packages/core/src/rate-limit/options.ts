@@ -83,6 +83,8 @@ export interface RateLimitSettings {
   readonly maxWait: number;
   /** The cost per limit when the call brings none and there is no cost function. */
   readonly fixedCosts: readonly number[];
+  /** The `cost` option when it is not a function (what fixedCosts come from). */
+  readonly fixedCost: Cost;
   readonly costOption: ((context: ExecutionContext) => Cost) | undefined;
   readonly fixedKey: string;
   readonly keyOption: ((context: ExecutionContext) => string | undefined) | undefined;
@@ -106,10 +108,10 @@ export function rateLimitSettings(options: RateLimitOptions): RateLimitSettings 
   const maxWait = requireNonNegativeOrInfinity('maxWait', orDefault(options.maxWait, 60_000));
   const cost = orDefault<RateLimitOptions['cost']>(options.cost, 1);
   let costOption: ((context: ExecutionContext) => Cost) | undefined;
-  let fixedCosts: readonly number[] = [];
+  let fixedCost: Cost = 1;
   if (typeof cost === 'function') costOption = cost;
-  // Not frozen: V8 reads frozen arrays markedly slower, and this one is read on every call.
-  else fixedCosts = costsFor(limits, checkCost(cost), true);
+  else fixedCost = checkCost(cost);
+  const fixedCosts = fixedCostsFor(limits, costOption, fixedCost);
   const key = options.key;
   let keyOption: ((context: ExecutionContext) => string | undefined) | undefined;
   if (typeof key === 'function') keyOption = key;
@@ -126,6 +128,7 @@ export function rateLimitSettings(options: RateLimitOptions): RateLimitSettings 
     mode,
     maxWait,
     fixedCosts,
+    fixedCost,
     costOption,
     fixedKey: typeof key === 'string' ? key : SHARED_KEY,
     keyOption,
@@ -133,4 +136,24 @@ export function rateLimitSettings(options: RateLimitOptions): RateLimitSettings 
     clock: clockOf(options.clock),
     timerOptions: unrefOption(options.unref),
   };
+}
+
+/** The costs of a call that brings none, per limit (none when the cost comes from a function). */
+export function fixedCostsFor(
+  limits: readonly RateLimit[],
+  costOption: RateLimitSettings['costOption'],
+  cost: Cost,
+): readonly number[] {
+  // Not frozen: V8 reads frozen arrays markedly slower, and this one is read on every call.
+  return costOption === undefined ? costsFor(limits, cost, true) : [];
+}
+
+/** Payload of a rate limiter's `limitsChange`: its limits were changed by `setLimits`. */
+export interface LimitsChangeEvent {
+  /** The name of the emitting policy. */
+  readonly policy: string;
+  /** The limits before. */
+  readonly from: readonly RateLimit[];
+  /** The limits now in force. */
+  readonly to: readonly RateLimit[];
 }

@@ -2,7 +2,8 @@
 // refuse, or await an asynchronous store's answer), and its methods are the steps of that one decision, kept
 // together so the hot path (`[RUN]` -> `run`) reads in one place. Everything else is in its own module: options
 // (options.ts), the store contract (store.ts), waiting (waitlist.ts), corrections (corrections.ts), a call's key and
-// cost (call.ts, costed-task.ts).
+// cost (call.ts, costed-task.ts), the checks of new limits (relimit.ts). setLimits stays here because it swaps the
+// very fields the admission reads.
 import type { Clock } from '../clock.js';
 import { InvalidOptionError, RateLimitedError } from '../errors.js';
 import type { Ctx } from '../internal/context.js';
@@ -10,7 +11,10 @@ import { RootContext } from '../internal/root-context.js';
 import { describe } from '../internal/validate.js';
 import { callTask, type Next, PolicyBase, RUN, startExecution, type Task } from '../policy.js';
 import { type Call, resolveCall, withCallOptions } from './call.js';
+import { RateLimitCostError } from './cost.js';
 import { callInfoOf } from './costed-task.js';
+import { checkRelimit } from './relimit.js';
+import { isThenable } from '../internal/thenable.js';
 import { Corrections } from './corrections.js';
 import type { RateLimit } from './limits.js';
 import {
@@ -19,6 +23,7 @@ import {
   type RateLimitMode,
   type RateLimitOptions,
   type RateLimitSettings,
+  fixedCostsFor,
   rateLimitSettings,
   publicKey,
 } from './options.js';
@@ -38,23 +43,21 @@ import { Waitlist } from './waitlist.js';
 /** Admits executions under one or more rate limits, waiting (FIFO, bounded) or refusing when they are used up. */
 export class RateLimitPolicy extends PolicyBase<
   never,
-  'success' | 'failure' | 'queued' | 'rejected' | 'paused'
+  'success' | 'failure' | 'queued' | 'rejected' | 'paused' | 'limitsChange'
 > {
-  /** The limits in force, in the order given: {@link RateLimitOptions.limits}. */
-  readonly limits: readonly RateLimit[];
   /** 'wait' or 'reject': {@link RateLimitOptions.mode} (default 'wait'). */
   readonly mode: RateLimitMode;
   /** The longest wait accepted (ms): {@link RateLimitOptions.maxWait} (default 60 000). */
   readonly maxWait: number;
   /** Where usage lives: {@link RateLimitOptions.store} (default a private in-memory store). */
   readonly store: RateLimitStore;
-  /** The limits as the store knows them (limiters with equal limits share usage in a shared store). */
-  readonly scope: RateLimitScope;
+  /** The limits as the store knows them; replaced (same id) by setLimits. */
+  private current: RateLimitScope;
   /** The policy's clock: {@link RateLimitOptions.clock} (default `realClock`). */
   readonly clock: Clock;
-  private readonly settings: RateLimitSettings;
+  private settings: RateLimitSettings;
   /** The call when neither the options nor the call bring a key or cost of their own. */
-  private readonly fixedCall: Call;
+  private fixedCall: Call;
   /** True when the cost or key comes from a function, asked per call. */
   private readonly perCall: boolean;
   private readonly waitlist: Waitlist;
@@ -65,7 +68,6 @@ export class RateLimitPolicy extends PolicyBase<
   constructor(options: RateLimitOptions) {
     const settings = rateLimitSettings(options);
     super(settings.name);
-    this.limits = settings.limits;
     this.mode = settings.mode;
     this.maxWait = settings.maxWait;
     this.settings = settings;
@@ -73,21 +75,79 @@ export class RateLimitPolicy extends PolicyBase<
     this.perCall = settings.costOption !== undefined || settings.keyOption !== undefined;
     this.store = settings.store;
     // An unfrozen copy for the stores' hot path (V8 reads frozen arrays slower); `limits` stays frozen for users.
-    this.scope = scopeOf([...this.limits]);
+    this.current = scopeOf([...settings.limits]);
     this.clock = settings.clock;
-    this.request = new AcquireArgs(this.scope);
-    this.corrections = new Corrections(this.store, this.scope, this.clock, (key) =>
+    this.request = new AcquireArgs(this.current);
+    this.corrections = new Corrections(this.store, this.current, this.clock, (key) =>
       this.waitlist.invalidate(key),
     );
+    const policy = this;
     this.waitlist = new Waitlist({
       store: this.store,
-      scope: this.scope,
+      get scope() {
+        return policy.current;
+      },
       clock: this.clock,
       timerOptions: settings.timerOptions,
       onQueued: (key, delay, position) => this.onQueued(key, delay, position),
       refuse: (key, retryAfterMs, limit) => this.refusal(key, retryAfterMs, limit),
       giveBack: (key, admission) => this.corrections.giveBack(key, admission),
     });
+  }
+
+  /** The limits in force, in order: {@link RateLimitOptions.limits}, or the last {@link setLimits}. */
+  get limits(): readonly RateLimit[] {
+    return this.settings.limits;
+  }
+
+  /**
+   * The limits as the store knows them (limiters with equal limits share usage in a shared store). setLimits
+   * replaces it with one of the same `id` and the new limits, so the usage recorded carries over.
+   */
+  get scope(): RateLimitScope {
+    return this.current;
+  }
+
+  /**
+   * Changes the limits' numbers at run time (resilience4j's `changeLimitForPeriod`): rates, periods,
+   * capacities, bursts, a window's limit. The usage already recorded carries over, so nothing passes at the
+   * switch beyond what the new limits allow from then on: a bucket's backlog drains over the time it had left, a
+   * window's usage stays in its window. Waiting callers keep their order, signal and maxWait (or deadline) and
+   * are projected again at once: a higher limit admits them sooner, a lower one later, and one that can no longer
+   * start within its maxWait or deadline is refused (`RateLimitedError`, reported as `rejected`); one whose cost
+   * exceeds a new capacity fails with {@link RateLimitCostError}. Emits `limitsChange` `{ from, to }`.
+   *
+   * The new limits must have the shape of the old ones, since the store keeps usage per limit: as many, in the
+   * same order, of the same kind and unit, windows with the same `window` and `segments`. The store's scope id
+   * stays the one of the limits given at construction: limiters sharing a store keep sharing usage, so change
+   * them together.
+   * @param limits The new limits (one, or an array as in {@link RateLimitOptions.limits}).
+   * @throws {@link InvalidOptionError} naming `limits` or `limits[i]` for limits of another shape, or `cost` when
+   * the fixed `cost` option exceeds a new capacity; nothing changes then.
+   */
+  setLimits(limits: RateLimit | readonly RateLimit[]): void {
+    const from = this.settings.limits;
+    const to = checkRelimit(from, limits);
+    const settings = this.settings;
+    const fixedCosts = fixedCostsFor(to, settings.costOption, settings.fixedCost);
+    this.settings = { ...settings, limits: to, fixedCosts };
+    this.fixedCall = { key: settings.fixedKey, costs: fixedCosts, info: undefined };
+    // Same id, so the store finds the usage recorded; a new object, so a store caching per scope sees the numbers.
+    this.current = Object.freeze({ id: this.current.id, limits: [...to] });
+    this.request = new AcquireArgs(this.current);
+    this.corrections.scope = this.current;
+    const rescope = () => this.waitlist.rescope((costs) => unfitCost(to, costs));
+    // Waiters are projected again once the store holds the converted usage.
+    let converted: void | PromiseLike<void>;
+    try {
+      converted = this.store.relimit?.({ scope: this.current, now: this.clock.now() });
+    } catch {
+      // Best effort: the usage then keeps its time to drain (see RateLimitStore.relimit).
+      converted = undefined;
+    }
+    if (isThenable(converted)) converted.then(rescope, rescope);
+    else rescope();
+    if (this.listens('limitsChange')) this.events.emit('limitsChange', { policy: this.name, from, to });
   }
 
   /** Callers waiting for admission (for one key, or in total). */
@@ -124,7 +184,7 @@ export class RateLimitPolicy extends PolicyBase<
     }
     const now = this.clock.now();
     if (this.listens('paused')) this.events.emit('paused', { policy: this.name, duration: ms, key });
-    return this.corrections.applied(this.store.pause({ scope: this.scope, key, forMs: ms, now }), key);
+    return this.corrections.applied(this.store.pause({ scope: this.current, key, forMs: ms, now }), key);
   }
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
@@ -184,7 +244,7 @@ export class RateLimitPolicy extends PolicyBase<
     if ((result as AcquireResult).admitted === false)
       return this.onDenied(context, next, call, now, result as Denied);
     // The store keeps the request until it answers: the next call takes a fresh one.
-    this.request = new AcquireArgs(this.scope);
+    this.request = new AcquireArgs(this.current);
     return this.acquired(context, next, call, now, marks, result as PromiseLike<AcquireResult>);
   }
 
@@ -294,6 +354,15 @@ export class RateLimitPolicy extends PolicyBase<
     }
     return error;
   }
+}
+
+/** The error for a waiter whose costs a limit can no longer hold, if any. */
+function unfitCost(limits: readonly RateLimit[], costs: readonly number[]): Error | undefined {
+  for (let i = 0; i < limits.length; i++) {
+    const limit = limits[i]!;
+    if (costs[i]! > limit.capacity) return new RateLimitCostError(limit.name, costs[i]!, limit.capacity);
+  }
+  return undefined;
 }
 
 /** Refusals made by limiters, so a waiter's refusal is not reported twice. */

@@ -35,6 +35,22 @@ export interface RateLimitStore {
    * store's time. The policy projects its waiting callers on it to tell each one its wait at once.
    */
   read(request: ReadRequest): ReadResult | PromiseLike<ReadResult>;
+  /**
+   * Optional. The numbers of the scope's limits changed (a limiter's `setLimits`; same id, same shape, a new
+   * scope object): convert what the store keeps so that each key's usage keeps its amount in units, e.g. a
+   * bucket's backlog rescaled to the new refill interval. The store converts from the limits it last used for the
+   * scope, so calls from several limiters sharing it convert once. Without it, a bucket's backlog keeps its time
+   * to drain instead (its amount in units changes with the rate).
+   */
+  relimit?(request: RelimitRequest): void | PromiseLike<void>;
+}
+
+/** A request to convert a scope's usage to new numbers of its limits (see {@link RateLimitStore.relimit}). */
+export interface RelimitRequest {
+  /** The scope with its new limits (the id is unchanged). */
+  readonly scope: RateLimitScope;
+  /** The caller's clock (ms), for a store without a clock of its own. */
+  readonly now: number;
 }
 
 /** A set of limits. Policies (and processes) whose limits have the same `id` share usage in a shared store. */

@@ -71,6 +71,23 @@ export class Waitlist {
     });
   }
 
+  /**
+   * The policy's scope was replaced (same id, new numbers: setLimits). Fails the waiters `unfit` returns an error
+   * for (a cost the new limits can never admit), then projects everybody again against the new limits.
+   */
+  rescope(unfit: (costs: readonly number[]) => Error | undefined): void {
+    this.request = new AcquireArgs(this.host.scope);
+    for (const q of this.queues.values()) {
+      for (let waiter = q.waiters.head; waiter !== undefined; ) {
+        const following = waiter.next;
+        const error = unfit(waiter.costs);
+        if (error !== undefined) q.drop(waiter, error);
+        waiter = following;
+      }
+    }
+    this.invalidate();
+  }
+
   /** The limits changed under the waiters of `key` (every key when undefined): project them again. */
   invalidate(key?: string): void {
     if (key !== undefined) {
