@@ -11,6 +11,13 @@ export interface EventSource<K extends PolicyEventName> {
   on(event: K, listener: (payload: PolicyEvents[K][0]) => void): Unsubscribe;
 }
 
+/**
+ * `K`, kept out of type inference (TypeScript's `NoInfer`, spelled so that compilers before 5.4 read it too): the
+ * event name alone decides `K`, and the source must then emit it.
+ * @inline
+ */
+type Exactly<K> = [K][K extends unknown ? 0 : never];
+
 /** Options of {@link nextEvent}; a bad value rejects with {@link InvalidOptionError} naming the option. */
 export interface NextEventOptions<T> {
   /**
@@ -32,7 +39,7 @@ export interface NextEventOptions<T> {
  * signal's reason. Nothing keeps the process alive while it waits (an event comes from work that does).
  */
 export function nextEvent<K extends PolicyEventName>(
-  source: NoInfer<EventSource<K>>,
+  source: EventSource<Exactly<K>>,
   event: K,
   options?: NextEventOptions<PolicyEvents[K][0]>,
 ): Promise<PolicyEvents[K][0]> {
