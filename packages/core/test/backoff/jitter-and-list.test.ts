@@ -169,4 +169,23 @@ describe('listBackoff', () => {
     list[0] = 99;
     expect(backoff.delays(3)).toEqual([1, 2, 3]);
   });
+
+  it('a custom backoff may declare maxRetries; a value that is not an integer >= 0 is ignored', async () => {
+    for (const [maxRetries, attempts] of [
+      [1, 2],
+      [0, 1],
+      [-1, 4],
+      [1.5, 4],
+      ['2', 4],
+    ] as const) {
+      const clock = new VirtualClock();
+      const { fn, calls } = flaky(100, 'never');
+      const backoff = { maxDelay: 10, maxRetries, start: () => ({ next: () => 1 }) } as never;
+      const result = retry({ maxAttempts: 4, backoff, clock }).execute(fn);
+      result.catch(() => {});
+      await clock.runAll();
+      await expect(result).rejects.toThrow();
+      expect(calls.length).toBe(attempts);
+    }
+  });
 });
