@@ -24,7 +24,9 @@ const KB = 1000;
 const entries = [
   {
     label: '`retry` + `exponential`',
-    budget: 6,
+    // 6 -> 6.3: issue 16's retry options (attemptDuration, failOnExhaustedResult, a backoff's maxRetries) measured
+    // +0.30 KB.
+    budget: 6.3,
     target: 2.5,
     ours: `export { retry, exponential } from '@bulwark/core';`,
     cockatiel: `export { retry, ExponentialBackoff, handleAll } from 'cockatiel';`,

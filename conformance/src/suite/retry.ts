@@ -1,4 +1,4 @@
-import { constant, exponential, isTimeoutError, retry } from '@bulwark/core';
+import { constant, exponential, isTimeoutError, listBackoff, nextEvent, retry } from '@bulwark/core';
 import { seededRandom, VirtualClock } from '@bulwark/core/testing';
 import { deepEqual, equal, isPending, ok, rejectsWithValue } from '../assert.js';
 import type { Suite } from '../runner.js';
@@ -122,5 +122,31 @@ export function registerRetry(suite: Suite): void {
     await settled;
     deepEqual(reasons, ['deadline']);
     ok(!isTimeoutError(busy));
+  });
+
+  t(
+    "a listBackoff with exhausted: 'stop' ends the retries with its list; nextEvent sees the give-up",
+    async () => {
+      const clock = new VirtualClock();
+      const policy = retry({ maxAttempts: 10, backoff: listBackoff([5, 10], { exhausted: 'stop' }), clock });
+      const gaveUp = nextEvent(policy, 'giveUp');
+      let calls = 0;
+      const result = policy.execute(() => Promise.reject(new Error(`fail ${++calls}`)));
+      result.catch(() => {});
+      await clock.runAll();
+      await rejectsWithValue(
+        result.catch((e: Error) => Promise.reject(e.message)),
+        'fail 3',
+      );
+      equal((await gaveUp).attempts, 3);
+      equal(clock.now(), 15);
+    },
+  );
+
+  t('nextEvent rejects at once with the reason of an aborted signal', async () => {
+    const controller = new AbortController();
+    const waiting = nextEvent(retry(), 'retry', { signal: controller.signal });
+    controller.abort('enough');
+    await rejectsWithValue(waiting, 'enough');
   });
 }

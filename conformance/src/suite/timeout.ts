@@ -89,4 +89,16 @@ export function registerTimeout(suite: Suite): void {
     controller.abort(reason);
     await rejectsWithValue(pending, reason);
   });
+
+  t('abortOnReturn aborts the function signal once it returns, with an AbortError', async () => {
+    const clock = new VirtualClock();
+    let seen: AbortSignal | undefined;
+    const value = await timeout(1_000, { clock, abortOnReturn: true }).execute(({ signal }) => {
+      seen = signal;
+      return 'done';
+    });
+    equal(value, 'done');
+    ok(seen?.aborted, 'signal aborted after the return');
+    equal((seen?.reason as { name?: string } | undefined)?.name, 'AbortError');
+  });
 }

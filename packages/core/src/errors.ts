@@ -37,6 +37,7 @@ export type BulwarkErrorCode =
   | 'RATE_LIMITED'
   | 'THROTTLED'
   | 'BUDGET_EXHAUSTED'
+  | 'RETRY_EXHAUSTED'
   | (string & {});
 
 /** Whether this engine lets us skip the stack trace (V8, and Error.stackTraceLimit not frozen). */

@@ -64,6 +64,8 @@ export interface RetryEvent extends BaseEvent {
   readonly delay: number;
   /** Where the delay came from: the backoff, or a hint carried by the outcome (e.g. Retry-After). */
   readonly delaySource: 'backoff' | 'hint';
+  /** How long the failed attempt took (ms, on the policy's clock), from its start to its failure. */
+  readonly attemptDuration: number;
   /** The failure being retried: an error, or a result `handleResult` rejected. */
   readonly error?: unknown;
   /** The result being retried, when `handleResult` refused a value (`error` is then absent). */

@@ -32,3 +32,4 @@ export * from './hedge/index.js';
 export * from './budget/index.js';
 export * from './keyed/index.js';
 export * from './adaptive-concurrency/index.js';
+export { type EventSource, type NextEventOptions, nextEvent } from './next-event.js';

@@ -22,6 +22,11 @@ export interface Backoff {
   /** No delay it yields is larger than this. */
   readonly maxDelay: number;
   /**
+   * How many retries this backoff allows, when it limits them (a `listBackoff` with `exhausted: 'stop'`): retry then
+   * makes at most `maxRetries + 1` attempts. Default: undefined, no limit of its own.
+   */
+  readonly maxRetries?: number | undefined;
+  /**
    * Begins a fresh sequence of delays for one execution. `random` defaults to `Math.random` (only jittered backoffs
    * draw from it).
    */
@@ -109,4 +114,10 @@ export function nextDelay(sequence: BackoffSequence, cap: number): number {
 export function declaredMaxDelay(backoff: Backoff): number | undefined {
   const max: unknown = backoff.maxDelay;
   return typeof max === 'number' && Number.isFinite(max) && max >= 0 ? max : undefined;
+}
+
+/** The number of retries a backoff allows, when it states a usable one (an integer >= 0). */
+export function declaredMaxRetries(backoff: Backoff): number | undefined {
+  const max: unknown = backoff.maxRetries;
+  return typeof max === 'number' && Number.isInteger(max) && max >= 0 ? max : undefined;
 }

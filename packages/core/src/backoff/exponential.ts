@@ -7,6 +7,7 @@ import {
   requireOneOf,
 } from '../internal/validate.js';
 import { BackoffBase, type BackoffSequence, clampDelay, type RandomSource, safeRandom } from './backoff.js';
+import { applyJitter } from './jitter.js';
 
 /**
  * How an exponential backoff randomises its delays: 'none' (the exact growth), 'full' (uniform in [0, delay]),
@@ -67,15 +68,10 @@ class ExponentialBackoff extends BackoffBase {
       case 'none':
         return { next: () => this.ceiling(n++) };
       case 'full':
-        return { next: () => clampDelay(rand() * this.ceiling(n++), max) };
-      case 'equal':
-        return {
-          next: () => {
-            const ceiling = this.ceiling(n++);
-            // min() guards against rounding pushing the sum past the ceiling.
-            return Math.min(ceiling, ceiling / 2 + (rand() * ceiling) / 2);
-          },
-        };
+      case 'equal': {
+        const jitter = this.jitter;
+        return { next: () => applyJitter(jitter, this.ceiling(n++), rand) };
+      }
       case 'decorrelated': {
         let prev = 0;
         let capped = false;

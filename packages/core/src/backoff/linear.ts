@@ -1,5 +1,6 @@
-import { optionsOf, orDefault, requireFiniteNonNegative } from '../internal/validate.js';
-import { BackoffBase, type BackoffSequence, clampDelay } from './backoff.js';
+import { optionsOf, orDefault, requireFiniteNonNegative, requireFunction } from '../internal/validate.js';
+import { BackoffBase, type BackoffSequence, clampDelay, type RandomSource, safeRandom } from './backoff.js';
+import { applyJitter, requireSimpleJitter, type SimpleJitter } from './jitter.js';
 
 /** Options of {@link linear}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface LinearOptions {
@@ -9,27 +10,43 @@ export interface LinearOptions {
   readonly step?: number;
   /** Cap for every delay (ms), like exponential's: a larger initialDelay yields maxDelay. Default 30 000. */
   readonly maxDelay?: number;
+  /**
+   * How each (capped) delay is randomised: 'none' (default), 'full' (uniform in [0, delay]) or 'equal' (uniform in
+   * [delay/2, delay]).
+   */
+  readonly jitter?: SimpleJitter;
+  /** Random source for jitter. Default `Math.random` (retry's `random` option, when set, takes precedence). */
+  readonly random?: RandomSource;
 }
 
 class LinearBackoff extends BackoffBase {
   readonly initialDelay: number;
   readonly step: number;
   readonly maxDelay: number;
+  readonly jitter: SimpleJitter;
+  readonly random: RandomSource;
   constructor(options: LinearOptions) {
     super();
     this.initialDelay = requireFiniteNonNegative('initialDelay', orDefault(options.initialDelay, 1000));
     this.step = requireFiniteNonNegative('step', orDefault(options.step, this.initialDelay));
     this.maxDelay = requireFiniteNonNegative('maxDelay', orDefault(options.maxDelay, 30_000));
+    this.jitter = requireSimpleJitter(options.jitter);
+    this.random = requireFunction<RandomSource>('random', orDefault(options.random, Math.random));
     Object.freeze(this);
   }
-  start(): BackoffSequence {
+  start(random: RandomSource = this.random): BackoffSequence {
     let n = 0;
-    return { next: () => clampDelay(this.initialDelay + this.step * n++, this.maxDelay) };
+    const jitter = this.jitter;
+    const rand = jitter === 'none' ? random : safeRandom(random);
+    return {
+      next: () => applyJitter(jitter, clampDelay(this.initialDelay + this.step * n++, this.maxDelay), rand),
+    };
   }
 }
 
 /**
- * initialDelay, initialDelay + step, initialDelay + 2 step, ... capped at maxDelay. A number is the initialDelay.
+ * initialDelay, initialDelay + step, initialDelay + 2 step, ... capped at maxDelay, by default without jitter. A
+ * number is the initialDelay.
  * @throws {@link InvalidOptionError} naming the option, for an invalid option (at construction, never later).
  */
 export function linear(options?: LinearOptions | number): BackoffBase {

@@ -1,1 +1,2 @@
-export { type RetryGate, type RetryOptions, RetryPolicy, retry } from './retry.js';
+export { isRetryExhaustedError, RetryExhaustedError } from './exhausted.js';
+export { type RetryGate, type RetryOptions, type RetryOutcome, RetryPolicy, retry } from './retry.js';

@@ -2,6 +2,7 @@ import {
   type Backoff,
   type BackoffSequence,
   declaredMaxDelay,
+  declaredMaxRetries,
   nextDelay,
   type RandomSource,
   requireBackoff,
@@ -14,6 +15,7 @@ import type { GiveUpReason } from '../events.js';
 import { AttemptContext, type Ctx } from '../internal/context.js';
 import {
   clockOf,
+  optionalBoolean,
   optionalFunction,
   optionalRetryGate,
   orDefault,
@@ -24,6 +26,7 @@ import {
 } from '../internal/validate.js';
 import { waitFor } from '../internal/wait.js';
 import { type Next, PolicyBase, RUN } from '../policy.js';
+import { RetryExhaustedError } from './exhausted.js';
 
 /** What retry consults before each retry; see `retryBudget`. */
 export interface RetryGate {
@@ -35,7 +38,10 @@ export interface RetryGate {
 
 /** Options of {@link retry}. All are optional; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface RetryOptions {
-  /** Total attempts including the first. Default 3. Infinity is allowed (then bound it with a deadline). */
+  /**
+   * Total attempts including the first. Default 3. Infinity is allowed (then bound it with a deadline). A backoff
+   * that limits its retries (`listBackoff(delays, { exhausted: 'stop' })`) lowers it to its `maxRetries + 1`.
+   */
   readonly maxAttempts?: number;
   /** Delays between attempts. Default: exponential, decorrelated jitter, 200 ms, 30 s cap. */
   readonly backoff?: Backoff;
@@ -44,10 +50,14 @@ export interface RetryOptions {
   /** Which results to retry (e.g. a "busy" answer). Default: none. */
   readonly handleResult?: (value: unknown) => boolean;
   /**
-   * Reads a server's delay hint from an outcome; the hint replaces the backoff's delay. Default: the error's
-   * numeric `retryAfterMs`. Return undefined for "no hint".
+   * The delay function (Polly's delay generator, cockatiel's delegate backoff): computes the wait before attempt
+   * `attempt` (1 = the first retry) from the failed outcome, e.g. a delay a server sent in its error or its result.
+   * A number >= 0 is a hint that replaces the backoff's delay (see `hintMode`; longer than `maxDelay`, retry gives
+   * up); undefined means "no hint, use the backoff", and so does anything that is not a finite number >= 0 (NaN,
+   * a negative number, Infinity, a string): never a silently wrong wait. Default: the error's numeric
+   * `retryAfterMs`.
    */
-  readonly delayHint?: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
+  readonly delayHint?: (outcome: RetryOutcome, attempt: number) => number | undefined;
   /**
    * How a hint combines with the backoff. 'replace' (default): the hint is the delay. 'floor': the later of the
    * hint and the backoff's delay, for servers that round their hint down (Gemini's RetryInfo says "0s" with 0.6 s
@@ -59,6 +69,12 @@ export interface RetryOptions {
    * up at once instead (the server said it will not succeed sooner). Default 60 000.
    */
   readonly maxDelay?: number;
+  /**
+   * When retry gives up on a result `handleResult` refused (for any reason: attempts, budget, deadline, a hint too
+   * long), reject with a {@link RetryExhaustedError} carrying that result instead of returning it (resilience4j's
+   * `failAfterMaxAttempts`). Default false: the last result is returned.
+   */
+  readonly failOnExhaustedResult?: boolean;
   /** A shared retry budget; a retry it refuses ends the execution with the last outcome. */
   readonly budget?: RetryGate;
   /**
@@ -80,7 +96,18 @@ const defaultBackoff = /* @__PURE__ */ exponential({
   maxDelay: 30_000,
   jitter: 'decorrelated',
 });
-const defaultHint = (outcome: { error?: unknown }): number | undefined => retryAfterOf(outcome.error);
+const defaultHint = (outcome: RetryOutcome): number | undefined => retryAfterOf(outcome.error);
+
+/**
+ * A failed attempt, as `delayHint` sees it: what it threw (`error`), or the result `handleResult` refused
+ * (`result`). Exactly one of the two is present (`'error' in outcome` tells which).
+ */
+export interface RetryOutcome {
+  /** What the attempt threw. */
+  readonly error?: unknown;
+  /** The result `handleResult` refused. */
+  readonly result?: unknown;
+}
 
 /**
  * A failed attempt worth retrying: what it threw, or the result `handleResult` refused. It is handed as is to
@@ -104,6 +131,9 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
   readonly backoff: Backoff;
   /** The longest wait accepted (ms): {@link RetryOptions.maxDelay} (default 60 000). */
   readonly maxDelay: number;
+  /** Attempts actually allowed: maxAttempts, lowered to the backoff's `maxRetries + 1` when it declares one. */
+  private readonly attemptLimit: number;
+  private readonly failOnExhaustedResult: boolean;
   /**
    * The longest backoff delay waited: maxDelay, or the backoff's own maxDelay when smaller. A longer delay is cut
    * to it and one that is not a number >= 0 counts as it.
@@ -111,7 +141,7 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
   private readonly delayCap: number;
   private readonly handle: ((error: unknown) => boolean) | undefined;
   private readonly handleResult: ((value: unknown) => boolean) | undefined;
-  private readonly delayHint: (outcome: { error?: unknown; result?: unknown }) => number | undefined;
+  private readonly delayHint: (outcome: RetryOutcome, attempt: number) => number | undefined;
   private readonly hintFloors: boolean;
   private readonly budget: RetryGate | undefined;
   private readonly random: RandomSource | undefined;
@@ -123,11 +153,14 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
     this.backoff = requireBackoff(orDefault(options.backoff, defaultBackoff));
     this.maxDelay = requireFiniteNonNegative('maxDelay', orDefault(options.maxDelay, 60_000));
     this.delayCap = Math.min(this.maxDelay, declaredMaxDelay(this.backoff) ?? this.maxDelay);
+    this.attemptLimit = Math.min(this.maxAttempts, (declaredMaxRetries(this.backoff) ?? Infinity) + 1);
     this.handle = optionalFunction('handle', options.handle);
     this.handleResult = optionalFunction('handleResult', options.handleResult);
     this.delayHint = optionalFunction('delayHint', options.delayHint) ?? defaultHint;
     this.hintFloors =
       requireOneOf('hintMode', orDefault(options.hintMode, 'replace'), ['replace', 'floor']) === 'floor';
+    this.failOnExhaustedResult =
+      optionalBoolean('failOnExhaustedResult', options.failOnExhaustedResult) === true;
     this.budget = optionalRetryGate(options.budget);
     this.random = optionalFunction('random', options.random);
     this.clock = clockOf(options.clock);
@@ -135,8 +168,15 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
 
   [RUN](context: Ctx, next: Next): Promise<unknown> {
     this.budget?.recordAttempt();
-    if (this.handleResult !== undefined || this.listens('success') || this.listens('failure')) {
-      return this.loop(context, next, undefined);
+    // The first attempt's start, for the `retry` event's attemptDuration: read only when someone listens to it
+    // (NaN otherwise: a listener attached during the attempt then sees a duration of 0).
+    let attemptStarted = Number.NaN;
+    // One read decides for the common case of no listener at all.
+    if (this.handleResult !== undefined || this.events.active) {
+      if (this.handleResult !== undefined || this.listens('success') || this.listens('failure')) {
+        return this.loop(context, next, undefined, attemptStarted);
+      }
+      if (this.listens('retry')) attemptStarted = this.clock.now();
     }
     // The fast path, apart from the loop because a first attempt that succeeds then costs one derived promise
     // (and its rejection handler): no async frame, no clock read. The loop starts only after a failure, from it.
@@ -145,7 +185,7 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
       pending = next(context);
     } catch (error) {
       try {
-        return this.loop(context, next, this.retryable(error, context, 0));
+        return this.loop(context, next, this.retryable(error, context, 0), attemptStarted);
       } catch (final) {
         return Promise.reject(final);
       }
@@ -154,22 +194,27 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
     // An error that will not be retried is rethrown by the handler itself, which spares the loop's own promise
     // and the ticks of adopting it.
     return Promise.resolve(pending).then(undefined, (error) =>
-      this.loop(context, next, this.retryable(error, context, 0)),
+      this.loop(context, next, this.retryable(error, context, 0), attemptStarted),
     );
   }
 
   /**
    * Runs attempts until one succeeds or retry gives up. `failure` is the first attempt's when the fast path ran
-   * it: the loop then starts with the wait before the second attempt.
+   * it (which started at `attemptStarted`): the loop then starts with the wait before the second attempt.
    */
-  private async loop(context: Ctx, next: Next, failure: Failure | undefined): Promise<unknown> {
+  private async loop(
+    context: Ctx,
+    next: Next,
+    failure: Failure | undefined,
+    attemptStarted: number,
+  ): Promise<unknown> {
     const started = this.listens('success') || this.listens('failure') ? this.clock.now() : 0;
     let sequence: BackoffSequence | undefined;
     for (let attempt = failure === undefined ? 0 : 1; ; attempt++) {
       if (failure !== undefined) {
         // `attempt` attempts failed so far, the last with `failure`.
-        if (attempt >= this.maxAttempts) return this.giveUp('attempts', attempt, failure, started);
-        const hint = validHint(this.delayHint(failure));
+        if (attempt >= this.attemptLimit) return this.giveUp('attempts', attempt, failure, started);
+        const hint = validHint(this.delayHint(failure, attempt));
         if (hint !== undefined && hint > this.maxDelay) {
           return this.giveUp('hintTooLong', attempt, failure, started);
         }
@@ -196,6 +241,7 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
             attempt,
             delay: wait.delay,
             delaySource: wait.source,
+            attemptDuration: this.clock.now() - attemptStarted || 0,
             ...failure,
           });
         }
@@ -205,6 +251,7 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
           throw this.fail(reason, started);
         }
       }
+      if (this.listens('retry')) attemptStarted = this.clock.now();
       try {
         const result = await next(
           attempt === 0 && context.attempt === 0 ? context : new AttemptContext(context, attempt),
@@ -236,6 +283,9 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
       this.events.emit('giveUp', { policy: this.name, reason, attempts, ...failure });
     }
     if ('error' in failure) throw this.fail(failure.error, started);
+    if (this.failOnExhaustedResult) {
+      throw this.fail(new RetryExhaustedError(failure.result, attempts, reason), started);
+    }
     this.reportSuccess(this.clock, started);
     return failure.result;
   }

@@ -7,6 +7,7 @@ import { unrefOption } from '../internal/timer-options.js';
 import { isThenable } from '../internal/thenable.js';
 import {
   clockOf,
+  optionalBoolean,
   orDefault,
   policyName,
   requireFiniteNonNegative,
@@ -40,6 +41,13 @@ export interface TimeoutOptions {
    * while a call waits for it (so a timeout fires even when nothing else runs), and never once every call settled.
    */
   readonly unref?: boolean;
+  /**
+   * Abort the signal the function got as soon as it settles (cockatiel's `abortOnReturn`), with an `AbortError`
+   * `DOMException` as the reason: work the function started and left running on that signal (a request it did not
+   * await, a sub-task) is cancelled with it. Default false, because it would also cut what the function *returns*
+   * that still reads from the signal: a stream, a response body read after `execute` resolved.
+   */
+  readonly abortOnReturn?: boolean;
   /**
    * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
    * `@bulwark/core/testing`.
@@ -134,6 +142,7 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
     this.settled = true;
     this.policy.queue.remove(this);
     this.release();
+    if (this.policy.abortOnReturn && !this.aborted) this.abort(returned());
     if (failed) this.rejectOuter!(value);
     else this.resolveOuter!(value);
   }
@@ -151,6 +160,8 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
   readonly strategy: TimeoutStrategy;
   /** How late a deadline may fire (ms), after clamping: {@link TimeoutOptions.resolution}. */
   readonly resolution: number;
+  /** Whether the function's signal aborts once it settles: {@link TimeoutOptions.abortOnReturn} (default false). */
+  readonly abortOnReturn: boolean;
   /** @internal */
   readonly queue: DeadlineQueue;
   private readonly clock: Clock;
@@ -173,6 +184,7 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
       ),
       maxResolution(timeoutMs),
     );
+    this.abortOnReturn = optionalBoolean('abortOnReturn', options.abortOnReturn) === true;
     this.clock = clockOf(options.clock);
     this.queue = new DeadlineQueue(this.clock, timeoutMs, this.resolution, unrefOption(options.unref));
   }
@@ -231,6 +243,7 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
       run.settled = true;
       this.queue.remove(run);
       run.release();
+      if (this.abortOnReturn) run.abort(returned());
     }
   }
 
@@ -255,6 +268,11 @@ function maxResolution(timeoutMs: number): number {
 }
 
 const noop = (): void => {};
+
+/** The reason an `abortOnReturn` signal aborts with. */
+function returned(): DOMException {
+  return new DOMException('The function returned (abortOnReturn)', 'AbortError');
+}
 
 /**
  * Bounds an execution to `ms`, aborting the context signal at the deadline.
