@@ -19,7 +19,7 @@ import { type IsolationHandle, Isolations } from './isolation.js';
 import { breakerSettings, type CircuitBreakerOptions } from './options.js';
 import { ProbeAnswer, ProbeContexts } from './probes.js';
 import { CallSettler, type ClosedReactions } from './settler.js';
-import { CircuitSharing, LOCAL_PROBE, type PermitAnswer, releasePermit } from './sharing.js';
+import { CircuitSharing, LOCAL_PROBE, type PermitAnswer, releasePermit, SharedProbe } from './sharing.js';
 import type { BreakerSnapshot } from './snapshot.js';
 import type { BreakerStrategy } from './strategy.js';
 import { Verdicts } from './verdicts.js';
@@ -232,7 +232,8 @@ export class CircuitBreakerPolicy
       this.circuit.freeProbeSlot();
       return this.refuse('halfOpenBusy', undefined);
     }
-    return this.runObserved(halfOpen, context, next, holders, permit === LOCAL_PROBE ? undefined : permit);
+    const shared = permit === LOCAL_PROBE ? undefined : new SharedProbe(permit);
+    return this.runObserved(halfOpen, context, next, holders, shared);
   }
 
   /**
@@ -241,42 +242,46 @@ export class CircuitBreakerPolicy
    *
    * A probe's slot is freed when its function settles, whatever the circuit's state by then. A probe also answers
    * its caller at its abort (see ProbeAnswer); a closed call holds no scarce slot, so it answers when its function
-   * settles (the execution's root has already answered an aborted caller). A probe's fleet-wide `permit` is
-   * released when its function settles, as its slot is.
+   * settles (the execution's root has already answered an aborted caller). A probe's fleet-wide permit (`shared`)
+   * takes its success, or is released once its outcome was counted.
    */
   private runObserved(
     admittedIn: AdmittingState,
     context: Ctx,
     next: Next,
     holders: Holders,
-    permit: PermitAnswer,
+    shared: SharedProbe | undefined,
   ): Promise<unknown> {
     const started = this.clock.now();
     if (admittedIn.kind === 'closed') {
-      return this.settler.observe(admittedIn, started, callNext(next, context), context, undefined);
+      return this.settler.observe(
+        admittedIn,
+        started,
+        callNext(next, context),
+        context,
+        undefined,
+        undefined,
+      );
     }
     this.probing.add(context);
     const work = callNext(next, context);
     // Registered before observe's await, so the slot is free before the outcome is counted.
-    const settled = (): void => this.probeSettled(context, permit);
+    const settled = (): void => this.probeSettled(context);
     work.then(settled, settled);
-    if (!context.canAbort) return this.settler.observe(admittedIn, started, work, context, undefined);
+    const answer = context.canAbort ? new ProbeAnswer() : undefined;
+    const observed = this.settler.observe(admittedIn, started, work, context, answer, shared);
+    if (shared !== undefined) observed.then(shared.release, shared.release);
+    if (answer === undefined) return observed;
     // The caller leaves at its abort; work a layer inside leaves running keeps the slot taken as well (see HOLD).
-    const answer = new ProbeAnswer();
-    return answer.race(
-      this.settler.observe(admittedIn, started, work, context, answer),
-      context,
-      (reason) => {
-        if (holders.length > 0) leaveBehind(work, context, holders);
-        this.reportFailure(this.clock, reason, started);
-      },
-    );
+    return answer.race(observed, context, (reason) => {
+      if (holders.length > 0) leaveBehind(work, context, holders);
+      this.reportFailure(this.clock, reason, started);
+    });
   }
 
-  private probeSettled(context: Ctx, permit: PermitAnswer): void {
+  private probeSettled(context: Ctx): void {
     this.probing.delete(context);
     this.circuit.freeProbeSlot();
-    releasePermit(permit);
   }
 
   private readonly freeProbeSlot = (): void => {

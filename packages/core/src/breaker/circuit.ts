@@ -55,6 +55,14 @@ export type CallOutcome = number;
 export const OK = 0;
 export { FAILED, SLOW };
 
+/**
+ * A probe's success that did not close the circuit here, handed to the fleet (a CircuitSync's permit that counts
+ * successes): the fleet closes every process once `halfOpenProbes` probes succeeded fleet-wide.
+ */
+export interface FleetVerdict {
+  shareSuccess(): void;
+}
+
 /** Told of every transition, after it happened. `error` is the failure that opened the circuit, if an error did. */
 export type TransitionListener = (from: BreakerState, to: BreakerState, error: unknown) => void;
 
@@ -164,7 +172,13 @@ export class Circuit {
    * every slot's probe succeeded it closes. `now` matters only to a strategy that needs the time; `error` is the
    * failure, if an error (it goes with the transition it causes).
    */
-  record(admittedIn: BreakerState, outcome: CallOutcome, now: number, error: unknown): void {
+  record(
+    admittedIn: BreakerState,
+    outcome: CallOutcome,
+    now: number,
+    error: unknown,
+    fleet?: FleetVerdict,
+  ): void {
     if (admittedIn !== this.current) return;
     if (admittedIn.kind === 'closed') {
       if (this.tracker.record((outcome & FAILED) !== 0, (outcome & SLOW) !== 0, now)) {
@@ -174,6 +188,8 @@ export class Circuit {
       // A slow probe means the dependency has not recovered either.
       if (outcome !== OK) this.open(admittedIn, error);
       else if (++admittedIn.successes >= this.config.halfOpenProbes) this.close();
+      // Not enough successes here: the fleet counts this one with the other processes' (closing everywhere at N).
+      else if (fleet !== undefined) fleet.shareSuccess();
     }
   }
 
