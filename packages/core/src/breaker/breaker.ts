@@ -43,6 +43,11 @@ export class CircuitBreakerPolicy
   /** Probes let through while half-open: {@link CircuitBreakerOptions.halfOpenProbes}. */
   readonly halfOpenProbes: number;
   /**
+   * Probe successes that close a half-open circuit: {@link CircuitBreakerOptions.halfOpenSuccessThreshold} (or
+   * from {@link CircuitBreakerOptions.halfOpenFailureRatio}); `halfOpenProbes` by default.
+   */
+  readonly halfOpenSuccesses: number;
+  /**
    * Calls slower than this (ms) count as slow; undefined when slow calls are not counted: {@link
    * CircuitBreakerOptions.slowCallDuration}.
    */
@@ -70,6 +75,7 @@ export class CircuitBreakerPolicy
     this.strategy = settings.strategy;
     this.halfOpenAfter = settings.halfOpenAfter;
     this.halfOpenProbes = settings.halfOpenProbes;
+    this.halfOpenSuccesses = settings.halfOpenSuccesses;
     this.slowCallDuration = settings.slowCallDuration;
     this.verdicts = new Verdicts(settings.handle, settings.handleResult, settings.deferResult);
     this.clock = settings.clock;
@@ -78,6 +84,7 @@ export class CircuitBreakerPolicy
     this.circuit = new Circuit({
       halfOpenAfter: this.halfOpenAfter,
       halfOpenProbes: this.halfOpenProbes,
+      halfOpenSuccesses: this.halfOpenSuccesses,
       tracker: this.strategy.start(settings.slowCallRatio),
       clock: this.clock,
       onTransition: (from, to, error) => this.entered(from, to, error),
@@ -135,8 +142,8 @@ export class CircuitBreakerPolicy
 
   /**
    * Reports a failure of a call whose result was deferred (a stream cut after its first chunk). The `handle`
-   * predicate decides whether it counts. Closed: it counts like any failure; half-open: the dependency has not
-   * recovered, so the circuit opens again; open or isolated: nothing to do. Returns whether it was counted.
+   * predicate decides whether it counts. Closed: it counts like any failure; half-open: a failed probe (the circuit
+   * opens again, unless `halfOpenSuccessThreshold` tolerates it); open or isolated: nothing to do. Returns whether it was counted.
    */
   recordFailure(error: unknown): boolean {
     const state = this.circuit.state;

@@ -10,7 +10,8 @@ import { FAILED, type HealthTracker, SLOW } from './strategy.js';
  * Transitions (anything else is a bug):
  *   closed   -> open       the strategy trips                 closed   -> isolated   isolate()
  *   open     -> halfOpen   the break is over (seen at a call or a read of the state; there are no timers)
- *   halfOpen -> closed     every probe slot succeeded          halfOpen -> open       a probe failed or was slow
+ *   halfOpen -> closed     halfOpenSuccesses probes succeeded  halfOpen -> open       more probes failed (or were
+ *                                                                                   slow) than halfOpenProbes - halfOpenSuccesses
  *   open | halfOpen -> isolated                               isolated -> closed     every isolation released
  *   any      -> closed     reset() (closed -> closed starts a new epoch with fresh counts)
  * and, with a CircuitSync (sync.ts), the fleet's state imposed:
@@ -29,10 +30,14 @@ export interface OpenState {
   readonly breaks: BreakSeries;
 }
 
-/** Probes run, up to the probe slots; `successes` counts the probe successes of this half-open state. */
+/**
+ * Probes run, up to the probe slots; `successes` and `failures` count the probe verdicts of this half-open state
+ * (each fills its slot for good).
+ */
 export interface HalfOpenState {
   readonly kind: 'halfOpen';
   successes: number;
+  failures: number;
   readonly breaks: BreakSeries;
 }
 
@@ -111,6 +116,8 @@ export function longestBreak(halfOpenAfter: number | Backoff): number {
 export interface CircuitConfig {
   readonly halfOpenAfter: number | Backoff;
   readonly halfOpenProbes: number;
+  /** Probe successes that close a half-open circuit (<= halfOpenProbes; the rest may fail). Default halfOpenProbes. */
+  readonly halfOpenSuccesses?: number;
   /** The strategy's counters (cleared on every transition: outcomes only matter while closed). */
   readonly tracker: HealthTracker;
   readonly clock: Clock;
@@ -126,9 +133,15 @@ export class Circuit {
    */
   private probesRunning = 0;
   private readonly tracker: HealthTracker;
+  /** Probe successes that close a half-open circuit. */
+  private readonly successesToClose: number;
+  /** Failed (or slow) probes a half-open circuit tolerates. */
+  private readonly failuresTolerated: number;
 
   constructor(readonly config: CircuitConfig) {
     this.tracker = config.tracker;
+    this.successesToClose = config.halfOpenSuccesses ?? config.halfOpenProbes;
+    this.failuresTolerated = config.halfOpenProbes - this.successesToClose;
   }
 
   /** The current state, as last left: an open circuit whose break is over is still open here (see `refresh`). */
@@ -149,7 +162,7 @@ export class Circuit {
 
   /** open -> halfOpen (the caller saw the break is over). */
   halfOpen(from: OpenState): HalfOpenState {
-    const to: HalfOpenState = { kind: 'halfOpen', successes: 0, breaks: from.breaks };
+    const to: HalfOpenState = { kind: 'halfOpen', successes: 0, failures: 0, breaks: from.breaks };
     this.enter(to, undefined);
     return to;
   }
@@ -168,8 +181,8 @@ export class Circuit {
 
   /**
    * Counts a finished call in the state that admitted it, if that state is still current (else it counts for
-   * nothing). Closed: the strategy may open the circuit. Half-open: a failed or slow probe reopens it, and once
-   * every slot's probe succeeded it closes. `now` matters only to a strategy that needs the time; `error` is the
+   * nothing). Closed: the strategy may open the circuit. Half-open: it closes at `halfOpenSuccesses` successful
+   * probes, and reopens as soon as more probes failed (or were slow) than `halfOpenProbes - halfOpenSuccesses`. `now` matters only to a strategy that needs the time; `error` is the
    * failure, if an error (it goes with the transition it causes).
    */
   record(
@@ -186,8 +199,9 @@ export class Circuit {
       }
     } else if (admittedIn.kind === 'halfOpen') {
       // A slow probe means the dependency has not recovered either.
-      if (outcome !== OK) this.open(admittedIn, error);
-      else if (++admittedIn.successes >= this.config.halfOpenProbes) this.close();
+      if (outcome !== OK) {
+        if (++admittedIn.failures > this.failuresTolerated) this.open(admittedIn, error);
+      } else if (++admittedIn.successes >= this.successesToClose) this.close();
       // Not enough successes here: the fleet counts this one with the other processes' (closing everywhere at N).
       else if (fleet !== undefined) fleet.shareSuccess();
     }
@@ -199,9 +213,9 @@ export class Circuit {
       this.open(admittedIn, undefined);
   }
 
-  /** Takes a probe slot in `state` if one is free (probes running and probes that succeeded both fill one). */
+  /** Takes a probe slot in `state` if one is free (probes running and probes judged both fill one). */
   takeProbeSlot(state: HalfOpenState): boolean {
-    if (this.probesRunning + state.successes >= this.config.halfOpenProbes) return false;
+    if (this.probesRunning + state.successes + state.failures >= this.config.halfOpenProbes) return false;
     this.probesRunning++;
     return true;
   }

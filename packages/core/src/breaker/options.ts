@@ -32,10 +32,26 @@ export interface CircuitBreakerOptions {
    */
   readonly halfOpenAfter?: number | Backoff;
   /**
-   * How many probes half-open admits; all must succeed to close, the first failure reopens. A probe keeps its slot
-   * until its function settles, even when its caller left earlier. Default 1.
+   * How many probes half-open admits, one per slot; a probe keeps its slot until its function settles, even when its
+   * caller left earlier. By default all must succeed to close and the first failure reopens; see
+   * `halfOpenSuccessThreshold` and `halfOpenFailureRatio` for a verdict that tolerates failed probes. Default 1.
    */
   readonly halfOpenProbes?: number;
+  /**
+   * How many of the `halfOpenProbes` probes must succeed to close the circuit (an integer from 1 to
+   * `halfOpenProbes`; failsafe-go's success threshold). The circuit closes as soon as that many succeeded, and
+   * reopens as soon as more failed (or were slow) than `halfOpenProbes - halfOpenSuccessThreshold`, so the verdict
+   * never waits for a probe whose outcome cannot change it. Not with `halfOpenFailureRatio`, nor with `sync` (a
+   * shared circuit's half-open verdict is fleet-wide: every probe must succeed). Default `halfOpenProbes`.
+   */
+  readonly halfOpenSuccessThreshold?: number;
+  /**
+   * The same verdict as a failure ratio (resilience4j's failure rate threshold in half-open), in (0, 1]: the circuit
+   * reopens once failed (or slow) probes / `halfOpenProbes` reaches this ratio, and closes once enough probes
+   * succeeded that it cannot. E.g. 10 probes and 0.5: 5 failures reopen, 6 successes close. Not with
+   * `halfOpenSuccessThreshold`, nor with `sync`. Default: none (every probe must succeed).
+   */
+  readonly halfOpenFailureRatio?: number;
   /**
    * Which errors count as failures. Default: every error except the caller's own abort and Bulwark's local
    * load-shedding rejections (bulkhead, rate limiter, throttling, retry budget), which say nothing about the
@@ -81,6 +97,8 @@ export interface BreakerSettings {
   readonly strategy: BreakerStrategy;
   readonly halfOpenAfter: number | Backoff;
   readonly halfOpenProbes: number;
+  /** Probe successes that close a half-open circuit, from `halfOpenSuccessThreshold` or `halfOpenFailureRatio`. */
+  readonly halfOpenSuccesses: number;
   readonly handle: ((error: unknown) => boolean) | undefined;
   readonly handleResult: ((value: unknown) => boolean) | undefined;
   readonly deferResult: ((value: unknown) => boolean) | undefined;
@@ -111,6 +129,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
   }
   const halfOpenAfter = requireHalfOpenAfter(orDefault(o.halfOpenAfter, 5_000));
   const halfOpenProbes = requireInteger('halfOpenProbes', orDefault(o.halfOpenProbes, 1), 1);
+  const halfOpenSuccesses = halfOpenSuccessesOf(o, halfOpenProbes);
   const handle = optionalFunction<(error: unknown) => boolean>('handle', o.handle);
   const handleResult = optionalFunction<(value: unknown) => boolean>('handleResult', o.handleResult);
   const deferResult = optionalFunction<(value: unknown) => boolean>('deferResult', o.deferResult);
@@ -123,6 +142,12 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     o.sync === undefined
       ? undefined
       : requireMethods<CircuitSync>('sync', o.sync, SYNC_METHODS, 'a CircuitSync');
+  if (sync !== undefined && halfOpenSuccesses < halfOpenProbes) {
+    throw new InvalidOptionError(
+      o.halfOpenFailureRatio !== undefined ? 'halfOpenFailureRatio' : 'halfOpenSuccessThreshold',
+      'a shared circuit (sync) judges its half-open probes fleet-wide, where every probe must succeed',
+    );
+  }
   const acquireTimeoutMs = requirePositive(
     'sync.acquireTimeoutMs',
     orDefault(sync?.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS),
@@ -132,6 +157,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     strategy,
     halfOpenAfter,
     halfOpenProbes,
+    halfOpenSuccesses,
     handle,
     handleResult,
     deferResult,
@@ -184,4 +210,28 @@ function slowCallRatioOf(
   }
   if (slowCallDuration === undefined || strategy.kind === 'consecutive') return undefined;
   return ratio ?? 1;
+}
+
+/** The probe successes that close a half-open circuit: a threshold, or the complement of a failure ratio. */
+function halfOpenSuccessesOf(o: CircuitBreakerOptions, probes: number): number {
+  const { halfOpenSuccessThreshold: threshold, halfOpenFailureRatio: ratio } = o;
+  if (threshold !== undefined && ratio !== undefined) {
+    throw new InvalidOptionError(
+      'halfOpenFailureRatio',
+      'give halfOpenSuccessThreshold or halfOpenFailureRatio, not both',
+    );
+  }
+  if (ratio !== undefined) {
+    requireFailureRatio('halfOpenFailureRatio', ratio);
+    // Reopen at failures >= ratio × probes: the failures tolerated are the fewer, the successes needed the rest.
+    return probes - (Math.ceil(ratio * probes - 1e-9) - 1);
+  }
+  const successes = requireInteger('halfOpenSuccessThreshold', orDefault(threshold, probes), 1);
+  if (successes > probes) {
+    throw new InvalidOptionError(
+      'halfOpenSuccessThreshold',
+      `expected at most halfOpenProbes (${probes}), got ${successes}`,
+    );
+  }
+  return successes;
 }
