@@ -17,6 +17,7 @@ import {
 import { restoreCircuit, saveCircuit } from './circuit-snapshot.js';
 import { type IsolationHandle, Isolations } from './isolation.js';
 import { breakerSettings, type CircuitBreakerOptions } from './options.js';
+import { ParkedCallers } from './parking.js';
 import { ProbeAnswer, ProbeContexts } from './probes.js';
 import { CallSettler, type ClosedReactions } from './settler.js';
 import { CircuitSharing, LOCAL_PROBE, type PermitAnswer, releasePermit, SharedProbe } from './sharing.js';
@@ -66,6 +67,8 @@ export class CircuitBreakerPolicy
     if (this.circuit.state.kind === 'isolated') this.circuit.close();
   });
   private readonly probing = new ProbeContexts();
+  /** Callers waiting behind the probes, with `halfOpenWait`. */
+  private readonly parked: ParkedCallers | undefined;
   /** The link to the fleet's state, with the `sync` option. */
   private readonly sharing: CircuitSharing | undefined;
 
@@ -99,6 +102,7 @@ export class CircuitBreakerPolicy
       events: this.events,
       reportFailure: (error, started) => this.reportFailure(this.clock, error, started),
     });
+    this.parked = settings.halfOpenWait ? new ParkedCallers() : undefined;
     this.reactions = this.settler.reactionsFor(this.circuit.state as ClosedState); // a new circuit is closed
     if (settings.initialState !== undefined) {
       restoreCircuit(this.circuit, settings.initialState, this.strategy.kind);
@@ -206,10 +210,20 @@ export class CircuitBreakerPolicy
     } else {
       halfOpen = state;
     }
-    // Callers beyond the probe slots are turned away at once, never parked.
-    if (!this.circuit.takeProbeSlot(halfOpen)) return this.refuse('halfOpenBusy', undefined);
+    // Callers beyond the probe slots are turned away at once, or parked with halfOpenWait.
+    if (!this.circuit.takeProbeSlot(halfOpen)) {
+      return this.parked === undefined
+        ? this.refuse('halfOpenBusy', undefined)
+        : this.park(this.parked, context, next, holders);
+    }
     if (this.sharing !== undefined) return this.runSharedProbe(halfOpen, context, next, holders);
     return this.runObserved(halfOpen, context, next, holders, undefined);
+  }
+
+  /** A caller parked behind the probes: it starts over once they decide or a slot frees (see ParkedCallers). */
+  private async park(parked: ParkedCallers, context: Ctx, next: Next, holders: Holders): Promise<unknown> {
+    await parked.wait(context);
+    return this[RUN](context, next, holders);
   }
 
   /**
@@ -278,6 +292,8 @@ export class CircuitBreakerPolicy
     const answer = context.canAbort ? new ProbeAnswer() : undefined;
     const observed = this.settler.observe(admittedIn, started, work, context, answer, shared);
     if (shared !== undefined) observed.then(shared.release, shared.release);
+    // Parked callers look again once this probe was judged (or freed its slot without a verdict).
+    if (this.parked !== undefined) observed.then(this.wakeParked, this.wakeParked);
     if (answer === undefined) return observed;
     // The caller leaves at its abort; work a layer inside leaves running keeps the slot taken as well (see HOLD).
     return answer.race(observed, context, (reason) => {
@@ -293,6 +309,11 @@ export class CircuitBreakerPolicy
 
   private readonly freeProbeSlot = (): void => {
     this.circuit.freeProbeSlot();
+    this.parked?.wakeAll();
+  };
+
+  private readonly wakeParked = (): void => {
+    this.parked!.wakeAll();
   };
 
   /**
@@ -311,6 +332,7 @@ export class CircuitBreakerPolicy
   /** The circuit moved: a closed state gets its reactions; listeners hear of a change of state. */
   private entered(from: BreakerState, to: BreakerState, error: unknown): void {
     if (to.kind === 'closed') this.reactions = this.settler.reactionsFor(to);
+    if (from.kind === 'halfOpen' && this.parked !== undefined) this.parked.wakeAll();
     if (this.sharing !== undefined) this.sharing.transitioned(from, to);
     if (from.kind !== to.kind && this.listens('stateChange')) {
       this.events.emit('stateChange', {

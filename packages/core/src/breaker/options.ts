@@ -4,6 +4,7 @@ import { InvalidOptionError } from '../errors.js';
 import {
   clockOf,
   describe,
+  optionalBoolean,
   optionalFunction,
   orDefault,
   policyName,
@@ -53,6 +54,15 @@ export interface CircuitBreakerOptions {
    */
   readonly halfOpenFailureRatio?: number;
   /**
+   * What a call does when the circuit is half-open and every probe slot is taken: `false` refuses it at once with
+   * `BrokenCircuitError`; `true` parks it behind the probes (cockatiel's behaviour) until they decide or a slot
+   * frees, then it starts over in the circuit's new state (runs once closed, is refused once reopened, or probes in
+   * a freed slot). A parked caller leaves at once with its signal's reason when it aborts; nothing else bounds the
+   * wait but the probes themselves, so put a `timeout` outside the breaker. With `sync`, a probe the fleet refuses is
+   * still refused. Default `false`.
+   */
+  readonly halfOpenWait?: boolean;
+  /**
    * Which errors count as failures. Default: every error except the caller's own abort and Bulwark's local
    * load-shedding rejections (bulkhead, rate limiter, throttling, retry budget), which say nothing about the
    * dependency's health.
@@ -99,6 +109,7 @@ export interface BreakerSettings {
   readonly halfOpenProbes: number;
   /** Probe successes that close a half-open circuit, from `halfOpenSuccessThreshold` or `halfOpenFailureRatio`. */
   readonly halfOpenSuccesses: number;
+  readonly halfOpenWait: boolean;
   readonly handle: ((error: unknown) => boolean) | undefined;
   readonly handleResult: ((value: unknown) => boolean) | undefined;
   readonly deferResult: ((value: unknown) => boolean) | undefined;
@@ -130,6 +141,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
   const halfOpenAfter = requireHalfOpenAfter(orDefault(o.halfOpenAfter, 5_000));
   const halfOpenProbes = requireInteger('halfOpenProbes', orDefault(o.halfOpenProbes, 1), 1);
   const halfOpenSuccesses = halfOpenSuccessesOf(o, halfOpenProbes);
+  const halfOpenWait = optionalBoolean('halfOpenWait', o.halfOpenWait) ?? false;
   const handle = optionalFunction<(error: unknown) => boolean>('handle', o.handle);
   const handleResult = optionalFunction<(value: unknown) => boolean>('handleResult', o.handleResult);
   const deferResult = optionalFunction<(value: unknown) => boolean>('deferResult', o.deferResult);
@@ -158,6 +170,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     halfOpenAfter,
     halfOpenProbes,
     halfOpenSuccesses,
+    halfOpenWait,
     handle,
     handleResult,
     deferResult,
