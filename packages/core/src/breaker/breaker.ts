@@ -15,6 +15,7 @@ import {
   OK,
 } from './circuit.js';
 import { restoreCircuit, saveCircuit } from './circuit-snapshot.js';
+import type { BreakerControl } from './control.js';
 import { type IsolationHandle, Isolations } from './isolation.js';
 import { breakerSettings, type CircuitBreakerOptions } from './options.js';
 import { ParkedCallers } from './parking.js';
@@ -107,11 +108,28 @@ export class CircuitBreakerPolicy
     if (settings.initialState !== undefined) {
       restoreCircuit(this.circuit, settings.initialState, this.strategy.kind);
     }
+    if (settings.control !== undefined) settings.control.attach(this.controlled);
     this.sharing =
       settings.sync === undefined
         ? undefined
         : new CircuitSharing(settings.sync, settings.acquireTimeoutMs, this.circuit, this.clock, this.name);
   }
+
+  /** Applies its control's command (see BreakerControl); held by the breaker, weakly by the control. */
+  private readonly controlled = {
+    apply: (control: BreakerControl): void => {
+      const circuit = this.circuit;
+      const mode = control.mode;
+      circuit.heldClosed = mode === 'closed';
+      const state = circuit.state;
+      if (mode === 'closed' && (state.kind === 'open' || state.kind === 'halfOpen')) circuit.close();
+      if (mode === 'open') {
+        const { at, forMs } = control.openHold;
+        const breaks = state.kind === 'closed' || state.kind === 'isolated' ? 0 : state.breaks.count;
+        circuit.openFor(at ?? this.clock.now() + (forMs ?? 0), breaks);
+      }
+    },
+  };
 
   /**
    * The current state. Reading it moves an open circuit whose break is over to 'halfOpen' (and emits that

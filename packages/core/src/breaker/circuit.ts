@@ -14,6 +14,7 @@ import { FAILED, type HealthTracker, SLOW } from './strategy.js';
  *                                                                                   slow) than halfOpenProbes - halfOpenSuccesses
  *   open | halfOpen -> isolated                               isolated -> closed     every isolation released
  *   any      -> closed     reset() (closed -> closed starts a new epoch with fresh counts)
+ * with a BreakerControl (control.ts): any but isolated -> open until an instant; open | halfOpen -> closed, held;
  * and, with a CircuitSync (sync.ts), the fleet's state imposed:
  *   closed | halfOpen | open -> open (the fleet's break)      open | halfOpen -> closed (the fleet closed)
  */
@@ -127,6 +128,8 @@ export interface CircuitConfig {
 /** One breaker's state and its transitions. Holds no timer and runs no call. */
 export class Circuit {
   private current: BreakerState = { kind: 'closed' };
+  /** Held closed by a BreakerControl: outcomes are still counted, but nothing opens the circuit. */
+  heldClosed = false;
   /**
    * Probe slots taken: probes whose function is still running, whatever state the circuit is in now. A slot stays
    * taken until the function really settles, so no more than halfOpenProbes real probes ever run at once.
@@ -236,7 +239,7 @@ export class Circuit {
    */
   openFor(until: number, breaks: number): void {
     const from = this.current;
-    if (from.kind === 'isolated') return;
+    if (from.kind === 'isolated' || this.heldClosed) return;
     const series =
       from.kind !== 'closed' && from.breaks.count === breaks
         ? from.breaks
@@ -250,6 +253,7 @@ export class Circuit {
   }
 
   private open(from: AdmittingState, error: unknown): void {
+    if (this.heldClosed) return; // the strategy tripped: with a control holding it closed, that is only reported
     const breaks = this.breaksAfter(from);
     const duration = breaks.next();
     this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks }, error);

@@ -1,5 +1,6 @@
 export { CircuitBreakerPolicy, circuitBreaker } from './breaker.js';
 export { consecutive } from './consecutive.js';
+export { BreakerControl, breakerControl, type ControlMode } from './control.js';
 export { type CountWindowOptions, countWindow } from './count-window.js';
 export type { IsolationHandle } from './isolation.js';
 export type { CircuitBreakerOptions } from './options.js';

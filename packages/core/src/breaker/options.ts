@@ -17,6 +17,7 @@ import { consecutive } from './consecutive.js';
 import { type BreakerSnapshot, parseSnapshot } from './snapshot.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS } from './sharing.js';
 import type { BreakerStrategy } from './strategy.js';
+import { BreakerControl } from './control.js';
 import type { CircuitSync } from './sync.js';
 import { requireFailureRatio } from './validate.js';
 
@@ -93,6 +94,11 @@ export interface CircuitBreakerOptions {
    */
   readonly sync?: CircuitSync;
   /**
+   * Manual control shared with other breakers or not (`breakerControl()`): open for a duration or until an instant,
+   * hold closed, release. Default: none (the strategy alone decides).
+   */
+  readonly control?: BreakerControl;
+  /**
    * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
    * `@bulwark/core/testing`.
    */
@@ -119,6 +125,7 @@ export interface BreakerSettings {
   readonly clock: Clock;
   readonly initialState: BreakerSnapshot | undefined;
   readonly sync: CircuitSync | undefined;
+  readonly control: BreakerControl | undefined;
   /** The sync's `acquireTimeoutMs`, checked (its default when the sync has none). */
   readonly acquireTimeoutMs: number;
 }
@@ -160,6 +167,9 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
       'a shared circuit (sync) judges its half-open probes fleet-wide, where every probe must succeed',
     );
   }
+  if (o.control !== undefined && !(o.control instanceof BreakerControl)) {
+    throw new InvalidOptionError('control', `expected breakerControl(), got ${describe(o.control)}`);
+  }
   const acquireTimeoutMs = requirePositive(
     'sync.acquireTimeoutMs',
     orDefault(sync?.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS),
@@ -179,6 +189,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     clock,
     initialState,
     sync,
+    control: o.control,
     acquireTimeoutMs,
   };
 }
