@@ -81,7 +81,12 @@ export class CircuitBreakerPolicy
     this.halfOpenProbes = settings.halfOpenProbes;
     this.halfOpenSuccesses = settings.halfOpenSuccesses;
     this.slowCallDuration = settings.slowCallDuration;
-    this.verdicts = new Verdicts(settings.handle, settings.handleResult, settings.deferResult);
+    this.verdicts = new Verdicts(
+      settings.handle,
+      settings.handleResult,
+      settings.deferResult,
+      settings.breakFor,
+    );
     this.clock = settings.clock;
     this.timeStarts = this.slowCallDuration !== undefined;
     this.timeEnds = this.strategy.needsTime || this.timeStarts;

@@ -247,6 +247,17 @@ export class Circuit {
     this.enter({ kind: 'open', until, breaks: series }, undefined);
   }
 
+  /**
+   * Closed or half-open -> open for `durationMs`, a break an outcome carried (the breaker's `breakFor`), counted as
+   * the next break of the series, if `admittedIn` is still current.
+   */
+  openCarried(admittedIn: AdmittingState, durationMs: number, error: unknown): void {
+    if (admittedIn !== this.current || this.heldClosed) return;
+    const breaks = this.breaksAfter(admittedIn);
+    breaks.next(); // the series moves on (a Backoff's next break grows), but this break lasts what it carried
+    this.enter({ kind: 'open', until: this.config.clock.now() + durationMs, breaks }, error);
+  }
+
   /** Starts in a restored state (at construction): no transition, no listener call. */
   restore(state: BreakerState): void {
     this.current = state;

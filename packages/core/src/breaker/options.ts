@@ -20,6 +20,7 @@ import type { BreakerStrategy } from './strategy.js';
 import { BreakerControl } from './control.js';
 import type { CircuitSync } from './sync.js';
 import { requireFailureRatio } from './validate.js';
+import type { BreakOutcome } from './verdicts.js';
 
 /**
  * Options of {@link circuitBreaker}. All are optional; a bad value throws {@link InvalidOptionError} naming the option.
@@ -77,6 +78,14 @@ export interface CircuitBreakerOptions {
    * slot (its function has settled) without a verdict. Default: none.
    */
   readonly deferResult?: (value: unknown) => boolean;
+  /**
+   * A break an outcome carries (resilience4j's transition on result): return a duration (ms) to open the circuit at
+   * once for exactly that long, e.g. a 429's or 503's server delay; undefined (or anything but a finite number
+   * >= 0) lets `handle`/`handleResult` and the strategy decide as usual. Asked for every counted outcome while
+   * closed or half-open (an error `handle` rejects or a caller abort is never asked). The break counts in the series
+   * (a growing `halfOpenAfter` moves on), is not capped, and ends in half-open like any break. Default: none.
+   */
+  readonly breakFor?: (outcome: BreakOutcome) => number | undefined;
   /** A call lasting at least this long (ms) is slow. Default: slow calls are not tracked. */
   readonly slowCallDuration?: number;
   /**
@@ -119,6 +128,7 @@ export interface BreakerSettings {
   readonly handle: ((error: unknown) => boolean) | undefined;
   readonly handleResult: ((value: unknown) => boolean) | undefined;
   readonly deferResult: ((value: unknown) => boolean) | undefined;
+  readonly breakFor: ((outcome: BreakOutcome) => number | undefined) | undefined;
   readonly slowCallDuration: number | undefined;
   /** The slow-call threshold the strategy compares with; undefined when slow calls are not tracked or have no ratio. */
   readonly slowCallRatio: number | undefined;
@@ -152,6 +162,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
   const handle = optionalFunction<(error: unknown) => boolean>('handle', o.handle);
   const handleResult = optionalFunction<(value: unknown) => boolean>('handleResult', o.handleResult);
   const deferResult = optionalFunction<(value: unknown) => boolean>('deferResult', o.deferResult);
+  const breakFor = optionalFunction<(outcome: BreakOutcome) => number | undefined>('breakFor', o.breakFor);
   const slowCallDuration =
     o.slowCallDuration === undefined ? undefined : requirePositive('slowCallDuration', o.slowCallDuration);
   const slowCallRatio = slowCallRatioOf(o.slowCallRatio, slowCallDuration, strategy);
@@ -184,6 +195,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     handle,
     handleResult,
     deferResult,
+    breakFor,
     slowCallDuration,
     slowCallRatio,
     clock,

@@ -134,7 +134,11 @@ export class CallSettler {
     const aborted = context?.aborted === true;
     const reported = aborted ? context!.reason : error;
     // An unhandled error or an abort is neither a success nor a failure, in every state.
-    if (!aborted && this.verdicts.counts(error)) this.count(admittedIn, started, FAILED, error);
+    if (!aborted && this.verdicts.counts(error)) {
+      const carried = this.verdicts.carriedBreak({ failed: true, error });
+      if (carried === undefined) this.count(admittedIn, started, FAILED, error);
+      else this.circuit.openCarried(admittedIn, carried, error);
+    }
     this.reportFailure(reported, started);
     return reported;
   }
@@ -149,7 +153,14 @@ export class CallSettler {
     value: unknown,
     fleet?: FleetVerdict,
   ): unknown {
-    const now = this.count(admittedIn, started, this.verdicts.ofValue(value), undefined, fleet);
+    const carried = this.verdicts.carriedBreak({ failed: false, value });
+    let now: number;
+    if (carried === undefined)
+      now = this.count(admittedIn, started, this.verdicts.ofValue(value), undefined, fleet);
+    else {
+      now = started === undefined ? 0 : this.clock.now();
+      this.circuit.openCarried(admittedIn, carried, undefined);
+    }
     if (this.events.listens('success')) {
       this.events.emit('success', { policy: this.name, duration: started === undefined ? 0 : now - started });
     }
