@@ -32,7 +32,7 @@ const entries = [
   },
   {
     label: '`circuitBreaker`',
-    budget: 9.25,
+    budget: 9.8, // issue 16: +0.97 KB measured for the half-open verdict, parking, breakFor, fleet verdict (was 9.25)
     target: 3.5,
     ours: `export { circuitBreaker } from '@bulwark/core';`,
     cockatiel: `export { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';`,
@@ -57,13 +57,13 @@ const entries = [
   },
   {
     label: 'pipeline of four (retry, breaker, timeout, bulkhead)',
-    budget: 14,
+    budget: 14.3, // issue 16: the breaker's +0.97 KB (was 14)
     ours: `export { pipeline, retry, exponential, circuitBreaker, timeout, bulkhead } from '@bulwark/core';`,
     cockatiel: `export { wrap, retry, ExponentialBackoff, circuitBreaker, ConsecutiveBreaker, timeout, TimeoutStrategy, bulkhead, handleAll } from 'cockatiel';`,
   },
   {
     label: 'all of core',
-    budget: 30,
+    budget: 30.25, // issue 16: the breaker's features and breakerControl (was 30)
     target: 15,
     ours: `export * from '@bulwark/core';`,
     cockatiel: `export * from 'cockatiel';`,

@@ -17,7 +17,7 @@ import { consecutive } from './consecutive.js';
 import { type BreakerSnapshot, parseSnapshot } from './snapshot.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS } from './sharing.js';
 import type { BreakerStrategy } from './strategy.js';
-import { BreakerControl } from './control.js';
+import type { BreakerControl } from './control.js';
 import type { CircuitSync } from './sync.js';
 import { requireFailureRatio } from './validate.js';
 import type { BreakOutcome } from './verdicts.js';
@@ -141,6 +141,7 @@ export interface BreakerSettings {
 }
 
 const SYNC_METHODS = ['attach', 'opened', 'closed', 'acquireProbe'] as const;
+const CONTROL_METHODS = ['attach', 'openFor', 'openUntil', 'forceClosed', 'release'] as const;
 
 const DEFAULT_STRATEGY = /* @__PURE__ */ consecutive(5);
 
@@ -178,9 +179,11 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
       'a shared circuit (sync) judges its half-open probes fleet-wide, where every probe must succeed',
     );
   }
-  if (o.control !== undefined && !(o.control instanceof BreakerControl)) {
-    throw new InvalidOptionError('control', `expected breakerControl(), got ${describe(o.control)}`);
-  }
+  // Checked by shape, so a breaker without a control does not bundle the control's module.
+  const control =
+    o.control === undefined
+      ? undefined
+      : requireMethods<BreakerControl>('control', o.control, CONTROL_METHODS, 'breakerControl()');
   const acquireTimeoutMs = requirePositive(
     'sync.acquireTimeoutMs',
     orDefault(sync?.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS),
@@ -201,7 +204,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     clock,
     initialState,
     sync,
-    control: o.control,
+    control,
     acquireTimeoutMs,
   };
 }
