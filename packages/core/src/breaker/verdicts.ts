@@ -47,5 +47,15 @@ const isLocalRejection = isExecutionRejectedError;
 
 /** A finished call, as the breaker's `breakFor` option sees it: its error, or its value. */
 export type BreakOutcome =
-  | { readonly failed: true; readonly error: unknown }
-  | { readonly failed: false; readonly value: unknown };
+  | {
+      /** The call threw (or rejected). */
+      readonly failed: true;
+      /** What it threw. */
+      readonly error: unknown;
+    }
+  | {
+      /** The call returned. */
+      readonly failed: false;
+      /** What it returned. */
+      readonly value: unknown;
+    };
