@@ -34,7 +34,7 @@ const entries = [
   },
   {
     label: '`circuitBreaker`',
-    budget: 9.25,
+    budget: 9.8, // issue 16: +0.97 KB measured for the half-open verdict, parking, breakFor, fleet verdict (was 9.25)
     target: 3.5,
     ours: `export { circuitBreaker } from '@bulwark/core';`,
     cockatiel: `export { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';`,
@@ -59,15 +59,15 @@ const entries = [
   },
   {
     label: 'pipeline of four (retry, breaker, timeout, bulkhead)',
-    budget: 14,
+    budget: 14.3, // issue 16: the breaker's +0.97 KB (was 14)
     ours: `export { pipeline, retry, exponential, circuitBreaker, timeout, bulkhead } from '@bulwark/core';`,
     cockatiel: `export { wrap, retry, ExponentialBackoff, circuitBreaker, ConsecutiveBreaker, timeout, TimeoutStrategy, bulkhead, handleAll } from 'cockatiel';`,
   },
   {
     label: 'all of core',
-    // Issue 16 (limits): 30 -> 30.25 for bulkhead.resize, rateLimit.setLimits and hedge's handleResult and
-    // percentile delay (+1.21 KB measured over main, which was at 28.93 KB).
-    budget: 30.25,
+    // Issue 16 raised it for bulkhead.resize, rateLimit.setLimits, hedge's new delays, retry's options and the
+    // breaker's features (see docs/benchmarks.md#bundle-size).
+    budget: 32,
     target: 15,
     ours: `export * from '@bulwark/core';`,
     cockatiel: `export * from 'cockatiel';`,

@@ -15,11 +15,13 @@ import {
   OK,
 } from './circuit.js';
 import { restoreCircuit, saveCircuit } from './circuit-snapshot.js';
+import type { BreakerControl } from './control.js';
 import { type IsolationHandle, Isolations } from './isolation.js';
 import { breakerSettings, type CircuitBreakerOptions } from './options.js';
+import { ParkedCallers } from './parking.js';
 import { ProbeAnswer, ProbeContexts } from './probes.js';
 import { CallSettler, type ClosedReactions } from './settler.js';
-import { CircuitSharing, LOCAL_PROBE, type PermitAnswer, releasePermit } from './sharing.js';
+import { CircuitSharing, LOCAL_PROBE, type PermitAnswer, releasePermit, SharedProbe } from './sharing.js';
 import type { BreakerSnapshot } from './snapshot.js';
 import type { BreakerStrategy } from './strategy.js';
 import { Verdicts } from './verdicts.js';
@@ -43,6 +45,11 @@ export class CircuitBreakerPolicy
   /** Probes let through while half-open: {@link CircuitBreakerOptions.halfOpenProbes}. */
   readonly halfOpenProbes: number;
   /**
+   * Probe successes that close a half-open circuit: {@link CircuitBreakerOptions.halfOpenSuccessThreshold} (or
+   * from {@link CircuitBreakerOptions.halfOpenFailureRatio}); `halfOpenProbes` by default.
+   */
+  readonly halfOpenSuccesses: number;
+  /**
    * Calls slower than this (ms) count as slow; undefined when slow calls are not counted: {@link
    * CircuitBreakerOptions.slowCallDuration}.
    */
@@ -61,6 +68,8 @@ export class CircuitBreakerPolicy
     if (this.circuit.state.kind === 'isolated') this.circuit.close();
   });
   private readonly probing = new ProbeContexts();
+  /** Callers waiting behind the probes, with `halfOpenWait`. */
+  private readonly parked: ParkedCallers | undefined;
   /** The link to the fleet's state, with the `sync` option. */
   private readonly sharing: CircuitSharing | undefined;
 
@@ -70,14 +79,21 @@ export class CircuitBreakerPolicy
     this.strategy = settings.strategy;
     this.halfOpenAfter = settings.halfOpenAfter;
     this.halfOpenProbes = settings.halfOpenProbes;
+    this.halfOpenSuccesses = settings.halfOpenSuccesses;
     this.slowCallDuration = settings.slowCallDuration;
-    this.verdicts = new Verdicts(settings.handle, settings.handleResult, settings.deferResult);
+    this.verdicts = new Verdicts(
+      settings.handle,
+      settings.handleResult,
+      settings.deferResult,
+      settings.breakFor,
+    );
     this.clock = settings.clock;
     this.timeStarts = this.slowCallDuration !== undefined;
     this.timeEnds = this.strategy.needsTime || this.timeStarts;
     this.circuit = new Circuit({
       halfOpenAfter: this.halfOpenAfter,
       halfOpenProbes: this.halfOpenProbes,
+      halfOpenSuccesses: this.halfOpenSuccesses,
       tracker: this.strategy.start(settings.slowCallRatio),
       clock: this.clock,
       onTransition: (from, to, error) => this.entered(from, to, error),
@@ -92,15 +108,33 @@ export class CircuitBreakerPolicy
       events: this.events,
       reportFailure: (error, started) => this.reportFailure(this.clock, error, started),
     });
+    this.parked = settings.halfOpenWait ? new ParkedCallers() : undefined;
     this.reactions = this.settler.reactionsFor(this.circuit.state as ClosedState); // a new circuit is closed
     if (settings.initialState !== undefined) {
       restoreCircuit(this.circuit, settings.initialState, this.strategy.kind);
     }
+    if (settings.control !== undefined) settings.control.attach(this.controlled);
     this.sharing =
       settings.sync === undefined
         ? undefined
         : new CircuitSharing(settings.sync, settings.acquireTimeoutMs, this.circuit, this.clock, this.name);
   }
+
+  /** Applies its control's command (see BreakerControl); held by the breaker, weakly by the control. */
+  private readonly controlled = {
+    apply: (control: BreakerControl): void => {
+      const circuit = this.circuit;
+      const mode = control.mode;
+      circuit.heldClosed = mode === 'closed';
+      const state = circuit.state;
+      if (mode === 'closed' && (state.kind === 'open' || state.kind === 'halfOpen')) circuit.close();
+      if (mode === 'open') {
+        const { at, forMs } = control.openHold;
+        const breaks = state.kind === 'closed' || state.kind === 'isolated' ? 0 : state.breaks.count;
+        circuit.openFor(at ?? this.clock.now() + (forMs ?? 0), breaks);
+      }
+    },
+  };
 
   /**
    * The current state. Reading it moves an open circuit whose break is over to 'halfOpen' (and emits that
@@ -135,8 +169,8 @@ export class CircuitBreakerPolicy
 
   /**
    * Reports a failure of a call whose result was deferred (a stream cut after its first chunk). The `handle`
-   * predicate decides whether it counts. Closed: it counts like any failure; half-open: the dependency has not
-   * recovered, so the circuit opens again; open or isolated: nothing to do. Returns whether it was counted.
+   * predicate decides whether it counts. Closed: it counts like any failure; half-open: a failed probe (the circuit
+   * opens again, unless `halfOpenSuccessThreshold` tolerates it); open or isolated: nothing to do. Returns whether it was counted.
    */
   recordFailure(error: unknown): boolean {
     const state = this.circuit.state;
@@ -199,10 +233,20 @@ export class CircuitBreakerPolicy
     } else {
       halfOpen = state;
     }
-    // Callers beyond the probe slots are turned away at once, never parked.
-    if (!this.circuit.takeProbeSlot(halfOpen)) return this.refuse('halfOpenBusy', undefined);
+    // Callers beyond the probe slots are turned away at once, or parked with halfOpenWait.
+    if (!this.circuit.takeProbeSlot(halfOpen)) {
+      return this.parked === undefined
+        ? this.refuse('halfOpenBusy', undefined)
+        : this.park(this.parked, context, next, holders);
+    }
     if (this.sharing !== undefined) return this.runSharedProbe(halfOpen, context, next, holders);
     return this.runObserved(halfOpen, context, next, holders, undefined);
+  }
+
+  /** A caller parked behind the probes: it starts over once they decide or a slot frees (see ParkedCallers). */
+  private async park(parked: ParkedCallers, context: Ctx, next: Next, holders: Holders): Promise<unknown> {
+    await parked.wait(context);
+    return this[RUN](context, next, holders);
   }
 
   /**
@@ -232,7 +276,8 @@ export class CircuitBreakerPolicy
       this.circuit.freeProbeSlot();
       return this.refuse('halfOpenBusy', undefined);
     }
-    return this.runObserved(halfOpen, context, next, holders, permit === LOCAL_PROBE ? undefined : permit);
+    const shared = permit === LOCAL_PROBE ? undefined : new SharedProbe(permit);
+    return this.runObserved(halfOpen, context, next, holders, shared);
   }
 
   /**
@@ -241,46 +286,57 @@ export class CircuitBreakerPolicy
    *
    * A probe's slot is freed when its function settles, whatever the circuit's state by then. A probe also answers
    * its caller at its abort (see ProbeAnswer); a closed call holds no scarce slot, so it answers when its function
-   * settles (the execution's root has already answered an aborted caller). A probe's fleet-wide `permit` is
-   * released when its function settles, as its slot is.
+   * settles (the execution's root has already answered an aborted caller). A probe's fleet-wide permit (`shared`)
+   * takes its success, or is released once its outcome was counted.
    */
   private runObserved(
     admittedIn: AdmittingState,
     context: Ctx,
     next: Next,
     holders: Holders,
-    permit: PermitAnswer,
+    shared: SharedProbe | undefined,
   ): Promise<unknown> {
     const started = this.clock.now();
     if (admittedIn.kind === 'closed') {
-      return this.settler.observe(admittedIn, started, callNext(next, context), context, undefined);
+      return this.settler.observe(
+        admittedIn,
+        started,
+        callNext(next, context),
+        context,
+        undefined,
+        undefined,
+      );
     }
     this.probing.add(context);
     const work = callNext(next, context);
     // Registered before observe's await, so the slot is free before the outcome is counted.
-    const settled = (): void => this.probeSettled(context, permit);
+    const settled = (): void => this.probeSettled(context);
     work.then(settled, settled);
-    if (!context.canAbort) return this.settler.observe(admittedIn, started, work, context, undefined);
+    const answer = context.canAbort ? new ProbeAnswer() : undefined;
+    const observed = this.settler.observe(admittedIn, started, work, context, answer, shared);
+    if (shared !== undefined) observed.then(shared.release, shared.release);
+    // Parked callers look again once this probe was judged (or freed its slot without a verdict).
+    if (this.parked !== undefined) observed.then(this.wakeParked, this.wakeParked);
+    if (answer === undefined) return observed;
     // The caller leaves at its abort; work a layer inside leaves running keeps the slot taken as well (see HOLD).
-    const answer = new ProbeAnswer();
-    return answer.race(
-      this.settler.observe(admittedIn, started, work, context, answer),
-      context,
-      (reason) => {
-        if (holders.length > 0) leaveBehind(work, context, holders);
-        this.reportFailure(this.clock, reason, started);
-      },
-    );
+    return answer.race(observed, context, (reason) => {
+      if (holders.length > 0) leaveBehind(work, context, holders);
+      this.reportFailure(this.clock, reason, started);
+    });
   }
 
-  private probeSettled(context: Ctx, permit: PermitAnswer): void {
+  private probeSettled(context: Ctx): void {
     this.probing.delete(context);
     this.circuit.freeProbeSlot();
-    releasePermit(permit);
   }
 
   private readonly freeProbeSlot = (): void => {
     this.circuit.freeProbeSlot();
+    this.parked?.wakeAll();
+  };
+
+  private readonly wakeParked = (): void => {
+    this.parked!.wakeAll();
   };
 
   /**
@@ -299,6 +355,7 @@ export class CircuitBreakerPolicy
   /** The circuit moved: a closed state gets its reactions; listeners hear of a change of state. */
   private entered(from: BreakerState, to: BreakerState, error: unknown): void {
     if (to.kind === 'closed') this.reactions = this.settler.reactionsFor(to);
+    if (from.kind === 'halfOpen' && this.parked !== undefined) this.parked.wakeAll();
     if (this.sharing !== undefined) this.sharing.transitioned(from, to);
     if (from.kind !== to.kind && this.listens('stateChange')) {
       this.events.emit('stateChange', {

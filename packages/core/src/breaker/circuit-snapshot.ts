@@ -31,7 +31,7 @@ export function restoreCircuit(circuit: Circuit, snapshot: BreakerSnapshot, stra
       if (snapshot.window.kind === strategy) tracker.load(snapshot.window, now);
       return;
     case 'halfOpen':
-      state = { kind: 'halfOpen', successes: 0, breaks };
+      state = { kind: 'halfOpen', successes: 0, failures: 0, breaks };
       break;
     case 'open':
       // A clock-skewed or forged snapshot cannot keep the circuit open longer than one longest break.

@@ -10,9 +10,11 @@ import { FAILED, type HealthTracker, SLOW } from './strategy.js';
  * Transitions (anything else is a bug):
  *   closed   -> open       the strategy trips                 closed   -> isolated   isolate()
  *   open     -> halfOpen   the break is over (seen at a call or a read of the state; there are no timers)
- *   halfOpen -> closed     every probe slot succeeded          halfOpen -> open       a probe failed or was slow
+ *   halfOpen -> closed     halfOpenSuccesses probes succeeded  halfOpen -> open       more probes failed (or were
+ *                                                                                   slow) than halfOpenProbes - halfOpenSuccesses
  *   open | halfOpen -> isolated                               isolated -> closed     every isolation released
  *   any      -> closed     reset() (closed -> closed starts a new epoch with fresh counts)
+ * with a BreakerControl (control.ts): any but isolated -> open until an instant; open | halfOpen -> closed, held;
  * and, with a CircuitSync (sync.ts), the fleet's state imposed:
  *   closed | halfOpen | open -> open (the fleet's break)      open | halfOpen -> closed (the fleet closed)
  */
@@ -29,10 +31,14 @@ export interface OpenState {
   readonly breaks: BreakSeries;
 }
 
-/** Probes run, up to the probe slots; `successes` counts the probe successes of this half-open state. */
+/**
+ * Probes run, up to the probe slots; `successes` and `failures` count the probe verdicts of this half-open state
+ * (each fills its slot for good).
+ */
 export interface HalfOpenState {
   readonly kind: 'halfOpen';
   successes: number;
+  failures: number;
   readonly breaks: BreakSeries;
 }
 
@@ -54,6 +60,14 @@ export type AdmittingState = ClosedState | HalfOpenState;
 export type CallOutcome = number;
 export const OK = 0;
 export { FAILED, SLOW };
+
+/**
+ * A probe's success that did not close the circuit here, handed to the fleet (a CircuitSync's permit that counts
+ * successes): the fleet closes every process once `halfOpenProbes` probes succeeded fleet-wide.
+ */
+export interface FleetVerdict {
+  shareSuccess(): void;
+}
 
 /** Told of every transition, after it happened. `error` is the failure that opened the circuit, if an error did. */
 export type TransitionListener = (from: BreakerState, to: BreakerState, error: unknown) => void;
@@ -103,6 +117,8 @@ export function longestBreak(halfOpenAfter: number | Backoff): number {
 export interface CircuitConfig {
   readonly halfOpenAfter: number | Backoff;
   readonly halfOpenProbes: number;
+  /** Probe successes that close a half-open circuit (<= halfOpenProbes; the rest may fail). Default halfOpenProbes. */
+  readonly halfOpenSuccesses?: number;
   /** The strategy's counters (cleared on every transition: outcomes only matter while closed). */
   readonly tracker: HealthTracker;
   readonly clock: Clock;
@@ -112,15 +128,23 @@ export interface CircuitConfig {
 /** One breaker's state and its transitions. Holds no timer and runs no call. */
 export class Circuit {
   private current: BreakerState = { kind: 'closed' };
+  /** Held closed by a BreakerControl: outcomes are still counted, but nothing opens the circuit. */
+  heldClosed = false;
   /**
    * Probe slots taken: probes whose function is still running, whatever state the circuit is in now. A slot stays
    * taken until the function really settles, so no more than halfOpenProbes real probes ever run at once.
    */
   private probesRunning = 0;
   private readonly tracker: HealthTracker;
+  /** Probe successes that close a half-open circuit. */
+  private readonly successesToClose: number;
+  /** Failed (or slow) probes a half-open circuit tolerates. */
+  private readonly failuresTolerated: number;
 
   constructor(readonly config: CircuitConfig) {
     this.tracker = config.tracker;
+    this.successesToClose = config.halfOpenSuccesses ?? config.halfOpenProbes;
+    this.failuresTolerated = config.halfOpenProbes - this.successesToClose;
   }
 
   /** The current state, as last left: an open circuit whose break is over is still open here (see `refresh`). */
@@ -141,7 +165,7 @@ export class Circuit {
 
   /** open -> halfOpen (the caller saw the break is over). */
   halfOpen(from: OpenState): HalfOpenState {
-    const to: HalfOpenState = { kind: 'halfOpen', successes: 0, breaks: from.breaks };
+    const to: HalfOpenState = { kind: 'halfOpen', successes: 0, failures: 0, breaks: from.breaks };
     this.enter(to, undefined);
     return to;
   }
@@ -160,11 +184,17 @@ export class Circuit {
 
   /**
    * Counts a finished call in the state that admitted it, if that state is still current (else it counts for
-   * nothing). Closed: the strategy may open the circuit. Half-open: a failed or slow probe reopens it, and once
-   * every slot's probe succeeded it closes. `now` matters only to a strategy that needs the time; `error` is the
+   * nothing). Closed: the strategy may open the circuit. Half-open: it closes at `halfOpenSuccesses` successful
+   * probes, and reopens as soon as more probes failed (or were slow) than `halfOpenProbes - halfOpenSuccesses`. `now` matters only to a strategy that needs the time; `error` is the
    * failure, if an error (it goes with the transition it causes).
    */
-  record(admittedIn: BreakerState, outcome: CallOutcome, now: number, error: unknown): void {
+  record(
+    admittedIn: BreakerState,
+    outcome: CallOutcome,
+    now: number,
+    error: unknown,
+    fleet?: FleetVerdict,
+  ): void {
     if (admittedIn !== this.current) return;
     if (admittedIn.kind === 'closed') {
       if (this.tracker.record((outcome & FAILED) !== 0, (outcome & SLOW) !== 0, now)) {
@@ -172,8 +202,11 @@ export class Circuit {
       }
     } else if (admittedIn.kind === 'halfOpen') {
       // A slow probe means the dependency has not recovered either.
-      if (outcome !== OK) this.open(admittedIn, error);
-      else if (++admittedIn.successes >= this.config.halfOpenProbes) this.close();
+      if (outcome !== OK) {
+        if (++admittedIn.failures > this.failuresTolerated) this.open(admittedIn, error);
+      } else if (++admittedIn.successes >= this.successesToClose) this.close();
+      // Not enough successes here: the fleet counts this one with the other processes' (closing everywhere at N).
+      else if (fleet !== undefined) fleet.shareSuccess();
     }
   }
 
@@ -183,9 +216,9 @@ export class Circuit {
       this.open(admittedIn, undefined);
   }
 
-  /** Takes a probe slot in `state` if one is free (probes running and probes that succeeded both fill one). */
+  /** Takes a probe slot in `state` if one is free (probes running and probes judged both fill one). */
   takeProbeSlot(state: HalfOpenState): boolean {
-    if (this.probesRunning + state.successes >= this.config.halfOpenProbes) return false;
+    if (this.probesRunning + state.successes + state.failures >= this.config.halfOpenProbes) return false;
     this.probesRunning++;
     return true;
   }
@@ -206,12 +239,23 @@ export class Circuit {
    */
   openFor(until: number, breaks: number): void {
     const from = this.current;
-    if (from.kind === 'isolated') return;
+    if (from.kind === 'isolated' || this.heldClosed) return;
     const series =
       from.kind !== 'closed' && from.breaks.count === breaks
         ? from.breaks
         : new BreakSeries(this.config.halfOpenAfter, breaks);
     this.enter({ kind: 'open', until, breaks: series }, undefined);
+  }
+
+  /**
+   * Closed or half-open -> open for `durationMs`, a break an outcome carried (the breaker's `breakFor`), counted as
+   * the next break of the series, if `admittedIn` is still current.
+   */
+  openCarried(admittedIn: AdmittingState, durationMs: number, error: unknown): void {
+    if (admittedIn !== this.current || this.heldClosed) return;
+    const breaks = this.breaksAfter(admittedIn);
+    breaks.next(); // the series moves on (a Backoff's next break grows), but this break lasts what it carried
+    this.enter({ kind: 'open', until: this.config.clock.now() + durationMs, breaks }, error);
   }
 
   /** Starts in a restored state (at construction): no transition, no listener call. */
@@ -220,6 +264,7 @@ export class Circuit {
   }
 
   private open(from: AdmittingState, error: unknown): void {
+    if (this.heldClosed) return; // the strategy tripped: with a control holding it closed, that is only reported
     const breaks = this.breaksAfter(from);
     const duration = breaks.next();
     this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks }, error);

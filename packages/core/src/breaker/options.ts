@@ -4,6 +4,7 @@ import { InvalidOptionError } from '../errors.js';
 import {
   clockOf,
   describe,
+  optionalBoolean,
   optionalFunction,
   orDefault,
   policyName,
@@ -16,8 +17,10 @@ import { consecutive } from './consecutive.js';
 import { type BreakerSnapshot, parseSnapshot } from './snapshot.js';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS } from './sharing.js';
 import type { BreakerStrategy } from './strategy.js';
+import type { BreakerControl } from './control.js';
 import type { CircuitSync } from './sync.js';
 import { requireFailureRatio } from './validate.js';
+import type { BreakOutcome } from './verdicts.js';
 
 /**
  * Options of {@link circuitBreaker}. All are optional; a bad value throws {@link InvalidOptionError} naming the option.
@@ -32,10 +35,35 @@ export interface CircuitBreakerOptions {
    */
   readonly halfOpenAfter?: number | Backoff;
   /**
-   * How many probes half-open admits; all must succeed to close, the first failure reopens. A probe keeps its slot
-   * until its function settles, even when its caller left earlier. Default 1.
+   * How many probes half-open admits, one per slot; a probe keeps its slot until its function settles, even when its
+   * caller left earlier. By default all must succeed to close and the first failure reopens; see
+   * `halfOpenSuccessThreshold` and `halfOpenFailureRatio` for a verdict that tolerates failed probes. Default 1.
    */
   readonly halfOpenProbes?: number;
+  /**
+   * How many of the `halfOpenProbes` probes must succeed to close the circuit (an integer from 1 to
+   * `halfOpenProbes`; failsafe-go's success threshold). The circuit closes as soon as that many succeeded, and
+   * reopens as soon as more failed (or were slow) than `halfOpenProbes - halfOpenSuccessThreshold`, so the verdict
+   * never waits for a probe whose outcome cannot change it. Not with `halfOpenFailureRatio`, nor with `sync` (a
+   * shared circuit's half-open verdict is fleet-wide: every probe must succeed). Default `halfOpenProbes`.
+   */
+  readonly halfOpenSuccessThreshold?: number;
+  /**
+   * The same verdict as a failure ratio (resilience4j's failure rate threshold in half-open), in (0, 1]: the circuit
+   * reopens once failed (or slow) probes / `halfOpenProbes` reaches this ratio, and closes once enough probes
+   * succeeded that it cannot. E.g. 10 probes and 0.5: 5 failures reopen, 6 successes close. Not with
+   * `halfOpenSuccessThreshold`, nor with `sync`. Default: none (every probe must succeed).
+   */
+  readonly halfOpenFailureRatio?: number;
+  /**
+   * What a call does when the circuit is half-open and every probe slot is taken: `false` refuses it at once with
+   * `BrokenCircuitError`; `true` parks it behind the probes (cockatiel's behaviour) until they decide or a slot
+   * frees, then it starts over in the circuit's new state (runs once closed, is refused once reopened, or probes in
+   * a freed slot). A parked caller leaves at once with its signal's reason when it aborts; nothing else bounds the
+   * wait but the probes themselves, so put a `timeout` outside the breaker. With `sync`, a probe the fleet refuses is
+   * still refused. Default `false`.
+   */
+  readonly halfOpenWait?: boolean;
   /**
    * Which errors count as failures. Default: every error except the caller's own abort and Bulwark's local
    * load-shedding rejections (bulkhead, rate limiter, throttling, retry budget), which say nothing about the
@@ -50,6 +78,14 @@ export interface CircuitBreakerOptions {
    * slot (its function has settled) without a verdict. Default: none.
    */
   readonly deferResult?: (value: unknown) => boolean;
+  /**
+   * A break an outcome carries (resilience4j's transition on result): return a duration (ms) to open the circuit at
+   * once for exactly that long, e.g. a 429's or 503's server delay; undefined (or anything but a finite number
+   * >= 0) lets `handle`/`handleResult` and the strategy decide as usual. Asked for every counted outcome while
+   * closed or half-open (an error `handle` rejects or a caller abort is never asked). The break counts in the series
+   * (a growing `halfOpenAfter` moves on), is not capped, and ends in half-open like any break. Default: none.
+   */
+  readonly breakFor?: (outcome: BreakOutcome) => number | undefined;
   /** A call lasting at least this long (ms) is slow. Default: slow calls are not tracked. */
   readonly slowCallDuration?: number;
   /**
@@ -67,6 +103,11 @@ export interface CircuitBreakerOptions {
    */
   readonly sync?: CircuitSync;
   /**
+   * Manual control shared with other breakers or not (`breakerControl()`): open for a duration or until an instant,
+   * hold closed, release. Default: none (the strategy alone decides).
+   */
+  readonly control?: BreakerControl;
+  /**
    * Time source for delays, timers and durations. Default `realClock`; tests pass a `VirtualClock` from
    * `@bulwark/core/testing`.
    */
@@ -81,20 +122,26 @@ export interface BreakerSettings {
   readonly strategy: BreakerStrategy;
   readonly halfOpenAfter: number | Backoff;
   readonly halfOpenProbes: number;
+  /** Probe successes that close a half-open circuit, from `halfOpenSuccessThreshold` or `halfOpenFailureRatio`. */
+  readonly halfOpenSuccesses: number;
+  readonly halfOpenWait: boolean;
   readonly handle: ((error: unknown) => boolean) | undefined;
   readonly handleResult: ((value: unknown) => boolean) | undefined;
   readonly deferResult: ((value: unknown) => boolean) | undefined;
+  readonly breakFor: ((outcome: BreakOutcome) => number | undefined) | undefined;
   readonly slowCallDuration: number | undefined;
   /** The slow-call threshold the strategy compares with; undefined when slow calls are not tracked or have no ratio. */
   readonly slowCallRatio: number | undefined;
   readonly clock: Clock;
   readonly initialState: BreakerSnapshot | undefined;
   readonly sync: CircuitSync | undefined;
+  readonly control: BreakerControl | undefined;
   /** The sync's `acquireTimeoutMs`, checked (its default when the sync has none). */
   readonly acquireTimeoutMs: number;
 }
 
 const SYNC_METHODS = ['attach', 'opened', 'closed', 'acquireProbe'] as const;
+const CONTROL_METHODS = ['attach', 'openFor', 'openUntil', 'forceClosed', 'release'] as const;
 
 const DEFAULT_STRATEGY = /* @__PURE__ */ consecutive(5);
 
@@ -111,9 +158,12 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
   }
   const halfOpenAfter = requireHalfOpenAfter(orDefault(o.halfOpenAfter, 5_000));
   const halfOpenProbes = requireInteger('halfOpenProbes', orDefault(o.halfOpenProbes, 1), 1);
+  const halfOpenSuccesses = halfOpenSuccessesOf(o, halfOpenProbes);
+  const halfOpenWait = optionalBoolean('halfOpenWait', o.halfOpenWait) ?? false;
   const handle = optionalFunction<(error: unknown) => boolean>('handle', o.handle);
   const handleResult = optionalFunction<(value: unknown) => boolean>('handleResult', o.handleResult);
   const deferResult = optionalFunction<(value: unknown) => boolean>('deferResult', o.deferResult);
+  const breakFor = optionalFunction<(outcome: BreakOutcome) => number | undefined>('breakFor', o.breakFor);
   const slowCallDuration =
     o.slowCallDuration === undefined ? undefined : requirePositive('slowCallDuration', o.slowCallDuration);
   const slowCallRatio = slowCallRatioOf(o.slowCallRatio, slowCallDuration, strategy);
@@ -123,6 +173,17 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     o.sync === undefined
       ? undefined
       : requireMethods<CircuitSync>('sync', o.sync, SYNC_METHODS, 'a CircuitSync');
+  if (sync !== undefined && halfOpenSuccesses < halfOpenProbes) {
+    throw new InvalidOptionError(
+      o.halfOpenFailureRatio !== undefined ? 'halfOpenFailureRatio' : 'halfOpenSuccessThreshold',
+      'a shared circuit (sync) judges its half-open probes fleet-wide, where every probe must succeed',
+    );
+  }
+  // Checked by shape, so a breaker without a control does not bundle the control's module.
+  const control =
+    o.control === undefined
+      ? undefined
+      : requireMethods<BreakerControl>('control', o.control, CONTROL_METHODS, 'breakerControl()');
   const acquireTimeoutMs = requirePositive(
     'sync.acquireTimeoutMs',
     orDefault(sync?.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS),
@@ -132,14 +193,18 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     strategy,
     halfOpenAfter,
     halfOpenProbes,
+    halfOpenSuccesses,
+    halfOpenWait,
     handle,
     handleResult,
     deferResult,
+    breakFor,
     slowCallDuration,
     slowCallRatio,
     clock,
     initialState,
     sync,
+    control,
     acquireTimeoutMs,
   };
 }
@@ -184,4 +249,28 @@ function slowCallRatioOf(
   }
   if (slowCallDuration === undefined || strategy.kind === 'consecutive') return undefined;
   return ratio ?? 1;
+}
+
+/** The probe successes that close a half-open circuit: a threshold, or the complement of a failure ratio. */
+function halfOpenSuccessesOf(o: CircuitBreakerOptions, probes: number): number {
+  const { halfOpenSuccessThreshold: threshold, halfOpenFailureRatio: ratio } = o;
+  if (threshold !== undefined && ratio !== undefined) {
+    throw new InvalidOptionError(
+      'halfOpenFailureRatio',
+      'give halfOpenSuccessThreshold or halfOpenFailureRatio, not both',
+    );
+  }
+  if (ratio !== undefined) {
+    requireFailureRatio('halfOpenFailureRatio', ratio);
+    // Reopen at failures >= ratio × probes: the failures tolerated are the fewer, the successes needed the rest.
+    return probes - (Math.ceil(ratio * probes - 1e-9) - 1);
+  }
+  const successes = requireInteger('halfOpenSuccessThreshold', orDefault(threshold, probes), 1);
+  if (successes > probes) {
+    throw new InvalidOptionError(
+      'halfOpenSuccessThreshold',
+      `expected at most halfOpenProbes (${probes}), got ${successes}`,
+    );
+  }
+  return successes;
 }

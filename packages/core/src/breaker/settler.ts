@@ -8,6 +8,7 @@ import {
   type Circuit,
   type ClosedState,
   FAILED,
+  type FleetVerdict,
   SLOW,
 } from './circuit.js';
 import type { ProbeAnswer } from './probes.js';
@@ -105,6 +106,7 @@ export class CallSettler {
     work: Promise<unknown>,
     context: Ctx,
     answer: ProbeAnswer | undefined,
+    fleet: FleetVerdict | undefined,
   ): Promise<unknown> {
     let value: unknown;
     try {
@@ -113,8 +115,8 @@ export class CallSettler {
       if (answer !== undefined && !answer.claim()) return undefined;
       throw this.settleError(admittedIn, started, error, context);
     }
-    if (answer === undefined || answer.claim()) return this.settleValue(admittedIn, started, value);
-    this.countLateValue(admittedIn, started, value);
+    if (answer === undefined || answer.claim()) return this.settleValue(admittedIn, started, value, fleet);
+    this.countLateValue(admittedIn, started, value, fleet);
     return undefined;
   }
 
@@ -132,7 +134,11 @@ export class CallSettler {
     const aborted = context?.aborted === true;
     const reported = aborted ? context!.reason : error;
     // An unhandled error or an abort is neither a success nor a failure, in every state.
-    if (!aborted && this.verdicts.counts(error)) this.count(admittedIn, started, FAILED, error);
+    if (!aborted && this.verdicts.counts(error)) {
+      const carried = this.verdicts.carriedBreak({ failed: true, error });
+      if (carried === undefined) this.count(admittedIn, started, FAILED, error);
+      else this.circuit.openCarried(admittedIn, carried, error);
+    }
     this.reportFailure(reported, started);
     return reported;
   }
@@ -141,8 +147,20 @@ export class CallSettler {
    * Settles a call that returned a value; returns the value. A throwing predicate is the caller's bug: its error
    * is thrown and nothing counted.
    */
-  private settleValue(admittedIn: AdmittingState, started: number | undefined, value: unknown): unknown {
-    const now = this.count(admittedIn, started, this.verdicts.ofValue(value), undefined);
+  private settleValue(
+    admittedIn: AdmittingState,
+    started: number | undefined,
+    value: unknown,
+    fleet?: FleetVerdict,
+  ): unknown {
+    const carried = this.verdicts.carriedBreak({ failed: false, value });
+    let now: number;
+    if (carried === undefined)
+      now = this.count(admittedIn, started, this.verdicts.ofValue(value), undefined, fleet);
+    else {
+      now = started === undefined ? 0 : this.clock.now();
+      this.circuit.openCarried(admittedIn, carried, undefined);
+    }
     if (this.events.listens('success')) {
       this.events.emit('success', { policy: this.name, duration: started === undefined ? 0 : now - started });
     }
@@ -161,9 +179,14 @@ export class CallSettler {
    * The result of a probe whose caller already left: counted (not reported) if its state is still current. No
    * caller can receive an error from here (a throwing predicate or listener): it is thrown detached.
    */
-  private countLateValue(admittedIn: AdmittingState, started: number, value: unknown): void {
+  private countLateValue(
+    admittedIn: AdmittingState,
+    started: number,
+    value: unknown,
+    fleet: FleetVerdict | undefined,
+  ): void {
     try {
-      this.count(admittedIn, started, this.verdicts.ofValue(value), undefined);
+      this.count(admittedIn, started, this.verdicts.ofValue(value), undefined, fleet);
     } catch (error) {
       throwDetached(error);
     }
@@ -178,12 +201,13 @@ export class CallSettler {
     started: number | undefined,
     verdict: CallOutcome | undefined,
     error: unknown,
+    fleet?: FleetVerdict,
   ): number {
     const now = started !== undefined || this.timeEnds ? this.clock.now() : 0;
     if (verdict === undefined) return now;
     const limit = this.slowCallDuration;
     const slow = started !== undefined && limit !== undefined && now - started >= limit;
-    this.circuit.record(admittedIn, slow ? verdict | SLOW : verdict, now, error);
+    this.circuit.record(admittedIn, slow ? verdict | SLOW : verdict, now, error, fleet);
     return now;
   }
 }

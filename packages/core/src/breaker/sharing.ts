@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Ctx } from '../internal/context.js';
 import { throwDetached } from '../internal/signal-fanout.js';
-import { type BreakerState, type Circuit, longestBreak } from './circuit.js';
+import { type BreakerState, type Circuit, type FleetVerdict, longestBreak } from './circuit.js';
 import { MAX_BREAKS } from './snapshot.js';
 import type { CircuitCloseCause, CircuitSync, ProbePermit, SharedCircuit } from './sync.js';
 
@@ -137,4 +137,32 @@ export function releasePermit(permit: PermitAnswer): void {
   } catch (error) {
     throwDetached(error);
   }
+}
+
+/**
+ * A probe's fleet-wide permit, for the probe's whole life: a success that does not close the circuit here goes to
+ * the permit's `succeeded` (the fleet counts it with the other processes'); otherwise the permit is given back once
+ * the probe's outcome was counted.
+ */
+export class SharedProbe implements FleetVerdict {
+  private done = false;
+
+  constructor(private readonly permit: ProbePermit) {}
+
+  shareSuccess(): void {
+    if (this.done || this.permit.succeeded === undefined) return;
+    this.done = true;
+    try {
+      this.permit.succeeded();
+    } catch (error) {
+      throwDetached(error);
+    }
+  }
+
+  /** The probe's outcome was counted: a permit its success did not take is given back. */
+  readonly release = (): void => {
+    if (this.done) return;
+    this.done = true;
+    releasePermit(this.permit);
+  };
 }

@@ -13,8 +13,20 @@ export type CircuitCloseCause = 'probes' | 'reset' | 'released';
 
 /** A fleet-wide permit to run one half-open probe. */
 export interface ProbePermit {
-  /** The probe's function settled (or will never run): give the permit back. Called at most once. */
+  /**
+   * The probe's function settled without a success to count (it failed, its error was not handled, its verdict is
+   * deferred, or its half-open state was over), or will never run: give the permit back. Called at most once, and
+   * never after `succeeded`.
+   */
   release(): void;
+  /**
+   * Optional: the probe succeeded, in the half-open state that admitted it, without closing the local circuit (this
+   * process has not seen `halfOpenProbes` successes alone). Called instead of `release`, so the sync can turn the
+   * permit into a fleet-wide success in one step: once `halfOpenProbes` probes succeeded fleet-wide, the sync closes
+   * the fleet's circuit and imposes `close()` on every process. Must not block or throw. Without it, each process
+   * counts only its own probes' successes.
+   */
+  succeeded?(): void;
 }
 
 /**

@@ -12,9 +12,22 @@ export class Verdicts {
     private readonly handle: ((error: unknown) => boolean) | undefined,
     private readonly handleResult: ((value: unknown) => boolean) | undefined,
     private readonly deferResult: ((value: unknown) => boolean) | undefined,
+    /** The `breakFor` option: a break an outcome carries. */
+    readonly breakFor: ((outcome: BreakOutcome) => number | undefined) | undefined = undefined,
   ) {
-    this.judgesValues = handleResult !== undefined || deferResult !== undefined;
+    this.judgesValues = handleResult !== undefined || deferResult !== undefined || breakFor !== undefined;
     this.passThrough = handle === undefined && !this.judgesValues;
+  }
+
+  /**
+   * The break (ms) an outcome carries, from the `breakFor` option; undefined when it carries none, or when the
+   * option answers something other than a finite number >= 0 (the strategy then decides, as without it). May throw.
+   */
+  carriedBreak(outcome: BreakOutcome): number | undefined {
+    const breakFor = this.breakFor;
+    if (breakFor === undefined) return undefined;
+    const ms = breakFor(outcome);
+    return typeof ms === 'number' && ms >= 0 && ms !== Number.POSITIVE_INFINITY ? ms : undefined;
   }
 
   /** A returned value: FAILED (handleResult), OK, or undefined: no verdict yet (deferResult). May throw. */
@@ -31,3 +44,18 @@ export class Verdicts {
 
 /** Refused on this side of the wire (a full bulkhead, an inner open breaker...): not a sick dependency. */
 const isLocalRejection = isExecutionRejectedError;
+
+/** A finished call, as the breaker's `breakFor` option sees it: its error, or its value. */
+export type BreakOutcome =
+  | {
+      /** The call threw (or rejected). */
+      readonly failed: true;
+      /** What it threw. */
+      readonly error: unknown;
+    }
+  | {
+      /** The call returned. */
+      readonly failed: false;
+      /** What it returned. */
+      readonly value: unknown;
+    };

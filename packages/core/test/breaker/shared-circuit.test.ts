@@ -33,15 +33,21 @@ class MemoryFleet {
   readonly members: MemorySync[] = [];
   /** False: members learn of a change only at `deliver()` (a sync's staleness). */
   immediate = true;
+  /** True: permits count probe successes fleet-wide (ProbePermit.succeeded), as the Redis sync does. */
+  countsSuccesses = false;
+  /** Probe successes counted fleet-wide in the current half-open state. */
+  successes = 0;
   private gen = 0;
 
   constructor(readonly clock: VirtualClock) {}
 
-  publish(from: MemorySync, state: Omit<FleetState, 'gen'>): void {
+  /** A state published by a member (which does not learn it back), or by the fleet itself (`from` undefined). */
+  publish(from: MemorySync | undefined, state: Omit<FleetState, 'gen'>): void {
     this.state = { ...state, gen: ++this.gen };
-    from.seen = this.gen;
+    if (from !== undefined) from.seen = this.gen;
     this.permits.clear();
-    if (this.immediate) this.deliver();
+    this.successes = 0;
+    if (this.immediate || from === undefined) this.deliver();
   }
 
   deliver(): void {
@@ -86,11 +92,20 @@ class MemorySync implements CircuitSync {
   acquireProbe(): Promise<ProbePermit | undefined> {
     this.acquired++;
     if (this.acquire !== undefined) return this.acquire();
-    const { permits } = this.fleet;
-    if (permits.size >= this.circuit!.halfOpenProbes) return Promise.resolve(undefined);
+    const fleet = this.fleet;
+    const { permits } = fleet;
+    const probes = this.circuit!.halfOpenProbes;
+    if (permits.size + fleet.successes >= probes) return Promise.resolve(undefined);
     const token = {};
     permits.add(token);
-    return Promise.resolve({ release: () => permits.delete(token) });
+    const release = (): void => void permits.delete(token);
+    if (!fleet.countsSuccesses) return Promise.resolve({ release });
+    const succeeded = (): void => {
+      this.told.push('succeeded');
+      if (!permits.delete(token)) return; // void: the fleet moved on
+      if (++fleet.successes >= probes) fleet.publish(undefined, { kind: 'closed', until: 0, breaks: 0 });
+    };
+    return Promise.resolve({ release, succeeded });
   }
 
   learn(): void {
@@ -159,6 +174,60 @@ describe('circuitBreaker({ sync })', () => {
     expect(breakers.map((b) => b.state)).toEqual(['closed', 'closed', 'closed']);
     expect(syncs[1]!.told).toEqual(['closed probes']);
     expect(await breakers[2]!.execute(ok)).toBe('ok');
+  });
+
+  it('with a sync that counts successes, the half-open verdict is fleet-wide: N successes anywhere close it', async () => {
+    const { clock, fleet, breakers, syncs } = fleetOf(3, { halfOpenProbes: 3 });
+    fleet.countsSuccesses = true;
+    await trip(breakers[0]!);
+    await clock.advance(1_000);
+    expect(await breakers[0]!.execute(ok)).toBe('ok');
+    expect(await breakers[1]!.execute(ok)).toBe('ok');
+    expect(fleet.successes).toBe(2);
+    expect(breakers.map((b) => b.state)).toEqual(['halfOpen', 'halfOpen', 'halfOpen']);
+    // Two successes and a running probe fill the fleet's three: nobody else probes, whatever its local slots.
+    const probe = deferred<string>();
+    const running = breakers[2]!.execute(() => probe.promise);
+    await flushMicrotasks();
+    await expect(breakers[0]!.execute(ok)).rejects.toBeInstanceOf(BrokenCircuitError);
+    probe.resolve('up');
+    expect(await running).toBe('up');
+    expect(breakers.map((b) => b.state)).toEqual(['closed', 'closed', 'closed']);
+    // Each success went to the fleet instead of giving its permit back; no process closed by its own count.
+    expect(syncs.map((s) => s.told.filter((t) => t !== 'opened 1000 1'))).toEqual([
+      ['succeeded'],
+      ['succeeded'],
+      ['succeeded'],
+    ]);
+    expect(fleet.permits.size).toBe(0);
+  });
+
+  it('with a sync that counts successes, a failed probe anywhere reopens the fleet and forgets its successes', async () => {
+    const { clock, fleet, breakers } = fleetOf(2, { halfOpenProbes: 2 });
+    fleet.countsSuccesses = true;
+    await trip(breakers[0]!);
+    await clock.advance(1_000);
+    expect(await breakers[0]!.execute(ok)).toBe('ok');
+    expect(fleet.successes).toBe(1);
+    await breakers[1]!.execute(boom).catch(() => {});
+    expect(breakers.map((b) => b.state)).toEqual(['open', 'open']);
+    expect(fleet.successes).toBe(0);
+    expect(fleet.state).toMatchObject({ kind: 'open', breaks: 2 });
+  });
+
+  it('a process that sees N successes alone closes at once, as without fleet counting', async () => {
+    const { clock, fleet, breakers, syncs } = fleetOf(2, { halfOpenProbes: 2 });
+    fleet.countsSuccesses = true;
+    await trip(breakers[0]!);
+    await clock.advance(1_000);
+    const first = deferred<string>();
+    const running = breakers[1]!.execute(() => first.promise);
+    await flushMicrotasks();
+    expect(await breakers[1]!.execute(ok)).toBe('ok'); // shared: 1 fleet success
+    first.resolve('up');
+    expect(await running).toBe('up'); // its second success here: the local count closes
+    expect(breakers.map((b) => b.state)).toEqual(['closed', 'closed']);
+    expect(syncs[1]!.told).toEqual(['succeeded', 'closed probes']);
   });
 
   it('a failed probe reopens every process, and the break series grows fleet-wide', async () => {
@@ -350,10 +419,12 @@ describe('circuitBreaker({ sync })', () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
         fc.array(stepArb, { maxLength: 60 }),
-        async (probes, steps) => {
+        async (probes, countsSuccesses, steps) => {
           const { clock, fleet, breakers } = fleetOf(3, { halfOpenProbes: probes, strategy: consecutive(1) });
+          fleet.countsSuccesses = countsSuccesses;
           const pending: { settle: () => void }[] = [];
           let probing = 0;
           let maxProbing = 0;
@@ -379,6 +450,8 @@ describe('circuitBreaker({ sync })', () => {
             }
             await flushMicrotasks();
             expect(maxProbing).toBeLessThanOrEqual(probes);
+            // Fleet-wide, the successes of a half-open state and its running probes never exceed its probes.
+            expect(fleet.successes + probing).toBeLessThanOrEqual(probes);
             // Every process follows the fleet's last word: open everywhere, or closed everywhere.
             const last = fleet.state;
             if (last?.kind === 'closed') expect(breakers.every((b) => b.state === 'closed')).toBe(true);

@@ -15,10 +15,17 @@ import {
   circuitSyncSettings,
 } from './options.js';
 import { type FleetRecord, parseGrant, parseRecord } from './record.js';
-import { acquireProbe, closeCircuit, openCircuit, readCircuit, releaseProbe } from './scripts.js';
+import {
+  acquireProbe,
+  closeCircuit,
+  openCircuit,
+  probeSucceeded,
+  readCircuit,
+  releaseProbe,
+} from './scripts.js';
 
 /** The Redis calls a sync makes, as named in its events. */
-export type CircuitSyncOperation = 'read' | 'open' | 'close' | 'acquire' | 'release';
+export type CircuitSyncOperation = 'read' | 'open' | 'close' | 'acquire' | 'release' | 'succeed';
 
 /** The events of a {@link RedisCircuitSync} (eventemitter3): Redis became unreachable for it, and came back. */
 export interface CircuitSyncEvents {
@@ -57,7 +64,9 @@ const ACQUIRE_BACKSTOP_MS = 100;
  * How: each local transition is published by one script (open: the break's duration and count, timed by the
  * server; close: fenced, so a probe that succeeded cannot close a circuit that reopened meanwhile); a background
  * timer reads the record every `stalenessMs` and imposes any newer one on the local circuit; half-open probes take
- * a permit from a sorted set of at most `halfOpenProbes` leases. Closed-state calls never touch Redis.
+ * a permit from a sorted set of leases, at most `halfOpenProbes` counting the probes that already succeeded; a
+ * probe's success turns its permit into a fleet-wide success, and the fleet closes at `halfOpenProbes` of them.
+ * Closed-state calls never touch Redis.
  */
 export class RedisCircuitSync extends EventEmitter<CircuitSyncEvents> implements CircuitSync {
   /** The circuit's name in the fleet: {@link RedisCircuitSyncOptions.name}. */
@@ -163,7 +172,9 @@ export class RedisCircuitSync extends EventEmitter<CircuitSyncEvents> implements
     const grant = await this.run('acquire', acquireProbe, args, parseGrant, (late) => {
       if (late.granted) this.release(id);
     });
-    if (grant.granted) return { release: () => this.release(id) };
+    if (grant.granted) {
+      return { release: () => this.release(id), succeeded: () => this.succeeded(id, circuit.halfOpenProbes) };
+    }
     if (epoch === this.epoch) this.follow(grant.record);
     return undefined;
   }
@@ -227,6 +238,20 @@ export class RedisCircuitSync extends EventEmitter<CircuitSyncEvents> implements
     if (this.disposed || this.circuit === undefined) return;
     if (record.state === 'open') this.circuit.open(record.remainingMs, record.breaks);
     else if (record.state === 'closed') this.circuit.close();
+  }
+
+  /**
+   * A probe on permit `id` succeeded without closing its own process's circuit: counted in Redis, where the fleet's
+   * circuit closes once `probes` succeeded (then imposed here at once). A void permit (the fleet moved on, or the
+   * lease ran out) counts for nothing; a Redis failure is reported, and the success stays counted locally only.
+   */
+  private succeeded(id: string, probes: number): void {
+    const epoch = this.epoch;
+    this.run('succeed', probeSucceeded, [id, String(probes), this.keep], parseGrant).then(({ record }) => {
+      if (epoch !== this.epoch) return;
+      this.seen = Math.max(this.seen, record.gen);
+      if (record.state === 'closed' || record.remainingMs > 0) this.impose(record);
+    }, noop);
   }
 
   private release(id: string): void {

@@ -196,6 +196,52 @@ describe.each(clientKinds)('redisCircuitSync through %s', (kind) => {
     expect(b!.breaker.state).toBe('open');
   });
 
+  it('halfOpenProbes > 1: successes are counted fleet-wide, and the fleet closes at the Nth', async () => {
+    const [a, b, c] = await fleet(3, { halfOpenProbes: 3 });
+    await a!.breaker.execute(boom).catch(() => {});
+    await a!.sync.refresh(); // its open has reached Redis before the others read
+    await Promise.all([b, c].map((m) => m!.sync.refresh()));
+    const [record] = await redisKeys(a!.client, `*{${a!.sync.name}}:circuit`);
+    expect(await (await probeWith(a!.breaker, ok)).result).toBe('ok');
+    await eventually(async () => (await a!.client.command(['HGET', record!, 'ps'])) === '1');
+    expect(a!.breaker.state).toBe('halfOpen'); // one success of three, fleet-wide
+    const slowB = deferred<string>();
+    const slowC = deferred<string>();
+    const bProbe = (await probeWith(b!.breaker, () => slowB.promise)).result;
+    const cProbe = (await probeWith(c!.breaker, () => slowC.promise)).result;
+    // One success and two probes running fill the fleet's three probes: a's free local slot is refused.
+    await expect(a!.breaker.execute(ok)).rejects.toBeInstanceOf(BrokenCircuitError);
+    slowB.resolve('up');
+    expect(await bProbe).toBe('up');
+    await eventually(async () => (await a!.client.command(['HGET', record!, 'ps'])) === '2');
+    expect(b!.breaker.state).toBe('halfOpen');
+    slowC.resolve('up');
+    expect(await cProbe).toBe('up');
+    // The third success closes the fleet's record, and the closing process at once.
+    await eventually(async () => (await a!.client.command(['HGET', record!, 'st'])) === 'closed');
+    await eventually(() => c!.breaker.state === 'closed');
+    expect(await a!.client.command(['HGET', record!, 'ps'])).toBeNull();
+    await Promise.all([a, b].map((m) => m!.sync.refresh()));
+    expect(a!.breaker.state).toBe('closed');
+    expect(b!.breaker.state).toBe('closed');
+  });
+
+  it('halfOpenProbes > 1: a failed probe anywhere reopens the fleet and forgets its successes', async () => {
+    const [a, b] = await fleet(2, { halfOpenProbes: 2 });
+    await a!.breaker.execute(boom).catch(() => {});
+    await a!.sync.refresh();
+    await b!.sync.refresh();
+    const [record] = await redisKeys(a!.client, `*{${a!.sync.name}}:circuit`);
+    expect(await (await probeWith(a!.breaker, ok)).result).toBe('ok');
+    await eventually(async () => (await a!.client.command(['HGET', record!, 'ps'])) === '1');
+    await (await probeWith(b!.breaker, boom)).result.catch(() => {});
+    expect(b!.breaker.state).toBe('open');
+    await eventually(async () => (await a!.client.command(['HGET', record!, 'ps'])) === null);
+    expect(await a!.client.command(['HGET', record!, 'st'])).toBe('open');
+    await a!.sync.refresh();
+    expect(a!.breaker.snapshot()).toMatchObject({ state: 'open', breaks: 2 });
+  });
+
   it('a prober that dies frees its permit when its lease runs out', async () => {
     const [a, b] = await fleet(2, {}, { probeLeaseMs: 300 });
     await a!.breaker.execute(boom).catch(() => {});
