@@ -19,12 +19,13 @@ const KB = 1000;
 /**
  * One row: what a consumer imports (`ours`: the whole consumer module), the budget CI holds it to (KB), the target
  * issue 14 set where it set one, and the same import from the peers when they have one. A budget is the figure
- * measured when it was set plus a little headroom: a change that makes an import dearer must raise it on purpose.
+ * measured when it was set plus a little headroom (0.1 KB, rounded up to a quarter of a KB): a change that makes an
+ * import dearer must raise it on purpose.
  */
 const entries = [
   {
     label: '`retry` + `exponential`',
-    budget: 6,
+    budget: 5.75,
     target: 2.5,
     ours: `export { retry, exponential } from '@bulwark/core';`,
     cockatiel: `export { retry, ExponentialBackoff, handleAll } from 'cockatiel';`,
@@ -32,14 +33,14 @@ const entries = [
   },
   {
     label: '`circuitBreaker`',
-    budget: 9.25,
+    budget: 9,
     target: 3.5,
     ours: `export { circuitBreaker } from '@bulwark/core';`,
     cockatiel: `export { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';`,
   },
   {
     label: '`timeout`',
-    budget: 6.25,
+    budget: 6,
     target: 2.5,
     ours: `export { timeout } from '@bulwark/core';`,
     cockatiel: `export { timeout, TimeoutStrategy } from 'cockatiel';`,
@@ -52,36 +53,36 @@ const entries = [
   },
   {
     label: '`rateLimit` + `tokenBucket`',
-    budget: 11.25,
+    budget: 10.75,
     ours: `export { rateLimit, tokenBucket } from '@bulwark/core';`,
   },
   {
     label: 'pipeline of four (retry, breaker, timeout, bulkhead)',
-    budget: 14,
+    budget: 13.5,
     ours: `export { pipeline, retry, exponential, circuitBreaker, timeout, bulkhead } from '@bulwark/core';`,
     cockatiel: `export { wrap, retry, ExponentialBackoff, circuitBreaker, ConsecutiveBreaker, timeout, TimeoutStrategy, bulkhead, handleAll } from 'cockatiel';`,
   },
   {
     label: 'all of core',
-    budget: 30,
+    budget: 29,
     target: 15,
     ours: `export * from '@bulwark/core';`,
     cockatiel: `export * from 'cockatiel';`,
   },
   {
     label: '`parseRetryAfter` (http-status)',
-    budget: 1.5,
+    budget: 1,
     target: 1.5,
     ours: `export { parseRetryAfter } from '@bulwark/http-status';`,
   },
   {
     label: '`resilientFetch` + `handle` (http-status)',
-    budget: 8,
+    budget: 8.25,
     ours: `export { resilientFetch, handle } from '@bulwark/http-status';`,
   },
   {
     label: '`withResilience` (gemini-adapter)',
-    budget: 36.5,
+    budget: 35.5,
     ours: `export { withResilience } from '@bulwark/gemini-adapter';`,
   },
 ];
