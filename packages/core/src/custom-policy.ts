@@ -2,7 +2,7 @@ import type { Clock } from './clock.js';
 import { InvalidOptionError } from './errors.js';
 import type { PolicyEventName } from './events.js';
 import type { PolicyContext } from './internal/context.js';
-import { clockOf, describe, requireFunction, requireOptions } from './internal/validate.js';
+import { clockOf, requireFunction, requireNonEmptyString, requireOptions } from './internal/validate.js';
 import { type Next, PolicyBase, RUN } from './policy.js';
 
 /** The events every policy made by `definePolicy` emits by itself. */
@@ -44,10 +44,7 @@ export class CustomPolicy<
 
   constructor(definition: PolicyDefinition<Out, Events>) {
     const d = requireOptions(definition, 'name and run');
-    if (typeof d.name !== 'string' || d.name === '') {
-      throw new InvalidOptionError('name', `expected a non-empty string, got ${describe(d.name)}`);
-    }
-    super(d.name);
+    super(requireNonEmptyString('name', d.name));
     this.runLayer = requireFunction('run', d.run);
     this.clock = clockOf(d.clock);
     this.definition = d;

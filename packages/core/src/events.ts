@@ -173,73 +173,33 @@ export interface PausedEvent extends BaseEvent {
 }
 
 /**
- * A typed eventemitter3 instance carrying the events `E` of one policy (every policy event by default). It tracks
- * whether anyone listens at all, so a policy's hot path pays one property read, not a lookup per event, when nobody
- * does.
+ * A typed eventemitter3 instance carrying the events `E` of one policy (every policy event by default). A policy's
+ * hot path asks `listens(event)`, which pays one property read, not a lookup per event, when nobody listens.
  */
 export class PolicyEmitter<E extends PolicyEventName = PolicyEventName> extends EventEmitter<
   Pick<PolicyEvents, E>
 > {
-  /** True while at least one listener is attached to any event. */
-  active = false;
-
-  override on<T extends EventNames<E>>(event: T, fn: Listener<E, T>, context?: unknown): this {
-    super.on(event, fn, context);
-    this.active = true;
-    return this;
-  }
-
-  /** The same as `on`. */
-  override addListener<T extends EventNames<E>>(event: T, fn: Listener<E, T>, context?: unknown): this {
-    return this.on(event, fn, context);
-  }
-
-  override once<T extends EventNames<E>>(event: T, fn: Listener<E, T>, context?: unknown): this {
-    super.once(event, fn, context);
-    this.active = true;
-    return this;
-  }
-
-  override removeListener<T extends EventNames<E>>(
-    event: T,
-    fn?: Listener<E, T>,
-    context?: unknown,
-    once?: boolean,
-  ): this {
-    super.removeListener(event, fn, context, once);
-    this.active = this.eventNames().length !== 0;
-    return this;
-  }
-
-  /** The same as `removeListener`. */
-  override off<T extends EventNames<E>>(
-    event: T,
-    fn?: Listener<E, T>,
-    context?: unknown,
-    once?: boolean,
-  ): this {
-    return this.removeListener(event, fn, context, once);
-  }
-
-  override removeAllListeners(event?: EventNames<E>): this {
-    super.removeAllListeners(event);
-    this.active = this.eventNames().length !== 0;
-    return this;
+  /**
+   * True while at least one listener is attached to any event. Read from eventemitter3's own count of events
+   * with listeners (kept by every way of adding and removing one), so no method needs overriding to track it.
+   */
+  get active(): boolean {
+    return (this as unknown as EmitterInternals)._eventsCount !== 0;
   }
 
   /** True when `event` has a listener; cheap when nobody listens to anything. */
   listens(event: EventNames<E>): boolean {
-    return this.active && this.listenerCount(event) !== 0;
+    return (this as unknown as EmitterInternals)._eventsCount !== 0 && this.listenerCount(event) !== 0;
   }
+}
+
+/** The one field of eventemitter3 (since 1.x; core pins 5.0.4) read here: how many events have at least one listener. */
+interface EmitterInternals {
+  readonly _eventsCount: number;
 }
 
 /** The names a PolicyEmitter of events `E` accepts (eventemitter3's view of them). */
 type EventNames<E extends PolicyEventName> = EventEmitter.EventNames<Pick<PolicyEvents, E>>;
-/** The listener of event `T` (eventemitter3's view: `(...args: PolicyEvents[T]) => void`). */
-type Listener<E extends PolicyEventName, T extends EventNames<E>> = EventEmitter.EventListener<
-  Pick<PolicyEvents, E>,
-  T
->;
 
 /** Removes the listener it was returned for. */
 export type Unsubscribe = () => void;

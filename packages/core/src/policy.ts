@@ -4,7 +4,7 @@ import { PolicyEmitter, type PolicyEventName, type PolicyEvents, type Unsubscrib
 import type { ExecutionContext, PolicyContext } from './internal/context.js';
 import { RootContext } from './internal/root-context.js';
 import type { Holders } from './internal/slot-holders.js';
-import { describe, isAbortSignal } from './internal/validate.js';
+import { describe, invalid, isAbortSignal } from './internal/validate.js';
 
 export type { ExecutionContext } from './internal/context.js';
 
@@ -85,10 +85,7 @@ export function startExecution(fn: unknown, options: unknown): RootContext | Err
   if (options === undefined || options === null)
     return new RootContext(fn as Task<unknown>, undefined, undefined);
   if (typeof options !== 'object') {
-    return new InvalidOptionError(
-      'options',
-      `expected an object ({ signal, deadline }), got ${describe(options)}`,
-    );
+    return invalid('options', 'an object ({ signal, deadline })', options);
   }
   let signal: unknown;
   let deadline: unknown;
@@ -100,17 +97,14 @@ export function startExecution(fn: unknown, options: unknown): RootContext | Err
   }
   if (signal === null) signal = undefined;
   else if (signal !== undefined && !isAbortSignal(signal)) {
-    return new InvalidOptionError('signal', `expected an AbortSignal, got ${describe(signal)}`);
+    return invalid('signal', 'an AbortSignal', signal);
   }
   if (deadline === null || deadline === Number.POSITIVE_INFINITY) deadline = undefined;
   else if (
     deadline !== undefined &&
     (typeof deadline !== 'number' || !(deadline > Number.NEGATIVE_INFINITY))
   ) {
-    return new InvalidOptionError(
-      'deadline',
-      `expected a time in clock ms (a number, Infinity for none), got ${describe(deadline)}`,
-    );
+    return invalid('deadline', 'a time in clock ms (a number, Infinity for none)', deadline);
   }
   return new RootContext(
     fn as Task<unknown>,

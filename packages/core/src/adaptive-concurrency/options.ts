@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../errors.js';
 import { unrefOption } from '../internal/timer-options.js';
 import {
   clockOf,
-  describe,
+  invalid,
   optionalFunction,
   orDefault,
   policyName,
@@ -121,10 +121,7 @@ export function adaptiveConcurrencySettings(
   );
   const backoffRatio = orDefault(options.backoffRatio, 0.5);
   if (typeof backoffRatio !== 'number' || !(backoffRatio > 0 && backoffRatio < 1)) {
-    throw new InvalidOptionError(
-      'backoffRatio',
-      `expected a number in (0, 1), got ${describe(backoffRatio)}`,
-    );
+    throw invalid('backoffRatio', 'a number in (0, 1)', backoffRatio);
   }
   const maxWait = requireNonNegativeOrInfinity('maxWait', orDefault(options.maxWait, 60_000));
   const maxQueue = requireInteger('maxQueue', orDefault(options.maxQueue, Number.POSITIVE_INFINITY), 0, true);

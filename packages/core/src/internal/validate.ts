@@ -10,9 +10,10 @@
  *
  * The checks, by job: `validate/values.ts` (one value), `validate/options.ts` (an options argument as a whole,
  * names, defaults, nested paths), `validate/collaborators.ts` (a clock, a retry gate, a signal),
- * `validate/describe.ts` (how a message shows a value).
+ * `validate/describe.ts` (how a message shows a value), `validate/invalid.ts` (the error a failed check throws).
  */
 export * from './validate/collaborators.js';
 export * from './validate/describe.js';
+export * from './validate/invalid.js';
 export * from './validate/options.js';
 export * from './validate/values.js';

@@ -4,7 +4,7 @@ import type { PolicyEventName, PolicyEvents, Unsubscribe } from '../events.js';
 import { RootContext } from '../internal/root-context.js';
 import {
   clockOf,
-  describe,
+  invalid,
   optionalFunction,
   optionsOf,
   orDefault,
@@ -213,10 +213,7 @@ export class KeyedPolicy<P extends AnyPolicy, K = string> {
     }
     const policy = this.factory(key);
     if (typeof (policy as Partial<AnyPolicy> | undefined)?.[RUN] !== 'function') {
-      throw new InvalidOptionError(
-        'factory',
-        `expected it to return a Bulwark policy, got ${describe(policy)}`,
-      );
+      throw invalid('factory', 'it to return a Bulwark policy', policy);
     }
     this.onCreate?.(policy, key);
     // Make room first, so the key being built can never be the one evicted.

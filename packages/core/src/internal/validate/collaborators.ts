@@ -3,6 +3,7 @@ import { type Clock, realClock } from '../../clock.js';
 import { InvalidOptionError } from '../../errors.js';
 import type { RetryGate } from '../../retry/retry.js';
 import { describe } from './describe.js';
+import { invalid } from './invalid.js';
 
 /** An object that must have every method in `methods`; `what` says what it should be, for the message. */
 export function requireMethods<T>(name: string, value: unknown, methods: readonly string[], what: string): T {
@@ -61,7 +62,7 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
 export function optionalSignal(name: string, value: unknown): AbortSignal | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isAbortSignal(value)) {
-    throw new InvalidOptionError(name, `expected an AbortSignal, got ${describe(value)}`);
+    throw invalid(name, 'an AbortSignal', value);
   }
   return value;
 }

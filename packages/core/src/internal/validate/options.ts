@@ -1,6 +1,6 @@
 /** Checks of an options argument as a whole: omitted or not, its policy name, defaults, nested options' paths. */
 import { InvalidOptionError, isInvalidOptionError } from '../../errors.js';
-import { describe } from './describe.js';
+import { invalid } from './invalid.js';
 import { optionalString } from './values.js';
 
 /**
@@ -40,10 +40,7 @@ export function optionsOf<T extends object>(value: T | undefined): T {
 /** An options argument that must be given (it has a required field). */
 export function requireOptions<T extends object>(value: T, required?: string): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(
-      'options',
-      `expected an options object${required === undefined ? '' : ` with ${required}`}, got ${describe(value)}`,
-    );
+    throw invalid('options', `an options object${required === undefined ? '' : ` with ${required}`}`, value);
   }
   return value;
 }

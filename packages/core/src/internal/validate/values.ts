@@ -1,6 +1,7 @@
 /** Checks of one option's value: numbers, booleans, strings, functions, names, one-of, objects. */
 import { InvalidOptionError } from '../../errors.js';
 import { describe } from './describe.js';
+import { invalid } from './invalid.js';
 
 export function requireFiniteNonNegative(name: string, value: unknown): number {
   return requireAtLeast(name, value, 0);
@@ -8,7 +9,7 @@ export function requireFiniteNonNegative(name: string, value: unknown): number {
 
 export function requireFinite(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new InvalidOptionError(name, `expected a finite number, got ${describe(value)}`);
+    throw invalid(name, 'a finite number', value);
   }
   return value;
 }
@@ -16,7 +17,7 @@ export function requireFinite(name: string, value: unknown): number {
 /** A finite number >= min. */
 export function requireAtLeast(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidOptionError(name, `expected a finite number >= ${min}, got ${describe(value)}`);
+    throw invalid(name, `a finite number >= ${min}`, value);
   }
   return value;
 }
@@ -28,10 +29,7 @@ export function requirePositive(name: string, value: unknown, allowInfinity = fa
     value <= 0 ||
     (!allowInfinity && !Number.isFinite(value))
   ) {
-    throw new InvalidOptionError(
-      name,
-      `expected a ${allowInfinity ? '' : 'finite '}number > 0, got ${describe(value)}`,
-    );
+    throw invalid(name, `a ${allowInfinity ? '' : 'finite '}number > 0`, value);
   }
   return value;
 }
@@ -41,10 +39,7 @@ export function requireInteger(name: string, value: unknown, min: number, allowI
     typeof value === 'number' &&
     ((allowInfinity && value === Number.POSITIVE_INFINITY) || (Number.isInteger(value) && value >= min));
   if (!ok) {
-    throw new InvalidOptionError(
-      name,
-      `expected an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}, got ${describe(value)}`,
-    );
+    throw invalid(name, `an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}`, value);
   }
   return value as number;
 }
@@ -52,7 +47,7 @@ export function requireInteger(name: string, value: unknown, min: number, allowI
 /** An integer in [min, max]. */
 export function requireIntegerIn(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(name, `expected an integer in [${min}, ${max}], got ${describe(value)}`);
+    throw invalid(name, `an integer in [${min}, ${max}]`, value);
   }
   return value;
 }
@@ -60,10 +55,7 @@ export function requireIntegerIn(name: string, value: unknown, min: number, max:
 /** A finite number in [min, max]. */
 export function requireNumberIn(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !(value >= min && value <= max) || !Number.isFinite(value)) {
-    throw new InvalidOptionError(
-      name,
-      `expected a finite number in [${min}, ${max}], got ${describe(value)}`,
-    );
+    throw invalid(name, `a finite number in [${min}, ${max}]`, value);
   }
   return value;
 }
@@ -71,21 +63,20 @@ export function requireNumberIn(name: string, value: unknown, min: number, max: 
 /** A number >= 0: finite, or Infinity for "no limit". */
 export function requireNonNegativeOrInfinity(name: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0)) {
-    throw new InvalidOptionError(name, `expected a number >= 0 (or Infinity), got ${describe(value)}`);
+    throw invalid(name, 'a number >= 0 (or Infinity)', value);
   }
   return value;
 }
 
 export function requireRatio(name: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new InvalidOptionError(name, `expected a number in [0, 1], got ${describe(value)}`);
+    throw invalid(name, 'a number in [0, 1]', value);
   }
   return value;
 }
 
 export function requireFunction<F>(name: string, value: unknown): F {
-  if (typeof value !== 'function')
-    throw new InvalidOptionError(name, `expected a function, got ${describe(value)}`);
+  if (typeof value !== 'function') throw invalid(name, 'a function', value);
   return value as F;
 }
 
@@ -94,8 +85,7 @@ export function optionalFunction<F>(name: string, value: unknown): F | undefined
 }
 
 export function requireBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean')
-    throw new InvalidOptionError(name, `expected a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw invalid(name, 'a boolean', value);
   return value;
 }
 
@@ -104,14 +94,13 @@ export function optionalBoolean(name: string, value: unknown): boolean | undefin
 }
 
 export function requireString(name: string, value: unknown): string {
-  if (typeof value !== 'string')
-    throw new InvalidOptionError(name, `expected a string, got ${describe(value)}`);
+  if (typeof value !== 'string') throw invalid(name, 'a string', value);
   return value;
 }
 
 export function requireNonEmptyString(name: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') {
-    throw new InvalidOptionError(name, `expected a non-empty string, got ${describe(value)}`);
+    throw invalid(name, 'a non-empty string', value);
   }
   return value;
 }
@@ -132,17 +121,14 @@ function describeArray(value: unknown): string {
 
 export function requireOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) {
-    throw new InvalidOptionError(
-      name,
-      `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`,
-    );
+    throw invalid(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
   }
   return value as T;
 }
 
 export function requireObject(name: string, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) {
-    throw new InvalidOptionError(name, `expected an object, got ${describe(value)}`);
+    throw invalid(name, 'an object', value);
   }
   return value as Record<string, unknown>;
 }
@@ -154,12 +140,12 @@ export function requireRecord<T = Record<string, unknown>>(
   what = 'an object',
 ): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(name, `expected ${what}, got ${describe(value)}`);
+    throw invalid(name, what, value);
   }
   return value as T;
 }
 
 export function optionalString(name: string, value: unknown): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
-  throw new InvalidOptionError(name, `expected a string, got ${describe(value)}`);
+  throw invalid(name, 'a string', value);
 }
