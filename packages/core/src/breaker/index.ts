@@ -8,4 +8,4 @@ export type { BreakerSnapshot } from './snapshot.js';
 export type { BreakerStrategy, StrategyKind, WindowSnapshot } from './strategy.js';
 export type { CircuitCloseCause, CircuitSync, ProbePermit, SharedCircuit } from './sync.js';
 export { type TimeWindowOptions, timeWindow } from './time-window.js';
-export type { BreakOutcome } from './verdicts.js';
+export type { BreakOutcome } from './options.js';

@@ -20,7 +20,6 @@ import type { BreakerStrategy } from './strategy.js';
 import type { BreakerControl } from './control.js';
 import type { CircuitSync } from './sync.js';
 import { requireFailureRatio } from './validate.js';
-import type { BreakOutcome } from './verdicts.js';
 
 /**
  * Options of {@link circuitBreaker}. All are optional; a bad value throws {@link InvalidOptionError} naming the option.
@@ -274,3 +273,18 @@ function halfOpenSuccessesOf(o: CircuitBreakerOptions, probes: number): number {
   }
   return successes;
 }
+
+/** A finished call, as the breaker's `breakFor` option sees it: its error, or its value. */
+export type BreakOutcome =
+  | {
+      /** The call threw (or rejected). */
+      readonly failed: true;
+      /** What it threw. */
+      readonly error: unknown;
+    }
+  | {
+      /** The call returned. */
+      readonly failed: false;
+      /** What it returned. */
+      readonly value: unknown;
+    };

@@ -1,3 +1,4 @@
+import type { BreakOutcome } from './options.js';
 import { isExecutionRejectedError } from '../errors.js';
 import { type CallOutcome, FAILED, OK } from './circuit.js';
 
@@ -44,18 +45,3 @@ export class Verdicts {
 
 /** Refused on this side of the wire (a full bulkhead, an inner open breaker...): not a sick dependency. */
 const isLocalRejection = isExecutionRejectedError;
-
-/** A finished call, as the breaker's `breakFor` option sees it: its error, or its value. */
-export type BreakOutcome =
-  | {
-      /** The call threw (or rejected). */
-      readonly failed: true;
-      /** What it threw. */
-      readonly error: unknown;
-    }
-  | {
-      /** The call returned. */
-      readonly failed: false;
-      /** What it returned. */
-      readonly value: unknown;
-    };
