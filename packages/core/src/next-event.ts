@@ -1,6 +1,5 @@
-import { InvalidOptionError } from './errors.js';
 import type { PolicyEventName, PolicyEvents, Unsubscribe } from './events.js';
-import { describe, optionalFunction, optionalSignal, optionsOf } from './internal/validate.js';
+import { invalid, optionalFunction, optionalSignal, optionsOf } from './internal/validate.js';
 
 /**
  * Anything with Bulwark's `on(event, listener)` for event `K`: a policy, a pipeline, a keyed policy whose policies
@@ -47,10 +46,7 @@ export function nextEvent<K extends PolicyEventName>(
   let filter: ((payload: PolicyEvents[K][0]) => boolean) | undefined;
   try {
     if (typeof (source as Partial<EventSource<K>> | null)?.on !== 'function') {
-      throw new InvalidOptionError(
-        'source',
-        `expected a policy (something with on()), got ${describe(source)}`,
-      );
+      throw invalid('source', 'a policy (something with on())', source);
     }
     const opts = optionsOf(options);
     signal = optionalSignal('signal', opts.signal);

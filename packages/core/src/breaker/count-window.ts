@@ -1,5 +1,11 @@
 import { InvalidOptionError } from '../errors.js';
-import { optionsOf, orDefault, requireInteger, requireIntegerIn } from '../internal/validate.js';
+import {
+  optionsOf,
+  orDefault,
+  requireInteger,
+  requireIntegerIn,
+  requirePositiveRatio,
+} from '../internal/validate.js';
 import {
   type BreakerStrategy,
   FAILED,
@@ -8,7 +14,6 @@ import {
   SLOW,
   type WindowSnapshot,
 } from './strategy.js';
-import { requireFailureRatio } from './validate.js';
 
 /** Options of {@link countWindow}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface CountWindowOptions {
@@ -93,7 +98,7 @@ class CountWindowStrategy implements BreakerStrategy {
 
   constructor(options: CountWindowOptions) {
     this.size = requireIntegerIn('size', orDefault(options.size, 100), 1, 1_000_000);
-    this.failureRatio = requireFailureRatio('failureRatio', orDefault(options.failureRatio, 0.5));
+    this.failureRatio = requirePositiveRatio('failureRatio', orDefault(options.failureRatio, 0.5));
     this.minimumCalls = requireInteger(
       'minimumCalls',
       orDefault(options.minimumCalls, Math.min(this.size, 10)),

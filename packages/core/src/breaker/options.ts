@@ -12,6 +12,7 @@ import {
   requireInteger,
   requireMethods,
   requirePositive,
+  requirePositiveRatio,
 } from '../internal/validate.js';
 import { consecutive } from './consecutive.js';
 import { type BreakerSnapshot, parseSnapshot } from './snapshot.js';
@@ -19,7 +20,6 @@ import { DEFAULT_ACQUIRE_TIMEOUT_MS } from './sharing.js';
 import type { BreakerStrategy } from './strategy.js';
 import type { BreakerControl } from './control.js';
 import type { CircuitSync } from './sync.js';
-import { requireFailureRatio } from './validate.js';
 
 /**
  * Options of {@link circuitBreaker}. All are optional; a bad value throws {@link InvalidOptionError} naming the option.
@@ -235,7 +235,7 @@ function slowCallRatioOf(
   strategy: BreakerStrategy,
 ): number | undefined {
   if (ratio !== undefined) {
-    requireFailureRatio('slowCallRatio', ratio);
+    requirePositiveRatio('slowCallRatio', ratio);
     if (slowCallDuration === undefined) {
       throw new InvalidOptionError('slowCallRatio', 'needs slowCallDuration (which calls are slow)');
     }
@@ -260,7 +260,7 @@ function halfOpenSuccessesOf(o: CircuitBreakerOptions, probes: number): number {
     );
   }
   if (ratio !== undefined) {
-    requireFailureRatio('halfOpenFailureRatio', ratio);
+    requirePositiveRatio('halfOpenFailureRatio', ratio);
     // Reopen at failures >= ratio × probes: the failures tolerated are the fewer, the successes needed the rest.
     return probes - (Math.ceil(ratio * probes - 1e-9) - 1);
   }

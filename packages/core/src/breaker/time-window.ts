@@ -4,10 +4,10 @@ import {
   requireInteger,
   requireIntegerIn,
   requirePositive,
+  requirePositiveRatio,
 } from '../internal/validate.js';
 import { SlidingCounter } from '../internal/sliding-counter.js';
 import { type BreakerStrategy, type HealthTracker, ratioTrips, type WindowSnapshot } from './strategy.js';
-import { requireFailureRatio } from './validate.js';
 
 /** Options of {@link timeWindow}; a bad value throws {@link InvalidOptionError} naming the option. */
 export interface TimeWindowOptions {
@@ -108,7 +108,7 @@ class TimeWindowStrategy implements BreakerStrategy {
 
   constructor(options: TimeWindowOptions) {
     this.duration = requirePositive('duration', orDefault(options.duration, 30_000));
-    this.failureRatio = requireFailureRatio('failureRatio', orDefault(options.failureRatio, 0.5));
+    this.failureRatio = requirePositiveRatio('failureRatio', orDefault(options.failureRatio, 0.5));
     this.minimumCalls = requireInteger('minimumCalls', orDefault(options.minimumCalls, 10), 1);
     this.buckets = requireIntegerIn('buckets', orDefault(options.buckets, 10), 1, 1000);
     this.bucketMs = this.duration / this.buckets;

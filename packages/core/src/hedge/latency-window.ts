@@ -1,10 +1,10 @@
 import { InvalidOptionError } from '../errors.js';
 import {
-  describe,
   orDefault,
   requireFiniteNonNegative,
   requireIntegerIn,
   requireNonNegativeOrInfinity,
+  requirePositiveRatio,
 } from '../internal/validate.js';
 
 /**
@@ -44,11 +44,7 @@ export class LatencyWindow {
   private oldest = 0;
 
   constructor(options: PercentileDelay) {
-    const p = options.percentile;
-    if (typeof p !== 'number' || !(p > 0 && p <= 1)) {
-      throw new InvalidOptionError('delay.percentile', `expected a number in (0, 1], got ${describe(p)}`);
-    }
-    this.percentile = p;
+    this.percentile = requirePositiveRatio('delay.percentile', options.percentile);
     this.min = requireFiniteNonNegative('delay.min', orDefault(options.min, 0));
     this.max = requireNonNegativeOrInfinity('delay.max', orDefault(options.max, Number.POSITIVE_INFINITY));
     if (this.max < this.min) {

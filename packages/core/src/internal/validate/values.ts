@@ -75,6 +75,14 @@ export function requireRatio(name: string, value: unknown): number {
   return value;
 }
 
+/** A ratio in (0, 1]: a threshold or a percentile, where 0 would mean "always" (a breaker opening on successes). */
+export function requirePositiveRatio(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
+    throw invalid(name, 'a number in (0, 1]', value);
+  }
+  return value;
+}
+
 export function requireFunction<F>(name: string, value: unknown): F {
   if (typeof value !== 'function') throw invalid(name, 'a function', value);
   return value as F;
