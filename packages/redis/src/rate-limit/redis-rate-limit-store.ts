@@ -20,6 +20,9 @@ import { type ScopeScript, scriptsFor } from './lua/scripts.js';
 import { type RedisRateLimitStoreOptions, redisRateLimitStoreSettings } from './options.js';
 import { replyArray, replyNumber, replyTime, StoreReplyError } from './replies.js';
 
+/** Scope ids whose last limits a store remembers for relimit (see RedisRateLimitStore.used). */
+const MAX_USED = 1024;
+
 /** Shared by every store: each script's SHA-1 is computed once per process. */
 const SERVER_CLOCK_SCRIPTS = /* @__PURE__ */ scriptsFor('server');
 
@@ -51,7 +54,10 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly prefix: string;
   private readonly client: RedisScriptClient;
   private readonly scopes = new WeakMap<RateLimitScope, ScopeCall>();
-  /** Per scope id, the limits this store last used for it: what a relimit converts from if Redis has no record. */
+  /**
+   * Per scope id, the limits this store last used for it: what a relimit converts from if Redis has no record. The
+   * most recent MAX_USED scopes: a process making limits without end does not keep them all.
+   */
   private readonly used = new Map<string, RateLimitScope['limits']>();
 
   constructor(options: RedisRateLimitStoreOptions) {
@@ -172,7 +178,9 @@ export class RedisRateLimitStore implements RateLimitStore {
         lastKeys: [],
       };
       this.scopes.set(scope, call);
+      this.used.delete(scope.id);
       this.used.set(scope.id, scope.limits);
+      if (this.used.size > MAX_USED) this.used.delete(this.used.keys().next().value!);
     }
     return call;
   }
