@@ -14,16 +14,28 @@ export class RedisScript {
 
   /**
    * Runs the script by its SHA-1, and by its source when the server does not hold it (a `NOSCRIPT` answer); rejects
-   * with the client's error otherwise.
+   * with the client's error otherwise. `onReply` (if given) turns the reply into the answer in the same step: no
+   * promise layer of its own per call.
    */
-  async run(client: RedisScriptClient, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    const sha = this.sha ?? (await this.digest());
+  run<R = unknown>(
+    client: RedisScriptClient,
+    keys: readonly string[],
+    args: readonly string[],
+    onReply?: (reply: unknown) => R,
+  ): Promise<R> {
+    const sha = this.sha;
+    if (sha === undefined) return this.digest().then(() => this.run(client, keys, args, onReply));
+    let sent: Promise<unknown>;
     try {
-      return await client.evalSha(sha, keys, args);
+      sent = client.evalSha(sha, keys, args);
     } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return client.eval(this.source, keys, args);
+      return Promise.reject(error);
     }
+    return sent.then(onReply as (reply: unknown) => R, (error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      const resent = client.eval(this.source, keys, args);
+      return (onReply === undefined ? resent : resent.then(onReply)) as Promise<R>;
+    });
   }
 
   private digest(): Promise<string> {

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import type { StoreErrorMode } from './options.js';
 
-/** The store operations a guard runs: the four of the RateLimitStore contract. */
-export type StoreOperation = 'acquire' | 'adjust' | 'pause' | 'read';
+/** The store operations a guard runs: the four of the RateLimitStore contract, and its optional relimit. */
+export type StoreOperation = 'acquire' | 'adjust' | 'pause' | 'read' | 'relimit';
 
 /**
  * The guarded store failed (threw, rejected, or did not answer within `callTimeoutMs`): an outage begins. Emitted

@@ -9,6 +9,7 @@ import {
   type RateLimitScope,
   type ReadRequest,
   type ReadResult,
+  type RelimitRequest,
   TIME_EPSILON,
 } from '@bulwark/core/store';
 import type { GuardSettings, StoreErrorMode } from './options.js';
@@ -65,6 +66,11 @@ export class LocalFallback {
   }
 
   /** Every pause goes here, whatever the store's state: the process keeps obeying it through an outage. */
+  /** The local limits follow the new numbers, as the store's do. */
+  relimit(request: RelimitRequest): void {
+    this.memory.relimit(request);
+  }
+
   pause(request: PauseRequest): void {
     this.memory.pause(request);
   }

@@ -7,6 +7,7 @@ import type {
   RateLimitStore,
   ReadRequest,
   ReadResult,
+  RelimitRequest,
 } from '@bulwark/core/store';
 import { requireMethods } from '@bulwark/core/validate';
 import { StoreUnavailableError } from './errors.js';
@@ -155,6 +156,21 @@ export class GuardedRateLimitStore implements RateLimitStore {
     });
   }
 
+  /**
+   * The local limits take the new numbers at once; the store converts its usage too when it can (a store without
+   * `relimit` keeps it as it is). A relimit the store misses (down, failing) is lost, like an adjust: its usage
+   * keeps its time to drain instead of its amount.
+   */
+  relimit(request: RelimitRequest): void | Promise<void> {
+    this.fallback.relimit(request);
+    const outage = this.outage;
+    if (this.primary.relimit === undefined || outage.down) return;
+    const epoch = outage.epoch;
+    return this.send(request, RELIMIT, ignore, (error) => {
+      outage.failed(epoch, 'relimit', error, request.scope, '');
+    });
+  }
+
   read(request: ReadRequest): ReadResult | Promise<ReadResult> {
     const outage = this.outage;
     if (outage.down) return this.fallback.read(request, this.unavailable);
@@ -197,6 +213,7 @@ const ACQUIRE = (store: RateLimitStore, request: AcquireRequest) => store.acquir
 const ADJUST = (store: RateLimitStore, request: AdjustRequest) => store.adjust(request);
 const PAUSE = (store: RateLimitStore, request: PauseRequest) => store.pause(request);
 const READ = (store: RateLimitStore, request: ReadRequest) => store.read(request);
+const RELIMIT = (store: RateLimitStore, request: RelimitRequest) => store.relimit?.(request);
 
 function copy(from: readonly number[], to: number[]): void {
   for (let i = 0; i < from.length; i++) to[i] = from[i]!;

@@ -8,16 +8,26 @@ import type { RateLimitScope } from '@bulwark/core/store';
  *
  *   <prefix>:rl:{<scope id>}:pause      the scope's pause (time until which nobody is admitted)
  *   <prefix>:rl:{<scope id>}:k:<key>    one key's state (little-endian doubles, see lua/state.ts)
+ *   <prefix>:rl:{<scope id>}:limits     the buckets' intervals of the last relimit (see lua/operations.ts)
  */
 export interface ScopeKeys {
   readonly pause: string;
   /** The key's state is at `state + key`. */
   readonly state: string;
+  readonly limits: string;
+  /** A SCAN pattern that matches every key's state (the prefix's glob characters escaped). */
+  readonly states: string;
 }
 
 export function scopeKeys(prefix: string, scope: RateLimitScope): ScopeKeys {
-  const tag = `${prefix}:rl:{${scopeHash(scope.id)}}`;
-  return { pause: `${tag}:pause`, state: `${tag}:k:` };
+  const hash = scopeHash(scope.id);
+  const tag = `${prefix}:rl:{${hash}}`;
+  return {
+    pause: `${tag}:pause`,
+    state: `${tag}:k:`,
+    limits: `${tag}:limits`,
+    states: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:rl:{${hash}}:k:*`,
+  };
 }
 
 /** The state format, part of the hashed id: a future layout gets other keys instead of misreading these. */

@@ -9,26 +9,33 @@ import type {
   RateLimitStore,
   ReadRequest,
   ReadResult,
+  RelimitRequest,
 } from '@bulwark/core/store';
 import { rateLimitAlgorithms } from '@bulwark/core/store';
 import { requireFiniteNonNegative } from '@bulwark/core/validate';
 import type { RedisScriptClient } from '../client.js';
 import type { RedisScript } from '../script.js';
 import { type ScopeKeys, scopeKeys } from './keys.js';
-import type { LimitKind } from './lua/layout.js';
-import { scriptsByShape } from './lua/scripts.js';
+import { type ScopeScript, scriptsFor } from './lua/scripts.js';
 import { type RedisRateLimitStoreOptions, redisRateLimitStoreSettings } from './options.js';
 import { replyArray, replyNumber, replyTime, StoreReplyError } from './replies.js';
 
-/** Shared by every store: each shape's SHA-1 is computed once per process. */
-const SERVER_CLOCK_SCRIPTS = /* @__PURE__ */ scriptsByShape('server');
+/** Scope ids whose last limits a store remembers for relimit (see RedisRateLimitStore.used). */
+const MAX_USED = 1024;
 
-/** What every call of one scope sends: its script, its keys and its limits as script arguments, built once. */
+/** Shared by every store: each script's SHA-1 is computed once per process. */
+const SERVER_CLOCK_SCRIPTS = /* @__PURE__ */ scriptsFor('server');
+
+/** What every call of one scope sends: its script, its keys and (a shared script) its numbers, made once. */
 interface ScopeCall {
   readonly script: RedisScript;
   readonly keys: ScopeKeys;
-  /** Per limit its numbers (see lua/layout.ts). */
-  readonly limits: readonly string[];
+  /** Per limit its numbers as ARGV (see lua/layout.ts); none when the script has them written in. */
+  readonly numbers: readonly string[];
+  /** The scope's number of limits. */
+  readonly n: number;
+  /** Reads the answer of an acquire without marks (made once: no closure per call). */
+  readonly onAdmit: (reply: unknown) => AcquireResult;
   /** The keys of the key last used (most limiters use one key): not rebuilt per call. */
   lastKey: string | undefined;
   lastKeys: readonly string[];
@@ -47,6 +54,11 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly prefix: string;
   private readonly client: RedisScriptClient;
   private readonly scopes = new WeakMap<RateLimitScope, ScopeCall>();
+  /**
+   * Per scope id, the limits this store last used for it: what a relimit converts from if Redis has no record. The
+   * most recent MAX_USED scopes: a process making limits without end does not keep them all.
+   */
+  private readonly used = new Map<string, RateLimitScope['limits']>();
 
   constructor(options: RedisRateLimitStoreOptions) {
     const settings = redisRateLimitStoreSettings(options);
@@ -54,78 +66,77 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.prefix = settings.prefix;
   }
 
-  async acquire(request: AcquireRequest): Promise<AcquireResult> {
+  acquire(request: AcquireRequest): Promise<AcquireResult> {
     const { scope, costs, marks } = request;
-    const n = scope.limits.length;
+    const call = this.scopeCall(scope);
     // The marks are answered only when asked for: formatting them is a good part of the script's work.
-    const reply = await this.run(scope, request.key, marks === undefined ? 'a' : 'm', costs, request.now);
-    // An admission without marks is its time alone (see lua/operations.ts).
-    if (marks === undefined && !Array.isArray(reply)) return { admitted: true, at: replyTime(reply, reply) };
-    const parts = replyArray(reply, 2, 'an acquire answer');
-    const at = replyTime(reply, parts[1]);
-    if (parts[0] === 1) {
-      if (marks === undefined || parts.length !== n + 2) {
-        throw new StoreReplyError(`expected ${marks === undefined ? 'no' : n} marks`, reply);
-      }
-      for (let i = 0; i < n; i++) marks[i] = replyNumber(reply, parts[i + 2], 'a mark');
-      return { admitted: true, at };
-    }
-    if (parts[0] !== 0 || parts.length !== 4)
-      throw new StoreReplyError('expected an admission or a refusal', reply);
-    const limit = replyNumber(reply, parts[3], 'the limit');
-    if (!Number.isInteger(limit) || limit < -1 || limit >= n) {
-      throw new StoreReplyError('the deciding limit is out of range', reply);
-    }
-    return { admitted: false, retryAfterMs: replyNumber(reply, parts[2], 'the wait'), limit, at };
+    const args = this.args(call, marks === undefined ? 'a' : 'm', costs, request.now);
+    const onReply =
+      marks === undefined ? call.onAdmit : (reply: unknown) => acquireAnswer(reply, call.n, marks);
+    return call.script.run(this.client, this.keysOf(call, request.key), args, onReply);
   }
 
-  async adjust(request: AdjustRequest): Promise<void> {
+  adjust(request: AdjustRequest): Promise<void> {
     const { deltas, admission } = request;
-    const n = request.scope.limits.length;
-    const args: Array<number | string> = [];
+    const call = this.scopeCall(request.scope);
+    const n = call.n;
+    const values: number[] = [];
     // A delta without a usable mark is skipped, as core skips a delta that is not finite.
-    for (let i = 0; i < n; i++) args.push(Number.isFinite(admission.marks[i]) ? deltas[i]! : 0);
-    args.push(admission.at);
-    for (let i = 0; i < n; i++) args.push(admission.costs[i]!);
-    for (let i = 0; i < n; i++) args.push(admission.marks[i] ?? 0);
-    await this.run(request.scope, request.key, 'j', args, request.now);
+    for (let i = 0; i < n; i++) values.push(Number.isFinite(admission.marks[i]) ? deltas[i]! : 0);
+    values.push(admission.at);
+    for (let i = 0; i < n; i++) values.push(admission.costs[i]!);
+    for (let i = 0; i < n; i++) values.push(admission.marks[i] ?? 0);
+    const args = this.args(call, 'j', values, request.now);
+    return call.script.run(this.client, this.keysOf(call, request.key), args, ignore);
   }
 
-  async pause(request: PauseRequest): Promise<void> {
-    const forMs = requireFiniteNonNegative('forMs', request.forMs);
+  pause(request: PauseRequest): Promise<void> {
+    let forMs: number;
+    try {
+      forMs = requireFiniteNonNegative('forMs', request.forMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const key = request.key;
-    await this.run(
-      request.scope,
-      key ?? '',
-      'p',
-      [forMs, key === undefined ? 0 : 1],
-      request.now,
-      key === undefined,
+    const call = this.scopeCall(request.scope);
+    const args = this.args(call, 'p', [forMs, key === undefined ? 0 : 1], request.now);
+    const keys = key === undefined ? [call.keys.pause] : this.keysOf(call, key);
+    return call.script.run(this.client, keys, args, ignore);
+  }
+
+  read(request: ReadRequest): Promise<ReadResult> {
+    const { scope } = request;
+    const call = this.scopeCall(scope);
+    const args = this.args(call, 'r', [], request.now);
+    return call.script.run(this.client, this.keysOf(call, request.key), args, (reply) =>
+      readingOf(scope, reply),
     );
   }
 
-  async read(request: ReadRequest): Promise<ReadResult> {
+  /**
+   * Converts every key of the scope to its new numbers in one script at the server's time, as core's in-memory
+   * store does: a bucket's backlog keeps its amount in units (rescaled to the new interval), a window's usage stays.
+   * It converts from the numbers of the scope's last relimit by any process (kept in Redis), or else from the
+   * limits this store last used for the scope; so limiters in several processes changing to the same numbers
+   * convert once. See docs/distributed.md ("Changing limits").
+   */
+  relimit(request: RelimitRequest): Promise<void> {
     const { scope } = request;
-    const reply = await this.run(scope, request.key, 'r', [], request.now);
-    const parts = replyArray(reply, 2, 'a reading');
-    const now = replyTime(reply, parts[0]);
-    const scopePause = replyNumber(reply, parts[1], 'the pause');
-    const state =
-      parts.length === 2
-        ? rateLimitAlgorithms.freshState(scope.limits, now)
-        : stateOf(
-            scope,
-            parts.slice(2).map((v) => replyNumber(reply, v, 'the state')),
-            reply,
-          );
-    if (scopePause > state.pausedUntil) state.pausedUntil = scopePause;
-    return { state, now };
+    const before = this.used.get(scope.id);
+    const call = this.scopeCall(scope);
+    const values: Array<number | string> = scope.limits.map((l, i) => {
+      const old = before?.[i];
+      return l.kind === 'bucket' && old?.kind === 'bucket' ? old.interval : 0;
+    });
+    values.push(call.keys.states);
+    const args = this.args(call, 'l', values, request.now);
+    return call.script.run(this.client, [call.keys.pause, call.keys.limits], args, ignore);
   }
 
-  /** The script of a shape of limits; the test clock's store runs one that takes the time from its arguments. */
+  /** The script of a configuration; the test clock's store runs one that takes the time from its arguments. */
   /** @internal */
-  protected script(shape: readonly LimitKind[]): RedisScript {
-    return SERVER_CLOCK_SCRIPTS(shape);
+  protected script(limits: RateLimitScope['limits']): ScopeScript {
+    return SERVER_CLOCK_SCRIPTS(limits);
   }
 
   /** The time to decide at, sent last: none, the server's time is used (the test clock's store sends its own). */
@@ -134,45 +145,88 @@ export class RedisRateLimitStore implements RateLimitStore {
     return undefined;
   }
 
-  private run(
-    scope: RateLimitScope,
-    key: string,
-    op: string,
-    values: ReadonlyArray<number | string>,
-    now: number,
-    scopeOnly = false,
-  ): Promise<unknown> {
-    const call = this.scopeCall(scope);
-    const limits = call.limits;
+  /** ARGV: the op, the numbers of a shared script, the op's values, the test clock's time. */
+  private args(call: ScopeCall, op: string, values: ReadonlyArray<number | string>, now: number): string[] {
     const args = [op];
-    for (let i = 0; i < limits.length; i++) args.push(limits[i]!);
+    const numbers = call.numbers;
+    for (let i = 0; i < numbers.length; i++) args.push(numbers[i]!);
     for (let i = 0; i < values.length; i++) args.push(String(values[i]));
     const time = this.time(now);
     if (time !== undefined) args.push(time);
-    let keys: readonly string[];
-    if (scopeOnly) keys = [call.keys.pause];
-    else if (key === call.lastKey) keys = call.lastKeys;
-    else {
-      keys = call.lastKeys = [call.keys.pause, call.keys.state + key];
-      call.lastKey = key;
-    }
-    return call.script.run(this.client, keys, args);
+    return args;
+  }
+
+  private keysOf(call: ScopeCall, key: string): readonly string[] {
+    if (key === call.lastKey) return call.lastKeys;
+    call.lastKey = key;
+    call.lastKeys = [call.keys.pause, call.keys.state + key];
+    return call.lastKeys;
   }
 
   private scopeCall(scope: RateLimitScope): ScopeCall {
     let call = this.scopes.get(scope);
     if (call === undefined) {
-      const limits: string[] = [];
-      for (const l of scope.limits) {
-        if (l.kind === 'bucket') limits.push(String(l.capacity), String(l.interval));
-        else limits.push(String(l.capacity), String(l.window), String(l.segments));
-      }
-      const script = this.script(scope.limits.map((l) => l.kind));
-      call = { script, keys: scopeKeys(this.prefix, scope), limits, lastKey: undefined, lastKeys: [] };
+      const { script, numbers } = this.script(scope.limits);
+      const n = scope.limits.length;
+      call = {
+        script,
+        keys: scopeKeys(this.prefix, scope),
+        numbers,
+        n,
+        onAdmit: (reply) => acquireAnswer(reply, n, undefined),
+        lastKey: undefined,
+        lastKeys: [],
+      };
       this.scopes.set(scope, call);
+      this.used.delete(scope.id);
+      this.used.set(scope.id, scope.limits);
+      if (this.used.size > MAX_USED) this.used.delete(this.used.keys().next().value!);
     }
     return call;
   }
+}
+
+function ignore(): void {}
+
+/**
+ * An acquire's answer. An admission without marks is the server's time alone (an integer, see lua/operations.ts);
+ * with marks { 1, time, marks... }; a refusal { 0, time, wait, the deciding limit }.
+ */
+function acquireAnswer(reply: unknown, n: number, marks: number[] | undefined): AcquireResult {
+  if (marks === undefined && !Array.isArray(reply)) return { admitted: true, at: replyTime(reply, reply) };
+  const parts = replyArray(reply, 2, 'an acquire answer');
+  const at = replyTime(reply, parts[1]);
+  if (parts[0] === 1) {
+    if (marks === undefined || parts.length !== n + 2) {
+      throw new StoreReplyError(`expected ${marks === undefined ? 'no' : n} marks`, reply);
+    }
+    for (let i = 0; i < n; i++) marks[i] = replyNumber(reply, parts[i + 2], 'a mark');
+    return { admitted: true, at };
+  }
+  if (parts[0] !== 0 || parts.length !== 4)
+    throw new StoreReplyError('expected an admission or a refusal', reply);
+  const limit = replyNumber(reply, parts[3], 'the limit');
+  if (!Number.isInteger(limit) || limit < -1 || limit >= n) {
+    throw new StoreReplyError('the deciding limit is out of range', reply);
+  }
+  return { admitted: false, retryAfterMs: replyNumber(reply, parts[2], 'the wait'), limit, at };
+}
+
+/** A read's answer: { time, the scope's pause, the key's state (if it has one)... }. */
+function readingOf(scope: RateLimitScope, reply: unknown): ReadResult {
+  const parts = replyArray(reply, 2, 'a reading');
+  const now = replyTime(reply, parts[0]);
+  const scopePause = replyNumber(reply, parts[1], 'the pause');
+  const state =
+    parts.length === 2
+      ? rateLimitAlgorithms.freshState(scope.limits, now)
+      : stateOf(
+          scope,
+          parts.slice(2).map((v) => replyNumber(reply, v, 'the state')),
+          reply,
+        );
+  if (scopePause > state.pausedUntil) state.pausedUntil = scopePause;
+  return { state, now };
 }
 
 /** Core's KeyState from the script's flat state (layout in lua/layout.ts). */

@@ -1,10 +1,11 @@
-import type { RedisScript } from '../script.js';
-import type { LimitKind } from './lua/layout.js';
-import { scriptsByShape } from './lua/scripts.js';
+import type { RateLimitScope } from '@bulwark/core/store';
+import { type ScopeScript, scriptsFor } from './lua/scripts.js';
 import type { RedisRateLimitStoreOptions } from './options.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 
-const ARGUMENT_CLOCK_SCRIPTS = /* @__PURE__ */ scriptsByShape('argument');
+const ARGUMENT_CLOCK_SCRIPTS = /* @__PURE__ */ scriptsFor('argument');
+/** Every configuration on its shape's script, its numbers in ARGV (what configurations beyond the bound run). */
+const SHARED_ARGUMENT_CLOCK_SCRIPTS = /* @__PURE__ */ scriptsFor('argument', 0);
 
 /**
  * For tests only, and not exported by the package: the same store running a script that decides at the time it
@@ -15,12 +16,14 @@ export class ArgumentClockStore extends RedisRateLimitStore {
   constructor(
     options: RedisRateLimitStoreOptions,
     private readonly clock: () => number,
+    /** Run every configuration on its shape's script (numbers in ARGV) rather than its own. */
+    private readonly shared = false,
   ) {
     super(options);
   }
 
-  protected override script(shape: readonly LimitKind[]): RedisScript {
-    return ARGUMENT_CLOCK_SCRIPTS(shape);
+  protected override script(limits: RateLimitScope['limits']): ScopeScript {
+    return (this.shared ? SHARED_ARGUMENT_CLOCK_SCRIPTS : ARGUMENT_CLOCK_SCRIPTS)(limits);
   }
 
   protected override time(): string {

@@ -1,5 +1,5 @@
 import { constant, isInvalidOptionError, isTimeoutError, type RateLimit, tokenBucket } from '@bulwark/core';
-import type { AcquireRequest, RateLimitScope } from '@bulwark/core/store';
+import type { AcquireRequest, RateLimitScope, RateLimitStore, RelimitRequest } from '@bulwark/core/store';
 import { VirtualClock } from '@bulwark/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -191,6 +191,40 @@ describe('a store that fails', () => {
     }
     expect(events).toHaveLength(1);
     expect(events[0]![1]).toMatchObject({ operation });
+  });
+});
+
+describe('relimit', () => {
+  const slower: RateLimitScope = { id: scope.id, limits: [tokenBucket({ rate: 1, per: 1000, capacity: 2 })] };
+
+  it('goes to the store when it is up, and to the local limits always', async () => {
+    const { clock, primary, store } = setup();
+    const sent: RelimitRequest[] = [];
+    (primary as RateLimitStore).relimit = (request) => {
+      sent.push(request);
+      return Promise.resolve();
+    };
+    await store.relimit({ scope: slower, now: clock.now() });
+    expect(sent).toEqual([{ scope: slower, now: clock.now() }]);
+  });
+
+  it('while the store is down, converts the local limits only; a failed relimit begins an outage', async () => {
+    const { clock, primary, store, events } = setup();
+    const sent: RelimitRequest[] = [];
+    (primary as RateLimitStore).relimit = (request) => {
+      sent.push(request);
+      return Promise.reject(new Error('down'));
+    };
+    await store.relimit({ scope, now: clock.now() });
+    expect(events.map(([name, e]) => [name, (e as StoreUnavailableEvent).operation])).toEqual([
+      ['unavailable', 'relimit'],
+    ]);
+    // Down: 2 units at 500 ms taken locally (a backlog of 1 s); at 1 unit a second, a backlog of 2 s.
+    for (let i = 0; i < 2; i++) expect((await store.acquire(acquireRequest(clock))).admitted).toBe(true);
+    await store.relimit({ scope: slower, now: clock.now() });
+    expect(sent).toHaveLength(1);
+    const next = await store.acquire({ scope: slower, key: 'k', costs: [1], now: clock.now() });
+    expect(next).toMatchObject({ admitted: false, retryAfterMs: 1000 });
   });
 });
 

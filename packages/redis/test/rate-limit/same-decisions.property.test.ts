@@ -47,7 +47,8 @@ type Op =
   | { kind: 'acquire'; dt: number; key: string; share: number[] }
   | { kind: 'adjust'; dt: number; pick: number; factor: number[] }
   | { kind: 'pause'; dt: number; key: string | undefined; forMs: number }
-  | { kind: 'read'; dt: number; key: string };
+  | { kind: 'read'; dt: number; key: string }
+  | { kind: 'relimit'; dt: number; interval: number[]; capacity: number[] };
 
 const dtArb = fc.oneof(
   fc.constant(0),
@@ -84,7 +85,28 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), dt: dtArb, key: keyArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('relimit' as const),
+      dt: dtArb,
+      interval: fc.array(fc.constantFrom(0.5, 1, 1.5, 3, 1 / 3), { minLength: 3, maxLength: 3 }),
+      capacity: fc.array(fc.constantFrom(0.5, 1, 2), { minLength: 3, maxLength: 3 }),
+    }),
+  },
 );
+
+/** The limits with new numbers, of the same shape (what setLimits allows): intervals and capacities scaled. */
+function relimited(
+  limits: readonly RateLimit[],
+  op: { interval: number[]; capacity: number[] },
+): RateLimit[] {
+  return limits.map((l, i) =>
+    l.kind === 'bucket'
+      ? { ...l, interval: l.interval * op.interval[i]!, capacity: l.capacity * op.capacity[i]! }
+      : { ...l, capacity: l.capacity * op.capacity[i]! },
+  );
+}
 
 /** What a decision is, whoever made it (the Redis store adds the time it decided at, the memory store does not). */
 function decision(result: AcquireResult) {
@@ -95,79 +117,97 @@ function decision(result: AcquireResult) {
 
 let run = 0;
 /** Decisions seen, so the property is known not to hold vacuously. */
-const seen = { admitted: 0, byLimit: 0, byPause: 0 };
+const seen = { admitted: 0, byLimit: 0, byPause: 0, relimits: 0 };
 
-describe.each(clientKinds)('the Lua store decides as the memory store, through %s', (kind) => {
-  let client: TestClient;
-  beforeAll(async () => {
-    client = await connectClient(kind, server.url);
-  });
-  afterAll(() => client?.close());
+const cases = clientKinds.flatMap((kind) =>
+  (['own', 'shared'] as const).map((scripts) => ({ kind, scripts })),
+);
 
-  it('for random acquires, refunds, charges, pauses and readings at the same times (property)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(limitArb, { minLength: 1, maxLength: 3 }),
-        fc.array(opArb, { minLength: 1, maxLength: 40 }),
-        fc.constantFrom(0, 1_796_000_000_000.125),
-        async (limits, ops, start) => {
-          const scope: RateLimitScope = { id: JSON.stringify(limits), limits };
-          let now = start;
-          const redis = new ArgumentClockStore({ client: client.scripts, prefix: `same${run++}` }, () => now);
-          const memory = new MemoryRateLimitStore();
-          const stores: ReadonlyArray<RateLimitStore> = [memory, redis];
-          /** Admissions made, each store's own (its marks, its time). */
-          const admissions: Array<[Admission, Admission, string]> = [];
-          for (const op of ops) {
-            now += op.dt;
-            if (op.kind === 'acquire') {
-              const costs = limits.map((l, i) => l.capacity * op.share[i]!);
-              const marks: [number[], number[]] = [[], []];
-              const results = await Promise.all(
-                stores.map((s, i) => s.acquire({ scope, key: op.key, costs, now, marks: marks[i] })),
-              );
-              expect(decision(results[1]!), JSON.stringify(op)).toEqual(decision(results[0]!));
-              const r = results[1]!;
-              if (r.admitted) seen.admitted++;
-              else if (r.limit === -1) seen.byPause++;
-              else seen.byLimit++;
-              if (results[1]!.admitted) {
-                expect(results[1]!.at).toBe(now);
-                admissions.push([
-                  { at: now, costs, marks: marks[0] },
-                  { at: now, costs, marks: marks[1] },
-                  op.key,
-                ]);
-              }
-            } else if (op.kind === 'adjust') {
-              if (admissions.length === 0) continue;
-              const [mine, theirs, key] = admissions[op.pick % admissions.length]!;
-              const deltas = limits.map((_, i) => mine.costs[i]! * op.factor[i]!);
-              await memory.adjust({ scope, key, deltas, admission: mine, now });
-              await redis.adjust({ scope, key, deltas, admission: theirs, now });
-            } else if (op.kind === 'pause') {
-              await Promise.all(stores.map((s) => s.pause({ scope, key: op.key, forMs: op.forMs, now })));
-            } else {
-              const [a, b] = await Promise.all(stores.map((s) => s.read({ scope, key: op.key, now })));
-              expect(b!.now).toBe(now);
-              // The same projection: when each cost fits, and when the key comes to rest.
-              for (const share of [0.5, 1]) {
-                const costs = limits.map((l) => l.capacity * share);
-                expect(rateLimitAlgorithms.fitAll(limits, b!.state!, costs, now)).toBe(
-                  rateLimitAlgorithms.fitAll(limits, a!.state!, costs, now),
+describe.each(cases)(
+  'the Lua store decides as the memory store, through $kind, $scripts scripts',
+  ({ kind, scripts }) => {
+    let client: TestClient;
+    beforeAll(async () => {
+      client = await connectClient(kind, server.url);
+    });
+    afterAll(() => client?.close());
+
+    it('for random acquires, refunds, charges, pauses, readings and relimits at the same times (property)', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(limitArb, { minLength: 1, maxLength: 3 }),
+          fc.array(opArb, { minLength: 1, maxLength: 40 }),
+          fc.constantFrom(0, 1_796_000_000_000.125),
+          async (initial, ops, start) => {
+            let limits: readonly RateLimit[] = initial;
+            let scope: RateLimitScope = { id: JSON.stringify(limits), limits };
+            let now = start;
+            const redis = new ArgumentClockStore(
+              { client: client.scripts, prefix: `same${run++}` },
+              () => now,
+              scripts === 'shared',
+            );
+            const memory = new MemoryRateLimitStore();
+            const stores: ReadonlyArray<RateLimitStore> = [memory, redis];
+            /** Admissions made, each store's own (its marks, its time). */
+            const admissions: Array<[Admission, Admission, string]> = [];
+            for (const op of ops) {
+              now += op.dt;
+              if (op.kind === 'acquire') {
+                const costs = limits.map((l, i) => l.capacity * op.share[i]!);
+                const marks: [number[], number[]] = [[], []];
+                const results = await Promise.all(
+                  stores.map((s, i) => s.acquire({ scope, key: op.key, costs, now, marks: marks[i] })),
+                );
+                expect(decision(results[1]!), JSON.stringify(op)).toEqual(decision(results[0]!));
+                const r = results[1]!;
+                if (r.admitted) seen.admitted++;
+                else if (r.limit === -1) seen.byPause++;
+                else seen.byLimit++;
+                if (results[1]!.admitted) {
+                  expect(results[1]!.at).toBe(now);
+                  admissions.push([
+                    { at: now, costs, marks: marks[0] },
+                    { at: now, costs, marks: marks[1] },
+                    op.key,
+                  ]);
+                }
+              } else if (op.kind === 'adjust') {
+                if (admissions.length === 0) continue;
+                const [mine, theirs, key] = admissions[op.pick % admissions.length]!;
+                const deltas = limits.map((_, i) => mine.costs[i]! * op.factor[i]!);
+                await memory.adjust({ scope, key, deltas, admission: mine, now });
+                await redis.adjust({ scope, key, deltas, admission: theirs, now });
+              } else if (op.kind === 'relimit') {
+                limits = relimited(limits, op);
+                scope = { id: scope.id, limits };
+                await Promise.all(stores.map((s) => s.relimit!({ scope, now })));
+                seen.relimits++;
+              } else if (op.kind === 'pause') {
+                await Promise.all(stores.map((s) => s.pause({ scope, key: op.key, forMs: op.forMs, now })));
+              } else {
+                const [a, b] = await Promise.all(stores.map((s) => s.read({ scope, key: op.key, now })));
+                expect(b!.now).toBe(now);
+                // The same projection: when each cost fits, and when the key comes to rest.
+                for (const share of [0.5, 1]) {
+                  const costs = limits.map((l) => l.capacity * share);
+                  expect(rateLimitAlgorithms.fitAll(limits, b!.state!, costs, now)).toBe(
+                    rateLimitAlgorithms.fitAll(limits, a!.state!, costs, now),
+                  );
+                }
+                expect(Math.max(now, rateLimitAlgorithms.restAt(limits, b!.state!))).toBe(
+                  Math.max(now, rateLimitAlgorithms.restAt(limits, a!.state!)),
                 );
               }
-              expect(Math.max(now, rateLimitAlgorithms.restAt(limits, b!.state!))).toBe(
-                Math.max(now, rateLimitAlgorithms.restAt(limits, a!.state!)),
-              );
             }
-          }
-        },
-      ),
-      { numRuns: Number(process.env.RUNS ?? 150) },
-    );
-    expect(seen.admitted).toBeGreaterThan(100);
-    expect(seen.byLimit).toBeGreaterThan(100);
-    expect(seen.byPause).toBeGreaterThan(10);
-  });
-});
+          },
+        ),
+        { numRuns: Number(process.env.RUNS ?? 150) },
+      );
+      expect(seen.admitted).toBeGreaterThan(100);
+      expect(seen.byLimit).toBeGreaterThan(100);
+      expect(seen.byPause).toBeGreaterThan(10);
+      expect(seen.relimits).toBeGreaterThan(10);
+    });
+  },
+);

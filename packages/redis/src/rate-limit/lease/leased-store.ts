@@ -8,6 +8,7 @@ import type {
   RateLimitStore,
   ReadRequest,
   ReadResult,
+  RelimitRequest,
 } from '@bulwark/core/store';
 import { requireMethods } from '@bulwark/core/validate';
 import { KeyLeasing, Lease } from './lease.js';
@@ -32,6 +33,8 @@ export class LeasedRateLimitStore implements RateLimitStore {
   readonly maxHoldMs: number;
   private readonly clock: Clock;
   private readonly keys = new WeakMap<RateLimitScope, Map<string, KeyLeasing>>();
+  /** Per scope id, the scope object its leases were taken for (a relimit brings a new one). */
+  private readonly leased = new Map<string, RateLimitScope>();
 
   constructor(
     /** The shared store the tokens come from. */
@@ -69,6 +72,20 @@ export class LeasedRateLimitStore implements RateLimitStore {
       }
     }
     return this.store.pause(request);
+  }
+
+  /**
+   * Ends this process's leases of the scope first, giving back their rest under the numbers they were taken with,
+   * then has the store convert (when it can).
+   */
+  relimit(request: RelimitRequest): void | PromiseLike<void> {
+    const before = this.leased.get(request.scope.id);
+    if (before !== undefined && before !== request.scope) {
+      this.leased.delete(request.scope.id);
+      const keys = this.keys.get(before);
+      if (keys !== undefined) for (const leasing of [...keys.values()]) this.end(before, leasing);
+    }
+    return this.store.relimit?.(request);
   }
 
   /** The store's state: leased tokens count as taken there, handed out or not. */
@@ -143,6 +160,7 @@ export class LeasedRateLimitStore implements RateLimitStore {
     if (keys === undefined) {
       keys = new Map();
       this.keys.set(scope, keys);
+      this.leased.set(scope.id, scope);
     }
     let leasing = given ?? keys.get(key);
     if (leasing === undefined || given !== undefined) {

@@ -1,12 +1,16 @@
+import type { RateLimitScope } from '@bulwark/core/store';
+
 /**
  * The script is written for one shape of limits (their kinds, in order) and runs straight through, without a
  * single function: Redis runs a script's whole chunk on every call, so each `local function` would be a new
- * closure per call (about 2 µs for the ~20 a general script needs). Each limit's numbers come from ARGV into
- * locals named after it, and its code is emitted inline (bucket.ts, window.ts) wherever the operations need it.
+ * closure per call (about 2 µs for the ~20 a general script needs). Each limit's numbers are locals named after
+ * it, and its code is emitted inline (bucket.ts, window.ts) wherever the operations need it.
  *
- * ARGV: op, then per limit its numbers (a bucket: capacity, interval; a window: capacity, window, segments), then
- * the op's own arguments from ARGV[ops] (the test clock's time after them). KEYS[1] holds the scope's pause,
- * KEYS[2] the key's state.
+ * The numbers are written into the script as literals when it is written for one configuration (scripts.ts), or
+ * come from ARGV for a script shared by every configuration of the shape. ARGV: op, then (shared script only) per
+ * limit its numbers (a bucket: capacity, interval; a window: capacity, window, segments), then the op's own
+ * arguments from ARGV[ops] (the test clock's time after them). KEYS[1] holds the scope's pause, KEYS[2] the key's
+ * state.
  *
  * The state of a key (core's KeyState) is one flat array of numbers: [1] pausedUntil, [2] since, then per limit,
  * from its offset: a bucket's tat, refunded; a window's newest, head (0-based slot), total, counts[0..segments],
@@ -15,6 +19,16 @@
  * written, is held in locals s1, s2, ... instead (no table to make per call).
  */
 export type LimitKind = 'bucket' | 'window';
+
+/** The numbers of the limits, in ARGV's order: a bucket's capacity and interval, a window's capacity, window, segments. */
+export function limitNumbers(limits: RateLimitScope['limits']): number[] {
+  const numbers: number[] = [];
+  for (const l of limits) {
+    if (l.kind === 'bucket') numbers.push(l.capacity, l.interval);
+    else numbers.push(l.capacity, l.window, l.segments);
+  }
+  return numbers;
+}
 
 const MAX_BUCKETS_IN_LOCALS = 16;
 
@@ -63,10 +77,16 @@ export function stateLocals(layout: Layout): string[] | undefined {
     : undefined;
 }
 
-export function layoutOf(shape: readonly LimitKind[]): Layout {
+/**
+ * The layout of a shape's script. `numbers` (per limit, as {@link limitNumbers} lists them) writes them into the
+ * script as literals; without them they are read from ARGV.
+ */
+export function layoutOf(shape: readonly LimitKind[], numbers?: readonly number[]): Layout {
   const limits: LuaLimit[] = [];
   const header: string[] = [];
-  let arg = 2;
+  // The next limit's first number: its index in `numbers`, or in ARGV (after the op).
+  let next = numbers === undefined ? 2 : 0;
+  const value = (i: number) => (numbers === undefined ? number(i) : luaLiteral(numbers[i]!));
   // The next offset: a number while only buckets came before, else a Lua expression.
   let offset: number | string = 3;
   const windows = shape.includes('window');
@@ -98,15 +118,15 @@ export function layoutOf(shape: readonly LimitKind[]): Layout {
     };
     limits.push(limit);
     if (kind === 'bucket') {
-      header.push(`local ${limit.cap}, ${limit.interval} = ${number(arg)}, ${number(arg + 1)}`);
-      arg += 2;
+      header.push(`local ${limit.cap}, ${limit.interval} = ${value(next)}, ${value(next + 1)}`);
+      next += 2;
       offset = typeof offset === 'number' ? offset + 2 : `${o} + 2`;
     } else {
       header.push(
-        `local ${limit.cap}, ${limit.window}, ${limit.segments} = ${number(arg)}, ${number(arg + 1)}, ${number(arg + 2)}`,
+        `local ${limit.cap}, ${limit.window}, ${limit.segments} = ${value(next)}, ${value(next + 1)}, ${value(next + 2)}`,
         `local ${limit.granule}, ${limit.slots}, ${limit.eps} = ${limit.window} / ${limit.segments}, ${limit.segments} + 1, 1e-9 * max(${limit.cap}, 1)`,
       );
-      arg += 3;
+      next += 3;
       offset = `${o} + 3 + 2 * ${limit.slots}`;
     }
   }
@@ -117,7 +137,7 @@ export function layoutOf(shape: readonly LimitKind[]): Layout {
     windows,
     size: inLocals ? size : 'SIZE',
     inLocals,
-    ops: arg,
+    ops: numbers === undefined ? next : 2,
     header: header.join('\n'),
     slot,
   };
@@ -130,6 +150,19 @@ export function layoutOf(shape: readonly LimitKind[]): Layout {
  */
 export function number(i: number | string): string {
   return `ARGV[${i}] * 1`;
+}
+
+/**
+ * A number as a Lua literal that reads back as the same double: JavaScript's shortest round-trip form, which Lua's
+ * reader parses as ARGV's arithmetic does (the same strtod). Only finite numbers other than -0 are written so.
+ */
+export function luaLiteral(x: number): string {
+  if (!writableAsLiteral(x)) throw new RangeError(`not a literal: ${x}`);
+  return String(x);
+}
+
+export function writableAsLiteral(x: number): boolean {
+  return Number.isFinite(x) && !Object.is(x, -0);
 }
 
 /** `f(limit)` for every limit, joined into lines. */

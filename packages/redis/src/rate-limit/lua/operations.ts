@@ -10,6 +10,8 @@ import { windowAdjust, windowAdvance, windowConsume, windowFit, windowRest } fro
  * does not roll a script back). A key's TTL is the time until its state is at rest (usage expired, pause over)
  * plus a margin (MARGIN, 1 s), after which Redis drops it: an idle key costs nothing.
  *
+ * 'l' (relimit) converts every key of the scope to the script's numbers (see relimit below).
+ *
  * Replies: an admission without marks is NOW alone; with marks { 1, NOW, marks... }; a refusal { 0, NOW, wait,
  * the 0-based deciding limit or -1 for a pause }; a reading { NOW, the scope's pause, S... }; adjust and pause NOW.
  */
@@ -33,6 +35,8 @@ ${indent(ttl('until_'), 4)}
   end
   return NOW
 end
+
+${relimit(layout)}
 
 -- The key's state, if it has one (HAS); an error reply when what is stored does not fit these limits. KEPT: a
 -- time the key is known to live until (see save).
@@ -164,6 +168,76 @@ end
 return redis.error_reply('BULWARK_OP unknown operation ' .. tostring(OP))`;
 }
 
+/** How long the scope's record of its intervals lives after a relimit (ms): a day. */
+export const RELIMIT_RECORD_MS = 86_400_000;
+
+/**
+ * Core's MemoryRateLimitStore.relimit on every key of the scope: a bucket's backlog (its tat ahead of now) rescaled
+ * by new interval / old interval, so it keeps its amount in units; windows keep their usage as it is. The old
+ * intervals are the scope's record (KEYS[2], written by the last relimit of any process), else the caller's
+ * (ARGV[ops + i], 0 when unknown: nothing to convert). The keys are found with SCAN over the scope's pattern
+ * (ARGV[ops + n]) inside the script, so the conversion is one atomic step at one time; on a Cluster every key of
+ * the scope sits in KEYS[1]'s slot (the hash tag), on the node the call is routed to. Each converted key gets the
+ * expiry of its new rest time. The record then holds the new intervals, for RELIMIT_RECORD_MS, so that another
+ * process changing to the same numbers converts nothing twice.
+ */
+function relimit(layout: Layout): string {
+  const ops = layout.ops;
+  const n = layout.limits.length;
+  const buckets = layout.limits.filter((l) => l.kind === 'bucket');
+  const locals = stateLocals(layout);
+  const record = layout.limits.map((l) => (l.kind === 'bucket' ? `format('%.17g', ${l.interval})` : "'0'"));
+  return `if OP == 'l' then
+  local from = {}
+  local recorded = redis.call('GET', KEYS[2])
+  if recorded then
+    for v in string.gmatch(recorded, '%S+') do from[#from + 1] = tonumber(v) or 0 end
+  end
+  if #from ~= ${n} then
+    for i = 1, ${n} do from[i] = ARGV[${ops} + i - 1] * 1 end
+  end
+  local CONVERT = false
+${indent(
+  buckets
+    .map(
+      (l) => `local r${l.index + 1} = 1
+if from[${l.index + 1}] > 0 and from[${l.index + 1}] ~= ${l.interval} then
+  r${l.index + 1} = ${l.interval} / from[${l.index + 1}]
+  CONVERT = true
+end`,
+    )
+    .join('\n'),
+  2,
+)}
+  if CONVERT then
+    local cursor = '0'
+    repeat
+      local found = redis.call('SCAN', cursor, 'MATCH', ARGV[${ops + n}], 'COUNT', 1000)
+      cursor = found[1]
+      for _, key in ipairs(found[2]) do
+        local blob = redis.call('GET', key)
+        if blob and #blob == 8 * ${layout.size} then
+${indent(locals === undefined ? 'local S' : `local ${locals.join(', ')}`, 10)}
+${indent(decodeState(layout), 10)}
+${indent(
+  buckets
+    .map(
+      (l) =>
+        `if r${l.index + 1} ~= 1 and ${l.tat} > now then ${l.tat} = now + (${l.tat} - now) * r${l.index + 1} end`,
+    )
+    .join('\n'),
+  10,
+)}
+${indent(save(layout, 'key', 'NEVER'), 10)}
+        end
+      end
+    until cursor == '0'
+  end
+  redis.call('SET', KEYS[2], ${record.join(" .. ' ' .. ")}, 'PX', ${RELIMIT_RECORD_MS})
+  return NOW
+end`;
+}
+
 /**
  * Sets \`ms\`, the TTL of a state at rest at \`at\`: a whole number of ms, passed as a number (Redis sends it as
  * '%.14g' before 7.0, exact below 1e14, and exactly since), so only a TTL beyond 3000 years needs formatting.
@@ -189,7 +263,7 @@ ${each(layout, (l) => (l.kind === 'bucket' ? bucketRest(l) : windowRest(l)))}`;
  * key's expiry is written about twice a second instead of on every call, which halves the cost of the SET.
  * Otherwise (tests, Redis before 7) the TTL is MARGIN past the rest time, from now.
  */
-function save(layout: Layout): string {
+function save(layout: Layout, key = 'KEYS[2]', kept = 'KEPT'): string {
   return `do
 ${indent(restOf(layout), 2)}
   if now > rest then rest = now end
@@ -197,16 +271,16 @@ ${indent(restOf(layout), 2)}
 ${indent(encodeState(layout), 2)}
   if ABSOLUTE then
     local at = ceil((rest + GRID) / GRID) * GRID
-    if at <= KEPT then
-      redis.call('SET', KEYS[2], out, 'KEEPTTL')
+    if at <= ${kept} then
+      redis.call('SET', ${key}, out, 'KEEPTTL')
     else
       if at - now > MAX_TTL then at = ceil(now) + MAX_TTL end
       if at >= 1e14 then at = format('%d', at) end
-      redis.call('SET', KEYS[2], out, 'PXAT', at)
+      redis.call('SET', ${key}, out, 'PXAT', at)
     end
   else
 ${indent(ttl('rest'), 4)}
-    redis.call('SET', KEYS[2], out, 'PX', ms)
+    redis.call('SET', ${key}, out, 'PX', ms)
   end
 end`;
 }
