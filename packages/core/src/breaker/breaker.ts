@@ -224,11 +224,11 @@ export class CircuitBreakerPolicy
     holders: Holders,
   ): Promise<unknown> {
     if (context.aborted) return Promise.reject(context.reason);
-    if (state.kind === 'isolated') return this.refuse('isolated', undefined);
+    if (state.kind === 'isolated') return this.refuse('isolated', undefined, undefined);
     let halfOpen: HalfOpenState;
     if (state.kind === 'open') {
       const now = this.clock.now();
-      if (now < state.until) return this.refuse('circuitOpen', state.until - now);
+      if (now < state.until) return this.refuse('circuitOpen', state.until - now, state.cause);
       halfOpen = this.circuit.halfOpen(state);
     } else {
       halfOpen = state;
@@ -236,7 +236,7 @@ export class CircuitBreakerPolicy
     // Callers beyond the probe slots are turned away at once, or parked with halfOpenWait.
     if (!this.circuit.takeProbeSlot(halfOpen)) {
       return this.parked === undefined
-        ? this.refuse('halfOpenBusy', undefined)
+        ? this.refuse('halfOpenBusy', undefined, halfOpen.cause)
         : this.park(this.parked, context, next, holders);
     }
     if (this.sharing !== undefined) return this.runSharedProbe(halfOpen, context, next, holders);
@@ -274,7 +274,7 @@ export class CircuitBreakerPolicy
     }
     if (permit === undefined) {
       this.circuit.freeProbeSlot();
-      return this.refuse('halfOpenBusy', undefined);
+      return this.refuse('halfOpenBusy', undefined, halfOpen.cause);
     }
     const shared = permit === LOCAL_PROBE ? undefined : new SharedProbe(permit);
     return this.runObserved(halfOpen, context, next, holders, shared);
@@ -367,16 +367,19 @@ export class CircuitBreakerPolicy
     }
   }
 
-  private refuse(reason: RejectionReason, retryAfterMs: number | undefined): Promise<never> {
+  /** Refuses a call; `cause` is the error that opened the circuit (the BrokenCircuitError's `cause`). */
+  private refuse(reason: RejectionReason, retryAfterMs: number | undefined, cause: unknown): Promise<never> {
     if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason, retryAfterMs });
     return Promise.reject(
       reason === 'isolated'
         ? new IsolatedCircuitError()
-        : reason === 'circuitOpen'
-          ? new BrokenCircuitError(undefined, retryAfterMs)
-          : new BrokenCircuitError(
-              'Execution prevented because the circuit breaker is half-open and its probes are taken',
-            ),
+        : new BrokenCircuitError(
+            reason === 'circuitOpen'
+              ? undefined
+              : 'Execution prevented because the circuit breaker is half-open and its probes are taken',
+            retryAfterMs,
+            cause,
+          ),
     );
   }
 }

@@ -24,11 +24,15 @@ export interface ClosedState {
   readonly kind: 'closed';
 }
 
-/** Calls are refused until `until` (clock ms). */
+/**
+ * Calls are refused until `until` (clock ms). `cause` is the error that opened the circuit (the refusals' `cause`);
+ * undefined when no error did (a result, a slow call, a control, the fleet, a snapshot).
+ */
 export interface OpenState {
   readonly kind: 'open';
   readonly until: number;
   readonly breaks: BreakSeries;
+  readonly cause: unknown;
 }
 
 /**
@@ -40,6 +44,8 @@ export interface HalfOpenState {
   successes: number;
   failures: number;
   readonly breaks: BreakSeries;
+  /** The open state's `cause`, kept for the refusals of a busy half-open circuit. */
+  readonly cause: unknown;
 }
 
 /** Held open by `isolate()` until every handle is released. */
@@ -165,7 +171,13 @@ export class Circuit {
 
   /** open -> halfOpen (the caller saw the break is over). */
   halfOpen(from: OpenState): HalfOpenState {
-    const to: HalfOpenState = { kind: 'halfOpen', successes: 0, failures: 0, breaks: from.breaks };
+    const to: HalfOpenState = {
+      kind: 'halfOpen',
+      successes: 0,
+      failures: 0,
+      breaks: from.breaks,
+      cause: from.cause,
+    };
     this.enter(to, undefined);
     return to;
   }
@@ -244,7 +256,7 @@ export class Circuit {
       from.kind !== 'closed' && from.breaks.count === breaks
         ? from.breaks
         : new BreakSeries(this.config.halfOpenAfter, breaks);
-    this.enter({ kind: 'open', until, breaks: series }, undefined);
+    this.enter({ kind: 'open', until, breaks: series, cause: undefined }, undefined);
   }
 
   /**
@@ -255,7 +267,7 @@ export class Circuit {
     if (admittedIn !== this.current || this.heldClosed) return;
     const breaks = this.breaksAfter(admittedIn);
     breaks.next(); // the series moves on (a Backoff's next break grows), but this break lasts what it carried
-    this.enter({ kind: 'open', until: this.config.clock.now() + durationMs, breaks }, error);
+    this.enter({ kind: 'open', until: this.config.clock.now() + durationMs, breaks, cause: error }, error);
   }
 
   /** Starts in a restored state (at construction): no transition, no listener call. */
@@ -267,7 +279,7 @@ export class Circuit {
     if (this.heldClosed) return; // the strategy tripped: with a control holding it closed, that is only reported
     const breaks = this.breaksAfter(from);
     const duration = breaks.next();
-    this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks }, error);
+    this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks, cause: error }, error);
   }
 
   /** A closed circuit has no break behind it: its next break starts a new series. */
