@@ -32,7 +32,7 @@ export type { CircuitBreakerOptions } from './options.js';
 const noop = (): void => {};
 
 export class CircuitBreakerPolicy
-  extends PolicyBase<never, 'success' | 'failure' | 'stateChange' | 'rejected'>
+  extends PolicyBase<never, 'success' | 'failure' | 'stateChange' | 'rejected' | 'thresholdExceeded'>
   implements SlotHolder
 {
   /** How the closed circuit decides to open: {@link CircuitBreakerOptions.strategy}. */
@@ -97,6 +97,10 @@ export class CircuitBreakerPolicy
       tracker: this.strategy.start(settings.slowCallRatio),
       clock: this.clock,
       onTransition: (from, to, error) => this.entered(from, to, error),
+      onExceeded: (stats) => {
+        if (this.listens('thresholdExceeded'))
+          this.events.emit('thresholdExceeded', { policy: this.name, ...stats });
+      },
     });
     this.settler = new CallSettler({
       circuit: this.circuit,
@@ -126,6 +130,7 @@ export class CircuitBreakerPolicy
       const circuit = this.circuit;
       const mode = control.mode;
       circuit.heldClosed = mode === 'closed';
+      circuit.heldExceeded = false;
       const state = circuit.state;
       if (mode === 'closed' && (state.kind === 'open' || state.kind === 'halfOpen')) circuit.close();
       if (mode === 'open') {

@@ -1,6 +1,6 @@
 import { type Backoff, type BackoffSequence, nextDelay, startSequence } from '../backoff/backoff.js';
 import type { Clock } from '../clock.js';
-import { FAILED, type HealthTracker, SLOW } from './strategy.js';
+import { FAILED, type HealthTracker, SLOW, type WindowStats } from './strategy.js';
 
 /*
  * The circuit's state machine, apart from running calls. Each state is its own small type holding only what means
@@ -129,6 +129,11 @@ export interface CircuitConfig {
   readonly tracker: HealthTracker;
   readonly clock: Clock;
   readonly onTransition: TransitionListener;
+  /**
+   * Told when the strategy decides to open a closed circuit, before the transition; a circuit held closed tells it
+   * once per hold.
+   */
+  readonly onExceeded?: (stats: WindowStats) => void;
 }
 
 /** One breaker's state and its transitions. Holds no timer and runs no call. */
@@ -136,6 +141,8 @@ export class Circuit {
   private current: BreakerState = { kind: 'closed' };
   /** Held closed by a BreakerControl: outcomes are still counted, but nothing opens the circuit. */
   heldClosed = false;
+  /** The strategy's decision to open was reported during this hold (reported once per hold). */
+  heldExceeded = false;
   /**
    * Probe slots taken: probes whose function is still running, whatever state the circuit is in now. A slot stays
    * taken until the function really settles, so no more than halfOpenProbes real probes ever run at once.
@@ -276,7 +283,13 @@ export class Circuit {
   }
 
   private open(from: AdmittingState, error: unknown): void {
-    if (this.heldClosed) return; // the strategy tripped: with a control holding it closed, that is only reported
+    if (from.kind === 'closed') {
+      const held = this.heldClosed;
+      // With a control holding it closed, the strategy's decision is only reported (once per hold).
+      if (!held || !this.heldExceeded) this.config.onExceeded?.(this.tracker.stats());
+      this.heldExceeded = held;
+    }
+    if (this.heldClosed) return;
     const breaks = this.breaksAfter(from);
     const duration = breaks.next();
     this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks, cause: error }, error);
