@@ -92,6 +92,7 @@ export class CircuitBreakerPolicy
     this.timeEnds = this.strategy.needsTime || this.timeStarts;
     this.circuit = new Circuit({
       halfOpenAfter: this.halfOpenAfter,
+      breakDuration: settings.breakDuration,
       halfOpenProbes: this.halfOpenProbes,
       halfOpenSuccesses: this.halfOpenSuccesses,
       tracker: this.strategy.start(settings.slowCallRatio),

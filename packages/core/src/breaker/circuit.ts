@@ -1,5 +1,7 @@
 import { type Backoff, type BackoffSequence, nextDelay, startSequence } from '../backoff/backoff.js';
 import type { Clock } from '../clock.js';
+import { throwDetached } from '../internal/signal-fanout.js';
+import type { BreakStats } from './options.js';
 import { FAILED, type HealthTracker, SLOW, type WindowStats } from './strategy.js';
 
 /*
@@ -122,6 +124,8 @@ export function longestBreak(halfOpenAfter: number | Backoff): number {
 
 export interface CircuitConfig {
   readonly halfOpenAfter: number | Backoff;
+  /** The `breakDuration` option: each break from the failure statistics. */
+  readonly breakDuration?: ((stats: BreakStats) => number) | undefined;
   readonly halfOpenProbes: number;
   /** Probe successes that close a half-open circuit (<= halfOpenProbes; the rest may fail). Default halfOpenProbes. */
   readonly halfOpenSuccesses?: number;
@@ -283,16 +287,49 @@ export class Circuit {
   }
 
   private open(from: AdmittingState, error: unknown): void {
+    let calls: number;
+    let failures: number;
     if (from.kind === 'closed') {
+      const stats = this.tracker.stats();
       const held = this.heldClosed;
       // With a control holding it closed, the strategy's decision is only reported (once per hold).
-      if (!held || !this.heldExceeded) this.config.onExceeded?.(this.tracker.stats());
+      if (!held || !this.heldExceeded) this.config.onExceeded?.(stats);
       this.heldExceeded = held;
+      if (held) return;
+      calls = stats.calls;
+      failures = stats.failures;
+    } else {
+      failures = from.failures;
+      calls = failures + from.successes;
     }
-    if (this.heldClosed) return;
     const breaks = this.breaksAfter(from);
-    const duration = breaks.next();
+    const duration = this.nextBreak(breaks, calls, failures);
     this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks, cause: error }, error);
+  }
+
+  /**
+   * Takes the next break of the series: `halfOpenAfter`'s, or the `breakDuration` option's from the statistics
+   * (falling back to `halfOpenAfter`'s when it answers anything but a finite number >= 0, or throws).
+   */
+  private nextBreak(breaks: BreakSeries, calls: number, failures: number): number {
+    const base = breaks.next();
+    const generate = this.config.breakDuration;
+    if (generate === undefined) return base;
+    let ms: unknown;
+    try {
+      ms = generate({
+        calls,
+        failures,
+        failureRatio: calls > 0 ? failures / calls : 0,
+        breaks: breaks.count,
+        halfOpenAttempts: breaks.count - 1,
+        halfOpenAfter: base,
+      });
+    } catch (error) {
+      throwDetached(error);
+      return base;
+    }
+    return typeof ms === 'number' && ms >= 0 && ms !== Number.POSITIVE_INFINITY ? ms : base;
   }
 
   /** A closed circuit has no break behind it: its next break starts a new series. */

@@ -14,4 +14,4 @@ export type {
 } from './strategy.js';
 export type { CircuitCloseCause, CircuitSync, ProbePermit, SharedCircuit } from './sync.js';
 export { type TimeWindowOptions, type TimeWindowStrategyOf, timeWindow } from './time-window.js';
-export type { BreakOutcome } from './options.js';
+export type { BreakOutcome, BreakStats } from './options.js';

@@ -34,6 +34,15 @@ export interface CircuitBreakerOptions {
    */
   readonly halfOpenAfter?: number | Backoff;
   /**
+   * Computes each break from the failure statistics (Polly's break duration generator): called when the circuit
+   * opens (the strategy tripped or the probes failed), it returns the break in ms, and may build on `halfOpenAfter`'s
+   * own break for this opening (`stats.halfOpenAfter`, e.g. a growing Backoff's). A result that is not a finite
+   * number >= 0 (NaN, Infinity, negative, not a number) falls back to `stats.halfOpenAfter`; a throwing function
+   * too, and its error is rethrown detached (as a throwing listener's). Not asked for a carried break (`breakFor`),
+   * a control's or the fleet's break. Default: none (`halfOpenAfter` alone).
+   */
+  readonly breakDuration?: (stats: BreakStats) => number;
+  /**
    * How many probes half-open admits, one per slot; a probe keeps its slot until its function settles, even when its
    * caller left earlier. By default all must succeed to close and the first failure reopens; see
    * `halfOpenSuccessThreshold` and `halfOpenFailureRatio` for a verdict that tolerates failed probes. Default 1.
@@ -120,6 +129,7 @@ export interface BreakerSettings {
   readonly name: string;
   readonly strategy: BreakerStrategy;
   readonly halfOpenAfter: number | Backoff;
+  readonly breakDuration: ((stats: BreakStats) => number) | undefined;
   readonly halfOpenProbes: number;
   /** Probe successes that close a half-open circuit, from `halfOpenSuccessThreshold` or `halfOpenFailureRatio`. */
   readonly halfOpenSuccesses: number;
@@ -156,6 +166,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     );
   }
   const halfOpenAfter = requireHalfOpenAfter(orDefault(o.halfOpenAfter, 5_000));
+  const breakDuration = optionalFunction<(stats: BreakStats) => number>('breakDuration', o.breakDuration);
   const halfOpenProbes = requireInteger('halfOpenProbes', orDefault(o.halfOpenProbes, 1), 1);
   const halfOpenSuccesses = halfOpenSuccessesOf(o, halfOpenProbes);
   const halfOpenWait = optionalBoolean('halfOpenWait', o.halfOpenWait) ?? false;
@@ -191,6 +202,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     name,
     strategy,
     halfOpenAfter,
+    breakDuration,
     halfOpenProbes,
     halfOpenSuccesses,
     halfOpenWait,
@@ -288,3 +300,22 @@ export type BreakOutcome =
       /** What it returned. */
       readonly value: unknown;
     };
+
+/** What the breaker's `breakDuration` option sees when the circuit opens. */
+export interface BreakStats {
+  /**
+   * The calls behind the decision: the strategy's window when a closed circuit trips (the failures in a row for
+   * `consecutive`), the probes judged when a half-open circuit reopens.
+   */
+  readonly calls: number;
+  /** The failed ones among them (slow calls count as failures for `consecutive` and for probes). */
+  readonly failures: number;
+  /** failures / calls (0 with no calls). */
+  readonly failureRatio: number;
+  /** This break's number in the series of breaks since the circuit last closed: 1, 2, 3... */
+  readonly breaks: number;
+  /** Half-open states that reopened since the circuit last closed (Polly's HalfOpenAttempts): `breaks - 1`. */
+  readonly halfOpenAttempts: number;
+  /** The break `halfOpenAfter` gives for this opening (a Backoff's next delay): the fallback. */
+  readonly halfOpenAfter: number;
+}
