@@ -94,6 +94,7 @@ export class CircuitBreakerPolicy
       halfOpenAfter: this.halfOpenAfter,
       breakDuration: settings.breakDuration,
       halfOpenProbes: this.halfOpenProbes,
+      maxHalfOpenDuration: settings.maxHalfOpenDuration,
       halfOpenSuccesses: this.halfOpenSuccesses,
       tracker: this.strategy.start(settings.slowCallRatio),
       clock: this.clock,
@@ -237,6 +238,10 @@ export class CircuitBreakerPolicy
       if (now < state.until) return this.refuse('circuitOpen', state.until - now, state.cause);
       halfOpen = this.circuit.halfOpen(state);
     } else {
+      // Probes out of time (maxHalfOpenDuration): the circuit reopened, the call starts over in it.
+      if (state.deadline !== Number.POSITIVE_INFINITY && this.circuit.refresh() !== state) {
+        return this[RUN](context, next, holders);
+      }
       halfOpen = state;
     }
     // Callers beyond the probe slots are turned away at once, or parked with halfOpenWait.

@@ -31,7 +31,14 @@ export function restoreCircuit(circuit: Circuit, snapshot: BreakerSnapshot, stra
       if (snapshot.window.kind === strategy) tracker.load(snapshot.window, now);
       return;
     case 'halfOpen':
-      state = { kind: 'halfOpen', successes: 0, failures: 0, breaks, cause: undefined };
+      state = {
+        kind: 'halfOpen',
+        successes: 0,
+        failures: 0,
+        deadline: Number.POSITIVE_INFINITY,
+        breaks,
+        cause: undefined,
+      };
       break;
     case 'open':
       // A clock-skewed or forged snapshot cannot keep the circuit open longer than one longest break.

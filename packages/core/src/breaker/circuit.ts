@@ -13,7 +13,10 @@ import { FAILED, type HealthTracker, SLOW, type WindowStats } from './strategy.j
  *   closed   -> open       the strategy trips                 closed   -> isolated   isolate()
  *   open     -> halfOpen   the break is over (seen at a call or a read of the state; there are no timers)
  *   halfOpen -> closed     halfOpenSuccesses probes succeeded  halfOpen -> open       more probes failed (or were
- *                                                                                   slow) than halfOpenProbes - halfOpenSuccesses
+ *                                                                                   slow) than halfOpenProbes - halfOpenSuccesses,
+ *                                                                                   or maxHalfOpenDuration passed
+ *                                                                                   since the first probe (seen at a
+ *                                                                                   call, a verdict, a read)
  *   open | halfOpen -> isolated                               isolated -> closed     every isolation released
  *   any      -> closed     reset() (closed -> closed starts a new epoch with fresh counts)
  * with a BreakerControl (control.ts): any but isolated -> open until an instant; open | halfOpen -> closed, held;
@@ -45,6 +48,11 @@ export interface HalfOpenState {
   readonly kind: 'halfOpen';
   successes: number;
   failures: number;
+  /**
+   * With `maxHalfOpenDuration`: when the probes' time is up (clock ms), set when the first probe is admitted;
+   * Infinity before that, and without the option.
+   */
+  deadline: number;
   readonly breaks: BreakSeries;
   /** The open state's `cause`, kept for the refusals of a busy half-open circuit. */
   readonly cause: unknown;
@@ -127,6 +135,8 @@ export interface CircuitConfig {
   /** The `breakDuration` option: each break from the failure statistics. */
   readonly breakDuration?: ((stats: BreakStats) => number) | undefined;
   readonly halfOpenProbes: number;
+  /** The longest time (ms) probes have to decide, from the first probe's admission; undefined: no limit. */
+  readonly maxHalfOpenDuration?: number | undefined;
   /** Probe successes that close a half-open circuit (<= halfOpenProbes; the rest may fail). Default halfOpenProbes. */
   readonly halfOpenSuccesses?: number;
   /** The strategy's counters (cleared on every transition: outcomes only matter while closed). */
@@ -174,10 +184,22 @@ export class Circuit {
     return this.probesRunning;
   }
 
-  /** The current state after moving an open circuit whose break is over to half-open. */
+  /**
+   * The current state after moving an open circuit whose break is over to half-open, and a half-open one whose
+   * probes ran out of time (`maxHalfOpenDuration`) back to open.
+   */
   refresh(): BreakerState {
     const state = this.current;
-    return state.kind === 'open' && this.config.clock.now() >= state.until ? this.halfOpen(state) : state;
+    if (state.kind === 'open') {
+      return this.config.clock.now() >= state.until ? this.halfOpen(state) : state;
+    }
+    if (state.kind === 'halfOpen' && this.outOfTime(state)) this.open(state, undefined, state.cause);
+    return this.current;
+  }
+
+  /** Whether a half-open state's probes ran out of time (never without `maxHalfOpenDuration`). */
+  private outOfTime(state: HalfOpenState): boolean {
+    return state.deadline !== Number.POSITIVE_INFINITY && this.config.clock.now() >= state.deadline;
   }
 
   /** open -> halfOpen (the caller saw the break is over). */
@@ -186,6 +208,7 @@ export class Circuit {
       kind: 'halfOpen',
       successes: 0,
       failures: 0,
+      deadline: Number.POSITIVE_INFINITY,
       breaks: from.breaks,
       cause: from.cause,
     };
@@ -224,8 +247,10 @@ export class Circuit {
         this.open(admittedIn, error);
       }
     } else if (admittedIn.kind === 'halfOpen') {
+      // A verdict after the probes' time is up comes too late: the circuit reopens, as it would have at the deadline.
+      if (this.outOfTime(admittedIn)) this.open(admittedIn, undefined, admittedIn.cause);
       // A slow probe means the dependency has not recovered either.
-      if (outcome !== OK) {
+      else if (outcome !== OK) {
         if (++admittedIn.failures > this.failuresTolerated) this.open(admittedIn, error);
       } else if (++admittedIn.successes >= this.successesToClose) this.close();
       // Not enough successes here: the fleet counts this one with the other processes' (closing everywhere at N).
@@ -241,8 +266,13 @@ export class Circuit {
 
   /** Takes a probe slot in `state` if one is free (probes running and probes judged both fill one). */
   takeProbeSlot(state: HalfOpenState): boolean {
-    if (this.probesRunning + state.successes + state.failures >= this.config.halfOpenProbes) return false;
+    const { halfOpenProbes, maxHalfOpenDuration } = this.config;
+    if (this.probesRunning + state.successes + state.failures >= halfOpenProbes) return false;
     this.probesRunning++;
+    // The probes' time starts with the first of them (an idle half-open circuit waits for callers, untimed).
+    if (maxHalfOpenDuration !== undefined && state.deadline === Number.POSITIVE_INFINITY) {
+      state.deadline = this.config.clock.now() + maxHalfOpenDuration;
+    }
     return true;
   }
 
@@ -286,7 +316,8 @@ export class Circuit {
     this.current = state;
   }
 
-  private open(from: AdmittingState, error: unknown): void {
+  /** closed | halfOpen -> open for the next break; `cause` is the refusals' cause (default: `error`). */
+  private open(from: AdmittingState, error: unknown, cause: unknown = error): void {
     let calls: number;
     let failures: number;
     if (from.kind === 'closed') {
@@ -304,7 +335,7 @@ export class Circuit {
     }
     const breaks = this.breaksAfter(from);
     const duration = this.nextBreak(breaks, calls, failures);
-    this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks, cause: error }, error);
+    this.enter({ kind: 'open', until: this.config.clock.now() + duration, breaks, cause }, error);
   }
 
   /**

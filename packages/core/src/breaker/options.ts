@@ -64,6 +64,14 @@ export interface CircuitBreakerOptions {
    */
   readonly halfOpenFailureRatio?: number;
   /**
+   * The longest time (ms, > 0) the probes of a half-open circuit have to decide, from the first probe's admission
+   * (resilience4j's maxWaitDurationInHalfOpenState): if they have not closed or reopened the circuit by then, it
+   * reopens for the next break, and a verdict that comes later counts for nothing. Seen at the next call, verdict or
+   * read of `state` (or at the deadline itself with `autoHalfOpen`). An idle half-open circuit (no probe yet) waits
+   * for its first caller, untimed. Default: none (the probes take as long as they take).
+   */
+  readonly maxHalfOpenDuration?: number;
+  /**
    * What a call does when the circuit is half-open and every probe slot is taken: `false` refuses it at once with
    * `BrokenCircuitError`; `true` parks it behind the probes (cockatiel's behaviour) until they decide or a slot
    * frees, then it starts over in the circuit's new state (runs once closed, is refused once reopened, or probes in
@@ -134,6 +142,7 @@ export interface BreakerSettings {
   /** Probe successes that close a half-open circuit, from `halfOpenSuccessThreshold` or `halfOpenFailureRatio`. */
   readonly halfOpenSuccesses: number;
   readonly halfOpenWait: boolean;
+  readonly maxHalfOpenDuration: number | undefined;
   readonly handle: ((error: unknown) => boolean) | undefined;
   readonly handleResult: ((value: unknown) => boolean) | undefined;
   readonly deferResult: ((value: unknown) => boolean) | undefined;
@@ -169,6 +178,10 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
   const breakDuration = optionalFunction<(stats: BreakStats) => number>('breakDuration', o.breakDuration);
   const halfOpenProbes = requireInteger('halfOpenProbes', orDefault(o.halfOpenProbes, 1), 1);
   const halfOpenSuccesses = halfOpenSuccessesOf(o, halfOpenProbes);
+  const maxHalfOpenDuration =
+    o.maxHalfOpenDuration === undefined
+      ? undefined
+      : requirePositive('maxHalfOpenDuration', o.maxHalfOpenDuration);
   const halfOpenWait = optionalBoolean('halfOpenWait', o.halfOpenWait) ?? false;
   const handle = optionalFunction<(error: unknown) => boolean>('handle', o.handle);
   const handleResult = optionalFunction<(value: unknown) => boolean>('handleResult', o.handleResult);
@@ -206,6 +219,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     halfOpenProbes,
     halfOpenSuccesses,
     halfOpenWait,
+    maxHalfOpenDuration,
     handle,
     handleResult,
     deferResult,
