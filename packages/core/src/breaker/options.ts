@@ -72,6 +72,14 @@ export interface CircuitBreakerOptions {
    */
   readonly maxHalfOpenDuration?: number;
   /**
+   * Moves an open circuit to half-open when its break ends, on a timer, rather than at the next call or read of
+   * `state` (resilience4j's automatic transition): the `stateChange` to `halfOpen` comes on time, for dashboards. With
+   * `maxHalfOpenDuration`, the probes' deadline is timed too. One timer per breaker at most, armed only while open
+   * (or half-open with a deadline), unref'd (it never keeps a process alive) and cleared by every transition
+   * (`reset`, `isolate`, a control, the fleet) and by `dispose()`. Default `false` (no timers).
+   */
+  readonly autoHalfOpen?: boolean;
+  /**
    * What a call does when the circuit is half-open and every probe slot is taken: `false` refuses it at once with
    * `BrokenCircuitError`; `true` parks it behind the probes (cockatiel's behaviour) until they decide or a slot
    * frees, then it starts over in the circuit's new state (runs once closed, is refused once reopened, or probes in
@@ -142,6 +150,7 @@ export interface BreakerSettings {
   /** Probe successes that close a half-open circuit, from `halfOpenSuccessThreshold` or `halfOpenFailureRatio`. */
   readonly halfOpenSuccesses: number;
   readonly halfOpenWait: boolean;
+  readonly autoHalfOpen: boolean;
   readonly maxHalfOpenDuration: number | undefined;
   readonly handle: ((error: unknown) => boolean) | undefined;
   readonly handleResult: ((value: unknown) => boolean) | undefined;
@@ -182,6 +191,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     o.maxHalfOpenDuration === undefined
       ? undefined
       : requirePositive('maxHalfOpenDuration', o.maxHalfOpenDuration);
+  const autoHalfOpen = optionalBoolean('autoHalfOpen', o.autoHalfOpen) === true;
   const halfOpenWait = optionalBoolean('halfOpenWait', o.halfOpenWait) ?? false;
   const handle = optionalFunction<(error: unknown) => boolean>('handle', o.handle);
   const handleResult = optionalFunction<(value: unknown) => boolean>('handleResult', o.handleResult);
@@ -219,6 +229,7 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     halfOpenProbes,
     halfOpenSuccesses,
     halfOpenWait,
+    autoHalfOpen,
     maxHalfOpenDuration,
     handle,
     handleResult,
