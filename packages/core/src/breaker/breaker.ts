@@ -20,7 +20,6 @@ import { type IsolationHandle, Isolations } from './isolation.js';
 import { breakerSettings, type CircuitBreakerOptions } from './options.js';
 import { ParkedCallers } from './parking.js';
 import { ProbeAnswer, ProbeContexts } from './probes.js';
-import { StateTimer } from './state-timer.js';
 import { CallSettler, type ClosedReactions } from './settler.js';
 import { CircuitSharing, LOCAL_PROBE, type PermitAnswer, releasePermit, SharedProbe } from './sharing.js';
 import type { BreakerSnapshot } from './snapshot.js';
@@ -73,8 +72,6 @@ export class CircuitBreakerPolicy
   private readonly parked: ParkedCallers | undefined;
   /** The link to the fleet's state, with the `sync` option. */
   private readonly sharing: CircuitSharing | undefined;
-  /** The timer of `autoHalfOpen` (until `dispose()`). */
-  private timer: StateTimer | undefined;
 
   constructor(options: CircuitBreakerOptions = {}) {
     const settings = breakerSettings(options);
@@ -98,6 +95,7 @@ export class CircuitBreakerPolicy
       breakDuration: settings.breakDuration,
       halfOpenProbes: this.halfOpenProbes,
       maxHalfOpenDuration: settings.maxHalfOpenDuration,
+      autoHalfOpen: settings.autoHalfOpen,
       halfOpenSuccesses: this.halfOpenSuccesses,
       tracker: this.strategy.start(settings.slowCallRatio),
       clock: this.clock,
@@ -118,12 +116,9 @@ export class CircuitBreakerPolicy
       reportFailure: (error, started) => this.reportFailure(this.clock, error, started),
     });
     this.parked = settings.halfOpenWait ? new ParkedCallers() : undefined;
-    this.timer = settings.autoHalfOpen ? new StateTimer(this.clock, () => this.circuit.refresh()) : undefined;
     this.reactions = this.settler.reactionsFor(this.circuit.state as ClosedState); // a new circuit is closed
     if (settings.initialState !== undefined) {
       restoreCircuit(this.circuit, settings.initialState, this.strategy.kind);
-      const restored = this.circuit.state;
-      if (restored.kind === 'open') this.timer?.arm(restored.until);
     }
     if (settings.control !== undefined) settings.control.attach(this.controlled);
     this.sharing =
@@ -197,8 +192,7 @@ export class CircuitBreakerPolicy
    * read of `state` as without the option. Without `autoHalfOpen` it does nothing.
    */
   dispose(): void {
-    this.timer?.clear();
-    this.timer = undefined;
+    this.circuit.stopTimer();
   }
 
   /** The same as `dispose()`, for `using breaker = circuitBreaker(...)`. */
@@ -269,9 +263,6 @@ export class CircuitBreakerPolicy
       return this.parked === undefined
         ? this.refuse('halfOpenBusy', undefined, halfOpen.cause)
         : this.park(this.parked, context, next, holders);
-    }
-    if (this.timer !== undefined && halfOpen.deadline !== Number.POSITIVE_INFINITY) {
-      this.timer.arm(halfOpen.deadline);
     }
     if (this.sharing !== undefined) return this.runSharedProbe(halfOpen, context, next, holders);
     return this.runObserved(halfOpen, context, next, holders, undefined);
@@ -389,11 +380,6 @@ export class CircuitBreakerPolicy
   /** The circuit moved: a closed state gets its reactions; listeners hear of a change of state. */
   private entered(from: BreakerState, to: BreakerState, error: unknown): void {
     if (to.kind === 'closed') this.reactions = this.settler.reactionsFor(to);
-    const timer = this.timer;
-    if (timer !== undefined) {
-      if (to.kind === 'open') timer.arm(to.until);
-      else timer.clear();
-    }
     if (from.kind === 'halfOpen' && this.parked !== undefined) this.parked.wakeAll();
     if (this.sharing !== undefined) this.sharing.transitioned(from, to);
     if (from.kind !== to.kind && this.listens('stateChange')) {

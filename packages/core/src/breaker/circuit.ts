@@ -1,5 +1,5 @@
 import { type Backoff, type BackoffSequence, nextDelay, startSequence } from '../backoff/backoff.js';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import { throwDetached } from '../internal/signal-fanout.js';
 import type { BreakStats } from './options.js';
 import { FAILED, type HealthTracker, SLOW, type WindowStats } from './strategy.js';
@@ -137,6 +137,8 @@ export interface CircuitConfig {
   readonly halfOpenProbes: number;
   /** The longest time (ms) probes have to decide, from the first probe's admission; undefined: no limit. */
   readonly maxHalfOpenDuration?: number | undefined;
+  /** The `autoHalfOpen` option: an open state's end (and a half-open state's deadline) on a timer. */
+  readonly autoHalfOpen?: boolean;
   /** Probe successes that close a half-open circuit (<= halfOpenProbes; the rest may fail). Default halfOpenProbes. */
   readonly halfOpenSuccesses?: number;
   /** The strategy's counters (cleared on every transition: outcomes only matter while closed). */
@@ -150,9 +152,16 @@ export interface CircuitConfig {
   readonly onExceeded?: (stats: WindowStats) => void;
 }
 
-/** One breaker's state and its transitions. Holds no timer and runs no call. */
+/**
+ * One breaker's state and its transitions. Runs no call, and holds no timer but `autoHalfOpen`'s: one at most,
+ * unref'd (no caller waits for it), armed at an open state's end or a half-open state's deadline, cleared by every
+ * other transition.
+ */
 export class Circuit {
   private current: BreakerState = { kind: 'closed' };
+  /** Whether transitions at a state's end are timed (`autoHalfOpen`, until `stopTimer`). */
+  private timed: boolean;
+  private timer: TimerHandle | undefined = undefined;
   /** Held closed by a BreakerControl: outcomes are still counted, but nothing opens the circuit. */
   heldClosed = false;
   /** The strategy's decision to open was reported during this hold (reported once per hold). */
@@ -172,7 +181,29 @@ export class Circuit {
     this.tracker = config.tracker;
     this.successesToClose = config.halfOpenSuccesses ?? config.halfOpenProbes;
     this.failuresTolerated = config.halfOpenProbes - this.successesToClose;
+    this.timed = config.autoHalfOpen === true;
   }
+
+  /** Clears the timer for good (the breaker's `dispose()`): transitions are then seen at calls and reads only. */
+  stopTimer(): void {
+    this.timed = false;
+    this.schedule(Number.POSITIVE_INFINITY);
+  }
+
+  /** Times the next refresh for `at` (clock ms), replacing the timer armed before; Infinity: none. */
+  private schedule(at: number): void {
+    const clock = this.config.clock;
+    if (this.timer !== undefined) clock.clearTimer(this.timer);
+    this.timer =
+      this.timed && at !== Number.POSITIVE_INFINITY
+        ? clock.setTimer(this.due, at - clock.now(), { unref: true })
+        : undefined;
+  }
+
+  private readonly due = (): void => {
+    this.timer = undefined;
+    this.refresh();
+  };
 
   /** The current state, as last left: an open circuit whose break is over is still open here (see `refresh`). */
   get state(): BreakerState {
@@ -272,6 +303,7 @@ export class Circuit {
     // The probes' time starts with the first of them (an idle half-open circuit waits for callers, untimed).
     if (maxHalfOpenDuration !== undefined && state.deadline === Number.POSITIVE_INFINITY) {
       state.deadline = this.config.clock.now() + maxHalfOpenDuration;
+      this.schedule(state.deadline);
     }
     return true;
   }
@@ -314,6 +346,7 @@ export class Circuit {
   /** Starts in a restored state (at construction): no transition, no listener call. */
   restore(state: BreakerState): void {
     this.current = state;
+    if (state.kind === 'open') this.schedule(state.until);
   }
 
   /** closed | halfOpen -> open for the next break; `cause` is the refusals' cause (default: `error`). */
@@ -373,6 +406,7 @@ export class Circuit {
     this.current = to;
     // Outcomes only matter while closed, and a closed circuit always starts afresh.
     this.tracker.clear();
+    this.schedule(to.kind === 'open' ? to.until : Number.POSITIVE_INFINITY);
     this.config.onTransition(from, to, error);
   }
 }
