@@ -253,7 +253,7 @@ export class CircuitBreakerPolicy
       halfOpen = this.circuit.halfOpen(state);
     } else {
       // Probes out of time (maxHalfOpenDuration): the circuit reopened, the call starts over in it.
-      if (state.deadline !== Number.POSITIVE_INFINITY && this.circuit.refresh() !== state) {
+      if (this.circuit.refresh() !== state) {
         return this[RUN](context, next, holders);
       }
       halfOpen = state;

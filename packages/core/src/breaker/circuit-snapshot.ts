@@ -1,4 +1,4 @@
-import { type BreakerState, BreakSeries, type Circuit, longestBreak } from './circuit.js';
+import { type BreakerState, BreakSeries, type Circuit, longestBreak, NEVER } from './circuit.js';
 import { type BreakerSnapshot, MAX_BREAKS, SNAPSHOT_VERSION } from './snapshot.js';
 import type { StrategyKind } from './strategy.js';
 
@@ -35,7 +35,7 @@ export function restoreCircuit(circuit: Circuit, snapshot: BreakerSnapshot, stra
         kind: 'halfOpen',
         successes: 0,
         failures: 0,
-        deadline: Number.POSITIVE_INFINITY,
+        deadline: NEVER,
         breaks,
         cause: undefined,
       };

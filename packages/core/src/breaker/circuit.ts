@@ -24,6 +24,9 @@ import { FAILED, type HealthTracker, SLOW, type WindowStats } from './strategy.j
  *   closed | halfOpen | open -> open (the fleet's break)      open | halfOpen -> closed (the fleet closed)
  */
 
+/** No time: a half-open state's deadline before its first probe, a timer not to arm. */
+export const NEVER = Number.POSITIVE_INFINITY;
+
 /** Calls run; their outcomes feed the strategy's tracker. */
 export interface ClosedState {
   readonly kind: 'closed';
@@ -187,7 +190,7 @@ export class Circuit {
   /** Clears the timer for good (the breaker's `dispose()`): transitions are then seen at calls and reads only. */
   stopTimer(): void {
     this.timed = false;
-    this.schedule(Number.POSITIVE_INFINITY);
+    this.schedule(NEVER);
   }
 
   /** Times the next refresh for `at` (clock ms), replacing the timer armed before; Infinity: none. */
@@ -195,7 +198,7 @@ export class Circuit {
     const clock = this.config.clock;
     if (this.timer !== undefined) clock.clearTimer(this.timer);
     this.timer =
-      this.timed && at !== Number.POSITIVE_INFINITY
+      this.timed && at !== NEVER
         ? clock.setTimer(this.due, at - clock.now(), { unref: true })
         : undefined;
   }
@@ -230,7 +233,7 @@ export class Circuit {
 
   /** Whether a half-open state's probes ran out of time (never without `maxHalfOpenDuration`). */
   private outOfTime(state: HalfOpenState): boolean {
-    return state.deadline !== Number.POSITIVE_INFINITY && this.config.clock.now() >= state.deadline;
+    return this.config.clock.now() >= state.deadline;
   }
 
   /** open -> halfOpen (the caller saw the break is over). */
@@ -239,7 +242,7 @@ export class Circuit {
       kind: 'halfOpen',
       successes: 0,
       failures: 0,
-      deadline: Number.POSITIVE_INFINITY,
+      deadline: NEVER,
       breaks: from.breaks,
       cause: from.cause,
     };
@@ -301,7 +304,7 @@ export class Circuit {
     if (this.probesRunning + state.successes + state.failures >= halfOpenProbes) return false;
     this.probesRunning++;
     // The probes' time starts with the first of them (an idle half-open circuit waits for callers, untimed).
-    if (maxHalfOpenDuration !== undefined && state.deadline === Number.POSITIVE_INFINITY) {
+    if (maxHalfOpenDuration !== undefined && state.deadline === NEVER) {
       state.deadline = this.config.clock.now() + maxHalfOpenDuration;
       this.schedule(state.deadline);
     }
@@ -393,7 +396,7 @@ export class Circuit {
       throwDetached(error);
       return base;
     }
-    return typeof ms === 'number' && ms >= 0 && ms !== Number.POSITIVE_INFINITY ? ms : base;
+    return typeof ms === 'number' && ms >= 0 && ms !== NEVER ? ms : base;
   }
 
   /** A closed circuit has no break behind it: its next break starts a new series. */
@@ -406,7 +409,7 @@ export class Circuit {
     this.current = to;
     // Outcomes only matter while closed, and a closed circuit always starts afresh.
     this.tracker.clear();
-    this.schedule(to.kind === 'open' ? to.until : Number.POSITIVE_INFINITY);
+    this.schedule(to.kind === 'open' ? to.until : NEVER);
     this.config.onTransition(from, to, error);
   }
 }
