@@ -91,14 +91,8 @@ export class CircuitBreakerPolicy
     this.timeStarts = this.slowCallDuration !== undefined;
     this.timeEnds = this.strategy.needsTime || this.timeStarts;
     this.circuit = new Circuit({
-      halfOpenAfter: this.halfOpenAfter,
-      breakDuration: settings.breakDuration,
-      halfOpenProbes: this.halfOpenProbes,
-      maxHalfOpenDuration: settings.maxHalfOpenDuration,
-      autoHalfOpen: settings.autoHalfOpen,
-      halfOpenSuccesses: this.halfOpenSuccesses,
+      ...settings, // halfOpenAfter, breakDuration, the half-open settings, autoHalfOpen, clock
       tracker: this.strategy.start(settings.slowCallRatio),
-      clock: this.clock,
       onTransition: (from, to, error) => this.entered(from, to, error),
       onExceeded: (stats) => {
         if (this.listens('thresholdExceeded'))

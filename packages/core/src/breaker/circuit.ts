@@ -198,9 +198,7 @@ export class Circuit {
     const clock = this.config.clock;
     if (this.timer !== undefined) clock.clearTimer(this.timer);
     this.timer =
-      this.timed && at !== NEVER
-        ? clock.setTimer(this.due, at - clock.now(), { unref: true })
-        : undefined;
+      this.timed && at !== NEVER ? clock.setTimer(this.due, at - clock.now(), { unref: true }) : undefined;
   }
 
   private readonly due = (): void => {
