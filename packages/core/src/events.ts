@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import type { WindowStats } from './breaker/strategy.js';
 import type { LimitsChangeEvent } from './rate-limit/options.js';
 
 /**
@@ -20,6 +21,8 @@ export interface PolicyEvents {
   fallback: [FallbackEvent];
   /** A circuit breaker changed state. */
   stateChange: [StateChangeEvent];
+  /** A closed circuit breaker's strategy reached its threshold (failure or slow-call ratio, failures in a row or in a period). */
+  thresholdExceeded: [ThresholdExceededEvent];
   /** A policy refused an execution without running it (open circuit, full bulkhead, rate limit, budget...). */
   rejected: [RejectedEvent];
   /** An execution has to wait for admission (bulkhead queue, rate limiter). */
@@ -126,6 +129,14 @@ export interface StateChangeEvent extends BaseEvent {
   /** The failure that opened the circuit, when one did. */
   readonly error?: unknown;
 }
+
+/**
+ * Payload of `thresholdExceeded`: a closed circuit breaker's strategy reached its threshold (resilience4j's
+ * failure-rate and slow-call-rate exceeded events), just before the circuit opens. A breaker held closed by a
+ * `breakerControl` stays closed and emits it once per hold. `threshold` says which rule was reached; the counts are
+ * the strategy's window at that moment (ratio = failures / calls, slowCalls / calls).
+ */
+export interface ThresholdExceededEvent extends BaseEvent, WindowStats {}
 
 /** Why a policy refused an execution without running it. */
 export type RejectionReason =

@@ -36,7 +36,7 @@ describe('events typed per policy', () => {
     expectTypeOf<EventsOf<ReturnType<typeof fallback<null>>>>().toEqualTypeOf<Outcome | 'fallback'>();
     expectTypeOf<EventsOf<ReturnType<typeof hedge>>>().toEqualTypeOf<Outcome | 'hedge'>();
     expectTypeOf<EventsOf<ReturnType<typeof circuitBreaker>>>().toEqualTypeOf<
-      Outcome | 'stateChange' | 'rejected'
+      Outcome | 'stateChange' | 'rejected' | 'thresholdExceeded'
     >();
     expectTypeOf<EventsOf<ReturnType<typeof bulkhead>>>().toEqualTypeOf<
       Outcome | 'queued' | 'rejected' | 'limitChange'
@@ -73,9 +73,11 @@ describe('events typed per policy', () => {
     const breaker = circuitBreaker({ clock: new VirtualClock() });
     const inner = pipeline(breaker, timeout(1_000));
     const policy = pipeline(retry({ maxAttempts: 2, backoff: constant(0) }), inner);
-    expectTypeOf<EventsOf<typeof inner>>().toEqualTypeOf<Outcome | 'stateChange' | 'rejected' | 'timeout'>();
+    expectTypeOf<EventsOf<typeof inner>>().toEqualTypeOf<
+      Outcome | 'stateChange' | 'rejected' | 'thresholdExceeded' | 'timeout'
+    >();
     expectTypeOf<EventsOf<typeof policy>>().toEqualTypeOf<
-      Outcome | 'retry' | 'giveUp' | 'stateChange' | 'rejected' | 'timeout'
+      Outcome | 'retry' | 'giveUp' | 'stateChange' | 'rejected' | 'thresholdExceeded' | 'timeout'
     >();
     // @ts-expect-error no layer is an adaptive limit
     policy.on('limitChange', () => {});

@@ -32,7 +32,7 @@ export type { CircuitBreakerOptions } from './options.js';
 const noop = (): void => {};
 
 export class CircuitBreakerPolicy
-  extends PolicyBase<never, 'success' | 'failure' | 'stateChange' | 'rejected'>
+  extends PolicyBase<never, 'success' | 'failure' | 'stateChange' | 'rejected' | 'thresholdExceeded'>
   implements SlotHolder
 {
   /** How the closed circuit decides to open: {@link CircuitBreakerOptions.strategy}. */
@@ -91,12 +91,13 @@ export class CircuitBreakerPolicy
     this.timeStarts = this.slowCallDuration !== undefined;
     this.timeEnds = this.strategy.needsTime || this.timeStarts;
     this.circuit = new Circuit({
-      halfOpenAfter: this.halfOpenAfter,
-      halfOpenProbes: this.halfOpenProbes,
-      halfOpenSuccesses: this.halfOpenSuccesses,
+      ...settings, // halfOpenAfter, breakDuration, the half-open settings, autoHalfOpen, clock
       tracker: this.strategy.start(settings.slowCallRatio),
-      clock: this.clock,
       onTransition: (from, to, error) => this.entered(from, to, error),
+      onExceeded: (stats) => {
+        if (this.listens('thresholdExceeded'))
+          this.events.emit('thresholdExceeded', { policy: this.name, ...stats });
+      },
     });
     this.settler = new CallSettler({
       circuit: this.circuit,
@@ -126,6 +127,7 @@ export class CircuitBreakerPolicy
       const circuit = this.circuit;
       const mode = control.mode;
       circuit.heldClosed = mode === 'closed';
+      circuit.heldExceeded = false;
       const state = circuit.state;
       if (mode === 'closed' && (state.kind === 'open' || state.kind === 'halfOpen')) circuit.close();
       if (mode === 'open') {
@@ -179,6 +181,19 @@ export class CircuitBreakerPolicy
     return true;
   }
 
+  /**
+   * Stops the `autoHalfOpen` timer for good: the breaker keeps working, its transitions seen at the next call or
+   * read of `state` as without the option. Without `autoHalfOpen` it does nothing.
+   */
+  dispose(): void {
+    this.circuit.stopTimer();
+  }
+
+  /** The same as `dispose()`, for `using breaker = circuitBreaker(...)`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** The state as JSON-serializable data, for `initialState` in another process or after a restart. */
   snapshot(): BreakerSnapshot {
     return saveCircuit(this.circuit);
@@ -224,19 +239,23 @@ export class CircuitBreakerPolicy
     holders: Holders,
   ): Promise<unknown> {
     if (context.aborted) return Promise.reject(context.reason);
-    if (state.kind === 'isolated') return this.refuse('isolated', undefined);
+    if (state.kind === 'isolated') return this.refuse('isolated', undefined, undefined);
     let halfOpen: HalfOpenState;
     if (state.kind === 'open') {
       const now = this.clock.now();
-      if (now < state.until) return this.refuse('circuitOpen', state.until - now);
+      if (now < state.until) return this.refuse('circuitOpen', state.until - now, state.cause);
       halfOpen = this.circuit.halfOpen(state);
     } else {
+      // Probes out of time (maxHalfOpenDuration): the circuit reopened, the call starts over in it.
+      if (this.circuit.refresh() !== state) {
+        return this[RUN](context, next, holders);
+      }
       halfOpen = state;
     }
     // Callers beyond the probe slots are turned away at once, or parked with halfOpenWait.
     if (!this.circuit.takeProbeSlot(halfOpen)) {
       return this.parked === undefined
-        ? this.refuse('halfOpenBusy', undefined)
+        ? this.refuse('halfOpenBusy', undefined, halfOpen.cause)
         : this.park(this.parked, context, next, holders);
     }
     if (this.sharing !== undefined) return this.runSharedProbe(halfOpen, context, next, holders);
@@ -274,7 +293,7 @@ export class CircuitBreakerPolicy
     }
     if (permit === undefined) {
       this.circuit.freeProbeSlot();
-      return this.refuse('halfOpenBusy', undefined);
+      return this.refuse('halfOpenBusy', undefined, halfOpen.cause);
     }
     const shared = permit === LOCAL_PROBE ? undefined : new SharedProbe(permit);
     return this.runObserved(halfOpen, context, next, holders, shared);
@@ -367,16 +386,19 @@ export class CircuitBreakerPolicy
     }
   }
 
-  private refuse(reason: RejectionReason, retryAfterMs: number | undefined): Promise<never> {
+  /** Refuses a call; `cause` is the error that opened the circuit (the BrokenCircuitError's `cause`). */
+  private refuse(reason: RejectionReason, retryAfterMs: number | undefined, cause: unknown): Promise<never> {
     if (this.listens('rejected')) this.events.emit('rejected', { policy: this.name, reason, retryAfterMs });
     return Promise.reject(
       reason === 'isolated'
         ? new IsolatedCircuitError()
-        : reason === 'circuitOpen'
-          ? new BrokenCircuitError(undefined, retryAfterMs)
-          : new BrokenCircuitError(
-              'Execution prevented because the circuit breaker is half-open and its probes are taken',
-            ),
+        : new BrokenCircuitError(
+            reason === 'circuitOpen'
+              ? undefined
+              : 'Execution prevented because the circuit breaker is half-open and its probes are taken',
+            retryAfterMs,
+            cause,
+          ),
     );
   }
 }

@@ -1,4 +1,4 @@
-import { type BreakerState, BreakSeries, type Circuit, longestBreak } from './circuit.js';
+import { type BreakerState, BreakSeries, type Circuit, longestBreak, NEVER } from './circuit.js';
 import { type BreakerSnapshot, MAX_BREAKS, SNAPSHOT_VERSION } from './snapshot.js';
 import type { StrategyKind } from './strategy.js';
 
@@ -31,7 +31,14 @@ export function restoreCircuit(circuit: Circuit, snapshot: BreakerSnapshot, stra
       if (snapshot.window.kind === strategy) tracker.load(snapshot.window, now);
       return;
     case 'halfOpen':
-      state = { kind: 'halfOpen', successes: 0, failures: 0, breaks };
+      state = {
+        kind: 'halfOpen',
+        successes: 0,
+        failures: 0,
+        deadline: NEVER,
+        breaks,
+        cause: undefined,
+      };
       break;
     case 'open':
       // A clock-skewed or forged snapshot cannot keep the circuit open longer than one longest break.
@@ -39,12 +46,13 @@ export function restoreCircuit(circuit: Circuit, snapshot: BreakerSnapshot, stra
         kind: 'open',
         until: Math.min(snapshot.openUntil!, now + longestBreak(halfOpenAfter)),
         breaks,
+        cause: undefined, // errors are not saved: a restored circuit's refusals have no cause
       };
       break;
     case 'isolated': {
       // No isolation handle survives a restart: keep the dependency off for one break, then probe it.
       const duration = breaks.next();
-      state = { kind: 'open', until: now + duration, breaks };
+      state = { kind: 'open', until: now + duration, breaks, cause: undefined };
       break;
     }
   }

@@ -1,5 +1,5 @@
 import { requireInteger } from '../internal/validate.js';
-import type { BreakerStrategy, HealthTracker, WindowSnapshot } from './strategy.js';
+import type { BreakerStrategy, HealthTracker, WindowSnapshot, WindowStats } from './strategy.js';
 
 class ConsecutiveTracker implements HealthTracker {
   private failures = 0;
@@ -11,6 +11,11 @@ class ConsecutiveTracker implements HealthTracker {
     if (failed || slow) return ++this.failures >= this.threshold;
     this.failures = 0;
     return false;
+  }
+
+  stats(): WindowStats {
+    const n = this.failures;
+    return { threshold: 'consecutiveFailures', calls: n, failures: n, slowCalls: 0 };
   }
 
   clear(): void {

@@ -10,9 +10,11 @@ import {
   type BreakerStrategy,
   FAILED,
   type HealthTracker,
+  ratioStats,
   ratioTrips,
   SLOW,
   type WindowSnapshot,
+  type WindowStats,
 } from './strategy.js';
 
 /** Options of {@link countWindow}; a bad value throws {@link InvalidOptionError} naming the option. */
@@ -66,6 +68,10 @@ class CountWindowTracker implements HealthTracker {
     this.failures += bits & FAILED;
     this.slow += bits >> 1;
     if (++this.head === ring.length) this.head = 0;
+  }
+
+  stats(): WindowStats {
+    return ratioStats(this.calls, this.failures, this.slow, this.strategy.failureRatio);
   }
 
   clear(): void {

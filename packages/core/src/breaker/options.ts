@@ -34,6 +34,15 @@ export interface CircuitBreakerOptions {
    */
   readonly halfOpenAfter?: number | Backoff;
   /**
+   * Computes each break from the failure statistics (Polly's break duration generator): called when the circuit
+   * opens (the strategy tripped or the probes failed), it returns the break in ms, and may build on `halfOpenAfter`'s
+   * own break for this opening (`stats.halfOpenAfter`, e.g. a growing Backoff's). A result that is not a finite
+   * number >= 0 (NaN, Infinity, negative, not a number) falls back to `stats.halfOpenAfter`; a throwing function
+   * too, and its error is rethrown detached (as a throwing listener's). Not asked for a carried break (`breakFor`),
+   * a control's or the fleet's break. Default: none (`halfOpenAfter` alone).
+   */
+  readonly breakDuration?: (stats: BreakStats) => number;
+  /**
    * How many probes half-open admits, one per slot; a probe keeps its slot until its function settles, even when its
    * caller left earlier. By default all must succeed to close and the first failure reopens; see
    * `halfOpenSuccessThreshold` and `halfOpenFailureRatio` for a verdict that tolerates failed probes. Default 1.
@@ -54,6 +63,22 @@ export interface CircuitBreakerOptions {
    * `halfOpenSuccessThreshold`, nor with `sync`. Default: none (every probe must succeed).
    */
   readonly halfOpenFailureRatio?: number;
+  /**
+   * The longest time (ms, > 0) the probes of a half-open circuit have to decide, from the first probe's admission
+   * (resilience4j's maxWaitDurationInHalfOpenState): if they have not closed or reopened the circuit by then, it
+   * reopens for the next break, and a verdict that comes later counts for nothing. Seen at the next call, verdict or
+   * read of `state` (or at the deadline itself with `autoHalfOpen`). An idle half-open circuit (no probe yet) waits
+   * for its first caller, untimed. Default: none (the probes take as long as they take).
+   */
+  readonly maxHalfOpenDuration?: number;
+  /**
+   * Moves an open circuit to half-open when its break ends, on a timer, rather than at the next call or read of
+   * `state` (resilience4j's automatic transition): the `stateChange` to `halfOpen` comes on time, for dashboards. With
+   * `maxHalfOpenDuration`, the probes' deadline is timed too. One timer per breaker at most, armed only while open
+   * (or half-open with a deadline), unref'd (it never keeps a process alive) and cleared by every transition
+   * (`reset`, `isolate`, a control, the fleet) and by `dispose()`. Default `false` (no timers).
+   */
+  readonly autoHalfOpen?: boolean;
   /**
    * What a call does when the circuit is half-open and every probe slot is taken: `false` refuses it at once with
    * `BrokenCircuitError`; `true` parks it behind the probes (cockatiel's behaviour) until they decide or a slot
@@ -120,10 +145,13 @@ export interface BreakerSettings {
   readonly name: string;
   readonly strategy: BreakerStrategy;
   readonly halfOpenAfter: number | Backoff;
+  readonly breakDuration: ((stats: BreakStats) => number) | undefined;
   readonly halfOpenProbes: number;
   /** Probe successes that close a half-open circuit, from `halfOpenSuccessThreshold` or `halfOpenFailureRatio`. */
   readonly halfOpenSuccesses: number;
   readonly halfOpenWait: boolean;
+  readonly autoHalfOpen: boolean;
+  readonly maxHalfOpenDuration: number | undefined;
   readonly handle: ((error: unknown) => boolean) | undefined;
   readonly handleResult: ((value: unknown) => boolean) | undefined;
   readonly deferResult: ((value: unknown) => boolean) | undefined;
@@ -156,8 +184,14 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     );
   }
   const halfOpenAfter = requireHalfOpenAfter(orDefault(o.halfOpenAfter, 5_000));
+  const breakDuration = optionalFunction<(stats: BreakStats) => number>('breakDuration', o.breakDuration);
   const halfOpenProbes = requireInteger('halfOpenProbes', orDefault(o.halfOpenProbes, 1), 1);
   const halfOpenSuccesses = halfOpenSuccessesOf(o, halfOpenProbes);
+  const maxHalfOpenDuration =
+    o.maxHalfOpenDuration === undefined
+      ? undefined
+      : requirePositive('maxHalfOpenDuration', o.maxHalfOpenDuration);
+  const autoHalfOpen = optionalBoolean('autoHalfOpen', o.autoHalfOpen) === true;
   const halfOpenWait = optionalBoolean('halfOpenWait', o.halfOpenWait) ?? false;
   const handle = optionalFunction<(error: unknown) => boolean>('handle', o.handle);
   const handleResult = optionalFunction<(value: unknown) => boolean>('handleResult', o.handleResult);
@@ -191,9 +225,12 @@ export function breakerSettings(options: CircuitBreakerOptions | undefined): Bre
     name,
     strategy,
     halfOpenAfter,
+    breakDuration,
     halfOpenProbes,
     halfOpenSuccesses,
     halfOpenWait,
+    autoHalfOpen,
+    maxHalfOpenDuration,
     handle,
     handleResult,
     deferResult,
@@ -288,3 +325,22 @@ export type BreakOutcome =
       /** What it returned. */
       readonly value: unknown;
     };
+
+/** What the breaker's `breakDuration` option sees when the circuit opens. */
+export interface BreakStats {
+  /**
+   * The calls behind the decision: the strategy's window when a closed circuit trips (the failures in a row for
+   * `consecutive`), the probes judged when a half-open circuit reopens.
+   */
+  readonly calls: number;
+  /** The failed ones among them (slow calls count as failures for `consecutive` and for probes). */
+  readonly failures: number;
+  /** failures / calls (0 with no calls). */
+  readonly failureRatio: number;
+  /** This break's number in the series of breaks since the circuit last closed: 1, 2, 3... */
+  readonly breaks: number;
+  /** Half-open states that reopened since the circuit last closed (Polly's HalfOpenAttempts): `breaks - 1`. */
+  readonly halfOpenAttempts: number;
+  /** The break `halfOpenAfter` gives for this opening (a Backoff's next delay): the fallback. */
+  readonly halfOpenAfter: number;
+}

@@ -29,28 +29,46 @@ const STATES: readonly CircuitState[] = ['closed', 'open', 'halfOpen', 'isolated
 /** Replaying more breaks than this through a backoff is pointless: every backoff is at its cap long before. */
 export const MAX_BREAKS = 10_000;
 
-/** Checks a snapshot's shape completely, so a bad one fails at construction with a message saying what is wrong. */
+/**
+ * Checks a snapshot's shape completely, so a bad one fails at construction with a message saying what is wrong
+ * (which field, and what it holds).
+ */
 export function parseSnapshot(value: unknown): BreakerSnapshot {
-  const fail = (message: string): never => {
-    throw new InvalidOptionError('initialState', message);
-  };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail(`expected a snapshot object from snapshot(), got ${describe(value)}`);
+  const s = (isObject(value) ? value : {}) as Record<string, unknown>;
+  const w = (isObject(s.window) ? s.window : {}) as Record<string, unknown>;
+  const { outcomes, buckets } = w;
+  need(isObject(value) && !Array.isArray(value), 'a snapshot object from snapshot()', value);
+  need(s.version === SNAPSHOT_VERSION, `"version" ${SNAPSHOT_VERSION}`, s.version);
+  need(STATES.includes(s.state as CircuitState), `"state" one of ${STATES.join(', ')}`, s.state);
+  need(
+    isCount(s.breaks) && (s.breaks as number) <= MAX_BREAKS,
+    `"breaks" an integer in [0, ${MAX_BREAKS}]`,
+    s.breaks,
+  );
+  if (s.state === 'open') need(Number.isFinite(s.openUntil), 'a finite "openUntil" (open)', s.openUntil);
+  let window: WindowSnapshot;
+  if (w.kind === 'consecutive') {
+    need(isCount(w.failures), '"window.failures" an integer >= 0', w.failures);
+    window = { kind: 'consecutive', failures: w.failures as number };
+  } else if (w.kind === 'countWindow') {
+    need(
+      Array.isArray(outcomes) && outcomes.length <= 1_000_000 && outcomes.every((o) => o === (o & 3)),
+      '"window.outcomes" at most 1000000 of 0, 1, 2 or 3',
+      outcomes,
+    );
+    window = { kind: 'countWindow', outcomes: [...(outcomes as number[])] };
+  } else {
+    need(w.kind === 'timeWindow', '"window" of kind consecutive, countWindow or timeWindow', s.window);
+    need(
+      Array.isArray(buckets) && buckets.length <= 1000 && buckets.every(isBucket),
+      '"window.buckets" at most 1000 [midpoint, calls, failures, slow] with failures and slow <= calls',
+      buckets,
+    );
+    window = {
+      kind: 'timeWindow',
+      buckets: (buckets as number[][]).map((b) => [b[0]!, b[1]!, b[2]!, b[3]!] as const),
+    };
   }
-  const s = value as Record<string, unknown>;
-  if (s.version !== SNAPSHOT_VERSION) {
-    return fail(`unsupported snapshot version ${describe(s.version)} (expected ${SNAPSHOT_VERSION})`);
-  }
-  if (!STATES.includes(s.state as CircuitState)) {
-    return fail(`"state" must be one of ${STATES.join(', ')}, got ${describe(s.state)}`);
-  }
-  if (!isCount(s.breaks) || (s.breaks as number) > MAX_BREAKS) {
-    return fail(`"breaks" must be an integer in [0, ${MAX_BREAKS}], got ${describe(s.breaks)}`);
-  }
-  if (s.state === 'open' && (typeof s.openUntil !== 'number' || !Number.isFinite(s.openUntil))) {
-    return fail(`an open snapshot needs a finite "openUntil", got ${describe(s.openUntil)}`);
-  }
-  const window = parseWindow(s.window, fail);
   return {
     version: SNAPSHOT_VERSION,
     state: s.state as CircuitState,
@@ -60,46 +78,22 @@ export function parseSnapshot(value: unknown): BreakerSnapshot {
   };
 }
 
-function parseWindow(value: unknown, fail: (message: string) => never): WindowSnapshot {
-  if (typeof value !== 'object' || value === null)
-    return fail(`"window" must be an object, got ${describe(value)}`);
-  const w = value as Record<string, unknown>;
-  switch (w.kind) {
-    case 'consecutive':
-      if (!isCount(w.failures))
-        return fail(`"window.failures" must be an integer >= 0, got ${describe(w.failures)}`);
-      return { kind: 'consecutive', failures: w.failures as number };
-    case 'countWindow': {
-      const outcomes = w.outcomes;
-      if (!Array.isArray(outcomes) || !outcomes.every((o) => o === 0 || o === 1 || o === 2 || o === 3)) {
-        return fail('"window.outcomes" must be an array of 0, 1, 2 or 3');
-      }
-      if (outcomes.length > 1_000_000) return fail('"window.outcomes" holds more than 1000000 entries');
-      return { kind: 'countWindow', outcomes: [...outcomes] };
-    }
-    case 'timeWindow': {
-      const buckets = w.buckets;
-      if (!Array.isArray(buckets) || buckets.length > 1000 || !buckets.every(isBucket)) {
-        return fail(
-          '"window.buckets" must be at most 1000 entries [midpoint, calls, failures, slow] with failures and slow <= calls',
-        );
-      }
-      return { kind: 'timeWindow', buckets: buckets.map((b) => [b[0], b[1], b[2], b[3]] as const) };
-    }
-    default:
-      return fail(`unknown "window.kind" ${describe(w.kind)}`);
-  }
+function need(ok: boolean, expected: string, got: unknown): void {
+  if (!ok) throw new InvalidOptionError('initialState', `expected ${expected}, got ${describe(got)}`);
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function isCount(value: unknown): boolean {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
-function isBucket(value: unknown): value is [number, number, number, number] {
+function isBucket(value: unknown): boolean {
   if (!Array.isArray(value) || value.length !== 4) return false;
   const [at, calls, failures, slow] = value as unknown[];
   return (
-    typeof at === 'number' &&
     Number.isFinite(at) &&
     isCount(calls) &&
     isCount(failures) &&

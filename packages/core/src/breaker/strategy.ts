@@ -27,10 +27,30 @@ export type WindowSnapshot =
 /** Which strategy a breaker uses: 'consecutive', 'countWindow' or 'timeWindow'. */
 export type StrategyKind = WindowSnapshot['kind'];
 
+/**
+ * Which threshold of its strategy a closed circuit reached: failures in a row (`consecutive`), the failure ratio or
+ * the slow-call ratio of a window, or a time window's `failureCount`.
+ */
+export type ExceededThreshold = 'consecutiveFailures' | 'failureRatio' | 'slowCallRatio' | 'failureCount';
+
+/** A strategy's counts when it decided to open the circuit, and the threshold they reached. */
+export interface WindowStats {
+  /** The threshold reached (the first that applies, in the order failureCount, failureRatio, slowCallRatio). */
+  readonly threshold: ExceededThreshold;
+  /** Counted calls in the window (for `consecutive`: the failures in a row). */
+  readonly calls: number;
+  /** Failed calls among them (for `consecutive`, slow calls included). */
+  readonly failures: number;
+  /** Slow calls among them (0 for `consecutive`, where a slow call counts as a failure). */
+  readonly slowCalls: number;
+}
+
 /** @internal The per-breaker counters a strategy starts. */
 export interface HealthTracker {
   /** Records one counted call; true means "open the circuit now". `now` is only meaningful if `needsTime`. */
   record(failed: boolean, slow: boolean, now: number): boolean;
+  /** The counts and the threshold they reached, read when `record` said to open (before `clear`). */
+  stats(): WindowStats;
   /** Forgets every outcome (the circuit closed or was reset). */
   clear(): void;
   save(now: number): WindowSnapshot;
@@ -55,16 +75,28 @@ export interface BreakerStrategy {
 export const FAILED = 1;
 export const SLOW = 2;
 
-/** The shared ratio rule of the window strategies. */
+/** The shared ratio rule of the window strategies; no `failureRatio`: only slow calls have a ratio. */
 export function ratioTrips(
   calls: number,
   failures: number,
   slow: number,
   minimumCalls: number,
-  failureRatio: number,
+  failureRatio: number | undefined,
   slowCallRatio: number | undefined,
 ): boolean {
   if (calls < minimumCalls) return false;
-  if (failures !== 0 && failures / calls >= failureRatio) return true;
+  if (failureRatio !== undefined && failures !== 0 && failures / calls >= failureRatio) return true;
   return slowCallRatio !== undefined && slow !== 0 && slow / calls >= slowCallRatio;
+}
+
+/** A window's stats once its ratio rule tripped: the failure ratio if reached, else the slow-call ratio. */
+export function ratioStats(
+  calls: number,
+  failures: number,
+  slowCalls: number,
+  failureRatio: number | undefined,
+): WindowStats {
+  const threshold =
+    failureRatio !== undefined && failures / calls >= failureRatio ? 'failureRatio' : 'slowCallRatio';
+  return { threshold, calls, failures, slowCalls };
 }

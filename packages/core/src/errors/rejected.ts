@@ -23,10 +23,18 @@ export class ExecutionRejectedError extends BulwarkError {
   }
 }
 
-/** A circuit breaker is open (or half-open with every probe slot taken). */
+/**
+ * A circuit breaker is open (or half-open with every probe slot taken). Its standard `cause` is the error that opened
+ * the circuit, when an error did; undefined for a circuit opened by a result, a slow call, a `breakerControl`, the
+ * fleet (`sync`) or restored from a snapshot.
+ */
 export class BrokenCircuitError extends ExecutionRejectedError {
-  constructor(message = 'Execution prevented because the circuit breaker is open', retryAfterMs?: number) {
-    super(message, { code: 'BROKEN_CIRCUIT', retryAfterMs });
+  constructor(
+    message = 'Execution prevented because the circuit breaker is open',
+    retryAfterMs?: number,
+    cause?: unknown,
+  ) {
+    super(message, { code: 'BROKEN_CIRCUIT', retryAfterMs, cause });
     this.name = 'BrokenCircuitError';
   }
 }

@@ -38,7 +38,8 @@ type Event =
 /** Which transitions each event may cause (`from->to`); anything else is a bug. */
 const CAUSES: Record<Event['type'], readonly string[]> = {
   admit: ['open->halfOpen'],
-  refresh: ['open->halfOpen'],
+  // With maxHalfOpenDuration, a read after the probes' deadline reopens the circuit.
+  refresh: ['open->halfOpen', 'halfOpen->open'],
   settle: ['closed->open', 'halfOpen->open', 'halfOpen->closed'],
   deferred: ['closed->open', 'halfOpen->open', 'halfOpen->closed'],
   isolate: ['closed->isolated', 'open->isolated', 'halfOpen->isolated'],
@@ -80,6 +81,7 @@ const configArb = fc.record({
     fc.constant(linear({ initialDelay: 50, step: 50, maxDelay: 200 })),
   ),
   halfOpenProbes: fc.integer({ min: 1, max: 3 }),
+  maxHalfOpenDuration: fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined }),
 });
 
 interface Call {
@@ -95,10 +97,13 @@ describe('Circuit (the breaker state machine)', () => {
         const circuit = new Circuit({
           halfOpenAfter: config.halfOpenAfter,
           halfOpenProbes: config.halfOpenProbes,
+          maxHalfOpenDuration: config.maxHalfOpenDuration,
           tracker: (config.strategy as BreakerStrategy).start(undefined),
           clock,
           onTransition: (from, to, error) => transitions.push({ from, to, error }),
         });
+        /** When each half-open state admitted its first probe. */
+        const firstProbe = new Map<BreakerState, number>();
         const isolations = new Isolations(() => {
           if (circuit.state.kind === 'isolated') circuit.close();
         });
@@ -117,8 +122,10 @@ describe('Circuit (the breaker state machine)', () => {
               let state = circuit.state;
               if (state.kind === 'open' && clock.now() >= state.until) state = circuit.halfOpen(state);
               if (state.kind === 'closed') running.push({ admittedIn: state });
-              else if (state.kind === 'halfOpen' && circuit.takeProbeSlot(state))
+              else if (state.kind === 'halfOpen' && circuit.takeProbeSlot(state)) {
                 running.push({ admittedIn: state });
+                if (!firstProbe.has(state)) firstProbe.set(state, clock.now());
+              }
               break;
             }
             case 'settle': {
@@ -176,6 +183,16 @@ describe('Circuit (the breaker state machine)', () => {
             } else {
               expect(error).toBeUndefined();
             }
+            if (from.kind === 'halfOpen' && to.kind !== 'isolated' && event.type !== 'reset') {
+              // A half-open state decides within its probes' time, or reopens once it is up.
+              const start = firstProbe.get(from);
+              const late =
+                config.maxHalfOpenDuration !== undefined &&
+                start !== undefined &&
+                clock.now() >= start + config.maxHalfOpenDuration;
+              if (late) expect(to.kind).toBe('open');
+              if (event.type === 'refresh') expect(late).toBe(true);
+            }
             if (to.kind === 'halfOpen') {
               expect(to.successes).toBe(0);
               expect(to.breaks).toBe((from as { breaks: BreakSeries }).breaks);
@@ -190,6 +207,12 @@ describe('Circuit (the breaker state machine)', () => {
           expect(circuit.probes).toBe(probes);
           expect(circuit.probes).toBeLessThanOrEqual(config.halfOpenProbes);
           if (state.kind === 'halfOpen') {
+            const start = firstProbe.get(state);
+            expect(state.deadline).toBe(
+              start === undefined || config.maxHalfOpenDuration === undefined
+                ? Number.POSITIVE_INFINITY
+                : start + config.maxHalfOpenDuration,
+            );
             expect(state.successes).toBeLessThan(config.halfOpenProbes);
             expect(circuit.probes + state.successes).toBeLessThanOrEqual(config.halfOpenProbes);
           }
