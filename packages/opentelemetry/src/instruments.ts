@@ -18,6 +18,7 @@ export interface PolicyInstruments {
   readonly fallbacks: Counter;
   readonly hedges: Counter;
   readonly circuitTransitions: Counter;
+  readonly circuitThresholdsExceeded: Counter;
   readonly queued: Counter;
   readonly queueWait: Histogram;
   readonly pauseDuration: Histogram;
@@ -73,6 +74,10 @@ export function createPolicyInstruments(meter: Meter): PolicyInstruments {
     fallbacks: counter(METRICS.fallbacks, 'Failures a fallback replaced.'),
     hedges: counter(METRICS.hedges, 'Extra attempts started by hedging.'),
     circuitTransitions: counter(METRICS.circuitTransitions, 'Circuit breaker state changes.'),
+    circuitThresholdsExceeded: counter(
+      METRICS.circuitThresholdsExceeded,
+      'Times a circuit breaker rule (failure ratio, slow-call ratio, failure count...) opened its circuit.',
+    ),
     queued: counter(
       METRICS.queued,
       'Calls that had to wait for admission (bulkhead, rate limiter, concurrency).',

@@ -13,6 +13,7 @@ import {
   type RetryEvent,
   type StateChangeEvent,
   type SuccessEvent,
+  type ThresholdExceededEvent,
   type Unsubscribe,
 } from '@bulwark/core';
 import { errorType, rejectionErrorType } from './error-type.js';
@@ -168,6 +169,17 @@ function kindListener(event: PolicyEventName, layer: Layer, sink: LayerSink): Li
           [ATTR.policy]: e.policy,
           [ATTR.circuitState]: e.to,
           [ATTR.previousCircuitState]: e.from,
+        });
+      }) as Listener;
+    case 'thresholdExceeded':
+      return ((e: ThresholdExceededEvent) => {
+        instruments.circuitThresholdsExceeded.add(1, series.thresholds.get(e.threshold));
+        recordingSpan(tracesOn)?.addEvent(SPAN_EVENTS.circuitThresholdExceeded, {
+          [ATTR.policy]: e.policy,
+          [ATTR.circuitThreshold]: e.threshold,
+          [ATTR.windowCalls]: e.calls,
+          [ATTR.windowFailures]: e.failures,
+          [ATTR.windowSlowCalls]: e.slowCalls,
         });
       }) as Listener;
     case 'queued':

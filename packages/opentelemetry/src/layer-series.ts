@@ -12,6 +12,7 @@ export class LayerSeries {
   readonly fallbacks: AttributeSets;
   readonly transitions: AttributeSets;
   readonly circuitStates: AttributeSets;
+  readonly thresholds: AttributeSets;
   readonly limitChanges: AttributeSets;
 
   /**
@@ -31,6 +32,7 @@ export class LayerSeries {
     this.fallbacks = new AttributeSets(base, ATTR.errorType);
     this.transitions = new AttributeSets(base, ATTR.circuitState, ATTR.previousCircuitState);
     this.circuitStates = new AttributeSets(base, ATTR.circuitState);
+    this.thresholds = new AttributeSets(base, ATTR.circuitThreshold);
     this.limitChanges = new AttributeSets(base, ATTR.limitDirection);
   }
 

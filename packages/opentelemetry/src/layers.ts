@@ -36,7 +36,7 @@ export const KIND_EVENTS: Readonly<Record<LayerKind, readonly PolicyEventName[]>
   hedge: ['hedge'],
   timeout: ['timeout'],
   fallback: ['fallback'],
-  breaker: ['stateChange', 'rejected'],
+  breaker: ['stateChange', 'thresholdExceeded', 'rejected'],
   bulkhead: ['rejected', 'queued'],
   rateLimit: ['rejected', 'queued', 'paused'],
   adaptiveThrottle: ['rejected'],

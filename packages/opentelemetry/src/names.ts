@@ -43,6 +43,8 @@ export const METRICS = {
   circuitState: /* @__PURE__ */ metric('bulwark.circuit.state', '{circuit}'),
   /** Counter: breaker state changes, by `bulwark.circuit.state` and `bulwark.circuit.previous_state`. */
   circuitTransitions: /* @__PURE__ */ metric('bulwark.circuit.transitions', '{transition}'),
+  /** Counter: times a breaker's rule opened its circuit, by `bulwark.circuit.threshold` (`failureRatio`...). */
+  circuitThresholdsExceeded: /* @__PURE__ */ metric('bulwark.circuit.thresholds_exceeded', '{event}'),
   /** Observable up-down counter: calls running in a bulkhead. */
   bulkheadExecuting: /* @__PURE__ */ metric('bulwark.bulkhead.executing', '{call}'),
   /** Observable up-down counter: calls waiting for a bulkhead slot. */
@@ -112,6 +114,8 @@ export const ATTR = {
   circuitState: 'bulwark.circuit.state',
   /** A breaker's state before a transition. */
   previousCircuitState: 'bulwark.circuit.previous_state',
+  /** The rule of a breaker's strategy that was reached: `failureRatio`, `slowCallRatio`, `failureCount`... */
+  circuitThreshold: 'bulwark.circuit.threshold',
   /** Which way adaptive concurrency's limit moved: `increase`, `decrease`. */
   limitDirection: 'bulwark.concurrency.direction',
   // Span event details.
@@ -127,6 +131,12 @@ export const ATTR = {
   duration: 'bulwark.duration',
   /** Span events: when a refusal says to try again, in seconds. */
   retryAfter: 'bulwark.retry_after',
+  /** Span events: the calls a breaker's window held when a threshold was exceeded. */
+  windowCalls: 'bulwark.circuit.window.calls',
+  /** Span events: the failures among them. */
+  windowFailures: 'bulwark.circuit.window.failures',
+  /** Span events: the slow calls among them. */
+  windowSlowCalls: 'bulwark.circuit.window.slow_calls',
   /** Span events: a queued call's place in the queue. */
   position: 'bulwark.queue.position',
   // GenAI semantic conventions.
@@ -179,6 +189,8 @@ export const SPAN_EVENTS = {
   fallback: 'bulwark.fallback',
   /** The call moved a breaker. */
   circuitTransition: 'bulwark.circuit.transition',
+  /** The call's outcome made a breaker's rule open the circuit (which rule, the window's counts). */
+  circuitThresholdExceeded: 'bulwark.circuit.threshold_exceeded',
   /** The call waits for admission. */
   queued: 'bulwark.queued',
   /** A limiter was paused. */

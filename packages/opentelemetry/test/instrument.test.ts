@@ -120,6 +120,14 @@ describe('instrument(pipeline): executions, attempts and retries', () => {
       }),
     ).toBe(1);
     expect(m.points('bulwark.circuit.transitions')).toHaveLength(1);
+    // The rule that opened it: consecutive(2) reached its count.
+    expect(
+      m.value('bulwark.circuit.thresholds_exceeded', {
+        ...b,
+        'bulwark.circuit.threshold': 'consecutiveFailures',
+      }),
+    ).toBe(1);
+    expect(m.points('bulwark.circuit.thresholds_exceeded')).toHaveLength(1);
     expect(m.value('bulwark.circuit.state', { ...b, 'bulwark.circuit.state': 'open' })).toBe(1);
     // Execution 1: two failures open the circuit; 2 and 3: their first attempt is refused.
     expect(m.value('bulwark.rejections', { ...b, 'bulwark.rejection.reason': 'circuitOpen' })).toBe(2);
@@ -387,7 +395,7 @@ describe('instrument: stop, options', () => {
     const breaker = circuitBreaker();
     const policy = pipeline(retry(), timeout(1_000), breaker);
     instrument(policy, { meterProvider: metricsHarness().meterProvider });
-    expect(breaker.events.eventNames().sort()).toEqual(['rejected', 'stateChange']);
+    expect(breaker.events.eventNames().sort()).toEqual(['rejected', 'stateChange', 'thresholdExceeded']);
     expect(policy.policies[1].events.eventNames().sort()).toEqual(['failure', 'success', 'timeout']);
   });
 

@@ -1,4 +1,14 @@
-import { type Clock, circuitBreaker, constant, hedge, pipeline, retry, sleep, timeout } from '@bulwark/core';
+import {
+  type Clock,
+  circuitBreaker,
+  constant,
+  countWindow,
+  hedge,
+  pipeline,
+  retry,
+  sleep,
+  timeout,
+} from '@bulwark/core';
 import { context } from '@opentelemetry/api';
 import { VirtualClock } from '@bulwark/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +118,45 @@ describe('instrument: span events on the active span', () => {
     const byName = new Map(spans().map((s) => [s.name, events(s).map((e) => e.name)]));
     expect(byName.get('slow')).toEqual(['bulwark.hedge']);
     expect(byName.get('fast')).toEqual([]);
+  });
+
+  it("the call that opens a circuit carries the rule it reached and the window's counts, then the transition", async () => {
+    const breaker = circuitBreaker({
+      strategy: countWindow({ size: 4, failureRatio: 0.5, minimumCalls: 4 }),
+    });
+    const { tracer, tracerProvider, spans, events } = tracesHarness();
+    instrument(breaker, { meterProvider: metricsHarness().meterProvider, tracerProvider, name: 'db' });
+    const outcomes = [true, false, true, false]; // the fourth call brings the window to 2 failures of 4
+    for (const [i, ok] of outcomes.entries()) {
+      await tracer.startActiveSpan(`call ${i}`, (span) =>
+        breaker
+          .execute(() => (ok ? 'ok' : Promise.reject(new Error('down'))))
+          .catch(() => undefined)
+          .finally(() => span.end()),
+      );
+    }
+    expect(breaker.state).toBe('open');
+    const last = spans().find((s) => s.name === 'call 3')!;
+    expect(events(last).filter((e) => e.name.startsWith('bulwark.circuit'))).toEqual([
+      {
+        name: 'bulwark.circuit.threshold_exceeded',
+        attributes: {
+          'bulwark.policy.name': 'circuitBreaker',
+          'bulwark.circuit.threshold': 'failureRatio',
+          'bulwark.circuit.window.calls': 4,
+          'bulwark.circuit.window.failures': 2,
+          'bulwark.circuit.window.slow_calls': 0,
+        },
+      },
+      {
+        name: 'bulwark.circuit.transition',
+        attributes: {
+          'bulwark.policy.name': 'circuitBreaker',
+          'bulwark.circuit.state': 'open',
+          'bulwark.circuit.previous_state': 'closed',
+        },
+      },
+    ]);
   });
 
   it('adds nothing with tracerProvider: false, nor without an active span', async () => {
