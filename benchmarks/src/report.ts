@@ -1,12 +1,11 @@
 import { type RedisRow, renderRedis } from './redis/rows.js';
 import type { MachineInfo } from './machine.js';
-import { CLOCK_READ } from './overhead/clock-read.js';
-import type { OverheadResult } from './overhead/index.js';
 import type { ChurnRow } from './overhead/key-churn.js';
 import type { SignalRow } from './overhead/long-lived-signal.js';
 import type { MemoryRow } from './overhead/memory.js';
 import { formatBytes, formatNs } from './overhead/measure.js';
-import type { TargetCheck } from './overhead/targets.js';
+import { overheadSection } from './overhead/report.js';
+import type { RuntimeOverhead } from './overhead/runtimes.js';
 import type { TimeoutRow } from './overhead/timeouts.js';
 import type { FleetResult } from './storm/fleet/index.js';
 import { fleetSection } from './storm/fleet/report.js';
@@ -19,8 +18,8 @@ export interface Report {
   readonly machine: MachineInfo;
   /** 1-minute load average when the run ended. */
   readonly loadAverageAfter: number;
-  readonly overhead?: OverheadResult;
-  readonly targets?: readonly TargetCheck[];
+  /** The overhead suite per runtime (Node 20 and Node 24 by default), side by side in the report. */
+  readonly overhead?: readonly RuntimeOverhead[];
   readonly memory?: readonly MemoryRow[];
   readonly timeouts?: readonly TimeoutRow[];
   readonly churn?: readonly ChurnRow[];
@@ -85,68 +84,6 @@ export function stormVerdict(storm: StormResult): StormVerdict[] {
 }
 
 const yesNo = (met: boolean | undefined): string => (met === undefined ? 'n/a' : met ? 'yes' : '**no**');
-
-function overheadSection(overhead: OverheadResult, targets: readonly TargetCheck[] | undefined): string {
-  const lines: string[] = ['## Overhead per call', ''];
-  const titles = {
-    success: 'Success path (the function resolves)',
-    failure: 'Failure path (the function rejects; nothing retries or trips)',
-    rejection: 'Rejection path (the policy refuses without calling the function)',
-  } as const;
-  for (const path of ['success', 'failure', 'rejection'] as const) {
-    const rows = overhead.rows.filter((r) => r.path === path);
-    if (rows.length === 0) continue;
-    const bare = overhead.bare[path];
-    const bareRow = overhead.rows.find(
-      (r) => r.library === 'bare' && r.path === (path === 'failure' ? 'failure' : 'success'),
-    );
-    const bareBytes = bareRow?.timing.bytesPerCall ?? Number.NaN;
-    lines.push(
-      `### ${titles[path]}`,
-      '',
-      `Baseline: a bare ${path === 'failure' ? 'failing ' : ''}call, ${formatNs(bare)} and ${formatBytes(bareBytes)} ` +
-        'allocated per call (the awaits of the caller and the harness). "× bare" is the median over rounds of ' +
-        'the case against the bare call measured just before it; "allocated over bare" is what the policy adds.',
-      '',
-      '| composition | library | time/op | × bare | spread between rounds | allocated over bare | peer ÷ Bulwark |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-    );
-    for (const row of rows) {
-      const t = row.timing;
-      const own = overhead.rows.find(
-        (r) => r.composition === row.composition && r.path === path && r.library === 'bulwark',
-      );
-      const vs =
-        row.library !== 'bulwark' && row.library !== 'bare' && own
-          ? `${(t.ratio / own.timing.ratio).toFixed(1)}×`
-          : '';
-      const spread = t.ns > 0 ? `±${(((t.nsMax - t.nsMin) / 2 / t.ns) * 100).toFixed(0)} %` : '';
-      lines.push(
-        `| ${row.composition} | ${row.library} | ${formatNs(t.ns)} | ${t.ratio.toFixed(2)} | ${spread} | ${formatBytes(t.bytesPerCall - bareBytes)} | ${vs} |`,
-      );
-    }
-    lines.push('');
-  }
-  if (targets !== undefined) {
-    lines.push(
-      '### Targets (success path, Node 20)',
-      '',
-      '| target | measured | met |',
-      '| --- | ---: | :---: |',
-    );
-    for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${yesNo(t.met)} |`);
-    lines.push('');
-    const clock = overhead.rows.find((r) => r.composition === CLOCK_READ && r.path === 'success');
-    if (clock !== undefined) {
-      lines.push(
-        `A rate limiter must read the clock on every call: a bare call plus one \`Date.now()\` is already ` +
-          `${clock.timing.ratio.toFixed(2)}× bare on this machine (${formatNs(clock.timing.ns - overhead.bare.success)} per read).`,
-        '',
-      );
-    }
-  }
-  return lines.join('\n');
-}
 
 function memorySection(rows: readonly MemoryRow[]): string {
   const lines = [
@@ -352,7 +289,7 @@ export function renderReport(report: Report, chartFile: string): string {
     `- Mode: ${report.mode}${report.mode === 'smoke' ? ' (tiny iteration counts: figures are not meaningful)' : ''}`,
     '',
   ];
-  if (report.overhead) parts.push(overheadSection(report.overhead, report.targets));
+  if (report.overhead) parts.push(overheadSection(report.overhead));
   if (report.memory) parts.push(memorySection(report.memory));
   if (report.timeouts) parts.push(timeoutSection(report.timeouts));
   if (report.churn) parts.push(churnSection(report.churn));

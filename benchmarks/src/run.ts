@@ -4,10 +4,12 @@
  *   --smoke              tiny iteration counts and a compressed storm (writes to results/smoke/)
  *   --only=a,b           sections: overhead, memory, timeouts, churn, signals, storm, redis, storm-fleet
  *   --storm-runs=N       storm runs per strategy (default 3; 1 in smoke mode)
+ *   --runtimes=a,b       Nodes of the overhead section: node (this machine's), node22, node24 (default node,node24)
  *   --out=DIR            output directory
  */
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '@bulwark/core';
+import { NODE_RUNTIMES } from './overhead/runtimes.js';
 import { runSuite, SECTIONS, type Section, writeReport } from './suite.js';
 
 function parseArgs(argv: readonly string[]) {
@@ -15,6 +17,7 @@ function parseArgs(argv: readonly string[]) {
     smoke: false,
     sections: SECTIONS as readonly Section[],
     stormRuns: undefined as number | undefined,
+    runtimes: undefined as string[] | undefined,
     out: '',
   };
   for (const arg of argv) {
@@ -34,6 +37,13 @@ function parseArgs(argv: readonly string[]) {
       if (!Number.isInteger(n) || n < 1)
         throw new InvalidOptionError('--storm-runs', 'expected an integer >= 1');
       options.stormRuns = n;
+    } else if (name === '--runtimes') {
+      const list = value.split(',').filter(Boolean);
+      for (const r of list) {
+        if (!NODE_RUNTIMES.includes(r))
+          throw new InvalidOptionError('--runtimes', `unknown runtime "${r}" (${NODE_RUNTIMES.join(', ')})`);
+      }
+      options.runtimes = list;
     } else if (name === '--out') options.out = value;
     else throw new InvalidOptionError(name, 'unknown argument');
   }
@@ -48,6 +58,7 @@ const report = await runSuite({
   mode: args.smoke ? 'smoke' : 'full',
   sections: args.sections,
   stormRepetitions: args.stormRuns,
+  ...(args.runtimes === undefined ? {} : { runtimes: args.runtimes }),
   log: (line) => console.error(line),
 });
 const results = fileURLToPath(new URL('../results/', import.meta.url));

@@ -2,12 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { machineInfo } from './machine.js';
-import { runOverhead } from './overhead/index.js';
 import { fullChurn, runKeyChurn, smokeChurn } from './overhead/key-churn.js';
 import { fullMeasure, smokeMeasure } from './overhead/measure.js';
 import { runMemory } from './overhead/memory.js';
 import { runLongLivedSignal } from './overhead/long-lived-signal.js';
-import { overheadTargets } from './overhead/targets.js';
+import { DEFAULT_RUNTIMES, runOverheadOn } from './overhead/runtimes.js';
 import { runTimeouts } from './overhead/timeouts.js';
 import { fullRedis, runRedis, smokeRedis } from './redis/index.js';
 import { renderReport, type Report, stormVerdict } from './report.js';
@@ -42,6 +41,8 @@ export interface SuiteOptions {
   readonly sections?: readonly Section[];
   /** Storm runs per strategy. Default 3 in full mode, 1 in smoke mode. */
   readonly stormRepetitions?: number;
+  /** Runtimes of the overhead section (conformance names: node, node22, node24). Default: node and node24. */
+  readonly runtimes?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -81,9 +82,9 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
     loadAverageAfter: 0,
   };
   if (sections.has('overhead')) {
-    log('overhead: timing every case...');
-    report.overhead = await runOverhead(size.measure);
-    report.targets = overheadTargets(report.overhead);
+    const runtimes = options.runtimes ?? DEFAULT_RUNTIMES;
+    log(`overhead: timing every case on ${runtimes.join(', ')}...`);
+    report.overhead = await runOverheadOn(runtimes, size.measure, log);
   }
   if (sections.has('memory')) {
     log(`memory: ${size.keys} per-key policies...`);
