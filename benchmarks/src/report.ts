@@ -9,6 +9,7 @@ import type { RuntimeOverhead } from './overhead/runtimes.js';
 import type { TimeoutRow } from './overhead/timeouts.js';
 import type { FleetResult } from './storm/fleet/index.js';
 import { fleetSection } from './storm/fleet/report.js';
+import { type StormModelResult, stormModelSection } from './storm/model-summary.js';
 import type { StormResult, StrategyResult } from './storm/index.js';
 import type { StormMetrics } from './storm/metrics.js';
 import { durationOf, type Scenario } from './storm/scenario.js';
@@ -28,6 +29,8 @@ export interface Report {
   /** Admissions through a limiter on Redis, Bulwark's store next to rate-limiter-flexible's. */
   readonly redis?: readonly RedisRow[];
   readonly verdict?: readonly StormVerdict[];
+  /** The storm model over many seeds, both Bulwark profiles (section `storm-model`). */
+  readonly stormModel?: StormModelResult;
   /** The storm's fleet variant: processes sharing one project quota (section `storm-fleet`). */
   readonly stormFleet?: FleetResult;
 }
@@ -49,7 +52,7 @@ export function medianOf(result: StrategyResult, pick: (m: StormMetrics) => numb
 /** The storm's claims for Bulwark's pipeline against the retrying peers, from the medians. */
 export function stormVerdict(storm: StormResult): StormVerdict[] {
   const bulwark = storm.results.find((r) => r.id === 'bulwark');
-  const peers = storm.results.filter((r) => r.id !== 'bulwark' && r.id !== 'none');
+  const peers = storm.results.filter((r) => !r.id.startsWith('bulwark') && r.id !== 'none');
   if (bulwark === undefined || peers.length === 0) return [];
   const amp = (r: StrategyResult) => medianOf(r, (m) => m.amplification);
   const waste = (r: StrategyResult) => medianOf(r, (m) => m.wasted ?? Number.NaN);
@@ -215,7 +218,7 @@ function stormSection(storm: StormResult, verdict: readonly StormVerdict[], char
       ` Runs during which the client's or the service's event loop stalled for more than ${storm.stallLimitMs} ms ` +
       `(real time) were discarded and played again (at most twice): ${discardedText(storm)}.`,
     '',
-    '| strategy | completed | failed | service received (200 / 503 / 429) | amplification | wasted | peak during overload | recovery | p50 / p99 (all) | p50 / p99 (successful) | loop delay p99 / longest stall |',
+    '| strategy | completed | failed | service received (200 / 503 / 429) | amplification | wasted | peak during overload | recovery, median (best–worst) | p50 / p99 (all) | p50 / p99 (successful) | loop delay p99 / longest stall |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of storm.results) {
@@ -295,6 +298,7 @@ export function renderReport(report: Report, chartFile: string): string {
   if (report.churn) parts.push(churnSection(report.churn));
   if (report.signals) parts.push(signalSection(report.signals));
   if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
+  if (report.stormModel) parts.push(stormModelSection(report.stormModel));
   if (report.redis) parts.push(`## Rate limits on Redis\n\n${renderRedis(report.redis)}\n`);
   if (report.stormFleet) parts.push(fleetSection(report.stormFleet));
   return parts.join('\n');

@@ -21,7 +21,7 @@ beforeAll(async () => {
     sections: SECTIONS.filter((s) => s !== 'redis'),
     runtimes: ['node'],
   });
-}, 60_000);
+}, 120_000);
 
 describe('overhead (smoke)', () => {
   it('times every composition of every library, on each path it has, in a process of the chosen node', () => {
@@ -112,7 +112,7 @@ describe('storm (smoke)', () => {
 
   it('runs every client strategy through the whole scenario', () => {
     const ids = report.storm!.results.map((r) => r.id);
-    expect(ids).toEqual(['none', 'naive', 'sdk', 'cockatiel', 'bulwark']);
+    expect(ids).toEqual(['none', 'naive', 'sdk', 'cockatiel', 'bulwark', 'bulwark-interactive']);
     for (const result of report.storm!.results) {
       const m = result.runs[0]!;
       expect(m.issued, result.id).toBe(issued);
@@ -134,6 +134,16 @@ describe('storm (smoke)', () => {
     expect(by('naive').amplification).toBeGreaterThan(1);
   });
 
+  it('plays the model for both Bulwark profiles and the peers, with the median and the worst recovery', () => {
+    const summaries = report.stormModel!.summaries;
+    expect(summaries.map((s) => s.id)).toEqual(['bulwark', 'bulwark-interactive', 'naive', 'none']);
+    for (const s of summaries) {
+      expect(s.seeds).toEqual([1]);
+      expect(s.completed, s.id).toBeGreaterThan(0);
+      expect(s.recoveryWorstMs, s.id).toBeGreaterThanOrEqual(s.recoveryMedianMs);
+    }
+  });
+
   it('writes the Markdown report, the JSON and the chart', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bulwark-bench-'));
     try {
@@ -144,12 +154,13 @@ describe('storm (smoke)', () => {
         '## Overhead per call',
         '## Key churn',
         '## Overload storm',
+        '## The storm on a virtual clock',
       ]) {
         expect(markdown).toContain(heading);
       }
       expect(markdown).toContain(`Node ${process.version}`);
       const json = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')) as Report;
-      expect(json.storm!.results).toHaveLength(5);
+      expect(json.storm!.results).toHaveLength(6);
       expect(await readFile(join(dir, 'storm.svg'), 'utf8')).toMatch(/^<svg /);
     } finally {
       await rm(dir, { recursive: true, force: true });

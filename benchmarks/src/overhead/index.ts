@@ -36,6 +36,8 @@ export async function runOverhead(options: MeasureOptions): Promise<OverheadResu
         fn: s.fn,
         baseline: baselineOf(s.path),
         main: isMainCase(s),
+        // bottleneck starts every job on a timer: what it costs is the caller's wait, not CPU time.
+        clock: s.library === 'bottleneck' ? 'wall' : 'cpu',
       })),
       options,
     );

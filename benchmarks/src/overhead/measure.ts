@@ -9,11 +9,16 @@ export interface Case {
   readonly baseline?: string;
   /** A ratio a target or a headline depends on: rounds are added until its interval is narrow enough. */
   readonly main?: boolean;
+  /**
+   * 'wall' for a case that idles while its caller waits (bottleneck starts every job on a timer): its cost is the
+   * time the caller waits, not CPU time. Default 'cpu'.
+   */
+  readonly clock?: 'cpu' | 'wall';
 }
 
 export interface Timing {
   readonly id: string;
-  /** Median over rounds of the time per call (ns). */
+  /** Median over rounds of the time per call (ns): CPU time, or wall time for a case that idles (Case.clock). */
   readonly ns: number;
   /**
    * This case's time per call ÷ its baseline's, timed in alternation within each round (drifts of the machine
@@ -33,7 +38,7 @@ export interface MeasureOptions {
   readonly maxRounds: number;
   /** Wanted half-width of a main ratio's 95 % interval, as a share of the ratio (0.15: ±15 %). */
   readonly targetSpread: number;
-  /** Length of one timed chunk of calls (ms). */
+  /** Length of one timed chunk of calls (ms of CPU time). */
   readonly chunkMs: number;
   /** Case/baseline chunk pairs per round; the round's ratio is their median. */
   readonly pairs: number;
@@ -98,7 +103,15 @@ const newLoop = (): Loop =>
     'const t0 = now(); for (let i = 0; i < n; i++) await fn(); return now() - t0;',
   );
 
-const now = (): number => performance.now();
+/**
+ * The process's CPU time (ms), not the wall clock: on a shared machine a chunk of calls is often preempted for
+ * longer than it runs, which the wall clock would charge to whichever case was running.
+ */
+const cpuNow = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+const wallNow = (): number => performance.now();
 
 /** One case with its baseline: their loops and how many calls fill a chunk. */
 interface Pair {
@@ -106,6 +119,8 @@ interface Pair {
   readonly base: Case | undefined;
   readonly caseLoop: Loop;
   readonly baseLoop: Loop;
+  /** The clock of both chunks of a pair (see Case.clock). */
+  readonly now: () => number;
   caseCalls: number;
   baseCalls: number;
   readonly nsPerCall: number[];
@@ -113,7 +128,12 @@ interface Pair {
 }
 
 /** Calls of `fn` that fill about `chunkMs` (at least one), found by doubling; warms the loop up on the way. */
-async function calibrate(loop: Loop, fn: () => Promise<unknown>, chunkMs: number): Promise<number> {
+async function calibrate(
+  loop: Loop,
+  fn: () => Promise<unknown>,
+  chunkMs: number,
+  now: () => number,
+): Promise<number> {
   let n = 1;
   for (;;) {
     const ms = await loop(fn, n, now);
@@ -127,11 +147,11 @@ async function measureRound(pair: Pair, options: MeasureOptions): Promise<void> 
   const ratios: number[] = [];
   const times: number[] = [];
   for (let p = 0; p < options.pairs; p++) {
-    const timeCase = async () => (await pair.caseLoop(pair.c.fn, pair.caseCalls, now)) / pair.caseCalls;
+    const timeCase = async () => (await pair.caseLoop(pair.c.fn, pair.caseCalls, pair.now)) / pair.caseCalls;
     const timeBase = async () =>
       pair.base === undefined
         ? Number.NaN
-        : (await pair.baseLoop(pair.base.fn, pair.baseCalls, now)) / pair.baseCalls;
+        : (await pair.baseLoop(pair.base.fn, pair.baseCalls, pair.now)) / pair.baseCalls;
     let caseMs: number;
     let baseMs: number;
     if (p % 2 === 0) {
@@ -151,7 +171,7 @@ async function measureRound(pair: Pair, options: MeasureOptions): Promise<void> 
 /**
  * Times every case in interleaved rounds (the order rotates each round). Within a round a case is timed in
  * alternating chunks with its baseline, so the ratio of the two is taken over the same few milliseconds of the
- * machine. After `minRounds`, main cases whose ratio's interval is still wider than `targetSpread` get more rounds,
+ * machine, on the process's CPU time (see Case.clock). After `minRounds`, main cases whose ratio's interval is still wider than `targetSpread` get more rounds,
  * up to `maxRounds`. Then allocations are measured. Everything runs in this process, one case at a time.
  */
 export async function measureCases(cases: readonly Case[], options: MeasureOptions): Promise<Timing[]> {
@@ -164,13 +184,15 @@ export async function measureCases(cases: readonly Case[], options: MeasureOptio
       base,
       caseLoop: newLoop(),
       baseLoop: newLoop(),
+      now: c.clock === 'wall' ? wallNow : cpuNow,
       caseCalls: 1,
       baseCalls: 1,
       nsPerCall: [],
       ratios: [],
     };
-    pair.caseCalls = await calibrate(pair.caseLoop, c.fn, options.chunkMs);
-    if (base !== undefined) pair.baseCalls = await calibrate(pair.baseLoop, base.fn, options.chunkMs);
+    pair.caseCalls = await calibrate(pair.caseLoop, c.fn, options.chunkMs, pair.now);
+    if (base !== undefined)
+      pair.baseCalls = await calibrate(pair.baseLoop, base.fn, options.chunkMs, pair.now);
     pairs.push(pair);
   }
   for (let round = 0; round < options.minRounds; round++) {

@@ -1,6 +1,6 @@
 import type { OverheadResult } from './index.js';
 import { INSTRUMENTED_NO_SDK, INSTRUMENTED_SDK, SDK_RECORDS } from './instrumented.js';
-import { divideIntervals, type Interval, spreadOf, subtractIntervals } from './stats.js';
+import { divideIntervals, type Interval, subtractIntervals } from './stats.js';
 import type { Subject } from './subjects.js';
 
 export interface TargetCheck {
@@ -63,11 +63,6 @@ export function formatCheck(check: TargetCheck): string {
   if (!Number.isFinite(median)) return 'not measured';
   const digits = check.unit === '×' ? 2 : 0;
   return `${median.toFixed(digits)}${check.unit} (${low.toFixed(digits)}–${high.toFixed(digits)}${check.unit})`;
-}
-
-/** The widest interval of the targets' ratios, as a share (0.15: ±15 %). */
-export function widestSpread(checks: readonly TargetCheck[]): number {
-  return Math.max(...checks.filter((c) => c.unit === '×').map((c) => spreadOf(c.value)));
 }
 
 /**
