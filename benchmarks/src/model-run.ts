@@ -6,19 +6,18 @@
  *   --scenario=NAME      full (the storm), steady (demand 125 % of capacity throughout), large (the storm x 10)
  *   --concurrency=JSON   options merged into Bulwark's adaptiveConcurrency, e.g. '{"backoffRatio":0.7}'
  *   --jitter=MS          spread of the service's answer times (default 150 scenario ms)
- *   --only=a,b           strategies: bulwark, naive, none (default all)
+ *   --only=a,b           strategies: bulwark, bulwark-interactive, naive, none (default all)
  */
 import { InvalidOptionError } from '@bulwark/core';
-import { computeMetrics, quantile } from './storm/metrics.js';
 import {
   bulwarkModel,
   type ModelStrategy,
   modelScenarios,
   naiveModel,
   noRetriesModel,
-  playModel,
 } from './storm/model.js';
-
+import { summarizeModel, summaryTable } from './storm/model-summary.js';
+import { LATENCY_BOUNDED } from './storm/profiles.js';
 function parseArgs(argv: readonly string[]) {
   const options = {
     seeds: 30,
@@ -56,33 +55,21 @@ function parseArgs(argv: readonly string[]) {
 
 const args = parseArgs(process.argv.slice(2));
 const scenario = modelScenarios[args.scenario]!;
-const strategies: ModelStrategy[] = [bulwarkModel(args.concurrency), naiveModel, noRetriesModel].filter(
-  (s) => args.only === undefined || args.only.includes(s.id),
-);
+const strategies: ModelStrategy[] = [
+  bulwarkModel(args.concurrency),
+  bulwarkModel(args.concurrency, LATENCY_BOUNDED),
+  naiveModel,
+  noRetriesModel,
+].filter((s) => args.only === undefined || args.only.includes(s.id));
 if (strategies.length === 0)
-  throw new InvalidOptionError('--only', 'names no strategy (bulwark, naive, none)');
+  throw new InvalidOptionError('--only', 'names no strategy (bulwark, bulwark-interactive, naive, none)');
 console.log(
   `scenario ${scenario.name}, seeds ${args.offset + 1}..${args.offset + args.seeds}, jitter ${args.jitter} ms` +
     `, concurrency ${JSON.stringify(args.concurrency)}`,
 );
-console.log('| strategy | completed | refused | recovery p50 / p75 / p90 / max | mean recovery |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
+const seeds = Array.from({ length: args.seeds }, (_, i) => args.offset + 1 + i);
+const summaries = [];
 for (const strategy of strategies) {
-  const completed: number[] = [];
-  const refused: number[] = [];
-  const recovery: number[] = [];
-  for (let seed = args.offset + 1; seed <= args.offset + args.seeds; seed++) {
-    const logs = await playModel(strategy, scenario, { seed, jitterMs: args.jitter });
-    const m = computeMetrics(scenario, logs);
-    completed.push(m.completed);
-    refused.push(m.answered.overloaded + m.answered.quota);
-    recovery.push((m.recoveryMs ?? Number.POSITIVE_INFINITY) / 1000);
-  }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const seconds = (n: number, digits: number) => (Number.isFinite(n) ? `${n.toFixed(digits)} s` : 'never');
-  const q = (p: number) => seconds(quantile(recovery, p), 0);
-  console.log(
-    `| ${strategy.label} | ${mean(completed).toFixed(0)} | ${mean(refused).toFixed(0)} | ` +
-      `${q(0.5)} / ${q(0.75)} / ${q(0.9)} / ${q(1)} | ${seconds(mean(recovery), 1)} |`,
-  );
+  summaries.push(await summarizeModel(strategy, scenario, { seeds, jitterMs: args.jitter }));
 }
+console.log(summaryTable(summaries));

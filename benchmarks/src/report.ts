@@ -1,15 +1,15 @@
 import { type RedisRow, renderRedis } from './redis/rows.js';
 import type { MachineInfo } from './machine.js';
-import { CLOCK_READ } from './overhead/clock-read.js';
-import type { OverheadResult } from './overhead/index.js';
 import type { ChurnRow } from './overhead/key-churn.js';
 import type { SignalRow } from './overhead/long-lived-signal.js';
 import type { MemoryRow } from './overhead/memory.js';
 import { formatBytes, formatNs } from './overhead/measure.js';
-import type { TargetCheck } from './overhead/targets.js';
+import { overheadSection } from './overhead/report.js';
+import type { RuntimeOverhead } from './overhead/runtimes.js';
 import type { TimeoutRow } from './overhead/timeouts.js';
 import type { FleetResult } from './storm/fleet/index.js';
 import { fleetSection } from './storm/fleet/report.js';
+import { type StormModelResult, stormModelSection } from './storm/model-summary.js';
 import type { StormResult, StrategyResult } from './storm/index.js';
 import type { StormMetrics } from './storm/metrics.js';
 import { durationOf, type Scenario } from './storm/scenario.js';
@@ -19,8 +19,8 @@ export interface Report {
   readonly machine: MachineInfo;
   /** 1-minute load average when the run ended. */
   readonly loadAverageAfter: number;
-  readonly overhead?: OverheadResult;
-  readonly targets?: readonly TargetCheck[];
+  /** The overhead suite per runtime (Node 20 and Node 24 by default), side by side in the report. */
+  readonly overhead?: readonly RuntimeOverhead[];
   readonly memory?: readonly MemoryRow[];
   readonly timeouts?: readonly TimeoutRow[];
   readonly churn?: readonly ChurnRow[];
@@ -29,6 +29,8 @@ export interface Report {
   /** Admissions through a limiter on Redis, Bulwark's store next to rate-limiter-flexible's. */
   readonly redis?: readonly RedisRow[];
   readonly verdict?: readonly StormVerdict[];
+  /** The storm model over many seeds, both Bulwark profiles (section `storm-model`). */
+  readonly stormModel?: StormModelResult;
   /** The storm's fleet variant: processes sharing one project quota (section `storm-fleet`). */
   readonly stormFleet?: FleetResult;
 }
@@ -50,7 +52,7 @@ export function medianOf(result: StrategyResult, pick: (m: StormMetrics) => numb
 /** The storm's claims for Bulwark's pipeline against the retrying peers, from the medians. */
 export function stormVerdict(storm: StormResult): StormVerdict[] {
   const bulwark = storm.results.find((r) => r.id === 'bulwark');
-  const peers = storm.results.filter((r) => r.id !== 'bulwark' && r.id !== 'none');
+  const peers = storm.results.filter((r) => !r.id.startsWith('bulwark') && r.id !== 'none');
   if (bulwark === undefined || peers.length === 0) return [];
   const amp = (r: StrategyResult) => medianOf(r, (m) => m.amplification);
   const waste = (r: StrategyResult) => medianOf(r, (m) => m.wasted ?? Number.NaN);
@@ -85,68 +87,6 @@ export function stormVerdict(storm: StormResult): StormVerdict[] {
 }
 
 const yesNo = (met: boolean | undefined): string => (met === undefined ? 'n/a' : met ? 'yes' : '**no**');
-
-function overheadSection(overhead: OverheadResult, targets: readonly TargetCheck[] | undefined): string {
-  const lines: string[] = ['## Overhead per call', ''];
-  const titles = {
-    success: 'Success path (the function resolves)',
-    failure: 'Failure path (the function rejects; nothing retries or trips)',
-    rejection: 'Rejection path (the policy refuses without calling the function)',
-  } as const;
-  for (const path of ['success', 'failure', 'rejection'] as const) {
-    const rows = overhead.rows.filter((r) => r.path === path);
-    if (rows.length === 0) continue;
-    const bare = overhead.bare[path];
-    const bareRow = overhead.rows.find(
-      (r) => r.library === 'bare' && r.path === (path === 'failure' ? 'failure' : 'success'),
-    );
-    const bareBytes = bareRow?.timing.bytesPerCall ?? Number.NaN;
-    lines.push(
-      `### ${titles[path]}`,
-      '',
-      `Baseline: a bare ${path === 'failure' ? 'failing ' : ''}call, ${formatNs(bare)} and ${formatBytes(bareBytes)} ` +
-        'allocated per call (the awaits of the caller and the harness). "× bare" is the median over rounds of ' +
-        'the case against the bare call measured just before it; "allocated over bare" is what the policy adds.',
-      '',
-      '| composition | library | time/op | × bare | spread between rounds | allocated over bare | peer ÷ Bulwark |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-    );
-    for (const row of rows) {
-      const t = row.timing;
-      const own = overhead.rows.find(
-        (r) => r.composition === row.composition && r.path === path && r.library === 'bulwark',
-      );
-      const vs =
-        row.library !== 'bulwark' && row.library !== 'bare' && own
-          ? `${(t.ratio / own.timing.ratio).toFixed(1)}×`
-          : '';
-      const spread = t.ns > 0 ? `±${(((t.nsMax - t.nsMin) / 2 / t.ns) * 100).toFixed(0)} %` : '';
-      lines.push(
-        `| ${row.composition} | ${row.library} | ${formatNs(t.ns)} | ${t.ratio.toFixed(2)} | ${spread} | ${formatBytes(t.bytesPerCall - bareBytes)} | ${vs} |`,
-      );
-    }
-    lines.push('');
-  }
-  if (targets !== undefined) {
-    lines.push(
-      '### Targets (success path, Node 20)',
-      '',
-      '| target | measured | met |',
-      '| --- | ---: | :---: |',
-    );
-    for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${yesNo(t.met)} |`);
-    lines.push('');
-    const clock = overhead.rows.find((r) => r.composition === CLOCK_READ && r.path === 'success');
-    if (clock !== undefined) {
-      lines.push(
-        `A rate limiter must read the clock on every call: a bare call plus one \`Date.now()\` is already ` +
-          `${clock.timing.ratio.toFixed(2)}× bare on this machine (${formatNs(clock.timing.ns - overhead.bare.success)} per read).`,
-        '',
-      );
-    }
-  }
-  return lines.join('\n');
-}
 
 function memorySection(rows: readonly MemoryRow[]): string {
   const lines = [
@@ -278,7 +218,7 @@ function stormSection(storm: StormResult, verdict: readonly StormVerdict[], char
       ` Runs during which the client's or the service's event loop stalled for more than ${storm.stallLimitMs} ms ` +
       `(real time) were discarded and played again (at most twice): ${discardedText(storm)}.`,
     '',
-    '| strategy | completed | failed | service received (200 / 503 / 429) | amplification | wasted | peak during overload | recovery | p50 / p99 (all) | p50 / p99 (successful) | loop delay p99 / longest stall |',
+    '| strategy | completed | failed | service received (200 / 503 / 429) | amplification | wasted | peak during overload | recovery, median (best–worst) | p50 / p99 (all) | p50 / p99 (successful) | loop delay p99 / longest stall |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of storm.results) {
@@ -352,12 +292,13 @@ export function renderReport(report: Report, chartFile: string): string {
     `- Mode: ${report.mode}${report.mode === 'smoke' ? ' (tiny iteration counts: figures are not meaningful)' : ''}`,
     '',
   ];
-  if (report.overhead) parts.push(overheadSection(report.overhead, report.targets));
+  if (report.overhead) parts.push(overheadSection(report.overhead));
   if (report.memory) parts.push(memorySection(report.memory));
   if (report.timeouts) parts.push(timeoutSection(report.timeouts));
   if (report.churn) parts.push(churnSection(report.churn));
   if (report.signals) parts.push(signalSection(report.signals));
   if (report.storm) parts.push(stormSection(report.storm, report.verdict ?? [], chartFile));
+  if (report.stormModel) parts.push(stormModelSection(report.stormModel));
   if (report.redis) parts.push(`## Rate limits on Redis\n\n${renderRedis(report.redis)}\n`);
   if (report.stormFleet) parts.push(fleetSection(report.stormFleet));
   return parts.join('\n');

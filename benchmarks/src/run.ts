@@ -2,12 +2,15 @@
  * `pnpm bench`: runs the suite and writes benchmarks/results/latest.{md,json} and storm.svg.
  *
  *   --smoke              tiny iteration counts and a compressed storm (writes to results/smoke/)
- *   --only=a,b           sections: overhead, memory, timeouts, churn, signals, storm, redis, storm-fleet
+ *   --only=a,b           sections: overhead, memory, timeouts, churn, signals, storm, storm-model, redis, storm-fleet
  *   --storm-runs=N       storm runs per strategy (default 3; 1 in smoke mode)
+ *   --rounds=MIN[-MAX]   overhead rounds per case, and most rounds for the targets' ratios (default 12-40)
+ *   --runtimes=a,b       Nodes of the overhead section: node (this machine's), node22, node24 (default node,node24)
  *   --out=DIR            output directory
  */
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '@bulwark/core';
+import { NODE_RUNTIMES } from './overhead/runtimes.js';
 import { runSuite, SECTIONS, type Section, writeReport } from './suite.js';
 
 function parseArgs(argv: readonly string[]) {
@@ -15,6 +18,8 @@ function parseArgs(argv: readonly string[]) {
     smoke: false,
     sections: SECTIONS as readonly Section[],
     stormRuns: undefined as number | undefined,
+    runtimes: undefined as string[] | undefined,
+    rounds: undefined as { minRounds: number; maxRounds: number } | undefined,
     out: '',
   };
   for (const arg of argv) {
@@ -34,6 +39,18 @@ function parseArgs(argv: readonly string[]) {
       if (!Number.isInteger(n) || n < 1)
         throw new InvalidOptionError('--storm-runs', 'expected an integer >= 1');
       options.stormRuns = n;
+    } else if (name === '--rounds') {
+      const [min, max = min] = value.split('-').map(Number) as [number, number?];
+      if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min)
+        throw new InvalidOptionError('--rounds', 'expected MIN or MIN-MAX, integers with 1 <= MIN <= MAX');
+      options.rounds = { minRounds: min, maxRounds: max };
+    } else if (name === '--runtimes') {
+      const list = value.split(',').filter(Boolean);
+      for (const r of list) {
+        if (!NODE_RUNTIMES.includes(r))
+          throw new InvalidOptionError('--runtimes', `unknown runtime "${r}" (${NODE_RUNTIMES.join(', ')})`);
+      }
+      options.runtimes = list;
     } else if (name === '--out') options.out = value;
     else throw new InvalidOptionError(name, 'unknown argument');
   }
@@ -48,6 +65,8 @@ const report = await runSuite({
   mode: args.smoke ? 'smoke' : 'full',
   sections: args.sections,
   stormRepetitions: args.stormRuns,
+  ...(args.runtimes === undefined ? {} : { runtimes: args.runtimes }),
+  ...(args.rounds === undefined ? {} : { measure: args.rounds }),
   log: (line) => console.error(line),
 });
 const results = fileURLToPath(new URL('../results/', import.meta.url));

@@ -2,12 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { machineInfo } from './machine.js';
-import { runOverhead } from './overhead/index.js';
 import { fullChurn, runKeyChurn, smokeChurn } from './overhead/key-churn.js';
-import { fullMeasure, smokeMeasure } from './overhead/measure.js';
+import { fullMeasure, type MeasureOptions, smokeMeasure } from './overhead/measure.js';
 import { runMemory } from './overhead/memory.js';
 import { runLongLivedSignal } from './overhead/long-lived-signal.js';
-import { overheadTargets } from './overhead/targets.js';
+import { DEFAULT_RUNTIMES, runOverheadOn } from './overhead/runtimes.js';
 import { runTimeouts } from './overhead/timeouts.js';
 import { fullRedis, runRedis, smokeRedis } from './redis/index.js';
 import { renderReport, type Report, stormVerdict } from './report.js';
@@ -15,6 +14,7 @@ import { stormChart } from './storm/chart.js';
 import { runStormFleet } from './storm/fleet/index.js';
 import { fullFleetScenario, smokeFleetScenario } from './storm/fleet/scenario.js';
 import { runStorm } from './storm/index.js';
+import { runStormModel } from './storm/model-summary.js';
 import { fullScenario, smokeScenario } from './storm/scenario.js';
 
 export type Section =
@@ -24,6 +24,7 @@ export type Section =
   | 'churn'
   | 'signals'
   | 'storm'
+  | 'storm-model'
   | 'redis'
   | 'storm-fleet';
 export const SECTIONS: readonly Section[] = [
@@ -33,6 +34,7 @@ export const SECTIONS: readonly Section[] = [
   'churn',
   'signals',
   'storm',
+  'storm-model',
   'redis',
   'storm-fleet',
 ];
@@ -42,6 +44,10 @@ export interface SuiteOptions {
   readonly sections?: readonly Section[];
   /** Storm runs per strategy. Default 3 in full mode, 1 in smoke mode. */
   readonly stormRepetitions?: number;
+  /** Runtimes of the overhead section (conformance names: node, node22, node24). Default: node and node24. */
+  readonly runtimes?: readonly string[];
+  /** Overrides of the overhead section's rounds (`--rounds`). */
+  readonly measure?: Partial<Pick<MeasureOptions, 'minRounds' | 'maxRounds'>>;
   readonly log?: (line: string) => void;
 }
 
@@ -54,6 +60,7 @@ const SIZES = {
     signalCalls: 100_000,
     measure: fullMeasure,
     scenario: fullScenario,
+    modelSeeds: 30,
     redis: fullRedis,
     fleet: fullFleetScenario,
   },
@@ -64,6 +71,7 @@ const SIZES = {
     signalCalls: 2_000,
     measure: smokeMeasure,
     scenario: smokeScenario,
+    modelSeeds: 1,
     redis: smokeRedis,
     fleet: smokeFleetScenario,
   },
@@ -81,9 +89,9 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
     loadAverageAfter: 0,
   };
   if (sections.has('overhead')) {
-    log('overhead: timing every case...');
-    report.overhead = await runOverhead(size.measure);
-    report.targets = overheadTargets(report.overhead);
+    const runtimes = options.runtimes ?? DEFAULT_RUNTIMES;
+    log(`overhead: timing every case on ${runtimes.join(', ')}...`);
+    report.overhead = await runOverheadOn(runtimes, { ...size.measure, ...options.measure }, log);
   }
   if (sections.has('memory')) {
     log(`memory: ${size.keys} per-key policies...`);
@@ -109,6 +117,10 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
       log,
     });
     report.verdict = stormVerdict(report.storm);
+  }
+  if (sections.has('storm-model')) {
+    log(`storm-model: ${size.modelSeeds} seeds per strategy on a virtual clock...`);
+    report.stormModel = await runStormModel(size.scenario, size.modelSeeds);
   }
   if (sections.has('redis')) {
     log('redis: admissions through a limiter on a local redis-server, next to rate-limiter-flexible...');

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketCounts, computeMetrics } from '../src/storm/metrics.js';
 import { bulwarkModel, modelScenarios, naiveModel, noRetriesModel, playModel } from '../src/storm/model.js';
+import { LATENCY_BOUNDED } from '../src/storm/profiles.js';
 import { durationOf, fullScenario, phaseAt } from '../src/storm/scenario.js';
 import { OK } from '../src/storm/service/model.js';
 
@@ -56,5 +57,20 @@ describe('the storm model', () => {
     // Sending only calls that can still finish keeps the capacity for them: none is cut on the way.
     expect(bulwark!.completed).toBeGreaterThanOrEqual(none!.completed);
     expect(bulwark!.wasted).toBeLessThan(none!.wasted / 5);
+  });
+
+  it('the latency-bounded profile answers or refuses within a few seconds, where completion-first holds calls to their deadline', async () => {
+    const [completionFirst, latencyBounded] = await Promise.all(
+      [bulwarkModel(), bulwarkModel({}, LATENCY_BOUNDED)].map(async (strategy) =>
+        computeMetrics(fullScenario, await playModel(strategy, fullScenario, { seed: 1 })),
+      ),
+    );
+    // 3 attempts, each waiting at most maxWait (2 s) for a slot, plus backoffs and a 1 s answer.
+    expect(latencyBounded!.p99).toBeLessThan(3 * 2_000 + 2_000);
+    expect(completionFirst!.p99).toBeGreaterThan(fullScenario.deadlineMs * 0.9);
+    // It gives the stale backlog up: fewer completions, still most of the storm, and as little waste.
+    expect(latencyBounded!.completed).toBeLessThan(completionFirst!.completed);
+    expect(latencyBounded!.completed).toBeGreaterThan(0.7 * latencyBounded!.issued);
+    expect(latencyBounded!.wasted).toBeLessThan(0.03);
   });
 });

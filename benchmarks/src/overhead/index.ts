@@ -1,5 +1,7 @@
 import { type MeasureOptions, measureCases, type Timing } from './measure.js';
+import { loadPeers, type PeerName } from './peers.js';
 import { buildSubjects, type Library, type Path } from './subjects.js';
+import { isMainCase } from './targets.js';
 
 export interface OverheadRow {
   readonly composition: string;
@@ -9,20 +11,34 @@ export interface OverheadRow {
 }
 
 export interface OverheadResult {
+  /** The Node that measured (`process.version`) and the peer versions it measured (the newest it supports). */
+  readonly node: string;
+  readonly v8: string;
+  readonly peers: Readonly<Record<PeerName, string>>;
   readonly rows: readonly OverheadRow[];
   /** Bare-call time per path (ns), the baseline of the "x bare" ratios. */
   readonly bare: Readonly<Record<Path, number>>;
+  /** Seconds the measurement took in this process. */
+  readonly seconds: number;
 }
 
-/** Times every composition of every library, success and failure paths, in one process and one run. */
+/** Times every composition of every library, on every path, in this process. */
 export async function runOverhead(options: MeasureOptions): Promise<OverheadResult> {
-  const subjects = buildSubjects();
+  const started = performance.now();
+  const peers = await loadPeers();
+  const subjects = buildSubjects(peers);
   try {
-    const ids = subjects.list.map((s) => `${s.composition}|${s.path}|${s.library}`);
     // A rejection is compared with the bare successful call: the work the caller was spared.
     const baselineOf = (path: Path) => `bare call|${path === 'failure' ? 'failure' : 'success'}|bare`;
     const timings = await measureCases(
-      subjects.list.map((s, i) => ({ id: ids[i]!, fn: s.fn, baseline: baselineOf(s.path) })),
+      subjects.list.map((s) => ({
+        id: `${s.composition}|${s.path}|${s.library}`,
+        fn: s.fn,
+        baseline: baselineOf(s.path),
+        main: isMainCase(s),
+        // bottleneck starts every job on a timer: what it costs is the caller's wait, not CPU time.
+        clock: s.library === 'bottleneck' ? 'wall' : 'cpu',
+      })),
       options,
     );
     const rows = subjects.list.map((s, i) => ({
@@ -34,8 +50,14 @@ export async function runOverhead(options: MeasureOptions): Promise<OverheadResu
     const bareOf = (path: Path): number =>
       rows.find((r) => r.library === 'bare' && r.path === path)?.timing.ns ?? Number.NaN;
     const bareSuccess = bareOf('success');
-    // A rejection is measured against the bare success call: the work the caller was spared.
-    return { rows, bare: { success: bareSuccess, failure: bareOf('failure'), rejection: bareSuccess } };
+    return {
+      node: process.version,
+      v8: process.versions.v8,
+      peers: peers.versions,
+      rows,
+      bare: { success: bareSuccess, failure: bareOf('failure'), rejection: bareSuccess },
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     await subjects.dispose();
   }

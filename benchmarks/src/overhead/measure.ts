@@ -1,37 +1,47 @@
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import { measure } from 'mitata';
+import { type Interval, median, medianInterval, spreadOf } from './stats.js';
 
 /** One measured operation: an async function called back to back, awaited each time. */
 export interface Case {
   readonly id: string;
   readonly fn: () => Promise<unknown>;
-  /** The case this one is compared with (its bare call): measured right before it in every round. */
+  /** The case this one is compared with (its bare call): timed in alternation with it, in every round. */
   readonly baseline?: string;
+  /** A ratio a target or a headline depends on: rounds are added until its interval is narrow enough. */
+  readonly main?: boolean;
+  /**
+   * 'wall' for a case that idles while its caller waits (bottleneck starts every job on a timer): its cost is the
+   * time the caller waits, not CPU time. Default 'cpu'.
+   */
+  readonly clock?: 'cpu' | 'wall';
 }
 
 export interface Timing {
   readonly id: string;
-  /** Median over rounds of the mean time per call (ns). */
+  /** Median over rounds of the time per call (ns): CPU time, or wall time for a case that idles (Case.clock). */
   readonly ns: number;
-  /** Lowest and highest round mean (ns): the noise between rounds. */
-  readonly nsMin: number;
-  readonly nsMax: number;
-  /** Median over rounds of mitata's p99 sample (ns per call within a batch). */
-  readonly p99: number;
   /**
-   * Median over rounds of (this case's mean / its baseline's mean measured just before it): drifts of the machine
-   * between rounds cancel out. 1 for a case without a baseline.
+   * This case's time per call ÷ its baseline's, timed in alternation within each round (drifts of the machine
+   * cancel out): the median over rounds and its 95 % confidence interval. 1 for a case without a baseline.
    */
-  readonly ratio: number;
+  readonly ratio: Interval;
+  /** Rounds measured (main cases may get more than the others). */
+  readonly rounds: number;
   /** Bytes allocated per call (median of clean samples); NaN when no sample was free of a collection. */
   readonly bytesPerCall: number;
 }
 
 export interface MeasureOptions {
-  /** Rounds per case, interleaved so that load from other processes spreads over every case. */
-  readonly rounds: number;
-  /** CPU time mitata spends per case per round (ms). */
-  readonly minCpuMs: number;
+  /** Rounds every case gets, interleaved (the order rotates each round) so load spreads over every case. */
+  readonly minRounds: number;
+  /** Most rounds a main case gets while its ratio's interval is wider than `targetSpread`. */
+  readonly maxRounds: number;
+  /** Wanted half-width of a main ratio's 95 % interval, as a share of the ratio (0.15: ±15 %). */
+  readonly targetSpread: number;
+  /** Length of one timed chunk of calls (ms of CPU time). */
+  readonly chunkMs: number;
+  /** Case/baseline chunk pairs per round; the round's ratio is their median. */
+  readonly pairs: number;
   /** Calls per allocation sample (at most; slow cases get fewer). */
   readonly allocationCalls: number;
   /** Clean allocation samples wanted (the median is reported). */
@@ -39,23 +49,23 @@ export interface MeasureOptions {
 }
 
 export const fullMeasure: MeasureOptions = {
-  rounds: 7,
-  minCpuMs: 150,
+  minRounds: 12,
+  maxRounds: 40,
+  targetSpread: 0.15,
+  chunkMs: 5,
+  pairs: 5,
   allocationCalls: 2_000,
   allocationSamples: 5,
 };
 export const smokeMeasure: MeasureOptions = {
-  rounds: 1,
-  minCpuMs: 1,
+  minRounds: 1,
+  maxRounds: 2,
+  targetSpread: 0.15,
+  chunkMs: 0.2,
+  pairs: 1,
   allocationCalls: 10,
   allocationSamples: 1,
 };
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 const newSpaceUsed = (): number =>
   getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_used_size ?? 0;
@@ -78,48 +88,135 @@ export async function bytesPerCall(fn: () => Promise<unknown>, calls: number, sa
   return clean.length === 0 ? Number.NaN : median(clean);
 }
 
+type Loop = (fn: () => Promise<unknown>, n: number, now: () => number) => Promise<number>;
+const AsyncFunction = (async () => {}).constructor as new (...source: string[]) => Loop;
+
 /**
- * Times every case with mitata, in `rounds` interleaved passes (case order rotates each round), each case right
- * after its baseline, then measures allocations. Everything runs in this process, one case at a time.
+ * A timing loop of its own: compiled afresh, so its call site sees one function only and the feedback of other
+ * cases (a megamorphic `fn()`) cannot slow it down. Returns the elapsed ms of `n` awaited calls.
+ */
+const newLoop = (): Loop =>
+  new AsyncFunction(
+    'fn',
+    'n',
+    'now',
+    'const t0 = now(); for (let i = 0; i < n; i++) await fn(); return now() - t0;',
+  );
+
+/**
+ * The process's CPU time (ms), not the wall clock: on a shared machine a chunk of calls is often preempted for
+ * longer than it runs, which the wall clock would charge to whichever case was running.
+ */
+const cpuNow = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+const wallNow = (): number => performance.now();
+
+/** One case with its baseline: their loops and how many calls fill a chunk. */
+interface Pair {
+  readonly c: Case;
+  readonly base: Case | undefined;
+  readonly caseLoop: Loop;
+  readonly baseLoop: Loop;
+  /** The clock of both chunks of a pair (see Case.clock). */
+  readonly now: () => number;
+  caseCalls: number;
+  baseCalls: number;
+  readonly nsPerCall: number[];
+  readonly ratios: number[];
+}
+
+/** Calls of `fn` that fill about `chunkMs` (at least one), found by doubling; warms the loop up on the way. */
+async function calibrate(
+  loop: Loop,
+  fn: () => Promise<unknown>,
+  chunkMs: number,
+  now: () => number,
+): Promise<number> {
+  let n = 1;
+  for (;;) {
+    const ms = await loop(fn, n, now);
+    if (ms >= chunkMs || n >= 1 << 24) return Math.max(1, Math.round((n * chunkMs) / Math.max(ms, 1e-6)));
+    n *= 2;
+  }
+}
+
+/** One round of one case: `pairs` chunks of it, each next to a chunk of its baseline (alternating which goes first). */
+async function measureRound(pair: Pair, options: MeasureOptions): Promise<void> {
+  const ratios: number[] = [];
+  const times: number[] = [];
+  for (let p = 0; p < options.pairs; p++) {
+    const timeCase = async () => (await pair.caseLoop(pair.c.fn, pair.caseCalls, pair.now)) / pair.caseCalls;
+    const timeBase = async () =>
+      pair.base === undefined
+        ? Number.NaN
+        : (await pair.baseLoop(pair.base.fn, pair.baseCalls, pair.now)) / pair.baseCalls;
+    let caseMs: number;
+    let baseMs: number;
+    if (p % 2 === 0) {
+      baseMs = await timeBase();
+      caseMs = await timeCase();
+    } else {
+      caseMs = await timeCase();
+      baseMs = await timeBase();
+    }
+    times.push(caseMs * 1e6);
+    ratios.push(pair.base === undefined ? 1 : caseMs / baseMs);
+  }
+  pair.nsPerCall.push(median(times));
+  pair.ratios.push(median(ratios));
+}
+
+/**
+ * Times every case in interleaved rounds (the order rotates each round). Within a round a case is timed in
+ * alternating chunks with its baseline, so the ratio of the two is taken over the same few milliseconds of the
+ * machine, on the process's CPU time (see Case.clock). After `minRounds`, main cases whose ratio's interval is still wider than `targetSpread` get more rounds,
+ * up to `maxRounds`. Then allocations are measured. Everything runs in this process, one case at a time.
  */
 export async function measureCases(cases: readonly Case[], options: MeasureOptions): Promise<Timing[]> {
-  const means = new Map<string, number[]>(cases.map((c) => [c.id, []]));
-  const p99s = new Map<string, number[]>(cases.map((c) => [c.id, []]));
-  const ratios = new Map<string, number[]>(cases.map((c) => [c.id, []]));
   const byId = new Map(cases.map((c) => [c.id, c]));
-  const time = (fn: () => Promise<unknown>, cpuMs: number) =>
-    measure(fn, {
-      min_cpu_time: cpuMs * 1e6,
-      ...(cpuMs < 50 ? { min_samples: 2, batch_samples: 64, warmup_samples: 1 } : {}),
-    });
-  for (let round = 0; round < options.rounds; round++) {
-    for (let k = 0; k < cases.length; k++) {
-      const c = cases[(k + round * 7) % cases.length]!;
-      const base = c.baseline === undefined || c.baseline === c.id ? undefined : byId.get(c.baseline);
-      const baseStats = base === undefined ? undefined : await time(base.fn, options.minCpuMs / 2);
-      const stats = await time(c.fn, options.minCpuMs);
-      means.get(c.id)!.push(stats.avg);
-      p99s.get(c.id)!.push(stats.p99);
-      ratios.get(c.id)!.push(baseStats === undefined ? 1 : stats.avg / baseStats.avg);
-    }
+  const pairs: Pair[] = [];
+  for (const c of cases) {
+    const base = c.baseline === undefined || c.baseline === c.id ? undefined : byId.get(c.baseline);
+    const pair: Pair = {
+      c,
+      base,
+      caseLoop: newLoop(),
+      baseLoop: newLoop(),
+      now: c.clock === 'wall' ? wallNow : cpuNow,
+      caseCalls: 1,
+      baseCalls: 1,
+      nsPerCall: [],
+      ratios: [],
+    };
+    pair.caseCalls = await calibrate(pair.caseLoop, c.fn, options.chunkMs, pair.now);
+    if (base !== undefined)
+      pair.baseCalls = await calibrate(pair.baseLoop, base.fn, options.chunkMs, pair.now);
+    pairs.push(pair);
+  }
+  for (let round = 0; round < options.minRounds; round++) {
+    for (let k = 0; k < pairs.length; k++)
+      await measureRound(pairs[(k + round * 7) % pairs.length]!, options);
+  }
+  const wide = () =>
+    pairs.filter((p) => p.c.main === true && !(spreadOf(medianInterval(p.ratios)) <= options.targetSpread));
+  for (let round = options.minRounds; round < options.maxRounds; round++) {
+    const pending = wide();
+    if (pending.length === 0) break;
+    for (const pair of pending) await measureRound(pair, options);
   }
   const timings: Timing[] = [];
-  for (const c of cases) {
-    const rounds = means.get(c.id)!;
+  for (const pair of pairs) {
+    const ns = median(pair.nsPerCall);
     // Slow cases get fewer calls per sample: a sample stays near 50 ms.
-    const calls = Math.max(20, Math.min(options.allocationCalls, Math.floor(50e6 / median(rounds))));
+    const calls = Math.max(20, Math.min(options.allocationCalls, Math.floor(50e6 / ns)));
     timings.push({
-      id: c.id,
-      ns: median(rounds),
-      nsMin: Math.min(...rounds),
-      nsMax: Math.max(...rounds),
-      p99: median(p99s.get(c.id)!),
-      ratio: median(ratios.get(c.id)!),
-      bytesPerCall: await bytesPerCall(
-        c.fn,
-        Math.min(calls, options.allocationCalls),
-        options.allocationSamples,
-      ),
+      id: pair.c.id,
+      ns,
+      ratio: medianInterval(pair.ratios),
+      rounds: pair.ratios.length,
+      bytesPerCall: await bytesPerCall(pair.c.fn, calls, options.allocationSamples),
     });
   }
   return timings;

@@ -1,15 +1,13 @@
 /**
  * The compositions measured, each built once per library that has an equivalent. Options are each library's
  * defaults where it has them; where a library requires a value (cockatiel's halfOpenAfter, bulkhead sizes) all
- * get the same one. Nothing here limits or trips during a success-path measurement.
+ * get the same one. Nothing here limits or trips during a success-path measurement. The peers are the versions
+ * `loadPeers` chose for the running Node.
  */
 import * as bw from '@bulwark/core';
-import Bottleneck from 'bottleneck';
-import * as ck from 'cockatiel';
-import CircuitBreaker from 'opossum';
-import pRetry from 'p-retry';
 import { CLOCK_READ } from './clock-read.js';
 import { addInstrumented } from './instrumented.js';
+import type { Peers } from './peers.js';
 import { fail, parked, settle, work } from './work.js';
 
 export type Library = 'bulwark' | 'cockatiel' | 'opossum' | 'p-retry' | 'bottleneck';
@@ -31,7 +29,7 @@ export interface Subjects {
 const BIG = 1_000_000_000;
 const TEN_S = 10_000;
 
-export function buildSubjects(): Subjects {
+export function buildSubjects({ ck, CircuitBreaker, pRetry, Bottleneck }: Peers): Subjects {
   const list: Subject[] = [];
   const disposers: (() => unknown)[] = [];
   // Every success case is `await x()` inside an async function, the bare call included, so the caller's own

@@ -1,40 +1,78 @@
 import type { OverheadResult } from './index.js';
 import { INSTRUMENTED_NO_SDK, INSTRUMENTED_SDK, SDK_RECORDS } from './instrumented.js';
+import { divideIntervals, type Interval, subtractIntervals } from './stats.js';
+import type { Subject } from './subjects.js';
 
 export interface TargetCheck {
   readonly target: string;
-  readonly measured: string;
-  /** undefined when a figure it needs was not measured. */
+  /** The figure: a median with its 95 % interval. */
+  readonly value: Interval;
+  readonly unit: '×' | ' ns';
+  /** Met only when the whole interval meets the target; undefined when a figure it needs was not measured. */
   readonly met: boolean | undefined;
 }
 
+const FIVE = 'five-policy pipeline';
+const FOUR = 'retry, breaker, timeout, bulkhead';
+const NOT_MEASURED: Interval = { median: Number.NaN, low: Number.NaN, high: Number.NaN };
+
+/** The success-path cases the targets read: their ratios get rounds until their interval is narrow enough. */
+const MAIN: readonly (readonly [string, string])[] = [
+  ['circuit breaker', 'bulwark'],
+  ['bulkhead', 'bulwark'],
+  ['rate limiter', 'bulwark'],
+  ['rate limiter', 'bottleneck'],
+  ['retry + timeout', 'bulwark'],
+  [FIVE, 'bulwark'],
+  [FOUR, 'cockatiel'],
+  [INSTRUMENTED_SDK, 'bulwark'],
+  [INSTRUMENTED_NO_SDK, 'bulwark'],
+  [SDK_RECORDS, 'bare'],
+];
+
+export function isMainCase(subject: Pick<Subject, 'composition' | 'library' | 'path'>): boolean {
+  return (
+    subject.path === 'success' &&
+    MAIN.some(([composition, library]) => subject.composition === composition && subject.library === library)
+  );
+}
+
 /** The paired ratio to the bare call of one success-path case (see Timing.ratio). */
-function ratioOf(result: OverheadResult, composition: string, library: string): number {
+function ratioOf(result: OverheadResult, composition: string, library: string): Interval {
   return (
     result.rows.find((r) => r.composition === composition && r.library === library && r.path === 'success')
-      ?.timing.ratio ?? Number.NaN
+      ?.timing.ratio ?? NOT_MEASURED
   );
 }
 
 function check(
   target: string,
-  value: number,
+  value: Interval,
   limit: number,
   kind: 'atMost' | 'atLeast',
-  unit = '×',
+  unit: TargetCheck['unit'] = '×',
 ): TargetCheck {
-  const measured = Number.isFinite(value) ? `${value.toFixed(2)}${unit}` : 'not measured';
-  const met = Number.isFinite(value) ? (kind === 'atMost' ? value <= limit : value >= limit) : undefined;
-  return { target, measured, met };
+  const worst = kind === 'atMost' ? value.high : value.low;
+  const met = Number.isFinite(worst) ? (kind === 'atMost' ? worst <= limit : worst >= limit) : undefined;
+  return { target, value, unit, met };
+}
+
+/** "1.42× (1.31–1.50×)": the median and its interval. */
+export function formatCheck(check: TargetCheck): string {
+  const { median, low, high } = check.value;
+  if (!Number.isFinite(median)) return 'not measured';
+  const digits = check.unit === '×' ? 2 : 0;
+  return `${median.toFixed(digits)}${check.unit} (${low.toFixed(digits)}–${high.toFixed(digits)}${check.unit})`;
 }
 
 /**
- * The issue's overhead targets (Node 20), evaluated on the success path from paired ratios (each case against
- * the bare call measured just before it). Figures, never assertions.
+ * The issue's overhead targets, evaluated on the success path from paired ratios (each case against the bare
+ * call timed in alternation with it), on whichever Node measured `result`. A target counts as met only when its
+ * whole 95 % interval meets it. Figures, never assertions.
  */
 export function overheadTargets(result: OverheadResult): TargetCheck[] {
-  const ratio = (composition: string): number => ratioOf(result, composition, 'bulwark');
-  const five = ratio('five-policy pipeline');
+  const ratio = (composition: string): Interval => ratioOf(result, composition, 'bulwark');
+  const five = ratio(FIVE);
   return [
     check('circuit breaker within 1.5× of bare', ratio('circuit breaker'), 1.5, 'atMost'),
     check('bulkhead within 1.5× of bare', ratio('bulkhead'), 1.5, 'atMost'),
@@ -43,14 +81,14 @@ export function overheadTargets(result: OverheadResult): TargetCheck[] {
     check('five-policy pipeline within 5× of bare', five, 5, 'atMost'),
     check(
       "five-policy pipeline ≥ 20× faster than cockatiel's four-policy wrap",
-      ratioOf(result, 'retry, breaker, timeout, bulkhead', 'cockatiel') / five,
+      divideIntervals(ratioOf(result, FOUR, 'cockatiel'), five),
       20,
       'atLeast',
     ),
     ...instrumentationTargets(result),
     check(
       'rate-limiter admission ≥ 100× faster than bottleneck',
-      ratioOf(result, 'rate limiter', 'bottleneck') / ratio('rate limiter'),
+      divideIntervals(ratioOf(result, 'rate limiter', 'bottleneck'), ratio('rate limiter')),
       100,
       'atLeast',
     ),
@@ -63,26 +101,29 @@ export function overheadTargets(result: OverheadResult): TargetCheck[] {
  * What @bulwark/opentelemetry adds in front of an SDK (no SDK registered: listeners, attribute lookups, the
  * policies' observed paths) must stay within that. With the real SDK, each successful call also makes two
  * histogram records (execution and attempt), which JavaScript's SDK prices by hashing their attribute sets: the
- * second target allows those records, measured alone, plus the same 1.25 µs. Differences of paired medians (ns).
+ * second target allows those records, measured alone, plus the same 1.25 µs. Differences of the paired ratios,
+ * in ns of this run's bare call.
  */
 function instrumentationTargets(result: OverheadResult): TargetCheck[] {
-  const ns = (composition: string, library = 'bulwark') =>
-    result.rows.find((r) => r.composition === composition && r.library === library && r.path === 'success')
-      ?.timing.ns ?? Number.NaN;
-  const plain = ns('five-policy pipeline');
-  const bare = ns('bare call', 'bare');
-  const records = ns(SDK_RECORDS, 'bare') - bare;
+  const bare = result.bare.success;
+  const ns = (composition: string, library = 'bulwark'): Interval => {
+    const r = ratioOf(result, composition, library);
+    return { median: r.median * bare, low: r.low * bare, high: r.high * bare };
+  };
+  const plain = ns(FIVE);
+  const bareNs: Interval = { median: bare, low: bare, high: bare };
+  const records = subtractIntervals(ns(SDK_RECORDS, 'bare'), bareNs);
   return [
     check(
       'instrumented five-policy pipeline, no SDK: adds ≤ 1250 ns (Polly v8 telemetry: +1.25 µs)',
-      ns(INSTRUMENTED_NO_SDK) - plain,
+      subtractIntervals(ns(INSTRUMENTED_NO_SDK), plain),
       1250,
       'atMost',
       ' ns',
     ),
     check(
       "instrumented five-policy pipeline with the SDK: adds ≤ the SDK's 2 records + 1250 ns",
-      ns(INSTRUMENTED_SDK) - plain - records,
+      subtractIntervals(subtractIntervals(ns(INSTRUMENTED_SDK), plain), records),
       1250,
       'atMost',
       ' ns',

@@ -18,6 +18,7 @@ import {
   sleep,
 } from '@bulwark/core';
 import { seededRandom, VirtualClock } from '@bulwark/core/testing';
+import { COMPLETION_FIRST, type Profile } from './profiles.js';
 import { durationOf, fullScenario, type Scenario } from './scenario.js';
 import { OK, OVERLOADED, QUOTA, ServiceModel } from './service/model.js';
 import type { RunLogs } from './workload.js';
@@ -130,13 +131,17 @@ function refusal(verdict: { kind: 'overloaded' } | { kind: 'quota'; retryDelayMs
 
 /**
  * Bulwark's layers as `withResilience` composes them per model, from core: retry (3 attempts, 200 ms exponential
- * backoff, one retry budget per client) around adaptiveConcurrency (maxWait 60 s, initial service time 1 s), with
- * `concurrency` merged into the latter's options (to try other settings).
+ * backoff, one retry budget per client) around adaptiveConcurrency (initial service time 1 s) with the profile's
+ * queueing (profiles.ts: by default maxWait 60 s, earliest deadline first), and `concurrency` merged into the
+ * latter's options (to try other settings).
  */
-export function bulwarkModel(concurrency: AdaptiveConcurrencyOptions = {}): ModelStrategy {
+export function bulwarkModel(
+  concurrency: AdaptiveConcurrencyOptions = {},
+  profile: Profile = COMPLETION_FIRST,
+): ModelStrategy {
   return {
-    id: 'bulwark',
-    label: 'Bulwark (retry + retryBudget + adaptiveConcurrency)',
+    id: `bulwark${profile.id}`,
+    label: `Bulwark, ${profile.label} (retry + retryBudget + adaptiveConcurrency)`,
     create({ clock, random }) {
       const policy = pipeline(
         retry({
@@ -147,7 +152,7 @@ export function bulwarkModel(concurrency: AdaptiveConcurrencyOptions = {}): Mode
           clock,
           random,
         }),
-        adaptiveConcurrency({ maxWait: 60_000, initialRtt: 1_000, ...concurrency, clock }),
+        adaptiveConcurrency({ initialRtt: 1_000, ...profile.concurrency, ...concurrency, clock }),
       );
       return (send, signal) => policy.execute(({ signal: attempt }) => send(attempt), { signal });
     },

@@ -1,4 +1,4 @@
-import { bulwarkPipeline } from './bulwark.js';
+import { bulwarkInteractive, bulwarkPipeline } from './bulwark.js';
 import { cockatielRetryBreaker } from './cockatiel.js';
 import { naiveRetries } from './naive.js';
 import { noRetries } from './none.js';
@@ -14,4 +14,5 @@ export const strategies: readonly Strategy[] = [
   sdkRetries,
   cockatielRetryBreaker,
   bulwarkPipeline,
+  bulwarkInteractive,
 ];
