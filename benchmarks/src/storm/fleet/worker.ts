@@ -25,6 +25,9 @@ interface Prepared {
 
 async function prepare(spec: RunSpec): Promise<Prepared> {
   const ai = new GoogleGenAI({ apiKey: `fleet-${spec.index}`, httpOptions: { baseUrl: spec.baseUrl } });
+  // Opens the HTTP connection and warms the SDK's code up (countTokens is neither limited nor under the quota),
+  // before the policies wrap the client: a first call slowed by a loaded machine must not meet the run's deadline.
+  await ai.models.countTokens({ model: spec.model, contents: 'warm-up' });
   let redis: RedisClient | undefined;
   let unavailable = 0;
   const common = {
@@ -46,8 +49,6 @@ async function prepare(spec: RunSpec): Promise<Prepared> {
     store.events.on('unavailable', () => unavailable++);
     withResilience(ai, { ...common, store, project: spec.project });
   }
-  // Opens the HTTP connection and warms the SDK's code up; countTokens is neither limited nor under the quota.
-  await ai.models.countTokens({ model: spec.model, contents: 'warm-up' });
   return { spec, ai, redis, storeUnavailable: () => unavailable };
 }
 
