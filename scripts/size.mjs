@@ -25,7 +25,7 @@ const KB = 1000;
 const entries = [
   {
     label: '`retry` + `exponential`',
-    budget: 6.25,
+    budget: 6,
     target: 2.5,
     ours: `export { retry, exponential } from '@bulwark/core';`,
     cockatiel: `export { retry, ExponentialBackoff, handleAll } from 'cockatiel';`,
@@ -53,7 +53,7 @@ const entries = [
   },
   {
     label: '`rateLimit` + `tokenBucket`',
-    budget: 11.5,
+    budget: 11.25,
     ours: `export { rateLimit, tokenBucket } from '@bulwark/core';`,
   },
   {

@@ -38,9 +38,9 @@ export class CustomPolicy<
   Out = never,
   Events extends PolicyEventName = CustomPolicyEvents,
 > extends PolicyBase<Out, Events | CustomPolicyEvents> {
-  private readonly definition: PolicyDefinition<Out, Events>;
-  private readonly runLayer: PolicyDefinition<Out, Events>['run'];
-  private readonly clock: Clock;
+  declare private readonly definition: PolicyDefinition<Out, Events>;
+  declare private readonly runLayer: PolicyDefinition<Out, Events>['run'];
+  declare private readonly clock: Clock;
 
   constructor(definition: PolicyDefinition<Out, Events>) {
     const d = requireOptions(definition, 'name and run');

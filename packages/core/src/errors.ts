@@ -20,6 +20,7 @@
  */
 import { BulwarkError, guardFor } from './errors/base.js';
 import { isExecutionRejectedError } from './errors/rejected.js';
+import { asFiniteNonNegative } from './internal/finite.js';
 
 export {
   BulwarkError,
@@ -48,7 +49,7 @@ export {
 /** An option given to a policy constructor was invalid (thrown at construction, never later). */
 export class InvalidOptionError extends BulwarkError {
   /** The name of the invalid option, e.g. `'maxAttempts'`. */
-  readonly option: string;
+  declare readonly option: string;
   constructor(option: string, message: string) {
     super(`Invalid option "${option}": ${message}`, { code: 'INVALID_OPTION' });
     this.name = 'InvalidOptionError';
@@ -59,7 +60,7 @@ export class InvalidOptionError extends BulwarkError {
 /** A timeout policy's deadline passed before the operation settled. */
 export class TimeoutError extends BulwarkError {
   /** The timeout that passed (ms). */
-  readonly timeoutMs: number;
+  declare readonly timeoutMs: number;
   constructor(timeoutMs: number, options: { cause?: unknown } = {}) {
     super(`Operation timed out after ${timeoutMs} ms`, { code: 'TIMEOUT', cause: options.cause });
     this.name = 'TimeoutError';
@@ -75,8 +76,7 @@ export const isTimeoutError = /* @__PURE__ */ guardFor<TimeoutError>('TIMEOUT');
 /** Reads a usable "try again after" hint from any error-like value: a finite, non-negative number or undefined. */
 export function retryAfterOf(value: unknown): number | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const ms = (value as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  return asFiniteNonNegative((value as { retryAfterMs?: unknown }).retryAfterMs);
 }
 
 /**

@@ -38,11 +38,11 @@ export class Pipeline<P extends readonly AnyPolicy[]> implements Policy<Pipeline
   readonly name = 'pipeline';
   declare readonly __types: PolicyTypes<PipelineOut<P>, PipelineEvents<P>>;
   /** The layers, outermost first. */
-  readonly policies: P;
+  declare readonly policies: P;
   /** Runs the layers from `index` inward; built once here so a call allocates no closures. */
-  private readonly entry: (context: Ctx) => Promise<unknown>;
+  declare private readonly entry: (context: Ctx) => Promise<unknown>;
   /** @internal The slot holders among the layers (nested pipelines' included), outermost first. */
-  readonly holders: Holders;
+  declare readonly holders: Holders;
   /**
    * Compositions made when nested in another pipeline (or run by a keyed registry), by the layer after it and the
    * holders around it; weak both ways, so an evicted key's holders do not stay reachable from a shared pipeline.

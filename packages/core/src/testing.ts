@@ -76,7 +76,7 @@ export function flushMicrotasks(): Promise<void> {
  * Timers sit in a binary heap: setting, clearing and firing one is O(log n), however many are pending.
  */
 export class VirtualClock implements Clock {
-  private time: number;
+  declare private time: number;
   private seq = 0;
   private readonly heap = new IndexedHeap<VirtualTimer>(before);
 

@@ -62,33 +62,33 @@ export class AdaptiveConcurrencyPolicy
   implements SlotHolder
 {
   /** The lowest limit in force: {@link AdaptiveConcurrencyOptions.minLimit} (default 0.1). */
-  readonly minLimit: number;
+  declare readonly minLimit: number;
   /** The highest limit in force: {@link AdaptiveConcurrencyOptions.maxLimit} (default 1000). */
-  readonly maxLimit: number;
+  declare readonly maxLimit: number;
   /** The decrease factor in force: {@link AdaptiveConcurrencyOptions.backoffRatio} (default 0.5). */
-  readonly backoffRatio: number;
+  declare readonly backoffRatio: number;
   /** The longest wait for a slot (ms): {@link AdaptiveConcurrencyOptions.maxWait} (default 60 000). */
-  readonly maxWait: number;
+  declare readonly maxWait: number;
   /** The most calls allowed to wait: {@link AdaptiveConcurrencyOptions.maxQueue} (default Infinity). */
-  readonly maxQueue: number;
+  declare readonly maxQueue: number;
   /**
    * The service time assumed before one is measured (ms): {@link AdaptiveConcurrencyOptions.initialRtt} (default 1
    * 000).
    */
-  readonly initialRtt: number;
+  declare readonly initialRtt: number;
   /** The longest pause a delay hint can impose (ms): {@link AdaptiveConcurrencyOptions.maxPause} (default 60 000). */
-  readonly maxPause: number;
+  declare readonly maxPause: number;
   /**
    * Which waiting call a free slot goes to when backlogged: {@link AdaptiveConcurrencyOptions.backlogOrder} (default
    * 'deadline').
    */
-  readonly backlogOrder: 'newestFirst' | 'deadline';
-  private readonly handle: (error: unknown) => boolean;
-  private readonly clock: Clock;
+  declare readonly backlogOrder: 'newestFirst' | 'deadline';
+  declare private readonly handle: (error: unknown) => boolean;
+  declare private readonly clock: Clock;
   /** The limit and the service time: what the answers teach. */
-  private readonly controller: LimitController;
+  declare private readonly controller: LimitController;
   /** Who runs when under that limit: slots, waiting room, pauses, pace. */
-  private readonly dispatcher: Dispatcher;
+  declare private readonly dispatcher: Dispatcher;
 
   constructor(options: AdaptiveConcurrencyOptions = {}) {
     const settings = adaptiveConcurrencySettings(options);

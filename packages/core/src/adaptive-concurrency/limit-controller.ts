@@ -49,11 +49,11 @@ const OVERSHOOT_CLIMB_SHARE = 0.1;
  * - The limit stays within [minLimit, maxLimit].
  */
 export class LimitController {
-  readonly serviceTime: ServiceTime;
-  private readonly minLimit: number;
-  private readonly maxLimit: number;
-  private readonly backoffRatio: number;
-  private current: number;
+  declare readonly serviceTime: ServiceTime;
+  declare private readonly minLimit: number;
+  declare private readonly maxLimit: number;
+  declare private readonly backoffRatio: number;
+  declare private current: number;
   /** The limit when the last decrease happened (Infinity before the first: slow start). */
   private lastMax = Number.POSITIVE_INFINITY;
   /** Whether that decrease refused a probe above the level of the decrease before it (see OVERSHOOT_CLIMB_SHARE). */

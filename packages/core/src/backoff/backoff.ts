@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
+import { asFiniteNonNegative } from '../internal/finite.js';
 import { describe, optionalFunction, requireIntegerIn, requireMethods } from '../internal/validate.js';
 
 /**
@@ -112,8 +113,7 @@ export function nextDelay(sequence: BackoffSequence, cap: number): number {
 
 /** The longest delay a backoff claims to yield, when it says so usably (custom backoffs may not). */
 export function declaredMaxDelay(backoff: Backoff): number | undefined {
-  const max: unknown = backoff.maxDelay;
-  return typeof max === 'number' && Number.isFinite(max) && max >= 0 ? max : undefined;
+  return asFiniteNonNegative(backoff.maxDelay);
 }
 
 /** The number of retries a backoff allows, when it states a usable one (an integer >= 0). */

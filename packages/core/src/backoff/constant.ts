@@ -14,9 +14,9 @@ export interface ConstantOptions {
 }
 
 class ConstantBackoff extends BackoffBase {
-  readonly maxDelay: number;
-  readonly jitter: SimpleJitter;
-  readonly random: RandomSource;
+  declare readonly maxDelay: number;
+  declare readonly jitter: SimpleJitter;
+  declare readonly random: RandomSource;
   constructor(delay: number, options: ConstantOptions) {
     super();
     this.maxDelay = requireFiniteNonNegative('delay', delay);

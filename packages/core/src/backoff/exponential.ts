@@ -39,11 +39,11 @@ const RP_SCALING = 1 / 1.4;
 const MAX_EXPONENT = 1000;
 
 class ExponentialBackoff extends BackoffBase {
-  readonly initialDelay: number;
-  readonly maxDelay: number;
-  readonly factor: number;
-  readonly jitter: Jitter;
-  readonly random: RandomSource;
+  declare readonly initialDelay: number;
+  declare readonly maxDelay: number;
+  declare readonly factor: number;
+  declare readonly jitter: Jitter;
+  declare readonly random: RandomSource;
 
   constructor(options: ExponentialOptions) {
     super();
@@ -64,34 +64,26 @@ class ExponentialBackoff extends BackoffBase {
     const rand = safeRandom(random);
     const max = this.maxDelay;
     let n = 0;
-    switch (this.jitter) {
-      case 'none':
-        return { next: () => this.ceiling(n++) };
-      case 'full':
-      case 'equal': {
-        const jitter = this.jitter;
-        return { next: () => applyJitter(jitter, this.ceiling(n++), rand) };
-      }
-      case 'decorrelated': {
-        let prev = 0;
-        let capped = false;
-        return {
-          next: () => {
-            if (capped) return max;
-            const t = n++ + rand();
-            if (t > MAX_EXPONENT) {
-              capped = true;
-              return max;
-            }
-            const next = this.factor ** t * Math.tanh(Math.sqrt(P_FACTOR * t));
-            const delay = (next - prev) * RP_SCALING * this.initialDelay;
-            prev = next;
-            if (!(delay < max)) capped = true;
-            return clampDelay(delay, max);
-          },
-        };
-      }
-    }
+    const jitter = this.jitter;
+    // none, full and equal: the capped exponential ceiling, jittered the way linear and constant are.
+    if (jitter !== 'decorrelated') return { next: () => applyJitter(jitter, this.ceiling(n++), rand) };
+    let prev = 0;
+    let capped = false;
+    return {
+      next: () => {
+        if (capped) return max;
+        const t = n++ + rand();
+        if (t > MAX_EXPONENT) {
+          capped = true;
+          return max;
+        }
+        const next = this.factor ** t * Math.tanh(Math.sqrt(P_FACTOR * t));
+        const delay = (next - prev) * RP_SCALING * this.initialDelay;
+        prev = next;
+        if (!(delay < max)) capped = true;
+        return clampDelay(delay, max);
+      },
+    };
   }
 }
 

@@ -20,11 +20,11 @@ export interface LinearOptions {
 }
 
 class LinearBackoff extends BackoffBase {
-  readonly initialDelay: number;
-  readonly step: number;
-  readonly maxDelay: number;
-  readonly jitter: SimpleJitter;
-  readonly random: RandomSource;
+  declare readonly initialDelay: number;
+  declare readonly step: number;
+  declare readonly maxDelay: number;
+  declare readonly jitter: SimpleJitter;
+  declare readonly random: RandomSource;
   constructor(options: LinearOptions) {
     super();
     this.initialDelay = requireFiniteNonNegative('initialDelay', orDefault(options.initialDelay, 1000));

@@ -19,9 +19,9 @@ export interface ListBackoffOptions {
 const MAX_LIST = 100_000;
 
 class ListBackoff extends BackoffBase {
-  readonly maxDelay: number;
-  readonly maxRetries: number | undefined;
-  private readonly list: readonly number[];
+  declare readonly maxDelay: number;
+  declare readonly maxRetries: number | undefined;
+  declare private readonly list: readonly number[];
   constructor(delays: readonly number[], options: ListBackoffOptions) {
     super();
     if (!Array.isArray(delays) || delays.length === 0 || delays.length > MAX_LIST) {

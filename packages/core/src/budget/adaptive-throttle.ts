@@ -71,14 +71,14 @@ const ACCEPTS = 1;
  */
 export class AdaptiveThrottlePolicy extends PolicyBase<never, 'success' | 'failure' | 'rejected'> {
   /** The multiplier in force: {@link AdaptiveThrottleOptions.k}. */
-  readonly k: number;
+  declare readonly k: number;
   /** The length of the window of counted requests (ms): {@link AdaptiveThrottleOptions.window}. */
-  readonly window: number;
-  private readonly handle: (error: unknown) => boolean;
-  private readonly random: RandomSource;
-  private readonly clock: Clock;
+  declare readonly window: number;
+  declare private readonly handle: (error: unknown) => boolean;
+  declare private readonly random: RandomSource;
+  declare private readonly clock: Clock;
   /** Requests and accepts, in `buckets` slices of the window (see SlidingCounter). */
-  private readonly counts: SlidingCounter;
+  declare private readonly counts: SlidingCounter;
 
   constructor(options: AdaptiveThrottleOptions = {}) {
     super(policyName(options, 'adaptiveThrottle'));

@@ -58,16 +58,16 @@ const RETRIES = 1;
  */
 export class RetryBudget implements RetryGate {
   /** Retries allowed per first attempt: {@link RetryBudgetOptions.ratio}. */
-  readonly ratio: number;
+  declare readonly ratio: number;
   /** Retries always allowed per second, whatever the ratio: {@link RetryBudgetOptions.minRetriesPerSecond}. */
-  readonly minRetriesPerSecond: number;
+  declare readonly minRetriesPerSecond: number;
   /** The window over which attempts and retries are counted (ms): {@link RetryBudgetOptions.window}. */
-  readonly window: number;
+  declare readonly window: number;
   /** Retries allowed per window whatever the traffic. */
-  private readonly reserve: number;
+  declare private readonly reserve: number;
   /** Requests and granted retries, in `buckets` slices of the window (see SlidingCounter). */
-  private readonly counts: SlidingCounter;
-  private readonly clock: Clock;
+  declare private readonly counts: SlidingCounter;
+  declare private readonly clock: Clock;
 
   constructor(options?: RetryBudgetOptions) {
     const o = optionsOf(options);

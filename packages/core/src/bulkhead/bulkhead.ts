@@ -50,13 +50,13 @@ export class BulkheadPolicy
   implements SlotHolder
 {
   /** Executions allowed to run at once (see {@link BulkheadPolicy.maxConcurrent}); changed by resize. */
-  private limit: number;
+  declare private limit: number;
   /** Executions allowed to wait (see {@link BulkheadPolicy.maxQueue}); changed by resize. */
-  private queueLimit: number;
+  declare private queueLimit: number;
   /** Longest wait in the queue (ms); undefined for no limit: {@link BulkheadOptions.queueTimeout}. */
-  readonly queueTimeout: number | undefined;
-  private readonly clock: Clock;
-  private readonly timerOptions: TimerOptions | undefined;
+  declare readonly queueTimeout: number | undefined;
+  declare private readonly clock: Clock;
+  declare private readonly timerOptions: TimerOptions | undefined;
   private active = 0;
   private readonly queue = new LinkedList<QueuedCall>();
 

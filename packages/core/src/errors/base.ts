@@ -49,9 +49,9 @@ export interface BulwarkErrorOptions {
  */
 export class BulwarkError extends Error {
   /** The error's code, under a symbol shared by every copy of the package (read it with `code` or the guards). */
-  readonly [BRAND]: BulwarkErrorCode;
+  declare readonly [BRAND]: BulwarkErrorCode;
   /** Milliseconds after which trying again may succeed, when the error implies "try later". */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: BulwarkErrorOptions = {}) {
     const skipStack =

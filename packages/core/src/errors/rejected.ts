@@ -53,7 +53,7 @@ export class BulkheadRejectedError extends ExecutionRejectedError {
    * 'full': no free slot and no room in the queue; 'queueTimeout': the call waited longer than `queueTimeout` in the
    * queue.
    */
-  readonly reason: 'full' | 'queueTimeout';
+  declare readonly reason: 'full' | 'queueTimeout';
   constructor(reason: 'full' | 'queueTimeout', message?: string) {
     super(
       message ??
@@ -68,9 +68,9 @@ export class BulkheadRejectedError extends ExecutionRejectedError {
 /** A rate limiter could not admit the call (in reject mode, or not within `maxWait`). */
 export class RateLimitedError extends ExecutionRejectedError {
   /** Which limit refused, e.g. 'requests/min' or the name the user gave it. */
-  readonly limit: string | undefined;
+  declare readonly limit: string | undefined;
   /** The key (model, tenant...) that was limited; undefined for the shared key. */
-  readonly key: string | undefined;
+  declare readonly key: string | undefined;
   constructor(
     retryAfterMs: number | undefined,
     options: { limit?: string; key?: string; message?: string } = {},

@@ -36,10 +36,10 @@ export interface FallbackOptions<F> {
 }
 
 export class FallbackPolicy<F> extends PolicyBase<F, 'success' | 'failure' | 'fallback'> {
-  private readonly produce: (failure: Failure, context: ExecutionContext) => F | PromiseLike<F>;
-  private readonly handle: ((error: unknown) => boolean) | undefined;
-  private readonly handleResult: ((value: unknown) => boolean) | undefined;
-  private readonly clock: Clock;
+  declare private readonly produce: (failure: Failure, context: ExecutionContext) => F | PromiseLike<F>;
+  declare private readonly handle: ((error: unknown) => boolean) | undefined;
+  declare private readonly handleResult: ((value: unknown) => boolean) | undefined;
+  declare private readonly clock: Clock;
 
   constructor(options: FallbackOptions<F>) {
     super(policyName(options, 'fallback', 'fallback'));

@@ -21,7 +21,7 @@ class Attempt extends ScopedContext {
  * (hedge.ts) holds the options and starts one per call.
  */
 export class HedgeRun {
-  private readonly started: number;
+  declare private readonly started: number;
   /** Attempts still in flight, each in its own abortable scope. */
   private readonly running: Attempt[] = [];
   private launched = 0;

@@ -69,17 +69,17 @@ export interface HedgeOptions {
  */
 export class HedgePolicy extends PolicyBase<never, 'success' | 'failure' | 'hedge'> {
   /** Extra attempts at most: {@link HedgeOptions.maxHedges} (default 1). */
-  readonly maxHedges: number;
+  declare readonly maxHedges: number;
   /** @internal */
-  readonly clock: Clock;
+  declare readonly clock: Clock;
   /** @internal */
-  readonly budget: RetryGate | undefined;
+  declare readonly budget: RetryGate | undefined;
   /** @internal */
-  readonly timerOptions: TimerOptions | undefined;
-  private readonly delay: number | ((hedge: number) => number);
-  private readonly handle: ((error: unknown) => boolean) | undefined;
+  declare readonly timerOptions: TimerOptions | undefined;
+  declare private readonly delay: number | ((hedge: number) => number);
+  declare private readonly handle: ((error: unknown) => boolean) | undefined;
   /** @internal {@link HedgeOptions.handleResult}. */
-  readonly handleResult: ((result: unknown) => boolean) | undefined;
+  declare readonly handleResult: ((result: unknown) => boolean) | undefined;
   /** @internal The latencies observed, when the delay is a percentile of them. */
   readonly latencies: LatencyWindow | undefined;
 

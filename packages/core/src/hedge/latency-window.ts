@@ -32,12 +32,12 @@ export interface PercentileDelay {
 
 /** The latencies of recent successful attempts, kept sorted, and the delay they give. */
 export class LatencyWindow {
-  private readonly percentile: number;
-  private readonly min: number;
-  private readonly max: number;
-  private readonly size: number;
-  private readonly minSamples: number;
-  private readonly initial: number;
+  declare private readonly percentile: number;
+  declare private readonly min: number;
+  declare private readonly max: number;
+  declare private readonly size: number;
+  declare private readonly minSamples: number;
+  declare private readonly initial: number;
   /** Latencies in arrival order (a ring once full) and the same values sorted. */
   private readonly ring: number[] = [];
   private readonly sorted: number[] = [];

@@ -1,4 +1,4 @@
-import { type AbortListener, noop } from './context.js';
+import { type AbortListener, noop, removeListener } from './context.js';
 import { SignalWatcher, throwDetached, unwatchSignal, watchSignal } from './signal-fanout.js';
 
 const IDLE = 0;
@@ -26,12 +26,7 @@ export class CallerWatch extends SignalWatcher {
     if (this.state === OVER) return noop;
     (this.listeners ??= []).push(listener);
     this.watch();
-    return () => {
-      const list = this.listeners;
-      if (list === undefined) return;
-      const index = list.indexOf(listener);
-      if (index >= 0) list.splice(index, 1);
-    };
+    return () => removeListener(this.listeners, listener);
   }
 
   finish<T>(run: Promise<T>): Promise<T> {

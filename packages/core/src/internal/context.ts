@@ -59,6 +59,13 @@ export type Ctx = PolicyContext;
 
 export const noop = (): void => {};
 
+/** Takes `listener` out of a scope's list of abort listeners, if it is still there (what `subscribe` returns does). */
+export function removeListener(list: AbortListener[] | undefined, listener: AbortListener): void {
+  if (list === undefined) return;
+  const index = list.indexOf(listener);
+  if (index >= 0) list.splice(index, 1);
+}
+
 /** The earlier of two optional deadlines. */
 export function earliest(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
@@ -168,12 +175,7 @@ export class ScopedContext extends PolicyContext {
       return noop;
     }
     (this.listeners ??= []).push(listener);
-    return () => {
-      const list = this.listeners;
-      if (!list) return;
-      const index = list.indexOf(listener);
-      if (index >= 0) list.splice(index, 1);
-    };
+    return () => removeListener(this.listeners, listener);
   }
 
   /** Stops following the parent: called once the scope's execution settled, so no listener outlives it. */

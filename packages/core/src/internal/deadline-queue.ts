@@ -51,7 +51,7 @@ export class DeadlineQueue {
   /** Entries linked into a bucket: the timer keeps the process alive only while there are some. */
   private pending = 0;
   /** Whether the timer's hold on the process follows `pending` (the clock can toggle it, and it is not unref'd). */
-  private readonly toggles: boolean;
+  declare private readonly toggles: boolean;
 
   constructor(
     private readonly clock: Clock,

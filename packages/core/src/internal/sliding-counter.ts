@@ -12,17 +12,17 @@
  */
 export class SlidingCounter {
   /** Slices in the window. */
-  readonly slices: number;
+  declare readonly slices: number;
   /** Independent amounts counted per slice. */
-  readonly channels: number;
+  declare readonly channels: number;
   /** Slices kept: the window and the one before it. */
-  private readonly size: number;
+  declare private readonly size: number;
   /** Amounts per slice, `channels` per slot: slot s, channel c at `s * channels + c`. */
-  private readonly counts: Float64Array;
+  declare private readonly counts: Float64Array;
   /** Per channel, the sum over the window (the newest `slices` slices). */
-  private readonly totals: Float64Array;
+  declare private readonly totals: Float64Array;
   /** Index of the newest slice; -Infinity before the first `advance`. */
-  private head: number;
+  declare private head: number;
   /** Offset in `counts` of the newest slice. */
   private headBase = 0;
 

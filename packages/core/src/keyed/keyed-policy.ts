@@ -47,13 +47,13 @@ const UNREF = { unref: true } as const;
  */
 export class KeyedPolicy<P extends AnyPolicy, K = string> {
   /** Most keys kept: {@link KeyedPolicyOptions.maxKeys} (default 1000). */
-  readonly maxKeys: number;
+  declare readonly maxKeys: number;
   /** Idle time (ms) after which an unused key is evicted; undefined for none: {@link KeyedPolicyOptions.idleTtl}. */
-  readonly idleTtl: number | undefined;
-  private readonly factory: (key: K) => P;
-  private readonly onCreate: ((policy: P, key: K) => void) | undefined;
-  private readonly onEvict: ((policy: P, key: K, reason: EvictionReason) => void) | undefined;
-  private readonly clock: Clock;
+  declare readonly idleTtl: number | undefined;
+  declare private readonly factory: (key: K) => P;
+  declare private readonly onCreate: ((policy: P, key: K) => void) | undefined;
+  declare private readonly onEvict: ((policy: P, key: K, reason: EvictionReason) => void) | undefined;
+  declare private readonly clock: Clock;
   /** Every key held. */
   private readonly entries = new Map<K, Entry<P, K>>();
   /**

@@ -16,11 +16,11 @@ export class RateLimitCostError extends InvalidOptionError {
   /** Brand for {@link isRateLimitCostError}, shared by every copy of the package. */
   readonly [COST_ERROR] = true;
   /** The limit's name. */
-  readonly limit: string;
+  declare readonly limit: string;
   /** The execution's cost in the limit's unit. */
-  readonly cost: number;
+  declare readonly cost: number;
   /** The most the limit can hold. */
-  readonly capacity: number;
+  declare readonly capacity: number;
 
   constructor(limit: string, cost: number, capacity: number) {
     super(

@@ -143,7 +143,7 @@ class ScopeStates {
  */
 export class MemoryRateLimitStore implements RateLimitStore {
   /** Most keys kept per scope: {@link MemoryStoreOptions.maxKeys} (default 100 000). */
-  readonly maxKeys: number;
+  declare readonly maxKeys: number;
   private readonly scopes = new Map<string, ScopeStates>();
   /** The last scope used: most processes have one limiter, so the common lookup is one comparison. */
   private lastScope: RateLimitScope | undefined;

@@ -46,24 +46,24 @@ export class RateLimitPolicy extends PolicyBase<
   'success' | 'failure' | 'queued' | 'rejected' | 'paused' | 'limitsChange'
 > {
   /** 'wait' or 'reject': {@link RateLimitOptions.mode} (default 'wait'). */
-  readonly mode: RateLimitMode;
+  declare readonly mode: RateLimitMode;
   /** The longest wait accepted (ms): {@link RateLimitOptions.maxWait} (default 60 000). */
-  readonly maxWait: number;
+  declare readonly maxWait: number;
   /** Where usage lives: {@link RateLimitOptions.store} (default a private in-memory store). */
-  readonly store: RateLimitStore;
+  declare readonly store: RateLimitStore;
   /** The limits as the store knows them; replaced (same id) by setLimits. */
-  private current: RateLimitScope;
+  declare private current: RateLimitScope;
   /** The policy's clock: {@link RateLimitOptions.clock} (default `realClock`). */
-  readonly clock: Clock;
-  private settings: RateLimitSettings;
+  declare readonly clock: Clock;
+  declare private settings: RateLimitSettings;
   /** The call when neither the options nor the call bring a key or cost of their own. */
-  private fixedCall: Call;
+  declare private fixedCall: Call;
   /** True when the cost or key comes from a function, asked per call. */
-  private readonly perCall: boolean;
-  private readonly waitlist: Waitlist;
-  private readonly corrections: Corrections;
+  declare private readonly perCall: boolean;
+  declare private readonly waitlist: Waitlist;
+  declare private readonly corrections: Corrections;
   /** Lent to the store call after call; replaced when an asynchronous store keeps it (see AcquireArgs). */
-  private request: AcquireArgs;
+  declare private request: AcquireArgs;
 
   constructor(options: RateLimitOptions) {
     const settings = rateLimitSettings(options);

@@ -27,7 +27,7 @@ export interface WaitlistHost extends ProjectionHooks {
 export class Waitlist {
   private readonly queues = new Map<string, KeyQueue>();
   /** Lent to the store call after call; replaced when an asynchronous store keeps it. */
-  private request: AcquireArgs;
+  declare private request: AcquireArgs;
 
   constructor(private readonly host: WaitlistHost) {
     this.request = new AcquireArgs(host.scope);

@@ -8,11 +8,11 @@ import type { GiveUpReason } from '../events.js';
  */
 export class RetryExhaustedError extends BulwarkError {
   /** The last attempt's result, which `handleResult` refused. */
-  readonly result: unknown;
+  declare readonly result: unknown;
   /** Attempts made, including the first. */
-  readonly attempts: number;
+  declare readonly attempts: number;
   /** Why retry stopped retrying (as in its `giveUp` event). */
-  readonly reason: GiveUpReason;
+  declare readonly reason: GiveUpReason;
   constructor(result: unknown, attempts: number, reason: GiveUpReason) {
     super(`Retry gave up after ${attempts} attempt(s) (${reason}); the last result was refused`, {
       code: 'RETRY_EXHAUSTED',

@@ -11,8 +11,9 @@ import {
 import { exponential } from '../backoff/exponential.js';
 import type { Clock } from '../clock.js';
 import { retryAfterOf } from '../errors.js';
-import type { GiveUpReason } from '../events.js';
+import type { GiveUpReason, RetryEvent } from '../events.js';
 import { AttemptContext, type Ctx } from '../internal/context.js';
+import { asFiniteNonNegative } from '../internal/finite.js';
 import {
   clockOf,
   optionalBoolean,
@@ -115,37 +116,31 @@ export interface RetryOutcome {
  */
 type Failure = { readonly error: unknown } | { readonly result: unknown };
 
-/** The wait before the next attempt, and where its length came from. */
-interface Wait {
-  readonly delay: number;
-  readonly source: 'backoff' | 'hint';
-}
-
 export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retry' | 'giveUp'> {
   /** Total attempts including the first: {@link RetryOptions.maxAttempts} (default 3). */
-  readonly maxAttempts: number;
+  declare readonly maxAttempts: number;
   /**
    * The delays between attempts: {@link RetryOptions.backoff} (default exponential, decorrelated jitter, 200 ms, 30 s
    * cap).
    */
-  readonly backoff: Backoff;
+  declare readonly backoff: Backoff;
   /** The longest wait accepted (ms): {@link RetryOptions.maxDelay} (default 60 000). */
-  readonly maxDelay: number;
+  declare readonly maxDelay: number;
   /** Attempts actually allowed: maxAttempts, lowered to the backoff's `maxRetries + 1` when it declares one. */
-  private readonly attemptLimit: number;
-  private readonly failOnExhaustedResult: boolean;
+  declare private readonly attemptLimit: number;
+  declare private readonly failOnExhaustedResult: boolean;
   /**
    * The longest backoff delay waited: maxDelay, or the backoff's own maxDelay when smaller. A longer delay is cut
    * to it and one that is not a number >= 0 counts as it.
    */
-  private readonly delayCap: number;
-  private readonly handle: ((error: unknown) => boolean) | undefined;
-  private readonly handleResult: ((value: unknown) => boolean) | undefined;
-  private readonly delayHint: (outcome: RetryOutcome, attempt: number) => number | undefined;
-  private readonly hintFloors: boolean;
-  private readonly budget: RetryGate | undefined;
-  private readonly random: RandomSource | undefined;
-  private readonly clock: Clock;
+  declare private readonly delayCap: number;
+  declare private readonly handle: ((error: unknown) => boolean) | undefined;
+  declare private readonly handleResult: ((value: unknown) => boolean) | undefined;
+  declare private readonly delayHint: (outcome: RetryOutcome, attempt: number) => number | undefined;
+  declare private readonly hintFloors: boolean;
+  declare private readonly budget: RetryGate | undefined;
+  declare private readonly random: RandomSource | undefined;
+  declare private readonly clock: Clock;
 
   constructor(options: RetryOptions = {}) {
     super(policyName(options, 'retry'));
@@ -214,22 +209,23 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
       if (failure !== undefined) {
         // `attempt` attempts failed so far, the last with `failure`.
         if (attempt >= this.attemptLimit) return this.giveUp('attempts', attempt, failure, started);
-        const hint = validHint(this.delayHint(failure, attempt));
+        const hint = asFiniteNonNegative(this.delayHint(failure, attempt));
         if (hint !== undefined && hint > this.maxDelay) {
           return this.giveUp('hintTooLong', attempt, failure, started);
         }
-        let wait: Wait;
-        if (hint !== undefined && !this.hintFloors) wait = { delay: hint, source: 'hint' };
-        else {
+        // The wait before the next attempt: the hint's, unless it only floors the backoff's delay.
+        let delay = hint;
+        let delaySource: RetryEvent['delaySource'] = 'hint';
+        if (delay === undefined || this.hintFloors) {
           sequence ??= startSequence(this.backoff, this.random);
-          const delay = nextDelay(sequence, this.delayCap);
-          wait =
-            hint !== undefined && hint > delay
-              ? { delay: hint, source: 'hint' }
-              : { delay, source: 'backoff' };
+          const backoff = nextDelay(sequence, this.delayCap);
+          if (delay === undefined || backoff >= delay) {
+            delay = backoff;
+            delaySource = 'backoff';
+          }
         }
         const deadline = context.deadline;
-        if (deadline !== undefined && this.clock.now() + wait.delay >= deadline) {
+        if (deadline !== undefined && this.clock.now() + delay >= deadline) {
           return this.giveUp('deadline', attempt, failure, started);
         }
         if (this.budget !== undefined && !this.budget.tryAcquireRetry()) {
@@ -239,14 +235,14 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
           this.events.emit('retry', {
             policy: this.name,
             attempt,
-            delay: wait.delay,
-            delaySource: wait.source,
+            delay,
+            delaySource,
             attemptDuration: this.clock.now() - attemptStarted || 0,
             ...failure,
           });
         }
         try {
-          await waitFor(this.clock, wait.delay, context);
+          await waitFor(this.clock, delay, context);
         } catch (reason) {
           throw this.fail(reason, started);
         }
@@ -294,11 +290,6 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
     this.reportFailure(this.clock, error, started);
     return error;
   }
-}
-
-/** A delay hint retry can wait on: a number >= 0 (a hint that is not one is no hint). */
-function validHint(hint: number | undefined): number | undefined {
-  return hint !== undefined && Number.isFinite(hint) && hint >= 0 ? hint : undefined;
 }
 
 /**

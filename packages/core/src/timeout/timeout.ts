@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { TimeoutError } from '../errors.js';
-import { type Ctx, ScopedContext } from '../internal/context.js';
+import { type Ctx, noop, ScopedContext } from '../internal/context.js';
 import { type DeadlineBucket, type DeadlineEntry, DeadlineQueue } from '../internal/deadline-queue.js';
 import { type Holders, leaveBehind, NO_HOLDERS } from '../internal/slot-holders.js';
 import { unrefOption } from '../internal/timer-options.js';
@@ -157,14 +157,14 @@ function captureSettlers(resolve: Settle, reject: Settle): void {
 
 export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'timeout'> {
   /** 'aggressive' or 'cooperative': {@link TimeoutOptions.strategy} (default 'aggressive'). */
-  readonly strategy: TimeoutStrategy;
+  declare readonly strategy: TimeoutStrategy;
   /** How late a deadline may fire (ms), after clamping: {@link TimeoutOptions.resolution}. */
-  readonly resolution: number;
+  declare readonly resolution: number;
   /** Whether the function's signal aborts once it settles: {@link TimeoutOptions.abortOnReturn} (default false). */
-  readonly abortOnReturn: boolean;
+  declare readonly abortOnReturn: boolean;
   /** @internal */
-  readonly queue: DeadlineQueue;
-  private readonly clock: Clock;
+  declare readonly queue: DeadlineQueue;
+  declare private readonly clock: Clock;
 
   constructor(
     /** The timeout (ms): the deadline of each execution, from its start. */
@@ -266,8 +266,6 @@ const RESOLUTION_CAP = 1_000;
 function maxResolution(timeoutMs: number): number {
   return Math.min(RESOLUTION_CAP, Math.max(1, timeoutMs / 10));
 }
-
-const noop = (): void => {};
 
 /** The reason an `abortOnReturn` signal aborts with. */
 function returned(): DOMException {

@@ -31,18 +31,18 @@ const BACKLOG_SERVICE_TIMES = 2;
  *   call comes, and a held slot's own timer is unref'd (it only frees the slot on time).
  */
 export class Dispatcher {
-  private readonly clock: Clock;
-  private readonly timerOptions: TimerOptions | undefined;
+  declare private readonly clock: Clock;
+  declare private readonly timerOptions: TimerOptions | undefined;
   /** Slots taken: running calls, work left behind, and held slots until released. */
   private active = 0;
-  private readonly held: HeldSlots;
+  declare private readonly held: HeldSlots;
   private readonly room = new WaitingRoom<Waiter>();
   private seq = 0;
   private pausedUntil = 0;
   /** The pace's reference point: the next dispatch is due one interval (service time / limit) after it. */
   private paceBase = Number.NEGATIVE_INFINITY;
   /** Wakes the waiting room when the next waiter may go; armed only while somebody waits. */
-  private readonly wake: WakeTimer;
+  declare private readonly wake: WakeTimer;
 
   constructor(
     private readonly settings: AdaptiveConcurrencySettings,
