@@ -44,7 +44,8 @@ export class ModelGuard {
   /** The model's key in the shared store (`gemini:<project>:<model>`); undefined without one. */
   readonly sharedKey: string | undefined;
   private readonly rpd: number | undefined;
-  /** Picks the day window of an attempt's cost; undefined without an RPD limit. */
+  private readonly tpd: number | undefined;
+  /** Picks the day window of an attempt's cost; undefined without an RPD or TPD limit. */
   private readonly days: PacificDays | undefined;
   private pausedUntil = 0;
   private exhaustedUntilMs = 0;
@@ -99,18 +100,22 @@ export class ModelGuard {
             ...(store === undefined ? {} : { store, key: this.sharedKey }),
           });
     this.rpd = limits.rpd;
-    this.days = limits.rpd === undefined ? undefined : new PacificDays();
+    this.tpd = limits.tpd;
+    this.days = limits.rpd === undefined && limits.tpd === undefined ? undefined : new PacificDays();
   }
 
   /**
-   * What one attempt takes from the limits: one call, its estimated input tokens and, with an RPD limit, one
-   * request of today (midnight Pacific to midnight Pacific, as the API counts).
+   * What one attempt takes from the limits: one call, its estimated input tokens and, with an RPD or TPD limit,
+   * one request and its tokens of today (midnight Pacific to midnight Pacific, as the API counts).
    */
   costOf(tokens: number): Cost {
     const days = this.days;
-    return days === undefined
-      ? { calls: 1, tokens }
-      : { calls: 1, tokens, [days.unitAt(this.clock.now())]: 1 };
+    if (days === undefined) return { calls: 1, tokens };
+    const now = this.clock.now();
+    const cost: Record<string, number> = { calls: 1, tokens };
+    if (this.rpd !== undefined) cost[days.unitAt(now)] = 1;
+    if (this.tpd !== undefined) cost[days.tokenUnitAt(now)] = tokens;
+    return cost;
   }
 
   /** Until when the model's daily quota is spent (ms since the epoch), or undefined when it is not. */
@@ -168,7 +173,9 @@ export class ModelGuard {
 
   /**
    * What a refusal of the model's limiter means for Gemini, or undefined when it stays a RateLimitedError (RPM or
-   * TPM busier than maxQueueWait). A spent RPD window is the daily quota, spent until midnight Pacific. A pause
+   * TPM busier than maxQueueWait). A spent RPD window is the daily quota, spent until midnight Pacific. A call
+   * that does not fit what is left of today's TPD is refused as a daily quota too, without marking the model
+   * exhausted: a smaller prompt may still fit. A pause
    * too long to queue for came from the store, i.e. from another process: one that ends at the next midnight
    * Pacific is a spent daily quota (or a model without quota) learnt there; a shorter one a 429's pause, kept
    * here too so the next calls do not ask the store again. Marks the model exhausted accordingly.
@@ -182,6 +189,12 @@ export class ModelGuard {
       return dailyQuotaFailure(this.model, reset, now, {
         message: `client-side limit of ${this.rpd} requests per day reached for ${this.model}`,
         quotaValue: this.rpd!,
+      });
+    }
+    if (error.limit === LIMIT_NAMES.tpd) {
+      return dailyQuotaFailure(this.model, reset, now, {
+        message: `client-side limit of ${this.tpd} input tokens per day reached for ${this.model}`,
+        quotaValue: this.tpd!,
       });
     }
     const left = error.retryAfterMs;

@@ -52,6 +52,11 @@ export interface ModelLimits {
   readonly tpm?: number;
   /** Requests per day (resets at midnight Pacific time, like the API's own quota). */
   readonly rpd?: number;
+  /**
+   * Input tokens per day (resets at midnight Pacific time; some models' rate-limit tables list a TPD). A call
+   * whose estimated tokens do not fit what is left of today fails over like a spent daily quota.
+   */
+  readonly tpd?: number;
 }
 
 /**
@@ -116,7 +121,10 @@ export interface GeminiResilienceOptions {
    * apply to every model; `false`: none.
    */
   readonly breaker?: false | BreakerOptions;
-  /** Client-side limits per model name; a burst then queues locally instead of collecting 429s. */
+  /**
+   * Client-side limits per model name (`{ rpm, tpm, rpd, tpd }`); a burst then queues locally instead of
+   * collecting 429s.
+   */
   readonly limits?: Readonly<Record<string, ModelLimits>>;
   /** Longest local queueing for a limit (ms) before failing over or failing. Default 60 000. */
   readonly maxQueueWait?: number;
@@ -227,7 +235,7 @@ function limitsOf(value: unknown): Readonly<Record<string, ModelLimits>> {
   if (value === undefined) return {};
   const limits = requireRecord('limits', value, 'an object keyed by model name');
   for (const [model, l] of Object.entries(limits)) {
-    const perModel = requireRecord(`limits.${model}`, l, 'an object ({ rpm, tpm, rpd })');
+    const perModel = requireRecord(`limits.${model}`, l, 'an object ({ rpm, tpm, rpd, tpd })');
     for (const key of LIMIT_KEYS) {
       const v = perModel[key];
       if (v !== undefined) requireInteger(`limits.${model}.${key}`, v, 1);
@@ -236,7 +244,7 @@ function limitsOf(value: unknown): Readonly<Record<string, ModelLimits>> {
   return limits as Readonly<Record<string, ModelLimits>>;
 }
 
-const LIMIT_KEYS = ['rpm', 'tpm', 'rpd'] as const;
+const LIMIT_KEYS = ['rpm', 'tpm', 'rpd', 'tpd'] as const;
 
 function fallbacksOf(value: unknown): Readonly<Record<string, readonly string[]>> {
   if (value === undefined) return {};

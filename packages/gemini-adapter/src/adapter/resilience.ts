@@ -309,13 +309,9 @@ export class GeminiResilience {
     return (error) => {
       const failure = guard.refusal(error);
       if (failure === undefined) throw error;
-      if (failure.kind === 'dailyQuotaExhausted') {
-        this.events.emit('quotaExhausted', {
-          model: guard.model,
-          until: guard.exhaustedUntil() ?? this.clock.now(),
-          quotaId: undefined,
-        });
-      }
+      const until = failure.kind === 'dailyQuotaExhausted' ? guard.exhaustedUntil() : undefined;
+      // Only a refusal that marked the model (RPD, a shared mark): a TPD refusal leaves room for smaller prompts.
+      if (until !== undefined) this.events.emit('quotaExhausted', { model: guard.model, until, quotaId: undefined });
       throw failure;
     };
   }

@@ -5,6 +5,7 @@ import { hasContent } from '../errors/empty.js';
 import { GeminiFailure } from '../errors/failure.js';
 import { parseGeminiError } from '../errors/parse.js';
 import { recordInfo } from './call-info.js';
+import { withActualTokens } from './model-limits.js';
 import { type GeminiResilienceOptions, resolveOptions } from './options.js';
 import { type CallState, GeminiResilience } from './resilience.js';
 import { FirstReadGuard, guardStream, incompleteStreamFailure, isFinished, STREAM_START } from './stream.js';
@@ -129,7 +130,7 @@ async function unary(
 function settleTokens(state: CallState, tokens: number | undefined): void {
   const costed = state.costed;
   if (tokens === undefined || costed === undefined) return;
-  costed.reconcile({ ...(costed.cost as Readonly<Record<string, number>>), tokens }).catch(() => {});
+  costed.reconcile(withActualTokens(costed.cost as Readonly<Record<string, number>>, tokens)).catch(() => {});
 }
 
 /**

@@ -244,6 +244,8 @@ export interface QuotaLimits {
   readonly rpd?: number;
   /** Input tokens per minute (sliding 60 s window; tokens = characters / 4). */
   readonly tpm?: number;
+  /** Input tokens per day; resets at midnight Pacific time, like `rpd`. */
+  readonly tpd?: number;
 }
 
 /** Options of {@link startFakeGemini}; a bad value throws `InvalidOptionError` naming the option. */
