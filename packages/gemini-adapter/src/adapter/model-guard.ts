@@ -13,6 +13,7 @@ import {
 import { GeminiFailure } from '../errors/failure.js';
 import { nextPacificMidnight } from '../internal/pacific-day.js';
 import { isBreakerFailure, isRetryable } from './decisions.js';
+import { RecentLoad } from './load.js';
 import { LIMIT_NAMES, MAX_LIMIT_WAIT, modelLimits, PacificDays } from './model-limits.js';
 import type { ResolvedOptions } from './options.js';
 import { isStreamStart } from './stream.js';
@@ -43,6 +44,12 @@ export class ModelGuard {
   readonly limiter: RateLimitPolicy | undefined;
   /** The model's key in the shared store (`gemini:<project>:<model>`); undefined without one. */
   readonly sharedKey: string | undefined;
+  /** The project whose quota this guard keeps (a pool target's, or the `project` option); undefined without one. */
+  readonly project: string | undefined;
+  /** Requests sent lately and in flight, for a pool's least-loaded choice. */
+  readonly load = new RecentLoad();
+  /** The RPM limit, for the load's share of it; undefined without one. */
+  readonly rpm: number | undefined;
   private readonly rpd: number | undefined;
   private readonly tpd: number | undefined;
   /** Picks the day window of an attempt's cost; undefined without an RPD or TPD limit. */
@@ -57,7 +64,12 @@ export class ModelGuard {
     options: ResolvedOptions,
     /** Whether some fallback list lets this model hand calls on (the default breaker needs that). */
     hasSuccessor: boolean,
+    /** The project of a pool target other than the wrapped client's (default: the `project` option). */
+    project: string | undefined = options.project,
   ) {
+    this.project = project;
+    // The wrapped client's project keeps the names it always had; other projects' policies name theirs.
+    const label = project === options.project ? model : `${project}/${model}`;
     this.breaker =
       options.breaker === false || !(options.breakerEverywhere || hasSuccessor)
         ? undefined
@@ -67,7 +79,7 @@ export class ModelGuard {
             // A started stream is judged when it ends (GeminiResilience.finishStream).
             deferResult: isStreamStart,
             clock,
-            name: `breaker:${model}`,
+            name: `breaker:${label}`,
           });
     this.concurrency =
       options.concurrency === false
@@ -82,11 +94,11 @@ export class ModelGuard {
             handle: isRetryable,
             maxPause: 0,
             clock,
-            name: `concurrency:${model}`,
+            name: `concurrency:${label}`,
           });
     const limits = options.limits[model] ?? {};
     const store = options.store;
-    this.sharedKey = store === undefined ? undefined : sharedKeyOf(options.project!, model);
+    this.sharedKey = store === undefined ? undefined : sharedKeyOf(project!, model);
     const windows = modelLimits(limits, store !== undefined);
     this.limiter =
       windows.length === 0
@@ -96,10 +108,11 @@ export class ModelGuard {
             mode: 'wait',
             maxWait: Math.min(options.maxQueueWait, MAX_LIMIT_WAIT),
             clock,
-            name: `limit:${model}`,
+            name: `limit:${label}`,
             ...(store === undefined ? {} : { store, key: this.sharedKey }),
           });
     this.rpd = limits.rpd;
+    this.rpm = limits.rpm;
     this.tpd = limits.tpd;
     this.days = limits.rpd === undefined && limits.tpd === undefined ? undefined : new PacificDays();
   }
@@ -152,6 +165,21 @@ export class ModelGuard {
     } catch {
       // A store that throws instead of rejecting: the same best effort.
     }
+  }
+
+  /**
+   * Whether a call here would be refused without a request: the daily quota is spent, or the breaker is open or
+   * isolated. A pool tries such a target last.
+   */
+  blocked(): boolean {
+    if (this.exhaustedUntil() !== undefined) return true;
+    const state = this.breaker?.state;
+    return state === 'open' || state === 'isolated';
+  }
+
+  /** The share of the RPM limit used over the last minute (0 without one): a pool's measure of remaining quota. */
+  usedShare(): number {
+    return this.rpm === undefined ? 0 : this.load.lastMinute(this.clock.now()) / this.rpm;
   }
 
   /** How long a new request must still wait because of a pause (0 = none). */

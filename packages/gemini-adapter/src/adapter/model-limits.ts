@@ -100,7 +100,10 @@ export class PacificDays {
  * An admitted attempt's cost with its input tokens corrected to what the server counted: the TPM units and
  * today's TPD window alike (the rest of the cost stands).
  */
-export function withActualTokens(cost: Readonly<Record<string, number>>, tokens: number): Record<string, number> {
+export function withActualTokens(
+  cost: Readonly<Record<string, number>>,
+  tokens: number,
+): Record<string, number> {
   const actual: Record<string, number> = { ...cost, tokens };
   for (const unit of Object.keys(cost)) if (TOKEN_DAY_UNIT_SET.has(unit)) actual[unit] = tokens;
   return actual;

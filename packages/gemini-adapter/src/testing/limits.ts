@@ -88,12 +88,20 @@ export class QuotaBook {
     }
   }
 
-  /** Counts the request, or returns the 429 that refuses it (refused requests are not counted). */
-  check(model: string | undefined, tokens: number, now: number): QuotaBehaviour | undefined {
+  /**
+   * Counts the request, or returns the 429 that refuses it (refused requests are not counted). With a `project`,
+   * the project's own usage is counted (each project has the quotas; every key of a project shares them).
+   */
+  check(
+    model: string | undefined,
+    tokens: number,
+    now: number,
+    project?: string,
+  ): QuotaBehaviour | undefined {
     const entry = model === undefined ? undefined : entryFor(this.limits, model);
     if (entry === undefined) return undefined;
     const [key, quota] = entry;
-    const usage = this.usageOf(key, now);
+    const usage = this.usageOf(project === undefined ? key : `${project}\u0000${key}`, now);
     if (now >= usage.dayResetAt) {
       usage.day = 0;
       usage.dayTokens = 0;

@@ -59,7 +59,10 @@ describe.each(sdks)('tokens per day ($name)', (sdk) => {
     // The estimate charges 258 tokens per media part (80 + 258 = 338); the fake counts only the text (80).
     const media = { inlineData: { mimeType: 'image/png', data: 'AAAA' } };
     const first = await settle(
-      h.ai.models.generateContent({ model: FLASH, contents: [{ role: 'user', parts: [{ text: LONG }, media] }] }),
+      h.ai.models.generateContent({
+        model: FLASH,
+        contents: [{ role: 'user', parts: [{ text: LONG }, media] }],
+      }),
     );
     expect(first.ok ? first.value.usageMetadata.promptTokenCount : first.error).toBe(80);
     // 320 left after the correction (62 by the estimate): 300 tokens fit, 321 do not.
@@ -84,11 +87,14 @@ describe.each(sdks)('tokens per day ($name)', (sdk) => {
 });
 
 describe('tokens per day, options', () => {
-  it.each([0, 1.5, -3, '10'])('limits.<model>.tpd %j is refused with an InvalidOptionError naming it', (tpd) => {
-    const make = () => withResilience(unreachableClient(), { limits: { m: { tpd } } } as never);
-    expect(make).toThrow(InvalidOptionError);
-    expect(make).toThrow('limits.m.tpd');
-  });
+  it.each([0, 1.5, -3, '10'])(
+    'limits.<model>.tpd %j is refused with an InvalidOptionError naming it',
+    (tpd) => {
+      const make = () => withResilience(unreachableClient(), { limits: { m: { tpd } } } as never);
+      expect(make).toThrow(InvalidOptionError);
+      expect(make).toThrow('limits.m.tpd');
+    },
+  );
 
   it("the fake server's quotas.<model>.tpd is checked the same way", async () => {
     await expect(startFakeGemini({ quotas: { m: { tpd: 0 } } })).rejects.toThrow('quotas.m.tpd');
