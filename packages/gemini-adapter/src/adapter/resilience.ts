@@ -265,17 +265,48 @@ export class GeminiResilience {
     signal: AbortSignal,
   ): Promise<{ value: T; model: string }> {
     let chain = [...new Set([spec.requested, ...(this.options.fallbacks[spec.requested] ?? [])])];
+    const pooled = this.pool.length > 1;
     for (let i = 0; ; i++) {
       const model = chain[i]!;
       state.model = model;
-      const tooLong = await this.checkContext(model, spec, signal);
-      const outcome =
-        tooLong === undefined
-          ? await this.onTargets(model, spec, state, signal)
-          : { error: tooLong, reason: undefined };
-      if ('value' in outcome) return { value: outcome.value, model };
-      const { error } = outcome;
-      let reason = outcome.reason;
+      let error: unknown;
+      let reason: FailoverReason | undefined;
+      // Without the guard, no await of its own: a call's path stays as short as before.
+      const tooLong =
+        this.contextWindow === undefined || spec.tokens === undefined
+          ? undefined
+          : await this.checkContext(this.contextWindow, model, spec.tokens, spec.count, signal);
+      if (tooLong !== undefined) {
+        error = tooLong;
+      } else {
+        // A single client is a pool of one: its order is itself, and nothing is ranked.
+        const order = pooled
+          ? byLoad(this.pool, (t) => this.slot(model, t.project).guard, this.clock.now())
+          : this.pool;
+        // Every target's credentials were refused: no model can be reached either.
+        if (order.length === 0) throw this.pool[0]!.unusable;
+        for (let t = 0; ; t++) {
+          const target = order[t]!;
+          state.target = target;
+          const exhaustedUntil = this.slot(model, target.project).guard.exhaustedUntil();
+          if (exhaustedUntil !== undefined) {
+            error = dailyQuotaFailure(model, exhaustedUntil, this.clock.now());
+          } else {
+            try {
+              return { value: await this.runOnModel(target, model, spec, state, signal), model };
+            } catch (failure) {
+              error = failure;
+            }
+          }
+          if (signal.aborted) throw signal.reason;
+          reason = exhaustedUntil !== undefined ? 'exhaustedEarlier' : this.failoverReasonOf(error);
+          if (!pooled) break;
+          // Refused credentials are a clientError: when no target is left, the call ends with it.
+          const next = this.retarget(model, order, t, error, reason);
+          if (next < 0) break;
+          t = next - 1;
+        }
+      }
       if (isGeminiFailure(error) && error.kind === 'contextWindowExceeded') {
         this.contextWindow?.learn(error, model);
         // A prompt too long for this model goes on to its larger-context models, not its ordinary fallbacks.
@@ -293,71 +324,47 @@ export class GeminiResilience {
     }
   }
 
-  /** With the context-window guard: the failure a prompt too long for `model` meets, before anything is sent. */
-  private checkContext<T>(
+  /** The failure a prompt too long for `model` meets, before anything is sent (through the first usable target). */
+  private checkContext(
+    guard: ContextWindowGuard,
     model: string,
-    spec: CallSpec<T>,
+    tokens: number,
+    count: PromptCounter | undefined,
     signal: AbortSignal,
   ): Promise<GeminiFailure | undefined> {
-    const guard = this.contextWindow;
-    if (guard === undefined || spec.tokens === undefined) return NOTHING;
     const target = this.pool.find((t) => t.unusable === undefined) ?? this.pool[0]!;
-    return guard.check(model, spec.tokens, target.models, spec.count, signal);
+    return guard.check(model, tokens, target.models, count, signal);
   }
 
   /**
-   * Runs the call on `model` through the pool's targets, least loaded first, moving on to the next target when
-   * one fails for what belongs to its project or key (see retargetReason). A single client is its own pool.
+   * After `order[t]` failed on `model`: the index of the next target to try (event `retarget`), when the failure
+   * belongs to the target's project or key (see retargetReason) and a usable one is left; a target whose
+   * credentials were refused is marked unusable first (event `targetUnusable`). -1 when the call leaves the
+   * model.
    */
-  private async onTargets<T>(
+  private retarget(
     model: string,
-    spec: CallSpec<T>,
-    state: CallState,
-    signal: AbortSignal,
-  ): Promise<{ value: T } | { error: unknown; reason: FailoverReason | undefined }> {
-    const pooled = this.pool.length > 1;
-    const order = pooled
-      ? byLoad(this.pool, (t) => this.slot(model, t.project).guard, this.clock.now())
-      : this.pool;
-    if (order.length === 0) {
-      // Every target's credentials were refused: no model can be reached either.
-      return { error: this.pool[0]!.unusable, reason: undefined };
+    order: readonly Target[],
+    t: number,
+    error: unknown,
+    reason: FailoverReason | undefined,
+  ): number {
+    const target = order[t]!;
+    const why = retargetReason(error, reason);
+    if (why === 'credentials') {
+      target.unusable = error as GeminiFailure;
+      this.events.emit('targetUnusable', {
+        model,
+        target: target.name,
+        project: target.project,
+        error: error as GeminiFailure,
+      });
     }
-    for (let t = 0; ; t++) {
-      const target = order[t]!;
-      state.target = target;
-      let error: unknown;
-      const exhaustedUntil = this.slot(model, target.project).guard.exhaustedUntil();
-      if (exhaustedUntil !== undefined) {
-        error = dailyQuotaFailure(model, exhaustedUntil, this.clock.now());
-      } else {
-        try {
-          return { value: await this.runOnModel(target, model, spec, state, signal) };
-        } catch (failure) {
-          error = failure;
-        }
-      }
-      if (signal.aborted) throw signal.reason;
-      const reason = exhaustedUntil !== undefined ? 'exhaustedEarlier' : this.failoverReasonOf(error);
-      if (!pooled) return { error, reason };
-      const why = retargetReason(error, reason);
-      if (why === 'credentials') {
-        target.unusable = error as GeminiFailure;
-        this.events.emit('targetUnusable', {
-          model,
-          target: target.name,
-          project: target.project,
-          error: error as GeminiFailure,
-        });
-      }
-      const next = order.slice(t + 1).find((other) => other.unusable === undefined);
-      if (why === undefined || next === undefined) {
-        // Credentials refused everywhere: the next model would go through the same keys.
-        return { error, reason: why === 'credentials' ? undefined : reason };
-      }
-      this.events.emit('retarget', { model, from: target.name, to: next.name, reason: why, error });
-      while (order[t + 1] !== next) t++;
-    }
+    let next = t + 1;
+    while (next < order.length && order[next]!.unusable !== undefined) next++;
+    if (why === undefined || next === order.length) return -1;
+    this.events.emit('retarget', { model, from: target.name, to: order[next]!.name, reason: why, error });
+    return next;
   }
 
   private runOnModel<T>(
@@ -512,5 +519,3 @@ export class GeminiResilience {
     };
   }
 }
-
-const NOTHING: Promise<undefined> = /* @__PURE__ */ Promise.resolve(undefined);
