@@ -1,6 +1,7 @@
 import type { CircuitState, RetryEvent } from '@bulwark/core';
 import { EventEmitter } from 'eventemitter3';
 import type { GeminiFailure, GeminiFailureKind } from '../errors/failure.js';
+import type { RetargetReason } from './pool.js';
 
 /**
  * The adapter's payloads follow core's shape (see core's `PolicyEvents`): plain readonly objects; the source is
@@ -85,6 +86,32 @@ export interface GeminiQuotaExhaustedEvent extends ModelEvent {
   readonly quotaId: string | undefined;
 }
 
+/** A call moves on from one target of the pool to the next for the same model (see `targets`). */
+export interface GeminiRetargetEvent extends ModelEvent {
+  /** The target the call leaves. */
+  readonly from: string;
+  /** The target it tries next. */
+  readonly to: string;
+  /**
+   * Why: its credentials were refused ('credentials'), its project's per-minute quota ('rateLimited'), daily
+   * quota ('dailyQuota', 'exhaustedEarlier'), local limit ('localLimit') or breaker ('breakerOpen'), or the model
+   * is not found in its project ('notFound').
+   */
+  readonly reason: RetargetReason;
+  /** The failure that made it leave. */
+  readonly error: unknown;
+}
+
+/** A target's credentials were refused (401, 403, a revoked or invalid key): the pool no longer uses it. */
+export interface GeminiTargetUnusableEvent extends ModelEvent {
+  /** The target's name. */
+  readonly target: string;
+  /** The target's project. */
+  readonly project: string | undefined;
+  /** The refusal (a `clientError` GeminiFailure with `credentialsRefused`). */
+  readonly error: GeminiFailure;
+}
+
 /** A call ended with an answer from `model` (a stream: its first chunk). */
 export interface GeminiSuccessEvent extends ModelEvent {
   /** The model the caller asked for. */
@@ -127,6 +154,10 @@ export interface GeminiResilienceEvents {
   breakerState: [GeminiBreakerStateEvent];
   /** A model's daily quota is spent. */
   quotaExhausted: [GeminiQuotaExhaustedEvent];
+  /** A call moves on to the next target of the pool for the same model. */
+  retarget: [GeminiRetargetEvent];
+  /** A target's credentials were refused: the pool stops using it. */
+  targetUnusable: [GeminiTargetUnusableEvent];
   /** A call ended with an answer. */
   success: [GeminiSuccessEvent];
   /** A call failed for good. */
@@ -149,7 +180,9 @@ export type FailoverReason =
   /** An empty answer (responseCheck.empty 'retry' or 'failover'). */
   | 'emptyAnswer'
   /** A blocked answer (responseCheck.blocked 'retry' or 'failover'). */
-  | 'blocked';
+  | 'blocked'
+  /** The prompt does not fit the model's context window: on to a larger-context fallback (contextWindow.fallbacks). */
+  | 'contextWindow';
 
 /**
  * The emitter of `resilienceOf(ai).events` (eventemitter3: `on`, `once`, `off`), typed by {@link

@@ -13,6 +13,7 @@ import {
 import { GeminiFailure } from '../errors/failure.js';
 import { nextPacificMidnight } from '../internal/pacific-day.js';
 import { isBreakerFailure, isRetryable } from './decisions.js';
+import { RecentLoad } from './load.js';
 import { LIMIT_NAMES, MAX_LIMIT_WAIT, modelLimits, PacificDays } from './model-limits.js';
 import type { ResolvedOptions } from './options.js';
 import { isStreamStart } from './stream.js';
@@ -43,8 +44,15 @@ export class ModelGuard {
   readonly limiter: RateLimitPolicy | undefined;
   /** The model's key in the shared store (`gemini:<project>:<model>`); undefined without one. */
   readonly sharedKey: string | undefined;
+  /** The project whose quota this guard keeps (a pool target's, or the `project` option); undefined without one. */
+  readonly project: string | undefined;
+  /** Requests sent lately and in flight, for a pool's least-loaded choice. */
+  readonly load = new RecentLoad();
+  /** The RPM limit, for the load's share of it; undefined without one. */
+  readonly rpm: number | undefined;
   private readonly rpd: number | undefined;
-  /** Picks the day window of an attempt's cost; undefined without an RPD limit. */
+  private readonly tpd: number | undefined;
+  /** Picks the day window of an attempt's cost; undefined without an RPD or TPD limit. */
   private readonly days: PacificDays | undefined;
   private pausedUntil = 0;
   private exhaustedUntilMs = 0;
@@ -56,7 +64,12 @@ export class ModelGuard {
     options: ResolvedOptions,
     /** Whether some fallback list lets this model hand calls on (the default breaker needs that). */
     hasSuccessor: boolean,
+    /** The project of a pool target other than the wrapped client's (default: the `project` option). */
+    project: string | undefined = options.project,
   ) {
+    this.project = project;
+    // The wrapped client's project keeps the names it always had; other projects' policies name theirs.
+    const label = project === options.project ? model : `${project}/${model}`;
     this.breaker =
       options.breaker === false || !(options.breakerEverywhere || hasSuccessor)
         ? undefined
@@ -66,7 +79,7 @@ export class ModelGuard {
             // A started stream is judged when it ends (GeminiResilience.finishStream).
             deferResult: isStreamStart,
             clock,
-            name: `breaker:${model}`,
+            name: `breaker:${label}`,
           });
     this.concurrency =
       options.concurrency === false
@@ -81,11 +94,11 @@ export class ModelGuard {
             handle: isRetryable,
             maxPause: 0,
             clock,
-            name: `concurrency:${model}`,
+            name: `concurrency:${label}`,
           });
     const limits = options.limits[model] ?? {};
     const store = options.store;
-    this.sharedKey = store === undefined ? undefined : sharedKeyOf(options.project!, model);
+    this.sharedKey = store === undefined ? undefined : sharedKeyOf(project!, model);
     const windows = modelLimits(limits, store !== undefined);
     this.limiter =
       windows.length === 0
@@ -95,22 +108,27 @@ export class ModelGuard {
             mode: 'wait',
             maxWait: Math.min(options.maxQueueWait, MAX_LIMIT_WAIT),
             clock,
-            name: `limit:${model}`,
+            name: `limit:${label}`,
             ...(store === undefined ? {} : { store, key: this.sharedKey }),
           });
     this.rpd = limits.rpd;
-    this.days = limits.rpd === undefined ? undefined : new PacificDays();
+    this.rpm = limits.rpm;
+    this.tpd = limits.tpd;
+    this.days = limits.rpd === undefined && limits.tpd === undefined ? undefined : new PacificDays();
   }
 
   /**
-   * What one attempt takes from the limits: one call, its estimated input tokens and, with an RPD limit, one
-   * request of today (midnight Pacific to midnight Pacific, as the API counts).
+   * What one attempt takes from the limits: one call, its estimated input tokens and, with an RPD or TPD limit,
+   * one request and its tokens of today (midnight Pacific to midnight Pacific, as the API counts).
    */
   costOf(tokens: number): Cost {
     const days = this.days;
-    return days === undefined
-      ? { calls: 1, tokens }
-      : { calls: 1, tokens, [days.unitAt(this.clock.now())]: 1 };
+    if (days === undefined) return { calls: 1, tokens };
+    const now = this.clock.now();
+    const cost: Record<string, number> = { calls: 1, tokens };
+    if (this.rpd !== undefined) cost[days.unitAt(now)] = 1;
+    if (this.tpd !== undefined) cost[days.tokenUnitAt(now)] = tokens;
+    return cost;
   }
 
   /** Until when the model's daily quota is spent (ms since the epoch), or undefined when it is not. */
@@ -149,6 +167,21 @@ export class ModelGuard {
     }
   }
 
+  /**
+   * Whether a call here would be refused without a request: the daily quota is spent, or the breaker is open or
+   * isolated. A pool tries such a target last.
+   */
+  blocked(): boolean {
+    if (this.exhaustedUntil() !== undefined) return true;
+    const state = this.breaker?.state;
+    return state === 'open' || state === 'isolated';
+  }
+
+  /** The share of the RPM limit used over the last minute (0 without one): a pool's measure of remaining quota. */
+  usedShare(): number {
+    return this.rpm === undefined ? 0 : this.load.lastMinute(this.clock.now()) / this.rpm;
+  }
+
   /** How long a new request must still wait because of a pause (0 = none). */
   pausedFor(): number {
     return Math.max(0, this.pausedUntil - this.clock.now());
@@ -168,7 +201,9 @@ export class ModelGuard {
 
   /**
    * What a refusal of the model's limiter means for Gemini, or undefined when it stays a RateLimitedError (RPM or
-   * TPM busier than maxQueueWait). A spent RPD window is the daily quota, spent until midnight Pacific. A pause
+   * TPM busier than maxQueueWait). A spent RPD window is the daily quota, spent until midnight Pacific. A call
+   * that does not fit what is left of today's TPD is refused as a daily quota too, without marking the model
+   * exhausted: a smaller prompt may still fit. A pause
    * too long to queue for came from the store, i.e. from another process: one that ends at the next midnight
    * Pacific is a spent daily quota (or a model without quota) learnt there; a shorter one a 429's pause, kept
    * here too so the next calls do not ask the store again. Marks the model exhausted accordingly.
@@ -182,6 +217,12 @@ export class ModelGuard {
       return dailyQuotaFailure(this.model, reset, now, {
         message: `client-side limit of ${this.rpd} requests per day reached for ${this.model}`,
         quotaValue: this.rpd!,
+      });
+    }
+    if (error.limit === LIMIT_NAMES.tpd) {
+      return dailyQuotaFailure(this.model, reset, now, {
+        message: `client-side limit of ${this.tpd} input tokens per day reached for ${this.model}`,
+        quotaValue: this.tpd!,
       });
     }
     const left = error.retryAfterMs;

@@ -23,8 +23,11 @@ import {
   requireInteger,
   requireMethods,
   requireNames,
+  requireNonEmptyString,
   requireOneOf,
   requirePositive,
+  requireRatio,
+  requireBoolean,
   requireRecord,
 } from '@bulwark/core/validate';
 
@@ -52,6 +55,11 @@ export interface ModelLimits {
   readonly tpm?: number;
   /** Requests per day (resets at midnight Pacific time, like the API's own quota). */
   readonly rpd?: number;
+  /**
+   * Input tokens per day (resets at midnight Pacific time; some models' rate-limit tables list a TPD). A call
+   * whose estimated tokens do not fit what is left of today fails over like a spent daily quota.
+   */
+  readonly tpd?: number;
 }
 
 /**
@@ -76,6 +84,48 @@ export interface ResponseCheckOptions {
    * tells). `'failover'` tries the next model (RECITATION may pass there); `'fail'` makes it an error.
    */
   readonly blocked?: AnswerVerdict;
+}
+
+/**
+ * Another client calls are spread over, beside the wrapped one: a `GoogleGenAI` for another project's API key, or
+ * for a Vertex AI project and location. Gemini's quotas belong to the project, not to the key: two targets that
+ * name one project share one set of limits, pauses and daily marks (they are never extra capacity).
+ */
+export interface PoolTarget {
+  /** The client (not wrapped with `withResilience`). Its own `models` functions are called, untouched. */
+  readonly client: object;
+  /**
+   * The Google Cloud project whose quota the client spends (a non-empty string without ':'); targets of one
+   * project share its limits, pauses, daily marks and breaker.
+   */
+  readonly project: string;
+  /**
+   * A name for events and `resilienceOf(ai).targets()`; unique in the pool. Default: the project, or
+   * `<project>#<n>` for the n-th (from 2) target of a project.
+   */
+  readonly name?: string;
+}
+
+/** The context-window guard: each model's input token limit checked before a prompt is sent. */
+export interface ContextWindowOptions {
+  /**
+   * Input token limits per model name. A model not listed is looked up once with `models.get` (its
+   * `inputTokenLimit`, cached), unless `lookup` is false; a model whose limit is unknown is not checked.
+   */
+  readonly limits?: Readonly<Record<string, number>>;
+  /** Look up unlisted models' `inputTokenLimit` with `models.get`. Default true. */
+  readonly lookup?: boolean;
+  /**
+   * The share of the limit (in [0, 1]) above which the estimate is not trusted and the prompt is counted with
+   * `countTokens` before deciding (0: every prompt is counted). Default 0.8.
+   */
+  readonly countAbove?: number;
+  /**
+   * Larger-context models to try, in order, when a prompt does not fit a model (LiteLLM's context-window
+   * fallbacks): `{ 'gemini-2.0-flash-lite': ['gemini-2.5-flash'] }`. A prompt that fits none fails with a
+   * `contextWindowExceeded` GeminiFailure.
+   */
+  readonly fallbacks?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -116,7 +166,10 @@ export interface GeminiResilienceOptions {
    * apply to every model; `false`: none.
    */
   readonly breaker?: false | BreakerOptions;
-  /** Client-side limits per model name; a burst then queues locally instead of collecting 429s. */
+  /**
+   * Client-side limits per model name (`{ rpm, tpm, rpd, tpd }`); a burst then queues locally instead of
+   * collecting 429s.
+   */
   readonly limits?: Readonly<Record<string, ModelLimits>>;
   /** Longest local queueing for a limit (ms) before failing over or failing. Default 60 000. */
   readonly maxQueueWait?: number;
@@ -149,6 +202,21 @@ export interface GeminiResilienceOptions {
    * without ':' (e.g. the project id). Required with `store`.
    */
   readonly project?: string;
+  /**
+   * More clients to spread calls over (a pool): each call goes to the least loaded usable target for its model
+   * (by its project's remaining quota, pauses, daily marks and breaker, then calls in flight), and moves on to the
+   * next target when one is refused for quota, limits, an open breaker or its credentials; only failures of the
+   * model itself (overload, server errors, empty answers) move on to the next fallback model. The wrapped client
+   * is the first target, of `project` (required with targets). Default: none.
+   */
+  readonly targets?: readonly PoolTarget[];
+  /**
+   * Check each prompt against the model's input token limit before sending (see {@link ContextWindowOptions}); a
+   * prompt that cannot fit fails at once with a `contextWindowExceeded` GeminiFailure or goes to a configured
+   * larger-context fallback. `{}` turns it on with the defaults. Default `false` (the server's own "input token
+   * count exceeds" 400 is classified the same way either way).
+   */
+  readonly contextWindow?: false | ContextWindowOptions;
   /** Time source for timeouts, waits and quota resets. Default core's `realClock`; tests pass a `VirtualClock`. */
   readonly clock?: Clock;
   /** Random source for the backoff's jitter. Default `Math.random`. */
@@ -202,12 +270,38 @@ export interface ResolvedOptions {
   };
   /** The shared store, or undefined (each client keeps its own state). */
   readonly store: RateLimitStore | undefined;
-  /** The project shared state is kept under; set whenever `store` is. */
+  /** The project shared state is kept under; set whenever `store` or `targets` is. */
   readonly project: string | undefined;
+  /** The other targets of the pool, named (default none). */
+  readonly targets: readonly ResolvedTarget[];
+  /** The context-window guard, or false for none (default). */
+  readonly contextWindow: false | ResolvedContextWindow;
   /** The time source (default `realClock`). */
   readonly clock: Clock;
   /** The random source; undefined for `Math.random`. */
   readonly random: RandomSource | undefined;
+}
+
+/** A pool target once validated, its name given. */
+export interface ResolvedTarget {
+  /** The client. */
+  readonly client: object;
+  /** Its project. */
+  readonly project: string;
+  /** Its unique name. */
+  readonly name: string;
+}
+
+/** The context-window guard's options with their defaults. */
+export interface ResolvedContextWindow {
+  /** Input token limits given per model. */
+  readonly limits: Readonly<Record<string, number>>;
+  /** Whether unlisted models are looked up with `models.get`. */
+  readonly lookup: boolean;
+  /** The share of the limit above which the prompt is counted with `countTokens`. */
+  readonly countAbove: number;
+  /** Larger-context models per model. */
+  readonly fallbacks: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -227,7 +321,7 @@ function limitsOf(value: unknown): Readonly<Record<string, ModelLimits>> {
   if (value === undefined) return {};
   const limits = requireRecord('limits', value, 'an object keyed by model name');
   for (const [model, l] of Object.entries(limits)) {
-    const perModel = requireRecord(`limits.${model}`, l, 'an object ({ rpm, tpm, rpd })');
+    const perModel = requireRecord(`limits.${model}`, l, 'an object ({ rpm, tpm, rpd, tpd })');
     for (const key of LIMIT_KEYS) {
       const v = perModel[key];
       if (v !== undefined) requireInteger(`limits.${model}.${key}`, v, 1);
@@ -236,7 +330,7 @@ function limitsOf(value: unknown): Readonly<Record<string, ModelLimits>> {
   return limits as Readonly<Record<string, ModelLimits>>;
 }
 
-const LIMIT_KEYS = ['rpm', 'tpm', 'rpd'] as const;
+const LIMIT_KEYS = ['rpm', 'tpm', 'rpd', 'tpd'] as const;
 
 function fallbacksOf(value: unknown): Readonly<Record<string, readonly string[]>> {
   if (value === undefined) return {};
@@ -263,16 +357,28 @@ function responseCheckOf(check: unknown): ResolvedOptions['responseCheck'] {
 const BACKOFF_METHODS = ['start'] as const;
 const STORE_METHODS = ['acquire', 'adjust', 'pause', 'read'] as const;
 
-/** The shared store and its project: `project` is required with a store (alone, it is checked and changes nothing). */
-function sharingOf(store: unknown, project: unknown): Pick<ResolvedOptions, 'store' | 'project'> {
-  if (project !== undefined || store !== undefined) {
-    if (typeof project !== 'string' || project === '' || project.includes(':')) {
-      const needed = project === undefined ? ' (required with store)' : '';
-      throw new InvalidOptionError(
-        'project',
-        `expected a non-empty string without ':'${needed}, got ${describe(project)}`,
-      );
-    }
+function requireProject(path: string, project: unknown, needed = ''): string {
+  if (typeof project !== 'string' || project === '' || project.includes(':')) {
+    throw new InvalidOptionError(
+      path,
+      `expected a non-empty string without ':'${needed}, got ${describe(project)}`,
+    );
+  }
+  return project;
+}
+
+/**
+ * The shared store and its project: `project` is required with a store or targets (alone, it is checked and
+ * changes nothing).
+ */
+function sharingOf(
+  store: unknown,
+  project: unknown,
+  targets: unknown,
+): Pick<ResolvedOptions, 'store' | 'project'> {
+  if (project !== undefined || store !== undefined || targets !== undefined) {
+    const with_ = store !== undefined ? 'store' : 'targets';
+    requireProject('project', project, project === undefined ? ` (required with ${with_})` : '');
   }
   return {
     store:
@@ -280,6 +386,76 @@ function sharingOf(store: unknown, project: unknown): Pick<ResolvedOptions, 'sto
         ? undefined
         : requireMethods<RateLimitStore>('store', store, STORE_METHODS, 'a RateLimitStore'),
     project: project as string | undefined,
+  };
+}
+
+const CLIENT_METHODS = ['generateContent', 'generateContentStream'] as const;
+
+/** The pool's other targets, named; names unique with the wrapped client's (its project). */
+function targetsOf(value: unknown, primary: string | undefined): readonly ResolvedTarget[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new InvalidOptionError(
+      'targets',
+      `expected an array of { client, project, name? }, got ${describe(value)}`,
+    );
+  }
+  const perProject = new Map<string, number>(primary === undefined ? [] : [[primary, 1]]);
+  const names = new Set<string>(primary === undefined ? [] : [primary]);
+  return value.map((entry, i) => {
+    const path = `targets[${i}]`;
+    const t = requireRecord<PoolTarget>(path, entry, 'an object ({ client, project, name? })');
+    const client = requireRecord<{ models?: unknown }>(`${path}.client`, t.client, 'a GoogleGenAI instance');
+    requireMethods(`${path}.client`, client.models, CLIENT_METHODS, 'a GoogleGenAI instance (with models)');
+    if ((client as Record<symbol, unknown>)[Symbol.for('bulwark.gemini.resilience')] !== undefined) {
+      throw new InvalidOptionError(`${path}.client`, 'expected a client not wrapped with withResilience');
+    }
+    const project = requireProject(`${path}.project`, t.project);
+    const n = (perProject.get(project) ?? 0) + 1;
+    perProject.set(project, n);
+    const name =
+      t.name === undefined
+        ? n === 1
+          ? project
+          : `${project}#${n}`
+        : requireNonEmptyString(`${path}.name`, t.name);
+    if (names.has(name))
+      throw new InvalidOptionError(`${path}.name`, `expected a unique name, got ${describe(name)}`);
+    names.add(name);
+    return { client, project, name };
+  });
+}
+
+function contextWindowOf(value: unknown): false | ResolvedContextWindow {
+  if (value === undefined || value === false) return false;
+  const o = requireRecord<ContextWindowOptions>('contextWindow', value, 'false or an options object');
+  const limits =
+    o.limits === undefined
+      ? {}
+      : requireRecord<Record<string, number>>(
+          'contextWindow.limits',
+          o.limits,
+          'an object keyed by model name',
+        );
+  for (const [model, limit] of Object.entries(limits))
+    requireInteger(`contextWindow.limits.${model}`, limit, 1);
+  const fallbacks =
+    o.fallbacks === undefined
+      ? {}
+      : requireRecord<Record<string, readonly string[]>>(
+          'contextWindow.fallbacks',
+          o.fallbacks,
+          'an object keyed by model name',
+        );
+  for (const [model, list] of Object.entries(fallbacks)) {
+    requireNames(`contextWindow.fallbacks.${model}`, list, 'model names');
+  }
+  const lookup = requireBoolean('contextWindow.lookup', orDefault(o.lookup, true));
+  return {
+    limits,
+    lookup,
+    countAbove: requireRatio('contextWindow.countAbove', orDefault(o.countAbove, 0.8)),
+    fallbacks,
   };
 }
 
@@ -310,7 +486,9 @@ export function resolveOptions(options?: GeminiResilienceOptions): ResolvedOptio
     failoverWait: requirePositive('failoverWait', orDefault(o.failoverWait, 2_000), true),
     fallbacks: fallbacksOf(o.fallbacks),
     responseCheck: responseCheckOf(o.responseCheck),
-    ...sharingOf(o.store, o.project),
+    ...sharingOf(o.store, o.project, o.targets),
+    targets: targetsOf(o.targets, o.project as string | undefined),
+    contextWindow: contextWindowOf(o.contextWindow),
     clock: clockOf(o.clock),
     random,
   };

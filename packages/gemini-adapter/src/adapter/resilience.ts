@@ -15,19 +15,24 @@ import { emptyFailureOf } from '../errors/empty.js';
 import { type GeminiFailure, isGeminiFailure } from '../errors/failure.js';
 import { parseGeminiError } from '../errors/parse.js';
 import { type ResilienceInfo, recordInfo } from './call-info.js';
+import { ContextWindowGuard, type PromptCounter } from './context-window.js';
 import { failoverReason, isRetryable } from './decisions.js';
 import { type FailoverReason, GeminiResilienceEmitter, type GeminiResilienceStats } from './events.js';
 import { dailyQuotaFailure, ModelGuard } from './model-guard.js';
 import type { AnswerVerdict, ResolvedOptions } from './options.js';
+import { byLoad, retargetReason } from './pool.js';
+import type { ClientModels, Target, TargetState } from './target.js';
 
-/** One call as the runner sees it; `send` performs one HTTP attempt against `model`. */
+/** One call as the runner sees it; `send` performs one HTTP attempt against `model` through a target's client. */
 export interface CallSpec<T> {
   readonly requested: string;
   readonly callerSignal: AbortSignal | undefined;
   readonly stream: boolean;
   /** Estimated input tokens when the call counts against the model's limits; undefined = not limited. */
   readonly tokens: number | undefined;
-  readonly send: (model: string, signal: AbortSignal) => Promise<T>;
+  readonly send: (models: ClientModels, model: string, signal: AbortSignal) => Promise<T>;
+  /** Counts the prompt with countTokens, for the context-window guard; undefined for calls it does not check. */
+  readonly count?: PromptCounter | undefined;
   /** Reads an answer: a failure when it is empty or blocked and the responseCheck says not to return it. */
   readonly check?: ((value: T, model: string) => GeminiFailure | undefined) | undefined;
 }
@@ -40,6 +45,8 @@ export interface CallState {
   failovers: number;
   /** The latest admission by the model's limiter, to correct with the real token count. */
   costed: CostedTask<unknown> | undefined;
+  /** The target being tried (the one that answered once the call is over). */
+  target: Target | undefined;
 }
 
 type AnyPolicy = Policy<never, any>;
@@ -78,12 +85,21 @@ export class GeminiResilience {
   private readonly budget: RetryBudget | undefined;
   /** Models that are followed by another in some fallback list. */
   private readonly withSuccessor: ReadonlySet<string>;
+  /** The clients calls go through: the wrapped one first, then the pool's other targets. */
+  private readonly pool: readonly Target[];
+  /** The context-window guard; undefined when off. */
+  private readonly contextWindow: ContextWindowGuard | undefined;
 
   /**
    * Made by `withResilience`; reach it with `resilienceOf(ai)`.
    * @param options The validated options with their defaults (see {@link ResolvedOptions}).
+   * @param targets The clients calls go through: the wrapped one first, then the pool's other targets.
    */
-  constructor(readonly options: ResolvedOptions) {
+  constructor(
+    readonly options: ResolvedOptions,
+    targets: readonly Target[],
+  ) {
+    this.pool = targets;
     this.clock = options.clock;
     this.total = timeout(options.totalTimeout, { clock: this.clock, name: 'totalTimeout' });
     this.budget =
@@ -94,6 +110,14 @@ export class GeminiResilience {
       for (const m of list.slice(0, -1)) withSuccessor.add(m);
     }
     this.withSuccessor = withSuccessor;
+    this.contextWindow =
+      options.contextWindow === false
+        ? undefined
+        : new ContextWindowGuard(
+            options.contextWindow,
+            this.clock,
+            timeout(options.attemptTimeout, { clock: this.clock, name: 'contextWindow' }),
+          );
   }
 
   /**
@@ -136,9 +160,25 @@ export class GeminiResilience {
    */
   readonly stats = (): GeminiResilienceStats => ({ ...this.counters });
 
-  /** The shared state of a model (created on first use). */
-  model(name: string): ModelGuard {
-    return this.slot(name).guard;
+  /**
+   * The shared state of a model (created on first use), in `project` (default: the wrapped client's; a pool's
+   * targets of another project have their own).
+   */
+  model(name: string, project: string | undefined = this.options.project): ModelGuard {
+    return this.slot(name, project).guard;
+  }
+
+  /**
+   * A target of the pool by its name (the wrapped client's is its `project`, or `'default'`): `reinstate()` it
+   * once its key is fixed. Undefined for an unknown name.
+   */
+  target(name: string): Target | undefined {
+    return this.pool.find((target) => target.name === name);
+  }
+
+  /** The pool's targets (the wrapped client first), with their credentials' state and counters: a snapshot. */
+  targets(): TargetState[] {
+    return this.pool.map((target) => target.state());
   }
 
   /**
@@ -150,7 +190,13 @@ export class GeminiResilience {
     spec: CallSpec<T>,
   ): Promise<{ value: T; info: ResilienceInfo; state: CallState; started: number }> {
     const started = this.clock.now();
-    const state: CallState = { model: spec.requested, attempts: 0, failovers: 0, costed: undefined };
+    const state: CallState = {
+      model: spec.requested,
+      attempts: 0,
+      failovers: 0,
+      costed: undefined,
+      target: undefined,
+    };
     this.counters.calls++;
     try {
       const { value, model } = await this.total.execute(
@@ -164,6 +210,7 @@ export class GeminiResilience {
         failovers: state.failovers,
       };
       recordInfo(value, info);
+      state.target!.answered();
       if (!spec.stream) this.succeeded(info, started);
       return { value, info, state, started };
     } catch (error) {
@@ -185,7 +232,7 @@ export class GeminiResilience {
     error: unknown,
     aborted: boolean,
   ): void {
-    const breaker = this.slot(info.model).guard.breaker;
+    const breaker = this.slot(info.model, state.target?.project).guard.breaker;
     if (error === undefined) {
       breaker?.recordSuccess();
       this.succeeded(info, started);
@@ -217,24 +264,59 @@ export class GeminiResilience {
     state: CallState,
     signal: AbortSignal,
   ): Promise<{ value: T; model: string }> {
-    const chain = [...new Set([spec.requested, ...(this.options.fallbacks[spec.requested] ?? [])])];
+    let chain = [...new Set([spec.requested, ...(this.options.fallbacks[spec.requested] ?? [])])];
+    const pooled = this.pool.length > 1;
     for (let i = 0; ; i++) {
       const model = chain[i]!;
-      const next = chain[i + 1];
       state.model = model;
       let error: unknown;
-      const exhaustedUntil = this.slot(model).guard.exhaustedUntil();
-      if (exhaustedUntil !== undefined) {
-        error = dailyQuotaFailure(model, exhaustedUntil, this.clock.now());
+      let reason: FailoverReason | undefined;
+      // Without the guard, no await of its own: a call's path stays as short as before.
+      const tooLong =
+        this.contextWindow === undefined || spec.tokens === undefined
+          ? undefined
+          : await this.checkContext(this.contextWindow, model, spec.tokens, spec.count, signal);
+      if (tooLong !== undefined) {
+        error = tooLong;
       } else {
-        try {
-          return { value: await this.runOnModel(model, spec, state, signal), model };
-        } catch (failure) {
-          error = failure;
+        // A single client is a pool of one: its order is itself, and nothing is ranked.
+        const order = pooled
+          ? byLoad(this.pool, (t) => this.slot(model, t.project).guard, this.clock.now())
+          : this.pool;
+        // Every target's credentials were refused: no model can be reached either.
+        if (order.length === 0) throw this.pool[0]!.unusable;
+        for (let t = 0; ; t++) {
+          const target = order[t]!;
+          state.target = target;
+          const exhaustedUntil = this.slot(model, target.project).guard.exhaustedUntil();
+          if (exhaustedUntil !== undefined) {
+            error = dailyQuotaFailure(model, exhaustedUntil, this.clock.now());
+          } else {
+            try {
+              return { value: await this.runOnModel(target, model, spec, state, signal), model };
+            } catch (failure) {
+              error = failure;
+            }
+          }
+          if (signal.aborted) throw signal.reason;
+          reason = exhaustedUntil !== undefined ? 'exhaustedEarlier' : this.failoverReasonOf(error);
+          if (!pooled) break;
+          // Refused credentials are a clientError: when no target is left, the call ends with it.
+          const next = this.retarget(model, order, t, error, reason);
+          if (next < 0) break;
+          t = next - 1;
         }
       }
-      if (signal.aborted) throw signal.reason;
-      const reason = exhaustedUntil !== undefined ? 'exhaustedEarlier' : this.failoverReasonOf(error);
+      if (isGeminiFailure(error) && error.kind === 'contextWindowExceeded') {
+        this.contextWindow?.learn(error, model);
+        // A prompt too long for this model goes on to its larger-context models, not its ordinary fallbacks.
+        const tried = new Set(chain.slice(0, i + 1));
+        const larger = this.contextWindow?.fallbacksOf(model).filter((m) => !tried.has(m)) ?? [];
+        if (larger.length === 0) throw error;
+        chain = [...chain.slice(0, i + 1), ...larger];
+        reason = 'contextWindow';
+      }
+      const next = chain[i + 1];
       if (reason === undefined || next === undefined) throw error;
       state.failovers++;
       this.counters.failovers++;
@@ -242,26 +324,82 @@ export class GeminiResilience {
     }
   }
 
-  private runOnModel<T>(model: string, spec: CallSpec<T>, state: CallState, signal: AbortSignal): Promise<T> {
-    const slot = this.slot(model);
+  /** The failure a prompt too long for `model` meets, before anything is sent (through the first usable target). */
+  private checkContext(
+    guard: ContextWindowGuard,
+    model: string,
+    tokens: number,
+    count: PromptCounter | undefined,
+    signal: AbortSignal,
+  ): Promise<GeminiFailure | undefined> {
+    const target = this.pool.find((t) => t.unusable === undefined) ?? this.pool[0]!;
+    return guard.check(model, tokens, target.models, count, signal);
+  }
+
+  /**
+   * After `order[t]` failed on `model`: the index of the next target to try (event `retarget`), when the failure
+   * belongs to the target's project or key (see retargetReason) and a usable one is left; a target whose
+   * credentials were refused is marked unusable first (event `targetUnusable`). -1 when the call leaves the
+   * model.
+   */
+  private retarget(
+    model: string,
+    order: readonly Target[],
+    t: number,
+    error: unknown,
+    reason: FailoverReason | undefined,
+  ): number {
+    const target = order[t]!;
+    const why = retargetReason(error, reason);
+    if (why === 'credentials') {
+      target.unusable = error as GeminiFailure;
+      this.events.emit('targetUnusable', {
+        model,
+        target: target.name,
+        project: target.project,
+        error: error as GeminiFailure,
+      });
+    }
+    let next = t + 1;
+    while (next < order.length && order[next]!.unusable !== undefined) next++;
+    if (why === undefined || next === order.length) return -1;
+    this.events.emit('retarget', { model, from: target.name, to: order[next]!.name, reason: why, error });
+    return next;
+  }
+
+  private runOnModel<T>(
+    target: Target,
+    model: string,
+    spec: CallSpec<T>,
+    state: CallState,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const slot = this.slot(model, target.project);
     const { guard } = slot;
+    const pooled = this.pool.length > 1;
     const inner = spec.tokens === undefined ? slot.unlimited : spec.stream ? slot.streamStart : slot.unary;
     // The retry's attempt number (0, 1, 2... on this model); the inner execution's own context always says 0.
     let attemptNo = 0;
     const attempt = (ctx: ExecutionContext): Promise<T> => {
       state.attempts++;
       this.counters.requests++;
+      target.sent();
+      // Only a pool picks by load: a single client reads no clock for it.
+      if (pooled) guard.load.started(this.clock.now());
       this.events.emit('request', { model, attempt: attemptNo, stream: spec.stream });
       const check = spec.check;
-      return spec.send(model, ctx.signal).then(
-        check === undefined
+      return spec.send(target.models, model, ctx.signal).then(
+        check === undefined && !pooled
           ? undefined
           : (value: T) => {
-              const failure = check(value, model);
+              if (pooled) guard.load.settled();
+              const failure = check?.(value, model);
               if (failure !== undefined) throw failure;
               return value;
             },
         (error: unknown) => {
+          if (pooled) guard.load.settled();
+          target.failedOnce();
           throw this.classify(error, guard, ctx.signal);
         },
       );
@@ -309,29 +447,30 @@ export class GeminiResilience {
     return (error) => {
       const failure = guard.refusal(error);
       if (failure === undefined) throw error;
-      if (failure.kind === 'dailyQuotaExhausted') {
-        this.events.emit('quotaExhausted', {
-          model: guard.model,
-          until: guard.exhaustedUntil() ?? this.clock.now(),
-          quotaId: undefined,
-        });
-      }
+      const until = failure.kind === 'dailyQuotaExhausted' ? guard.exhaustedUntil() : undefined;
+      // Only a refusal that marked the model (RPD, a shared mark): a TPD refusal leaves room for smaller prompts.
+      if (until !== undefined)
+        this.events.emit('quotaExhausted', { model: guard.model, until, quotaId: undefined });
       throw failure;
     };
   }
 
-  private slot(model: string): ModelSlot {
-    let slot = this.slots.get(model);
+  /** A model's slot in a project: one per project and model, whichever of the project's keys calls it. */
+  private slot(model: string, project: string | undefined): ModelSlot {
+    const key = project === this.options.project ? model : `${project}\u0000${model}`;
+    let slot = this.slots.get(key);
     if (slot === undefined) {
-      slot = this.createSlot(model);
-      this.slots.set(model, slot);
+      slot = this.createSlot(model, project);
+      this.slots.set(key, slot);
     }
     return slot;
   }
 
-  private createSlot(model: string): ModelSlot {
+  private createSlot(model: string, project: string | undefined): ModelSlot {
     const { options, clock } = this;
-    const guard = new ModelGuard(model, clock, options, this.withSuccessor.has(model));
+    // In a pool, another target is somewhere to fail over to: every model gets the default breaker.
+    const hasSuccessor = this.withSuccessor.has(model) || this.pool.length > 1;
+    const guard = new ModelGuard(model, clock, options, hasSuccessor, project);
     const retries = retry({
       budget: this.budget,
       maxAttempts: options.maxAttempts,
@@ -342,7 +481,7 @@ export class GeminiResilience {
       maxDelay: options.maxRetryDelay,
       clock,
       random: options.random,
-      name: `retry:${model}`,
+      name: project === options.project ? `retry:${model}` : `retry:${project}/${model}`,
     });
     retries.on('retry', (event) => {
       this.counters.retries++;

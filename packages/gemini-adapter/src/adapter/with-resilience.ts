@@ -5,9 +5,12 @@ import { hasContent } from '../errors/empty.js';
 import { GeminiFailure } from '../errors/failure.js';
 import { parseGeminiError } from '../errors/parse.js';
 import { recordInfo } from './call-info.js';
+import { withActualTokens } from './model-limits.js';
 import { type GeminiResilienceOptions, resolveOptions } from './options.js';
+import type { PromptCounter } from './context-window.js';
 import { type CallState, GeminiResilience } from './resilience.js';
 import { FirstReadGuard, guardStream, incompleteStreamFailure, isFinished, STREAM_START } from './stream.js';
+import { type ClientModels, clientModels, Target } from './target.js';
 import { estimateInputTokens, promptTokensOf } from './tokens.js';
 
 /** The part of a `GoogleGenAI` instance the adapter touches; 2.x and 3.x both have it. */
@@ -54,21 +57,23 @@ export function withResilience<T extends object>(ai: T, options?: GeminiResilien
   if ((ai as { [RESILIENCE]?: unknown })[RESILIENCE] !== undefined) {
     throw new InvalidOptionError('ai', 'withResilience was already applied to this client');
   }
-  const engine = new GeminiResilience(resolveOptions(options));
-  const original = {
-    generateContent: models.generateContent.bind(models),
-    generateContentStream: models.generateContentStream.bind(models),
-    countTokens: models.countTokens?.bind(models),
-    embedContent: models.embedContent?.bind(models),
-  };
+  const resolved = resolveOptions(options);
+  const original = clientModels(models as unknown as Record<string, unknown>);
+  const targets = [
+    new Target(resolved.project ?? 'default', resolved.project, original, 0),
+    ...resolved.targets.map(
+      (t, i) => new Target(t.name, t.project, clientModels((t.client as ClientLike).models as never), i + 1),
+    ),
+  ];
+  const engine = new GeminiResilience(resolved, targets);
 
-  models.generateContent = (params: Params) => unary(engine, params, true, original.generateContent);
-  models.generateContentStream = (params: Params) => stream(engine, params, original.generateContentStream);
+  models.generateContent = (params: Params) => unary(engine, params, true, (m) => m.generateContent);
+  models.generateContentStream = (params: Params) => stream(engine, params);
   if (original.countTokens) {
-    models.countTokens = (params: Params) => unary(engine, params, false, original.countTokens!);
+    models.countTokens = (params: Params) => unary(engine, params, false, (m) => m.countTokens!);
   }
   if (original.embedContent) {
-    models.embedContent = (params: Params) => unary(engine, params, false, original.embedContent!);
+    models.embedContent = (params: Params) => unary(engine, params, false, (m) => m.embedContent!);
   }
   Object.defineProperty(ai, RESILIENCE, { value: engine, enumerable: false });
   return ai;
@@ -105,11 +110,30 @@ function attemptParams(params: Params, model: string, signal: AbortSignal): Para
   };
 }
 
+/**
+ * Counts a prompt for the context-window guard: countTokens on its contents (the Gemini API counts no config
+ * there), plus the estimate of its system instruction.
+ */
+function promptCounter(params: Params): PromptCounter {
+  const system = params.config?.systemInstruction;
+  const extra = system === undefined ? 0 : estimateInputTokens({ contents: system });
+  return async (models, model, signal) => {
+    if (models.countTokens === undefined) return undefined;
+    const counted = await models.countTokens({
+      model,
+      contents: (params as { contents?: unknown }).contents,
+      config: { abortSignal: signal, httpOptions: { retryOptions: { attempts: 1 } } },
+    });
+    const total = (counted as { totalTokens?: unknown } | null | undefined)?.totalTokens;
+    return typeof total === 'number' && Number.isFinite(total) && total >= 0 ? total + extra : undefined;
+  };
+}
+
 async function unary(
   engine: GeminiResilience,
   params: Params,
   limited: boolean,
-  send: (params: Params) => Promise<unknown>,
+  method: (models: ClientModels) => (params: Params) => Promise<unknown>,
 ): Promise<any> {
   const requested = requestedModel(params);
   const { value, state } = await engine.run({
@@ -117,7 +141,8 @@ async function unary(
     callerSignal: params.config?.abortSignal,
     stream: false,
     tokens: limited ? estimateInputTokens(params as { contents?: unknown }) : undefined,
-    send: (model, signal) => send(attemptParams(params, model, signal)),
+    send: (models, model, signal) => method(models)(attemptParams(params, model, signal)),
+    count: limited && engine.options.contextWindow !== false ? promptCounter(params) : undefined,
     // Only generateContent answers can be empty or blocked.
     check: limited ? (response, model) => engine.answerFailure(response, model) : undefined,
   });
@@ -129,7 +154,7 @@ async function unary(
 function settleTokens(state: CallState, tokens: number | undefined): void {
   const costed = state.costed;
   if (tokens === undefined || costed === undefined) return;
-  costed.reconcile({ ...(costed.cost as Readonly<Record<string, number>>), tokens }).catch(() => {});
+  costed.reconcile(withActualTokens(costed.cost as Readonly<Record<string, number>>, tokens)).catch(() => {});
 }
 
 /**
@@ -145,11 +170,7 @@ interface StreamStart {
   readonly model: string;
 }
 
-async function stream(
-  engine: GeminiResilience,
-  params: Params,
-  send: (params: Params) => Promise<AsyncGenerator<unknown>>,
-): Promise<AsyncGenerator<any>> {
+async function stream(engine: GeminiResilience, params: Params): Promise<AsyncGenerator<any>> {
   const requested = requestedModel(params);
   const callerSignal = params.config?.abortSignal;
   const {
@@ -162,8 +183,16 @@ async function stream(
     callerSignal,
     stream: true,
     tokens: estimateInputTokens(params as { contents?: unknown }),
-    send: (model, signal) =>
-      startStream(params, model, signal, callerSignal, send, engine.options.responseCheck.empty !== 'return'),
+    send: (models, model, signal) =>
+      startStream(
+        params,
+        model,
+        signal,
+        callerSignal,
+        models.generateContentStream,
+        engine.options.responseCheck.empty !== 'return',
+      ),
+    count: engine.options.contextWindow !== false ? promptCounter(params) : undefined,
     check: (begun, model) => {
       // Nothing reached the caller yet: an empty or blocked start is retried or failed over like an answer.
       const failure = engine.answerFailure(begun.head[begun.head.length - 1], model);

@@ -29,7 +29,7 @@ export function parseDuration(value: unknown): number | undefined {
   return undefined;
 }
 
-function typeOf(detail: unknown): string {
+export function typeOf(detail: unknown): string {
   const type = (detail as { '@type'?: unknown } | null)?.['@type'];
   return typeof type === 'string' ? type : '';
 }

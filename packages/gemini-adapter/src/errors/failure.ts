@@ -24,6 +24,11 @@ export type GeminiFailureKind =
   | 'clientError'
   /** 404 NOT_FOUND: the model (or method) does not exist for this API version. */
   | 'notFound'
+  /**
+   * The prompt does not fit the model's context window (input token limit): the server's 400 "The input token
+   * count (N) exceeds the maximum number of tokens allowed (M)", or the adapter's own check before sending.
+   */
+  | 'contextWindowExceeded'
   /** A 200 that is not an answer: the prompt or the candidate was blocked (SAFETY, RECITATION...). */
   | 'blocked'
   /** A 200 with nothing in it: no candidates, or no content (finishReason STOP and no parts). */
@@ -44,6 +49,7 @@ export const geminiFailureKinds: readonly GeminiFailureKind[] = /* @__PURE__ */ 
   'timeout',
   'clientError',
   'notFound',
+  'contextWindowExceeded',
   'blocked',
   'empty',
   'aborted',
@@ -92,6 +98,15 @@ export interface GeminiFailureInit {
   readonly finishReason?: string | undefined;
   /** Raw google.rpc details. Default none. */
   readonly details?: readonly unknown[] | undefined;
+  /** `contextWindowExceeded`: the prompt's input tokens (counted or estimated). */
+  readonly inputTokens?: number | undefined;
+  /** `contextWindowExceeded`: the model's input token limit. */
+  readonly inputTokenLimit?: number | undefined;
+  /**
+   * The refusal is of the credentials, not of the request: 401, 403, a refused key (ErrorInfo API_KEY_INVALID,
+   * CONSUMER_SUSPENDED...), a region the API does not serve. Default false.
+   */
+  readonly credentialsRefused?: boolean | undefined;
   /** The original error. */
   readonly cause?: unknown;
 }
@@ -128,6 +143,17 @@ export class GeminiFailure extends BulwarkError {
   readonly finishReason: string | undefined;
   /** Raw google.rpc details (QuotaFailure, RetryInfo, Help, ErrorInfo...). */
   readonly details: readonly unknown[];
+  /** `contextWindowExceeded`: the prompt's input tokens (counted or estimated), when known. */
+  readonly inputTokens: number | undefined;
+  /** `contextWindowExceeded`: the model's input token limit, when known. */
+  readonly inputTokenLimit: number | undefined;
+  /**
+   * True when the refusal is of the credentials rather than the request (kind `clientError`): 401 / 403
+   * (UNAUTHENTICATED, PERMISSION_DENIED: an invalid, revoked, suspended or leaked key, a project denied access), a
+   * 400 whose ErrorInfo names a refused key (API_KEY_INVALID...), or "User location is not supported". Another
+   * key of another project may succeed; this one will not. A plain 400 INVALID_ARGUMENT is never one.
+   */
+  readonly credentialsRefused: boolean;
   /** The text the server (or the runtime) gave, cleaned of JSON and HTML wrapping. */
   readonly serverMessage: string;
 
@@ -150,6 +176,9 @@ export class GeminiFailure extends BulwarkError {
     this.blockReason = init.blockReason;
     this.finishReason = init.finishReason;
     this.details = init.details ?? [];
+    this.inputTokens = init.inputTokens;
+    this.inputTokenLimit = init.inputTokenLimit;
+    this.credentialsRefused = init.credentialsRefused === true;
     this.serverMessage = init.serverMessage;
   }
 

@@ -1,6 +1,8 @@
 import { isTimeoutError, retryAfterOf } from '@bulwark/core';
 import { nextPacificMidnight } from '../internal/pacific-day.js';
 import { kindOfResponse } from './classify.js';
+import { contextWindowRefusal } from './context-window.js';
+import { refusesCredentials } from './credentials.js';
 import {
   isZeroQuota,
   mentionsDailyQuota,
@@ -77,7 +79,11 @@ function fromResponse(
   // No quota at all ("limit: 0") never comes back by waiting: treated like a quota spent for the day.
   const zeroQuota = isZeroQuota(details, text);
   const daily = zeroQuota || (violation !== undefined ? violation.perDay : mentionsDailyQuota(text));
-  const kind = kindOfResponse(httpStatus, rpc?.status, daily);
+  let kind = kindOfResponse(httpStatus, rpc?.status, daily);
+  const tooLong = kind === 'clientError' ? contextWindowRefusal(text) : undefined;
+  if (tooLong !== undefined) kind = 'contextWindowExceeded';
+  const credentialsRefused =
+    kind === 'clientError' && refusesCredentials(httpStatus, rpc?.status, details, text);
   const retryInfoMs = retryInfoDelay(details);
   let retryAfterMs: number | undefined;
   if (kind === 'dailyQuotaExhausted') {
@@ -99,6 +105,9 @@ function fromResponse(
     quotaValue: zeroQuota && kind === 'dailyQuotaExhausted' ? 0 : violation?.quotaValue,
     model: violation?.model ?? modelFromText(text) ?? context.model,
     details,
+    inputTokens: tooLong?.inputTokens,
+    inputTokenLimit: tooLong?.inputTokenLimit,
+    credentialsRefused,
     cause: error,
   });
 }

@@ -66,12 +66,13 @@ interface ModelUsage {
   readonly requests: SlidingWindow;
   readonly tokens: SlidingWindow;
   day: number;
+  dayTokens: number;
   dayResetAt: number;
 }
 
-const QUOTA_KEYS = ['rpm', 'rpd', 'tpm'] as const;
+const QUOTA_KEYS = ['rpm', 'rpd', 'tpm', 'tpd'] as const;
 
-/** Per-model RPM / TPM / RPD, answering the 429 Gemini would send when one runs out. */
+/** Per-model RPM / TPM / RPD / TPD, answering the 429 Gemini would send when one runs out. */
 export class QuotaBook {
   private readonly limits: Readonly<Record<string, QuotaLimits>>;
   private readonly usage = new Map<string, ModelUsage>();
@@ -80,26 +81,39 @@ export class QuotaBook {
     this.limits =
       limits === undefined ? {} : requireRecord('quotas', limits, 'an object keyed by model name');
     for (const [model, quota] of Object.entries(this.limits)) {
-      const perModel = requireRecord(`quotas.${model}`, quota, 'an object ({ rpm, tpm, rpd })');
+      const perModel = requireRecord(`quotas.${model}`, quota, 'an object ({ rpm, tpm, rpd, tpd })');
       for (const key of QUOTA_KEYS) {
         if (perModel[key] !== undefined) requirePositive(`quotas.${model}.${key}`, perModel[key]);
       }
     }
   }
 
-  /** Counts the request, or returns the 429 that refuses it (refused requests are not counted). */
-  check(model: string | undefined, tokens: number, now: number): QuotaBehaviour | undefined {
+  /**
+   * Counts the request, or returns the 429 that refuses it (refused requests are not counted). With a `project`,
+   * the project's own usage is counted (each project has the quotas; every key of a project shares them).
+   */
+  check(
+    model: string | undefined,
+    tokens: number,
+    now: number,
+    project?: string,
+  ): QuotaBehaviour | undefined {
     const entry = model === undefined ? undefined : entryFor(this.limits, model);
     if (entry === undefined) return undefined;
     const [key, quota] = entry;
-    const usage = this.usageOf(key, now);
+    const usage = this.usageOf(project === undefined ? key : `${project}\u0000${key}`, now);
     if (now >= usage.dayResetAt) {
       usage.day = 0;
+      usage.dayTokens = 0;
       usage.dayResetAt = nextPacificMidnight(now);
     }
+    // Gemini still sends a short RetryInfo on a per-day quota: the time to the next minute boundary.
+    const toNextMinute = MINUTE - (((now % MINUTE) + MINUTE) % MINUTE);
     if (quota.rpd !== undefined && usage.day + 1 > quota.rpd) {
-      // Gemini still sends a short RetryInfo on a per-day quota: the time to the next minute boundary.
-      return refusal('day', 'requests', quota.rpd, MINUTE - (((now % MINUTE) + MINUTE) % MINUTE));
+      return refusal('day', 'requests', quota.rpd, toNextMinute);
+    }
+    if (quota.tpd !== undefined && usage.dayTokens + tokens > quota.tpd) {
+      return refusal('day', 'inputTokens', quota.tpd, toNextMinute);
     }
     if (quota.rpm !== undefined && usage.requests.used(now) + 1 > quota.rpm) {
       return refusal('minute', 'requests', quota.rpm, usage.requests.waitFor(now, quota.rpm));
@@ -108,6 +122,7 @@ export class QuotaBook {
       return refusal('minute', 'inputTokens', quota.tpm, usage.tokens.waitFor(now, quota.tpm, tokens));
     }
     usage.day++;
+    usage.dayTokens += tokens;
     usage.requests.record(now);
     usage.tokens.record(now, tokens);
     return undefined;
@@ -124,6 +139,7 @@ export class QuotaBook {
         requests: new SlidingWindow(MINUTE),
         tokens: new SlidingWindow(MINUTE),
         day: 0,
+        dayTokens: 0,
         dayResetAt: nextPacificMidnight(now),
       };
       this.usage.set(key, usage);

@@ -9,6 +9,7 @@ import {
   emptyResponse,
   errorBody,
   generateResponse,
+  modelDescription,
   promptBlockedResponse,
   quotaError,
   splitText,
@@ -18,6 +19,8 @@ import {
 export interface ResponderSettings {
   readonly text: string | ((request: FakeRequest) => string);
   readonly embeddingDimensions: number;
+  /** A model's input token limit, for `models.get`. */
+  readonly inputTokenLimit: (model: string) => number;
 }
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
@@ -72,6 +75,8 @@ function unaryBody(request: FakeRequest, behaviour: Behaviour, settings: Respond
   switch (request.method) {
     case 'countTokens':
       return countTokensResponse(request);
+    case 'get':
+      return modelDescription(request.model ?? 'unknown', settings.inputTokenLimit(request.model ?? ''));
     case 'embedContent':
       return { embedding: { values: embeddingValues(request.prompt, settings.embeddingDimensions) } };
     case 'batchEmbedContents':

@@ -8,7 +8,9 @@ import {
   orDefault,
   requireIntegerIn,
   requireNames,
+  requireNonEmptyString,
   requireOptions,
+  requireRecord,
 } from '@bulwark/core/validate';
 import { fault, ok } from './behaviours.js';
 import { Exchange } from './exchange.js';
@@ -18,7 +20,14 @@ import { respond } from './respond.js';
 import { parseRoute, versionOf } from './routes.js';
 import { checkStep, ScriptBook } from './script-book.js';
 import type { Behaviour, FakeGemini, FakeGeminiOptions, FakeRequest, RequestMatcher, Step } from './types.js';
-import { apiKeyInvalidError, errorBody, MESSAGES, overloadedError } from './wire.js';
+import {
+  apiKeyInvalidError,
+  contextWindowError,
+  errorBody,
+  keySuspendedError,
+  MESSAGES,
+  overloadedError,
+} from './wire.js';
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -40,7 +49,37 @@ interface Settings {
   readonly defaultStep: Step;
   readonly models: ReadonlySet<string> | undefined;
   readonly apiKey: string | undefined;
+  readonly keys: ReadonlyMap<string, string> | undefined;
+  readonly revokedKeys: ReadonlySet<string>;
+  readonly inputTokenLimits: Readonly<Record<string, number>>;
   readonly embeddingDimensions: number;
+}
+
+/** The default `inputTokenLimit` of a model `inputTokenLimits` does not name (Gemini 2.5's). */
+const DEFAULT_INPUT_TOKEN_LIMIT = 1_048_576;
+
+/** Methods whose prompt must fit the model's input token limit. */
+const GENERATE_METHODS: ReadonlySet<string> = new Set(['generateContent', 'streamGenerateContent']);
+
+function keysOf(value: unknown): ReadonlyMap<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const keys = requireRecord('keys', value, 'an object of API key -> project');
+  for (const [key, project] of Object.entries(keys)) requireNonEmptyString(`keys.${key}`, project);
+  return new Map(Object.entries(keys as Record<string, string>));
+}
+
+function tokenLimitsOf(value: unknown): Readonly<Record<string, number>> {
+  if (value === undefined) return {};
+  const limits = requireRecord('inputTokenLimits', value, 'an object keyed by model name');
+  for (const [model, limit] of Object.entries(limits))
+    requireIntegerIn(`inputTokenLimits.${model}`, limit, 1, 2 ** 31);
+  return limits as Readonly<Record<string, number>>;
+}
+
+/** A model's input token limit: its own, `'*'`'s, or the default. */
+function inputTokenLimitOf(limits: Readonly<Record<string, number>>, model: string): number {
+  if (Object.hasOwn(limits, model)) return limits[model]!;
+  return Object.hasOwn(limits, '*') ? limits['*']! : DEFAULT_INPUT_TOKEN_LIMIT;
 }
 
 function checkSettings(options: FakeGeminiOptions): Settings {
@@ -62,6 +101,11 @@ function checkSettings(options: FakeGeminiOptions): Settings {
     defaultStep,
     models: models === undefined ? undefined : new Set(models),
     apiKey: optionalString('apiKey', options.apiKey),
+    keys: keysOf(options.keys),
+    revokedKeys: new Set(
+      options.revokedKeys === undefined ? [] : requireNames('revokedKeys', options.revokedKeys, 'API keys'),
+    ),
+    inputTokenLimits: tokenLimitsOf(options.inputTokenLimits),
     embeddingDimensions: requireIntegerIn(
       'embeddingDimensions',
       orDefault(options.embeddingDimensions, 8),
@@ -150,15 +194,26 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
         { label: 'invalidJson' },
       );
     }
-    if (settings.apiKey !== undefined && request.headers['x-goog-api-key'] !== settings.apiKey) {
+    const key = request.headers['x-goog-api-key'] ?? '';
+    if (settings.revokedKeys.has(key)) return fault.status(keySuspendedError(key), { label: 'keyRevoked' });
+    const known = settings.keys === undefined ? settings.apiKey === undefined : settings.keys.has(key);
+    if (!known && key !== settings.apiKey)
       return fault.status(apiKeyInvalidError(), { label: 'apiKeyInvalid' });
-    }
     if (settings.models !== undefined && !settings.models.has(request.model ?? '')) return fault.notFound();
+    if (request.method === 'get') return ok();
+    if (GENERATE_METHODS.has(request.method)) {
+      const limit = inputTokenLimitOf(settings.inputTokenLimits, request.model ?? '');
+      if (request.inputTokens > limit) {
+        return fault.status(contextWindowError(request.inputTokens, limit), {
+          label: 'contextWindowExceeded',
+        });
+      }
+    }
     const scripted = book.take(request);
     if (scripted !== undefined) return scripted;
     const now = clock.now();
     if (QUOTA_METHODS.has(request.method)) {
-      const refusal = quotas.check(request.model, request.inputTokens, now);
+      const refusal = quotas.check(request.model, request.inputTokens, now, request.project);
       if (refusal !== undefined) return refusal;
     }
     if (!capacity.admit(request.model, now)) return fault.status(overloadedError(), { label: 'capacity' });
@@ -167,7 +222,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const route = req.method === 'POST' ? parseRoute(url.pathname) : undefined;
+    const route = parseRoute(url.pathname, req.method);
     const request: MutableRequest = {
       index: requests.length,
       time: clock.now(),
@@ -180,6 +235,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
       stream: route?.method === 'streamGenerateContent',
       body: undefined,
       headers: headersOf(req),
+      project: undefined,
       prompt: '',
       inputTokens: 0,
       answer: 'pending',
@@ -207,6 +263,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     request.body = parsed.ok ? parsed.value : text;
     request.prompt = promptOf(request.body);
     request.inputTokens = inputTokensOf(request.body);
+    request.project = settings.keys?.get(request.headers['x-goog-api-key'] ?? '');
 
     const step = choose(request, parsed.ok);
     let behaviour: Behaviour;
@@ -219,7 +276,10 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
       );
     }
     request.answer = labelOf(behaviour);
-    await respond(exchange, request, behaviour, settings);
+    await respond(exchange, request, behaviour, {
+      ...settings,
+      inputTokenLimit: (model) => inputTokenLimitOf(settings.inputTokenLimits, model),
+    });
   }
 
   const server = createServer((req, res) => {

@@ -6,7 +6,9 @@ export type GeminiMethod =
   | 'streamGenerateContent'
   | 'countTokens'
   | 'embedContent'
-  | 'batchEmbedContents';
+  | 'batchEmbedContents'
+  /** `GET /{version}/models/{model}` (the SDK's `models.get`): the model's description and token limits. */
+  | 'get';
 
 /** One request as the fake server received it. */
 export interface FakeRequest {
@@ -32,6 +34,8 @@ export interface FakeRequest {
   readonly body: unknown;
   /** Lower-cased request headers. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The project the request's API key belongs to (the `keys` option); undefined without `keys`. */
+  readonly project: string | undefined;
   /** All text of the request's last content (what `echo` answers). */
   readonly prompt: string;
   /** Rough input-token count of the whole request (characters / 4), as quotas and usageMetadata use it. */
@@ -244,6 +248,8 @@ export interface QuotaLimits {
   readonly rpd?: number;
   /** Input tokens per minute (sliding 60 s window; tokens = characters / 4). */
   readonly tpm?: number;
+  /** Input tokens per day; resets at midnight Pacific time, like `rpd`. */
+  readonly tpd?: number;
 }
 
 /** Options of {@link startFakeGemini}; a bad value throws `InvalidOptionError` naming the option. */
@@ -267,6 +273,23 @@ export interface FakeGeminiOptions {
   readonly models?: readonly string[];
   /** When given, requests with another `x-goog-api-key` answer 400 API_KEY_INVALID. */
   readonly apiKey?: string;
+  /**
+   * API keys and the project each belongs to: `{ 'key-a1': 'project-a', 'key-a2': 'project-a', 'key-b':
+   * 'project-b' }`. Quotas then count per project (every key of a project shares them, as Gemini's do), and
+   * another key answers 400 API_KEY_INVALID (unless it is `apiKey`).
+   */
+  readonly keys?: Readonly<Record<string, string>>;
+  /**
+   * Keys that were revoked: they answer 403 PERMISSION_DENIED ("Permission denied: Consumer 'api_key:...' has been
+   * suspended.", ErrorInfo CONSUMER_SUSPENDED), as Gemini does for a suspended or leaked key.
+   */
+  readonly revokedKeys?: readonly string[];
+  /**
+   * Input token limits per model (`'*'` = every other model): a generate call with more input tokens answers 400
+   * INVALID_ARGUMENT "The input token count (N) exceeds the maximum number of tokens allowed (M).", and
+   * `models.get` reports the limit as `inputTokenLimit` (default 1 048 576).
+   */
+  readonly inputTokenLimits?: Readonly<Record<string, number>>;
   /** Length of the vectors embed calls return. Default 8. */
   readonly embeddingDimensions?: number;
 }

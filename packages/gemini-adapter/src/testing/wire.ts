@@ -236,6 +236,48 @@ export function apiKeyInvalidError(): RpcError {
   };
 }
 
+/** The 403 Gemini sends for a suspended (revoked, leaked) key. */
+export function keySuspendedError(key: string): RpcError {
+  const message = `Permission denied: Consumer 'api_key:${key}' has been suspended.`;
+  return {
+    code: 403,
+    status: 'PERMISSION_DENIED',
+    message,
+    details: [
+      {
+        '@type': `${RPC}ErrorInfo`,
+        reason: 'CONSUMER_SUSPENDED',
+        domain: 'googleapis.com',
+        metadata: { service: 'generativelanguage.googleapis.com', containerInfo: `api_key:${key}` },
+      },
+      { '@type': `${RPC}LocalizedMessage`, locale: 'en-US', message },
+    ],
+  };
+}
+
+/** The 400 Gemini sends for a prompt longer than the model's input token limit. */
+export function contextWindowError(tokens: number, limit: number): RpcError {
+  const message = `The input token count (${tokens}) exceeds the maximum number of tokens allowed (${limit}).`;
+  return {
+    code: 400,
+    status: 'INVALID_ARGUMENT',
+    message,
+    errors: [{ message, domain: 'global', reason: 'badRequest' }],
+  };
+}
+
+/** The description `models.get` reads: the model's token limits and methods. */
+export function modelDescription(model: string, inputTokenLimit: number): Record<string, unknown> {
+  return {
+    name: `models/${model}`,
+    version: '001',
+    displayName: model,
+    inputTokenLimit,
+    outputTokenLimit: 65_536,
+    supportedGenerationMethods: ['generateContent', 'countTokens'],
+  };
+}
+
 export function notFoundError(request: FakeRequest): RpcError {
   return {
     code: 404,

@@ -77,6 +77,8 @@ const EVENTS = [
   'failover',
   'breakerState',
   'quotaExhausted',
+  'retarget',
+  'targetUnusable',
   'success',
   'failure',
 ] as const;
