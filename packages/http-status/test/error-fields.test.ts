@@ -2,6 +2,7 @@
 // when the URL does not parse), the body excerpt, the message, and the typed errors of a bad init.
 import { InvalidOptionError } from '@bulwark/core';
 import { describe, expect, it } from 'vitest';
+import { imfFixdate } from './support/dates.js';
 import {
   createClassifier,
   HttpStatusError,
@@ -144,5 +145,33 @@ describe('isIdempotentMethod', () => {
   it('takes its own list of (upper-case) methods', () => {
     expect(isIdempotentMethod('post', ['POST'])).toBe(true);
     expect(isIdempotentMethod('GET', ['POST'])).toBe(false);
+  });
+});
+
+describe('HttpStatusError: the decision and the delay hint it works out', () => {
+  it('classifies with the request method and headers when no decision is given', () => {
+    expect(new HttpStatusError({ status: 503, method: 'GET' }).decision.retry).toBe(true);
+    expect(new HttpStatusError({ status: 503, method: 'POST' }).decision.retry).toBe(false);
+    expect(
+      new HttpStatusError({ status: 503, method: 'POST', headers: { 'retry-after': '3' } }).decision.retry,
+    ).toBe(true);
+  });
+
+  it('reads a Retry-After date against `now`, not the wall clock', () => {
+    const now = Date.UTC(2020, 0, 1, 12, 0, 0);
+    const error = new HttpStatusError({
+      status: 503,
+      headers: { 'retry-after': imfFixdate(new Date(now + 5_000)) },
+      now,
+    });
+    expect(error.retryAfterMs).toBe(5_000);
+  });
+
+  it('refuses a missing init, and a decision that is not an object, naming them', () => {
+    expect(() => new HttpStatusError(undefined as never)).toThrow(/an options object with status/);
+    const decision = Object.assign(() => undefined, { retry: true, breakerFailure: true });
+    expect(() => new HttpStatusError({ status: 500, decision: decision as never })).toThrow(
+      InvalidOptionError,
+    );
   });
 });

@@ -124,3 +124,34 @@ describe('resilientFetch: the caller aborts while a failed body is read', () => 
     expect(cancelReason).toBe(reason);
   });
 });
+
+describe('resilientFetch: the end of a failed body', () => {
+  it('reads on while the bytes read are at most maxDrainBytes: the chunk that passes it is the last read', async () => {
+    const { stream } = chunkedBody([encode('abc'), encode('def'), encode('ghi'), encode('jkl')]);
+    const error = await failureWith(stream, { maxDrainBytes: 6 });
+    expect(error.body).toBe('abcdefghi');
+  });
+
+  it('ends an excerpt cut inside a character with the replacement character', async () => {
+    const bytes = encode('hé');
+    const { stream } = chunkedBody([bytes.slice(0, 2)]);
+    const error = await failureWith(stream);
+    expect(error.body).toBe('h\uFFFD');
+  });
+});
+
+describe('resilientFetch: an onThrottle that throws', () => {
+  it('rejects with its error and releases the answer body', async () => {
+    const { stream, seen } = chunkedBody([encode('slow down'), encode('more')]);
+    const fetch = async () => new Response(stream, { status: 429, headers: { 'retry-after': '2' } });
+    const thrown = new Error('listener failed');
+    const call = resilientFetch(retry({ maxAttempts: 1 }), {
+      fetch,
+      onThrottle: () => {
+        throw thrown;
+      },
+    })('http://example.invalid/');
+    await expect(call).rejects.toBe(thrown);
+    expect(seen.cancelled).toBe(true);
+  });
+});
