@@ -149,3 +149,18 @@ describe('retry: its errors', () => {
     expect(() => retry({ hintMode: 'replace' })).not.toThrow();
   });
 });
+
+describe('retry: the attempt number each call sees', () => {
+  it('counts from 0 on every path, also when each attempt runs in the loop (handleResult set)', async () => {
+    const clock = new VirtualClock();
+    const seen: number[] = [];
+    const policy = retry({ backoff: constant(5), maxAttempts: 3, clock, handleResult: (v) => v === 'busy' });
+    const run = policy.execute((context) => {
+      seen.push(context.attempt);
+      return seen.length < 3 ? 'busy' : 'done';
+    });
+    await clock.runAll();
+    await expect(run).resolves.toBe('done');
+    expect(seen).toEqual([0, 1, 2]);
+  });
+});
