@@ -4,6 +4,7 @@ import { InvalidOptionError } from '@bulwark/core';
 import { describe, expect, it } from 'vitest';
 import { imfFixdate } from './support/dates.js';
 import {
+  classify,
   createClassifier,
   HttpStatusError,
   IDEMPOTENT_METHODS,
@@ -83,7 +84,7 @@ describe('HttpStatusError: a bad init is a typed error naming the field', () => 
       expect(error.option).toBe('decision');
       expect(error.message).toContain('expected a StatusDecision (from classify)');
     }
-    const decision = { kind: 'transient', retry: false, breakerFailure: true, notProcessed: false } as const;
+    const decision = classify(500);
     expect(new HttpStatusError({ status: 500, decision }).decision).toBe(decision);
   });
 });
