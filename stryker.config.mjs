@@ -10,7 +10,7 @@ export default {
   // Only the tests that cover a mutant run against it.
   coverageAnalysis: 'perTest',
   incremental: true,
-  reporters: ['clear-text', 'progress', 'json', 'html'],
+  reporters: ['clear-text', 'progress', 'html'],
   // scripts/mutation.mjs names the report after the unit it runs.
   htmlReporter: { fileName: process.env.BULWARK_MUTATION_REPORT ?? 'reports/mutation/mutation.html' },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },

