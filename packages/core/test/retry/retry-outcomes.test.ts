@@ -55,44 +55,31 @@ describe('retry: the caller aborts during an attempt', () => {
   });
 });
 
+/** The one retry's [delay, delaySource] of a call that fails once under `delayHint`, and when it retried. */
+async function firstWait(backoffDelay: number, hint: unknown) {
+  const clock = new VirtualClock();
+  const policy = retry({ backoff: constant(backoffDelay), clock, delayHint: () => hint as number });
+  const retries: RetryEvent[] = [];
+  policy.on('retry', (event) => retries.push(event));
+  let calls = 0;
+  const run = policy.execute(() => (++calls === 1 ? Promise.reject(new Error('busy')) : 'ok'));
+  await clock.runAll();
+  await expect(run).resolves.toBe('ok');
+  return { waits: retries.map((e) => [e.delay, e.delaySource]), at: clock.now() };
+}
+
 describe('retry: delay hints', () => {
   it('a hint of 0 is a hint: the retry comes at once, from the hint', async () => {
-    const clock = new VirtualClock();
-    const policy = retry({ backoff: constant(500), clock, delayHint: () => 0 });
-    const retries: RetryEvent[] = [];
-    policy.on('retry', (event) => retries.push(event));
-    let calls = 0;
-    const run = policy.execute(() => (++calls === 1 ? Promise.reject(new Error('busy')) : 'ok'));
-    await clock.runAll();
-    await expect(run).resolves.toBe('ok');
-    expect(retries.map((e) => [e.delay, e.delaySource])).toEqual([[0, 'hint']]);
-    expect(clock.now()).toBe(0);
+    expect(await firstWait(500, 0)).toEqual({ waits: [[0, 'hint']], at: 0 });
   });
 
   it("in 'replace' mode a hint shorter than the backoff's delay is waited as is", async () => {
-    const clock = new VirtualClock();
-    const policy = retry({ backoff: constant(500), clock, delayHint: () => 20 });
-    const retries: RetryEvent[] = [];
-    policy.on('retry', (event) => retries.push(event));
-    let calls = 0;
-    const run = policy.execute(() => (++calls === 1 ? Promise.reject(new Error('busy')) : 'ok'));
-    await clock.runAll();
-    await expect(run).resolves.toBe('ok');
-    expect(retries.map((e) => [e.delay, e.delaySource])).toEqual([[20, 'hint']]);
-    expect(clock.now()).toBe(20);
+    expect(await firstWait(500, 20)).toEqual({ waits: [[20, 'hint']], at: 20 });
   });
 
   it('a hint that is not a finite number >= 0 is no hint: the backoff decides', async () => {
     for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY, '5']) {
-      const clock = new VirtualClock();
-      const policy = retry({ backoff: constant(70), clock, delayHint: () => bad as number });
-      const retries: RetryEvent[] = [];
-      policy.on('retry', (event) => retries.push(event));
-      let calls = 0;
-      const run = policy.execute(() => (++calls === 1 ? Promise.reject(new Error('busy')) : 'ok'));
-      await clock.runAll();
-      await expect(run).resolves.toBe('ok');
-      expect(retries.map((e) => [e.delay, e.delaySource])).toEqual([[70, 'backoff']]);
+      expect(await firstWait(70, bad)).toEqual({ waits: [[70, 'backoff']], at: 70 });
     }
   });
 });
