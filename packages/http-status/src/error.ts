@@ -66,7 +66,7 @@ function excerpt(body: unknown): string | undefined {
     try {
       text = JSON.stringify(body);
     } catch {
-      text = undefined;
+      // A body that cannot be serialised is left out (text stays undefined).
     }
   }
   return text === undefined ? undefined : text.slice(0, MAX_BODY_EXCERPT);
