@@ -177,7 +177,8 @@ export class RetryPolicy extends PolicyBase<never, 'success' | 'failure' | 'retr
     // (and its rejection handler): no async frame, no clock read. The loop starts only after a failure, from it.
     let pending: unknown;
     try {
-      pending = next(context);
+      // Inside another retry the context carries the outer attempt's number: this retry's first attempt is its 0.
+      pending = next(context.attempt === 0 ? context : new AttemptContext(context, 0));
     } catch (error) {
       try {
         return this.loop(context, next, this.retryable(error, context, 0), attemptStarted);

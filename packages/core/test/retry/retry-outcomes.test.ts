@@ -6,6 +6,7 @@ import {
   constant,
   InvalidOptionError,
   isRetryExhaustedError,
+  pipeline,
   RetryExhaustedError,
   type RetryEvent,
   retry,
@@ -149,5 +150,26 @@ describe('retry: the attempt number each call sees', () => {
     await clock.runAll();
     await expect(run).resolves.toBe('done');
     expect(seen).toEqual([0, 1, 2]);
+  });
+
+  it("is the innermost retry's own count in nested retries, whether or not anyone listens to it", async () => {
+    for (const listened of [false, true]) {
+      const clock = new VirtualClock();
+      const inner = retry({ backoff: constant(5), maxAttempts: 2, clock });
+      if (listened) inner.on('retry', () => {});
+      const policy = pipeline(retry({ backoff: constant(5), maxAttempts: 2, clock }), inner);
+      const seen: number[] = [];
+      const run = policy
+        .execute((context) => {
+          seen.push(context.attempt);
+          throw new Error('down');
+        })
+        .catch((e: unknown) => e);
+      await clock.runAll();
+      expect(await run).toBeInstanceOf(Error);
+      // Each outer attempt runs the inner retry afresh: its first attempt is 0 again (the fast path once passed the
+      // outer attempt's context through, and the function saw [0, 1, 1, 1] unless someone listened).
+      expect(seen, `listened: ${listened}`).toEqual([0, 1, 0, 1]);
+    }
   });
 });
