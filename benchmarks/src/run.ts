@@ -5,6 +5,7 @@
  *   --only=a,b           sections: overhead, memory, timeouts, churn, signals, storm, storm-model, redis, storm-fleet
  *   --storm-runs=N       storm runs per strategy (default 3; 1 in smoke mode)
  *   --rounds=MIN[-MAX]   overhead rounds per case, and most rounds for the targets' ratios (default 12-40)
+ *   --processes=N        fresh processes per Node whose overhead rounds are pooled (default 3; smoke 1)
  *   --runtimes=a,b       Nodes of the overhead section: node (this machine's), node22, node24 (default node,node24)
  *   --out=DIR            output directory
  */
@@ -20,6 +21,7 @@ function parseArgs(argv: readonly string[]) {
     stormRuns: undefined as number | undefined,
     runtimes: undefined as string[] | undefined,
     rounds: undefined as { minRounds: number; maxRounds: number } | undefined,
+    processes: undefined as number | undefined,
     out: '',
   };
   for (const arg of argv) {
@@ -44,6 +46,11 @@ function parseArgs(argv: readonly string[]) {
       if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min)
         throw new InvalidOptionError('--rounds', 'expected MIN or MIN-MAX, integers with 1 <= MIN <= MAX');
       options.rounds = { minRounds: min, maxRounds: max };
+    } else if (name === '--processes') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1)
+        throw new InvalidOptionError('--processes', 'expected an integer >= 1');
+      options.processes = n;
     } else if (name === '--runtimes') {
       const list = value.split(',').filter(Boolean);
       for (const r of list) {
@@ -67,6 +74,7 @@ const report = await runSuite({
   stormRepetitions: args.stormRuns,
   ...(args.runtimes === undefined ? {} : { runtimes: args.runtimes }),
   ...(args.rounds === undefined ? {} : { measure: args.rounds }),
+  ...(args.processes === undefined ? {} : { overheadProcesses: args.processes }),
   log: (line) => console.error(line),
 });
 const results = fileURLToPath(new URL('../results/', import.meta.url));

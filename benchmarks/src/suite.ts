@@ -46,6 +46,8 @@ export interface SuiteOptions {
   readonly stormRepetitions?: number;
   /** Runtimes of the overhead section (conformance names: node, node22, node24). Default: node and node24. */
   readonly runtimes?: readonly string[];
+  /** Fresh processes per runtime whose rounds the overhead section pools (`--processes`; full 3, smoke 1). */
+  readonly overheadProcesses?: number;
   /** Overrides of the overhead section's rounds (`--rounds`). */
   readonly measure?: Partial<Pick<MeasureOptions, 'minRounds' | 'maxRounds'>>;
   readonly log?: (line: string) => void;
@@ -59,6 +61,7 @@ const SIZES = {
     churn: fullChurn,
     signalCalls: 100_000,
     measure: fullMeasure,
+    overheadProcesses: 3,
     scenario: fullScenario,
     modelSeeds: 30,
     redis: fullRedis,
@@ -70,6 +73,7 @@ const SIZES = {
     churn: smokeChurn,
     signalCalls: 2_000,
     measure: smokeMeasure,
+    overheadProcesses: 1,
     scenario: smokeScenario,
     modelSeeds: 1,
     redis: smokeRedis,
@@ -91,7 +95,12 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
   if (sections.has('overhead')) {
     const runtimes = options.runtimes ?? DEFAULT_RUNTIMES;
     log(`overhead: timing every case on ${runtimes.join(', ')}...`);
-    report.overhead = await runOverheadOn(runtimes, { ...size.measure, ...options.measure }, log);
+    report.overhead = await runOverheadOn(
+      runtimes,
+      { ...size.measure, ...options.measure },
+      log,
+      options.overheadProcesses ?? size.overheadProcesses,
+    );
   }
   if (sections.has('memory')) {
     log(`memory: ${size.keys} per-key policies...`);

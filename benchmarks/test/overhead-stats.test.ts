@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admitsMajor, pickPeer } from '../src/overhead/peers.js';
+import { poolResults } from '../src/overhead/pool.js';
 import { divideIntervals, median, medianInterval, spreadOf } from '../src/overhead/stats.js';
 
 describe('medianInterval', () => {
@@ -57,5 +58,56 @@ describe('the peers per Node', () => {
     expect(pickPeer('cockatiel', 24).version).toMatch(/^4\./);
     expect(pickPeer('opossum', 24).version).toMatch(/^10\./);
     expect(pickPeer('p-retry', 20).version).toMatch(/^7\./);
+  });
+});
+
+describe('poolResults', () => {
+  const row = (id: string, library: 'bare' | 'bulwark', ratios: number[], ns: number[], bytes: number) => ({
+    composition: id,
+    path: 'success' as const,
+    library,
+    timing: {
+      id,
+      ns: median(ns),
+      ratio: medianInterval(ratios),
+      rounds: ratios.length,
+      roundRatios: ratios,
+      roundNs: ns,
+      bytesPerCall: bytes,
+    },
+  });
+  const result = (ratio: number, ns: number, seconds: number) => ({
+    node: 'v20',
+    v8: '11',
+    peers: { cockatiel: '3', opossum: '9', 'p-retry': '7', bottleneck: '2' } as never,
+    rows: [
+      row('bare', 'bare', [1, 1, 1], [ns, ns, ns], 0),
+      row('retry', 'bulwark', [ratio, ratio, ratio], [2 * ns, 2 * ns, 2 * ns], 100 + ratio),
+    ],
+    bare: { success: ns, failure: Number.NaN, rejection: ns },
+    seconds,
+  });
+
+  it("states the median and interval over every process's rounds, the bare time from the pooled bare rows", () => {
+    const pooled = poolResults([result(1.5, 80, 10), result(2, 100, 11), result(1.6, 90, 12)]);
+    const retry = pooled.rows[1]!.timing;
+    expect(retry.rounds).toBe(9);
+    expect(retry.ratio.median).toBe(1.6);
+    expect(retry.ratio).toEqual(medianInterval([1.5, 1.5, 1.5, 2, 2, 2, 1.6, 1.6, 1.6]));
+    expect(retry.ns).toBe(180);
+    expect(retry.bytesPerCall).toBe(101.6);
+    expect(pooled.bare.success).toBe(90);
+    expect(pooled.seconds).toBe(33);
+    expect(pooled.processes).toBe(3);
+  });
+
+  it('refuses processes that measured different cases, and returns a lone result as it is', () => {
+    const other = result(1.5, 80, 10);
+    const renamed = {
+      ...other,
+      rows: [other.rows[0]!, { ...other.rows[1]!, timing: { ...other.rows[1]!.timing, id: 'x' } }],
+    };
+    expect(() => poolResults([result(1.5, 80, 10), renamed])).toThrow(/different cases/);
+    expect(poolResults([other])).toEqual({ ...other, processes: 1 });
   });
 });

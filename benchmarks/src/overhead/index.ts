@@ -18,8 +18,10 @@ export interface OverheadResult {
   readonly rows: readonly OverheadRow[];
   /** Bare-call time per path (ns), the baseline of the "x bare" ratios. */
   readonly bare: Readonly<Record<Path, number>>;
-  /** Seconds the measurement took in this process. */
+  /** Seconds the measurement took (in all its processes). */
   readonly seconds: number;
+  /** Fresh processes whose rounds were pooled (pool.ts); 1 for one process's result. */
+  readonly processes?: number;
 }
 
 /** Times every composition of every library, on every path, in this process. */

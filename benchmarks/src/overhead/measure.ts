@@ -27,6 +27,9 @@ export interface Timing {
   readonly ratio: Interval;
   /** Rounds measured (main cases may get more than the others). */
   readonly rounds: number;
+  /** Each round's ratio and time per call (ns), for pooling the rounds of several processes (pool.ts). */
+  readonly roundRatios: readonly number[];
+  readonly roundNs: readonly number[];
   /** Bytes allocated per call (median of clean samples); NaN when no sample was free of a collection. */
   readonly bytesPerCall: number;
 }
@@ -48,9 +51,10 @@ export interface MeasureOptions {
   readonly allocationSamples: number;
 }
 
+// Per process: the full run pools the rounds of 3 processes per Node (suite.ts), 24 to 60 in all.
 export const fullMeasure: MeasureOptions = {
-  minRounds: 12,
-  maxRounds: 40,
+  minRounds: 8,
+  maxRounds: 20,
   targetSpread: 0.15,
   chunkMs: 5,
   pairs: 5,
@@ -231,6 +235,8 @@ export async function measureCases(cases: readonly Case[], options: MeasureOptio
       ns,
       ratio: medianInterval(pair.ratios),
       rounds: pair.ratios.length,
+      roundRatios: pair.ratios,
+      roundNs: pair.nsPerCall,
       bytesPerCall: await bytesPerCall(pair.c.fn, calls, options.allocationSamples),
     });
   }

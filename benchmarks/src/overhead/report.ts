@@ -110,7 +110,8 @@ export function overheadSection(runtimes: readonly RuntimeOverhead[]): string {
       .join(', ');
     lines.push(
       `- ${m.label}: Node ${m.result.node} (V8 ${m.result.v8}), ${Math.min(...rounds)} rounds per case ` +
-        `(up to ${Math.max(...rounds)} for the targets' ratios), ${m.result.seconds.toFixed(0)} s; peers: ${peers} ` +
+        `(up to ${Math.max(...rounds)} for the targets' ratios) from ${m.result.processes ?? 1} fresh ` +
+        `process(es) pooled, ${m.result.seconds.toFixed(0)} s; peers: ${peers} ` +
         '(the newest version of each that declares support for this Node).',
     );
   }
@@ -157,8 +158,9 @@ function widestLine(result: OverheadResult, label: string): string {
   const rounds = main.map((r) => r.timing.rounds);
   return (
     `- ${label}: the widest 95 % interval of the targets' own ratios is ±${(spreadOf(widest.timing.ratio) * 100).toFixed(0)} % ` +
-    `(${widest.composition}, ${widest.library}), after ${Math.min(...rounds)}–${Math.max(...rounds)} rounds (rounds are ` +
-    'added until each is within ±15 %, or the maximum is reached). A ratio of two cases (peer ÷ Bulwark) or a ' +
+    `(${widest.composition}, ${widest.library}), after ${Math.min(...rounds)}–${Math.max(...rounds)} rounds (in each ` +
+    "process rounds are added until each is within ±15 %, or the maximum is reached; the processes' rounds are " +
+    'then pooled, so the interval takes in how far processes differ). A ratio of two cases (peer ÷ Bulwark) or a ' +
     'difference (the instrumented rows) is bounded by both intervals, so it is wider.'
   );
 }

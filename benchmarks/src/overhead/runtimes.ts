@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { RUNTIMES, resolveBinary } from '../../../conformance/harness/runtimes.mjs';
 import type { OverheadResult } from './index.js';
 import type { MeasureOptions } from './measure.js';
+import { poolResults } from './pool.js';
 import { overheadTargets, type TargetCheck } from './targets.js';
 
 /** Runtimes `pnpm bench` measures by default: this machine's Node (20 in CI) and Node 24. */
@@ -55,34 +56,59 @@ function runChild(binary: string, options: MeasureOptions, out: string) {
   });
 }
 
-/** Measures the overhead suite on each runtime in turn; a runtime that cannot run is reported with its reason. */
+/**
+ * Measures the overhead suite on each runtime in `processes` fresh processes, one at a time and in turns (node,
+ * node24, node, node24...) so a slow spell of the machine falls on both runtimes; each runtime's rounds are pooled
+ * (pool.ts). A runtime that cannot run is reported with its reason.
+ */
 export async function runOverheadOn(
   runtimes: readonly string[],
   options: MeasureOptions,
   log: (line: string) => void = () => {},
+  processes = 1,
 ): Promise<RuntimeOverhead[]> {
   const dir = await mkdtemp(join(tmpdir(), 'bulwark-overhead-'));
-  const results: RuntimeOverhead[] = [];
+  const binaries = new Map<string, string>();
+  const errors = new Map<string, string>();
+  const runs = new Map<string, OverheadResult[]>(runtimes.map((runtime) => [runtime, []]));
+  const failed = (runtime: string, error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`overhead on ${runtime}: could not run: ${message}`);
+    errors.set(runtime, message);
+  };
   try {
     for (const runtime of runtimes) {
       const spec = RUNTIMES[runtime];
       try {
         if (spec === undefined || !NODE_RUNTIMES.includes(runtime)) throw new Error('not a Node runtime');
-        const binary = await resolveBinary(spec);
-        log(`overhead on ${runtime} (${binary})...`);
-        const out = join(dir, `${runtime}.json`);
-        await runChild(binary, options, out);
-        const result = JSON.parse(await readFile(out, 'utf8')) as OverheadResult;
-        log(`overhead on ${runtime}: Node ${result.node}, ${result.seconds.toFixed(0)} s`);
-        results.push({ runtime, result, targets: overheadTargets(result) });
+        binaries.set(runtime, await resolveBinary(spec));
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log(`overhead on ${runtime}: could not run: ${message}`);
-        results.push({ runtime, error: message });
+        failed(runtime, error);
+      }
+    }
+    for (let p = 1; p <= processes; p++) {
+      for (const runtime of runtimes) {
+        const binary = binaries.get(runtime);
+        if (binary === undefined || errors.has(runtime)) continue;
+        try {
+          log(`overhead on ${runtime} (${binary}), process ${p} of ${processes}...`);
+          const out = join(dir, `${runtime}-${p}.json`);
+          await runChild(binary, options, out);
+          const result = JSON.parse(await readFile(out, 'utf8')) as OverheadResult;
+          log(`overhead on ${runtime}: Node ${result.node}, ${result.seconds.toFixed(0)} s`);
+          runs.get(runtime)!.push(result);
+        } catch (error) {
+          failed(runtime, error);
+        }
       }
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return results;
+  return runtimes.map((runtime) => {
+    const error = errors.get(runtime);
+    if (error !== undefined) return { runtime, error };
+    const result = poolResults(runs.get(runtime)!);
+    return { runtime, result, targets: overheadTargets(result) };
+  });
 }
