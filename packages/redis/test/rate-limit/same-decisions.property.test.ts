@@ -204,9 +204,11 @@ describe.each(cases)(
         ),
         { numRuns: Number(process.env.RUNS ?? 150) },
       );
+      // The runs reached every kind of decision (150 runs give about 300 admissions, 90 to 130 refusals by a limit
+      // and 20 to 45 by a pause: the bounds leave room for unlucky draws, which once gave 92 refusals by a limit).
       expect(seen.admitted).toBeGreaterThan(100);
-      expect(seen.byLimit).toBeGreaterThan(100);
-      expect(seen.byPause).toBeGreaterThan(10);
+      expect(seen.byLimit).toBeGreaterThan(40);
+      expect(seen.byPause).toBeGreaterThan(5);
       expect(seen.relimits).toBeGreaterThan(10);
     });
   },
