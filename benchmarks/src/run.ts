@@ -4,7 +4,7 @@
  *   --smoke              tiny iteration counts and a compressed storm (writes to results/smoke/)
  *   --only=a,b           sections: overhead, memory, timeouts, churn, signals, storm, storm-model, redis, storm-fleet
  *   --storm-runs=N       storm runs per strategy (default 3; 1 in smoke mode)
- *   --rounds=MIN[-MAX]   overhead rounds per case, and most rounds for the targets' ratios (default 12-40)
+ *   --rounds=MIN[-MAX]   overhead rounds per case per process, and most rounds for the targets' ratios (default 8-20)
  *   --processes=N        fresh processes per Node whose overhead rounds are pooled (default 3; smoke 1)
  *   --runtimes=a,b       Nodes of the overhead section: node (this machine's), node22, node24 (default node,node24)
  *   --out=DIR            output directory
@@ -13,6 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '@bulwark/core';
 import { NODE_RUNTIMES } from './overhead/runtimes.js';
 import { runSuite, SECTIONS, type Section, writeReport } from './suite.js';
+
+function positiveInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidOptionError(name, 'expected an integer >= 1');
+  return n;
+}
 
 function parseArgs(argv: readonly string[]) {
   const options = {
@@ -36,21 +42,13 @@ function parseArgs(argv: readonly string[]) {
           throw new InvalidOptionError('--only', `unknown section "${s}"`);
       }
       options.sections = list as Section[];
-    } else if (name === '--storm-runs') {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1)
-        throw new InvalidOptionError('--storm-runs', 'expected an integer >= 1');
-      options.stormRuns = n;
-    } else if (name === '--rounds') {
+    } else if (name === '--storm-runs') options.stormRuns = positiveInteger(name, value);
+    else if (name === '--processes') options.processes = positiveInteger(name, value);
+    else if (name === '--rounds') {
       const [min, max = min] = value.split('-').map(Number) as [number, number?];
       if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min)
         throw new InvalidOptionError('--rounds', 'expected MIN or MIN-MAX, integers with 1 <= MIN <= MAX');
       options.rounds = { minRounds: min, maxRounds: max };
-    } else if (name === '--processes') {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1)
-        throw new InvalidOptionError('--processes', 'expected an integer >= 1');
-      options.processes = n;
     } else if (name === '--runtimes') {
       const list = value.split(',').filter(Boolean);
       for (const r of list) {
