@@ -2,15 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { constant, exponential, InvalidOptionError, isInvalidOptionError, linear } from '../../src/index.js';
 import { seededRandom } from '../../src/testing.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
+import { thrown } from '../support/helpers.js';
 
 const jitters = ['none', 'full', 'equal', 'decorrelated'] as const;
 const delayArb = fc.double({ min: 0, max: 1e7, noNaN: true });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { constant, isInvalidOptionError, linear, listBackoff, retry } from '../../src/index.js';
 import { seededRandom, VirtualClock } from '../../src/testing.js';
-import { flaky } from '../support/helpers.js';
+import { flaky, thrown } from '../support/helpers.js';
 
 const delayArb = fc.double({ min: 0, max: 1e7, noNaN: true });
 /** A random source that may return any double, including out-of-range and NaN values. */
@@ -11,15 +11,6 @@ const hostileRandomArb = fc.array(fc.double(), { minLength: 1, maxLength: 20 }).
   return () => values[i++ % values.length]!;
 });
 const simpleJitterArb = fc.constantFrom('none', 'full', 'equal' as const);
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 /** The bounds of one jittered delay whose un-jittered value is `ceiling`. */
 function bounds(jitter: 'none' | 'full' | 'equal', ceiling: number): [number, number] {

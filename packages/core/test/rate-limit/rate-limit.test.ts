@@ -20,6 +20,7 @@ import {
   withCost,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
+import { thrown } from '../support/helpers.js';
 
 /** Runs `count` calls at once and records the clock time at which each one was admitted. */
 function burst(
@@ -35,15 +36,6 @@ function burst(
     }),
   );
   return { admitted, results };
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
 }
 
 describe('rate limit options', () => {

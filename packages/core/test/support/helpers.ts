@@ -41,3 +41,13 @@ export function flaky<T>(
   };
   return { fn, calls };
 }
+
+/** What `fn` throws synchronously (undefined when it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
