@@ -49,18 +49,23 @@ export async function runOverhead(options: MeasureOptions): Promise<OverheadResu
       library: s.library,
       timing: timings[i]!,
     }));
-    const bareOf = (path: Path): number =>
-      rows.find((r) => r.library === 'bare' && r.path === path)?.timing.ns ?? Number.NaN;
-    const bareSuccess = bareOf('success');
     return {
       node: process.version,
       v8: process.versions.v8,
       peers: peers.versions,
       rows,
-      bare: { success: bareSuccess, failure: bareOf('failure'), rejection: bareSuccess },
+      bare: bareTimes(rows),
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
     await subjects.dispose();
   }
+}
+
+/** The bare call's time per path (ns), the baseline of the "x bare" ratios; a rejection is compared with a success. */
+export function bareTimes(rows: readonly OverheadRow[]): OverheadResult['bare'] {
+  const bareOf = (path: Path): number =>
+    rows.find((r) => r.library === 'bare' && r.path === path)?.timing.ns ?? Number.NaN;
+  const success = bareOf('success');
+  return { success, failure: bareOf('failure'), rejection: success };
 }

@@ -5,7 +5,7 @@
  * measured 1.56 and 1.96 in two runs whose own intervals were ±5 %). The median and interval over the rounds of
  * every process take that in.
  */
-import type { OverheadResult, OverheadRow } from './index.js';
+import { bareTimes, type OverheadResult, type OverheadRow } from './index.js';
 import { median, medianInterval } from './stats.js';
 
 export function poolResults(results: readonly OverheadResult[]): OverheadResult {
@@ -32,12 +32,10 @@ export function poolResults(results: readonly OverheadResult[]): OverheadResult 
       },
     };
   });
-  const bareOf = (path: 'success' | 'failure'): number =>
-    rows.find((r) => r.library === 'bare' && r.path === path)?.timing.ns ?? Number.NaN;
   return {
     ...first,
     rows,
-    bare: { success: bareOf('success'), failure: bareOf('failure'), rejection: bareOf('success') },
+    bare: bareTimes(rows),
     seconds: results.reduce((sum, r) => sum + r.seconds, 0),
     processes: results.length,
   };
