@@ -72,6 +72,33 @@ describe('deadlineSignal: the deadline it carries', () => {
   });
 });
 
+describe('deadlineSignal: listeners', () => {
+  it('onabort reads back the handler set, and the handler runs at the deadline', async () => {
+    const clock = new VirtualClock();
+    const signal = deadlineSignal(10, { clock });
+    expect(signal.onabort).toBeNull();
+    const reasons: unknown[] = [];
+    const handler = () => reasons.push(signal.reason);
+    signal.onabort = handler;
+    expect(signal.onabort).toBe(handler);
+    await clock.advance(10);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(TimeoutError);
+  });
+
+  it('removing listeners it never had is harmless, in either phase', async () => {
+    const clock = new VirtualClock();
+    const signal = deadlineSignal(10, { clock });
+    const listener = () => {};
+    expect(() => {
+      signal.removeEventListener('abort', listener, true);
+      signal.removeEventListener('abort', listener);
+    }).not.toThrow();
+    await clock.advance(10);
+    expect(signal.aborted).toBe(true);
+  });
+});
+
 describe('deadlineSignal: what keeps a dropped signal alive', () => {
   it('a capture listener keeps it until its deadline, where the listener runs', async () => {
     const reasons = await Promise.all(
@@ -115,11 +142,12 @@ describe('deadlineSignal: what keeps a dropped signal alive', () => {
     expect(refs[0]!.deref()?.aborted).toBe(true);
   });
 
-  it('listeners of other events, null listeners and an onabort that is not a function keep nothing', async () => {
+  it('listeners of other events, null or undefined listeners and an onabort that is not a function keep nothing', async () => {
     const refs = dropped(50, () => {
       const signal = deadlineSignal(60_000);
       signal.addEventListener('other', () => {});
       signal.addEventListener('abort', null as never);
+      signal.addEventListener('abort', undefined as never);
       (signal as { onabort: unknown }).onabort = 'not a function';
       return signal;
     });
