@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEADLINE, deadlineOf, deadlineSignal, isInvalidOptionError, TimeoutError } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
-import { collectUntil } from '../support/gc.js';
+import { collectUntil, gc } from '../support/gc.js';
 import { abortListeners, thrown } from '../support/helpers.js';
 
 /** Makes `n` signals with `make` in a frame of its own and keeps only weak references to them. */
@@ -69,6 +69,36 @@ describe('deadlineSignal: the deadline it carries', () => {
   it('names the option of a bad duration', () => {
     const error = thrown(() => deadlineSignal(-5));
     expect(isInvalidOptionError(error) && error.option).toBe('ms');
+  });
+});
+
+describe('deadlineSignal: following a parent', () => {
+  it('a child that reached its deadline leaves its parent following the others', async () => {
+    const clock = new VirtualClock();
+    const parent = new AbortController();
+    const early = deadlineSignal(10, { clock, signal: parent.signal });
+    const late = deadlineSignal(1_000, { clock, signal: parent.signal });
+    await clock.advance(10);
+    expect(early.reason).toBeInstanceOf(TimeoutError);
+    expect(abortListeners(parent.signal)).toBe(1);
+    parent.abort('stop');
+    expect(late.reason).toBe('stop');
+    expect(abortListeners(parent.signal)).toBe(0);
+  });
+
+  it('a parent aborting after its dropped children were collected (before their clean-up ran) skips them', async () => {
+    const parent = new AbortController();
+    const refs = dropped(20, () => deadlineSignal(60_000, { signal: parent.signal }));
+    const kept = deadlineSignal(60_000, { signal: parent.signal });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    // Synchronously after the collection: the finalization callbacks have not run, the parent still follows them.
+    const collected = refs.filter((ref) => ref.deref() === undefined).length;
+    const listening = abortListeners(parent.signal);
+    parent.abort('stop');
+    expect(collected).toBeGreaterThan(0);
+    expect(listening).toBe(1);
+    expect(kept.reason).toBe('stop');
   });
 });
 
