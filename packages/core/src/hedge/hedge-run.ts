@@ -51,7 +51,7 @@ export class HedgeRun {
     if (this.parent.canAbort) this.unlink = this.parent.subscribe((reason) => this.finish(reason, reason));
     if (this.done) return;
     this.launch();
-    if (!this.done) this.schedule(firstDelay);
+    this.schedule(firstDelay);
   }
 
   private launch(): void {
@@ -146,7 +146,7 @@ export class HedgeRun {
       }
     }
     if (policy.latencies !== undefined) policy.latencies.record(policy.clock.now() - scope.startedAt);
-    this.settle(false, value, scope);
+    this.settle(false, value);
   }
 
   private failed(scope: Attempt, error: unknown): void {
@@ -171,7 +171,7 @@ export class HedgeRun {
         if (following !== undefined) this.schedule(following);
       }
     }
-    if (!this.done && this.running.length === 0) this.settle(this.lastWasError, this.lastOutcome, undefined);
+    if (!this.done && this.running.length === 0) this.settle(this.lastWasError, this.lastOutcome);
   }
 
   /** Stops tracking an attempt that settled; its scope stops following the caller. */
@@ -183,15 +183,11 @@ export class HedgeRun {
 
   /** Fails the execution with `error`, aborting the attempts still running with `abortReason`. */
   private finish(error: unknown, abortReason: unknown): void {
-    this.settle(true, error, undefined, abortReason);
+    this.settle(true, error, abortReason);
   }
 
-  private settle(
-    failed: boolean,
-    outcome: unknown,
-    winner: Attempt | undefined,
-    abortReason?: unknown,
-  ): void {
+  /** The winner of a success is no longer among the attempts running (forget() took it out), so all are losers. */
+  private settle(failed: boolean, outcome: unknown, abortReason?: unknown): void {
     if (this.done) return;
     this.done = true;
     this.clearTimer();
@@ -202,7 +198,6 @@ export class HedgeRun {
     if (losers.length > 0) {
       const reason = abortReason ?? lostRace();
       for (const scope of losers) {
-        if (scope === winner) continue;
         scope.abort(reason);
         // An attempt still starting is left behind by launch() once its work exists.
         if (scope.work !== undefined) this.leave(scope.work);
