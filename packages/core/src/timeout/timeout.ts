@@ -97,9 +97,8 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
     this.pending = undefined;
   }
 
+  /** Only called on a run still in the queue: settling or aborting a run takes it out of the queue first. */
   expire(): void {
-    // Settled, or already aborted by the caller (a cooperative run still waiting for its function): too late.
-    if (this.settled || this.aborted) return;
     this.timedOut = true;
     this.policy.emitTimeout();
     this.abort(new TimeoutError(this.policy.timeoutMs));

@@ -98,6 +98,25 @@ describe('timeout (aggressive): a function that settles after its deadline', () 
 });
 
 describe('timeout (cooperative): what the caller gets', () => {
+  it("a caller abort is reported with the caller's reason, not as a timeout", async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const policy = timeout(100, { clock, strategy: 'cooperative', resolution: 0 });
+    const seen: unknown[] = [];
+    policy.on('failure', (e) => seen.push(e.error));
+    policy.on('timeout', () => seen.push('timeout'));
+    const result = policy.execute(
+      ({ signal }) =>
+        new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('cut')))),
+      { signal: controller.signal },
+    );
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    await expect(result).rejects.toBe(reason);
+    await clock.advance(200);
+    expect(seen).toEqual([reason]);
+  });
+
   it('the function failing on its own, before the deadline, rejects with its own error, not a TimeoutError', async () => {
     const clock = new VirtualClock();
     const policy = timeout(100, { clock, strategy: 'cooperative', resolution: 0 });
