@@ -5,7 +5,7 @@
  * reason without the function being called; `Infinity` sets no deadline.
  */
 import { describe, expect, it } from 'vitest';
-import { definePolicy, pipeline, timeout } from '../../src/index.js';
+import { constant, definePolicy, pipeline, retry, timeout } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
 import { abortListeners, deferred } from '../support/helpers.js';
 
@@ -78,6 +78,31 @@ describe.each(strategies)('timeout (%s): leaving the deadline queue', (strategy)
     await expect(result).rejects.toBe('gone');
     expect(calls).toBe(0);
     expect(limit.queue.size).toBe(0);
+  });
+});
+
+describe.each(strategies)('timeout (%s) under retry', (strategy) => {
+  it("a caller abort during the backoff leaves alone the signal an earlier attempt's function got", async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const policy = pipeline(
+      retry({ maxAttempts: 2, backoff: constant(100), clock }),
+      timeout(1_000, { clock, strategy }),
+    );
+    const signals: AbortSignal[] = [];
+    const result = policy.execute(
+      ({ signal }) => {
+        signals.push(signal);
+        return Promise.reject(new Error('try again'));
+      },
+      { signal: controller.signal },
+    );
+    result.catch(() => {});
+    await clock.advance(50);
+    expect(signals).toHaveLength(1);
+    controller.abort('stop');
+    await expect(result).rejects.toBe('stop');
+    expect(signals[0]!.aborted).toBe(false);
   });
 });
 
