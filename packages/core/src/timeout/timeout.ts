@@ -252,9 +252,11 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
       this.events.emit('timeout', { policy: this.name, timeoutMs: this.timeoutMs });
   }
 
-  /** @internal Emits success/failure for a run that has not been reported yet. */
+  /**
+   * @internal Emits success/failure for a run, once: `settle` reports only a run not settled yet, and a
+   * cooperative run is reported before its `finally` marks it settled.
+   */
   report(run: TimeoutRun, failed: boolean, value: unknown): void {
-    if (run.settled) return;
     if (failed) this.reportFailure(this.clock, value, run.started);
     else this.reportSuccess(this.clock, run.started);
   }

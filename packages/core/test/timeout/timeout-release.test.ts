@@ -5,8 +5,16 @@
  * reason without the function being called; `Infinity` sets no deadline.
  */
 import { describe, expect, it } from 'vitest';
-import { constant, definePolicy, pipeline, retry, timeout } from '../../src/index.js';
-import { VirtualClock } from '../../src/testing.js';
+import {
+  BulkheadRejectedError,
+  bulkhead,
+  constant,
+  definePolicy,
+  pipeline,
+  retry,
+  timeout,
+} from '../../src/index.js';
+import { flushMicrotasks, VirtualClock } from '../../src/testing.js';
 import { abortListeners, deferred } from '../support/helpers.js';
 
 const strategies = ['aggressive', 'cooperative'] as const;
@@ -103,6 +111,52 @@ describe.each(strategies)('timeout (%s) under retry', (strategy) => {
     controller.abort('stop');
     await expect(result).rejects.toBe('stop');
     expect(signals[0]!.aborted).toBe(false);
+  });
+});
+
+describe('timeout (aggressive): a function that aborts its caller while it starts', () => {
+  it('the caller gets its reason; a bulkhead around keeps the slot until the work ends', async () => {
+    const clock = new VirtualClock();
+    const limit = bulkhead({ maxConcurrent: 1, clock });
+    const policy = pipeline(limit, timeout(1_000, { clock }));
+    const controller = new AbortController();
+    const work = deferred<string>();
+    const result = policy.execute(
+      () => {
+        controller.abort('changed my mind');
+        return work.promise;
+      },
+      { signal: controller.signal },
+    );
+    await expect(result).rejects.toBe('changed my mind');
+    await expect(policy.execute(() => 'second')).rejects.toBeInstanceOf(BulkheadRejectedError);
+    work.resolve('done anyway');
+    await clock.advance(0);
+    await expect(policy.execute(() => 'third')).resolves.toBe('third');
+  });
+
+  it('a later rejection of that work is observed, never unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const controller = new AbortController();
+      const work = deferred<string>();
+      const result = timeout(1_000).execute(
+        () => {
+          controller.abort('changed my mind');
+          return work.promise;
+        },
+        { signal: controller.signal },
+      );
+      await expect(result).rejects.toBe('changed my mind');
+      work.reject(new Error('late failure'));
+      // Node reports unhandled rejections once the microtasks ran: a macrotask later is enough.
+      await flushMicrotasks();
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(unhandled).toEqual([]);
   });
 });
 
