@@ -104,18 +104,19 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
     this.abort(new TimeoutError(this.policy.timeoutMs));
   }
 
+  /**
+   * Runs its part once: a second call (a cooperative run's abortOnReturn after its timeout) finds super.abort
+   * done and the run out of the queue; an aggressive run is aborted once (its parent is released first, and
+   * abortOnReturn checks `aborted`).
+   */
   override abort(reason: unknown): void {
-    if (this.aborted) return;
     super.abort(reason);
     if (this.rejectOuter !== undefined) {
       // Aggressive: the caller learns at once; the function's eventual outcome is observed but ignored, and its
       // work is left to the slot holders around.
       this.settle(true, reason);
-      const pending = this.pending;
-      if (pending !== undefined) {
-        this.pending = undefined;
-        this.leave(pending);
-      }
+      // Once: a run aborts once, and a function that settles later goes through done(), not here.
+      if (this.pending !== undefined) this.leave(this.pending);
     }
     // Cooperative: the deadline can no longer change anything for a scope that has aborted.
     else this.policy.queue.remove(this);

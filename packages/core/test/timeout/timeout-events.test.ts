@@ -72,6 +72,29 @@ describe.each(strategies)('timeout (%s): success and failure events', (strategy)
   });
 });
 
+describe('timeout (aggressive): a caller abort caused by the deadline', () => {
+  it('is reported as the timeout it follows: the failure carries the TimeoutError, once', async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const policy = timeout(100, { clock, resolution: 0 });
+    const failures: unknown[] = [];
+    policy.on('failure', (e) => failures.push(e.error));
+    const result = policy.execute(
+      ({ signal }) =>
+        new Promise(() => {
+          // Seeing its deadline pass, the function gives up the whole operation.
+          signal.addEventListener('abort', () => controller.abort('gave up after the timeout'));
+        }),
+      { signal: controller.signal },
+    );
+    result.catch(() => {});
+    await clock.advance(100);
+    await result.catch(() => {});
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(TimeoutError);
+  });
+});
+
 describe('timeout (aggressive): a function that settles after its deadline', () => {
   for (const late of ['resolves', 'rejects'] as const) {
     it(`${late} later: the caller keeps its TimeoutError and nothing more is reported`, async () => {
