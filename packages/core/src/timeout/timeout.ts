@@ -71,6 +71,7 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
   declare next: DeadlineEntry | undefined;
   declare bucket: DeadlineBucket | undefined;
   declare timedOut: boolean;
+  /** Aggressive: the outer promise was settled (cooperative runs do not use it). */
   declare settled: boolean;
   declare started: number;
   /** Set in aggressive mode: settles the promise the caller holds. */
@@ -240,7 +241,6 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
       this.report(run, true, final);
       throw final;
     } finally {
-      run.settled = true;
       this.queue.remove(run);
       run.release();
       if (this.abortOnReturn) run.abort(returned());
@@ -255,7 +255,7 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
 
   /**
    * @internal Emits success/failure for a run, once: `settle` reports only a run not settled yet, and a
-   * cooperative run is reported before its `finally` marks it settled.
+   * cooperative run is reported by runCooperative alone.
    */
   report(run: TimeoutRun, failed: boolean, value: unknown): void {
     if (failed) this.reportFailure(this.clock, value, run.started);

@@ -86,6 +86,18 @@ describe('deadlineSignal: following a parent', () => {
     expect(abortListeners(parent.signal)).toBe(0);
   });
 
+  it('a parent whose every child reached its deadline is followed again by a new child', async () => {
+    const clock = new VirtualClock();
+    const parent = new AbortController();
+    deadlineSignal(10, { clock, signal: parent.signal });
+    await clock.advance(10);
+    expect(abortListeners(parent.signal)).toBe(0);
+    const next = deadlineSignal(1_000, { clock, signal: parent.signal });
+    expect(abortListeners(parent.signal)).toBe(1);
+    parent.abort('stop');
+    expect(next.reason).toBe('stop');
+  });
+
   it('a parent aborting after its dropped children were collected (before their clean-up ran) skips them', async () => {
     const parent = new AbortController();
     const refs = dropped(20, () => deadlineSignal(60_000, { signal: parent.signal }));
@@ -158,19 +170,26 @@ describe('deadlineSignal: what keeps a dropped signal alive', () => {
     expect(await collectUntil(gone(refs))).toBe(true);
   });
 
-  it('removing a listener in the other phase keeps it (the listener is still attached)', async () => {
-    const clock = new VirtualClock();
-    const listener = () => {};
-    const refs = dropped(1, () => {
-      const signal = deadlineSignal(60_000, { clock });
-      signal.addEventListener('abort', listener, true);
-      signal.removeEventListener('abort', listener, false);
-      return signal;
-    });
-    expect(await collectUntil(gone(refs))).toBe(false);
-    await clock.advance(60_000);
-    expect(refs[0]!.deref()?.aborted).toBe(true);
-  });
+  it.each<[string, boolean | AddEventListenerOptions, boolean | EventListenerOptions | undefined]>([
+    ['capture as a boolean', true, false],
+    ['capture in options', { capture: true }, { capture: false }],
+    ['capture in options, removed without', { capture: true }, undefined],
+  ])(
+    'removing a listener in the other phase keeps it (%s: the listener is still attached)',
+    async (_case, added, removed) => {
+      const clock = new VirtualClock();
+      const listener = () => {};
+      const refs = dropped(1, () => {
+        const signal = deadlineSignal(60_000, { clock });
+        signal.addEventListener('abort', listener, added);
+        signal.removeEventListener('abort', listener, removed);
+        return signal;
+      });
+      expect(await collectUntil(gone(refs))).toBe(false);
+      await clock.advance(60_000);
+      expect(refs[0]!.deref()?.aborted).toBe(true);
+    },
+  );
 
   it('listeners of other events, null or undefined listeners and an onabort that is not a function keep nothing', async () => {
     const refs = dropped(50, () => {

@@ -120,6 +120,18 @@ describe('timeout (aggressive): a function that settles after its deadline', () 
   }
 });
 
+describe.each(strategies)('timeout (%s): abortOnReturn', (strategy) => {
+  it("aborts the function's signal with an AbortError saying why", async () => {
+    const policy = timeout(1_000, { strategy, abortOnReturn: true, clock: new VirtualClock() });
+    let seen: AbortSignal | undefined;
+    await policy.execute(({ signal }) => {
+      seen = signal;
+      return 'done';
+    });
+    expect((seen!.reason as DOMException).message).toBe('The function returned (abortOnReturn)');
+  });
+});
+
 describe('timeout (cooperative): what the caller gets', () => {
   it("a caller abort is reported with the caller's reason, not as a timeout", async () => {
     const clock = new VirtualClock();
