@@ -83,27 +83,26 @@ export class HedgeRun {
     if (this.holders.length > 0) leaveBehind(work, this.parent, this.holders);
   }
 
-  /** Starts every hedge due now (delay 0), then arms one timer for the next. */
+  /**
+   * Starts every hedge due now (delay 0), then arms one timer for the next. Called only after a hedge could
+   * start (the budget did not refuse), with Infinity once every hedge started or the run failed.
+   */
   private schedule(delay: number): void {
     for (;;) {
-      if (this.done || this.stopped || this.launched > this.policy.maxHedges) return;
-      if (delay === Number.POSITIVE_INFINITY) return;
+      if (this.done || delay === Number.POSITIVE_INFINITY) return;
       if (delay > 0) {
         this.timer = this.policy.clock.setTimer(this.onTimer, delay, this.policy.timerOptions);
         return;
       }
       if (!this.hedgeNow()) return;
-      const following = this.nextDelay();
-      if (following === undefined) return;
-      delay = following;
+      delay = this.nextDelay();
     }
   }
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
     if (this.done || !this.hedgeNow()) return;
-    const following = this.nextDelay();
-    if (following !== undefined) this.schedule(following);
+    this.schedule(this.nextDelay());
   };
 
   /** Starts the next hedge if the budget allows; false (and no more hedges) when it does not. */
@@ -117,14 +116,14 @@ export class HedgeRun {
     return !this.done;
   }
 
-  /** The wait before the hedge after those launched; undefined (and the run failed) if the delay was bad. */
-  private nextDelay(): number | undefined {
+  /** The wait before the hedge after those launched; Infinity once all started, or (the run failed) if it was bad. */
+  private nextDelay(): number {
     if (this.launched > this.policy.maxHedges) return Number.POSITIVE_INFINITY;
     try {
       return this.policy.delayBefore(this.launched);
     } catch (error) {
       this.finish(error, abortedBySettle());
-      return undefined;
+      return Number.POSITIVE_INFINITY;
     }
   }
 
@@ -166,10 +165,7 @@ export class HedgeRun {
     if (!this.stopped && this.launched <= this.policy.maxHedges) {
       // Nothing to gain from waiting out the delay: the next hedge takes over now.
       this.clearTimer();
-      if (this.hedgeNow()) {
-        const following = this.nextDelay();
-        if (following !== undefined) this.schedule(following);
-      }
+      if (this.hedgeNow()) this.schedule(this.nextDelay());
     }
     if (!this.done && this.running.length === 0) this.settle(this.lastWasError, this.lastOutcome);
   }
