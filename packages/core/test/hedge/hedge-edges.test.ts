@@ -47,6 +47,24 @@ describe('hedge: what its errors say', () => {
   });
 });
 
+describe('hedge: after a failure', () => {
+  it('the hedge it started at once is followed by the next one a delay later', async () => {
+    const clock = new VirtualClock();
+    const policy = hedge({ delay: 100, maxHedges: 2, clock });
+    const starts: number[] = [];
+    const result = policy.execute((ctx) => {
+      starts.push(clock.now());
+      if (ctx.hedge === 0)
+        return sleep(10, ctx.signal, clock).then(() => Promise.reject(new Error('fast fail')));
+      if (ctx.hedge === 1) return sleep(10_000, ctx.signal, clock).then(() => 'slow');
+      return sleep(5, ctx.signal, clock).then(() => 'third');
+    });
+    await clock.advance(115);
+    await expect(result).resolves.toBe('third');
+    expect(starts).toEqual([0, 10, 110]);
+  });
+});
+
 describe('hedge: a budget that refused', () => {
   /** A gate that refuses every retry and counts the asks. */
   function refusing() {
