@@ -37,6 +37,17 @@ describe('hedge: what its errors say', () => {
     );
   });
 
+  it('a percentile delay whose max is below its min: delay.max, saying why; max equal to min is fine', () => {
+    const error = thrown(() => hedge({ delay: { percentile: 0.9, min: 200, max: 100 } }));
+    expect(isInvalidOptionError(error) && error.option).toBe('delay.max');
+    expect((error as Error).message).toBe(
+      'Invalid option "delay.max": expected a number >= delay.min (200), got 100',
+    );
+    expect(() => hedge({ delay: { percentile: 0.9, min: 100, max: 100 } })).not.toThrow();
+    const negative = thrown(() => hedge({ delay: { percentile: 0.9, max: -1 } }));
+    expect(isInvalidOptionError(negative) && negative.option).toBe('delay.max');
+  });
+
   it('a delay function returning a bad value: which hedge and what it returned', async () => {
     const error = await hedge({ delay: () => -5 })
       .execute(() => 'never')
