@@ -59,7 +59,8 @@ class RealClock implements Clock {
           if (left > 0) arm(left);
           else callback();
         },
-        Math.min(Math.max(delay, 0), MAX_TIMER_MS),
+        // delay >= 0: the clamped ms first, then what was left (> 0).
+        Math.min(delay, MAX_TIMER_MS),
       );
       if (box.unref) (box.id as NodeTimeout).unref?.();
     };

@@ -51,7 +51,7 @@ export class HedgeRun {
     if (this.parent.canAbort) this.unlink = this.parent.subscribe((reason) => this.finish(reason, reason));
     if (this.done) return;
     this.launch();
-    if (!this.done) this.schedule(firstDelay);
+    this.schedule(firstDelay);
   }
 
   private launch(): void {
@@ -83,27 +83,26 @@ export class HedgeRun {
     if (this.holders.length > 0) leaveBehind(work, this.parent, this.holders);
   }
 
-  /** Starts every hedge due now (delay 0), then arms one timer for the next. */
+  /**
+   * Starts every hedge due now (delay 0), then arms one timer for the next. Called only after a hedge could
+   * start (the budget did not refuse), with Infinity once every hedge started or the run failed.
+   */
   private schedule(delay: number): void {
     for (;;) {
-      if (this.done || this.stopped || this.launched > this.policy.maxHedges) return;
-      if (delay === Number.POSITIVE_INFINITY) return;
+      if (this.done || delay === Number.POSITIVE_INFINITY) return;
       if (delay > 0) {
         this.timer = this.policy.clock.setTimer(this.onTimer, delay, this.policy.timerOptions);
         return;
       }
       if (!this.hedgeNow()) return;
-      const following = this.nextDelay();
-      if (following === undefined) return;
-      delay = following;
+      delay = this.nextDelay();
     }
   }
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
     if (this.done || !this.hedgeNow()) return;
-    const following = this.nextDelay();
-    if (following !== undefined) this.schedule(following);
+    this.schedule(this.nextDelay());
   };
 
   /** Starts the next hedge if the budget allows; false (and no more hedges) when it does not. */
@@ -117,14 +116,14 @@ export class HedgeRun {
     return !this.done;
   }
 
-  /** The wait before the hedge after those launched; undefined (and the run failed) if the delay was bad. */
-  private nextDelay(): number | undefined {
+  /** The wait before the hedge after those launched; Infinity once all started, or (the run failed) if it was bad. */
+  private nextDelay(): number {
     if (this.launched > this.policy.maxHedges) return Number.POSITIVE_INFINITY;
     try {
       return this.policy.delayBefore(this.launched);
     } catch (error) {
       this.finish(error, abortedBySettle());
-      return undefined;
+      return Number.POSITIVE_INFINITY;
     }
   }
 
@@ -146,7 +145,7 @@ export class HedgeRun {
       }
     }
     if (policy.latencies !== undefined) policy.latencies.record(policy.clock.now() - scope.startedAt);
-    this.settle(false, value, scope);
+    this.settle(false, value);
   }
 
   private failed(scope: Attempt, error: unknown): void {
@@ -166,12 +165,9 @@ export class HedgeRun {
     if (!this.stopped && this.launched <= this.policy.maxHedges) {
       // Nothing to gain from waiting out the delay: the next hedge takes over now.
       this.clearTimer();
-      if (this.hedgeNow()) {
-        const following = this.nextDelay();
-        if (following !== undefined) this.schedule(following);
-      }
+      if (this.hedgeNow()) this.schedule(this.nextDelay());
     }
-    if (!this.done && this.running.length === 0) this.settle(this.lastWasError, this.lastOutcome, undefined);
+    if (!this.done && this.running.length === 0) this.settle(this.lastWasError, this.lastOutcome);
   }
 
   /** Stops tracking an attempt that settled; its scope stops following the caller. */
@@ -183,15 +179,11 @@ export class HedgeRun {
 
   /** Fails the execution with `error`, aborting the attempts still running with `abortReason`. */
   private finish(error: unknown, abortReason: unknown): void {
-    this.settle(true, error, undefined, abortReason);
+    this.settle(true, error, abortReason);
   }
 
-  private settle(
-    failed: boolean,
-    outcome: unknown,
-    winner: Attempt | undefined,
-    abortReason?: unknown,
-  ): void {
+  /** The winner of a success is no longer among the attempts running (forget() took it out), so all are losers. */
+  private settle(failed: boolean, outcome: unknown, abortReason?: unknown): void {
     if (this.done) return;
     this.done = true;
     this.clearTimer();
@@ -202,7 +194,6 @@ export class HedgeRun {
     if (losers.length > 0) {
       const reason = abortReason ?? lostRace();
       for (const scope of losers) {
-        if (scope === winner) continue;
         scope.abort(reason);
         // An attempt still starting is left behind by launch() once its work exists.
         if (scope.work !== undefined) this.leave(scope.work);

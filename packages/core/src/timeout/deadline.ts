@@ -100,8 +100,8 @@ class Child {
     this.cleanup = new Cleanup(clock);
   }
 
+  /** Needs no guard: every step is idempotent (a controller aborts once), should it be called twice. */
   abort(reason: unknown): void {
-    if (this.controller.signal.aborted) return;
     this.cleanup.run();
     LISTENED.delete(this);
     this.listeners = this.captureListeners = undefined;

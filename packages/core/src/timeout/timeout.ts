@@ -71,6 +71,7 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
   declare next: DeadlineEntry | undefined;
   declare bucket: DeadlineBucket | undefined;
   declare timedOut: boolean;
+  /** Aggressive: the outer promise was settled (cooperative runs do not use it). */
   declare settled: boolean;
   declare started: number;
   /** Set in aggressive mode: settles the promise the caller holds. */
@@ -97,26 +98,26 @@ class TimeoutRun extends ScopedContext implements DeadlineEntry {
     this.pending = undefined;
   }
 
+  /** Only called on a run still in the queue: settling or aborting a run takes it out of the queue first. */
   expire(): void {
-    // Settled, or already aborted by the caller (a cooperative run still waiting for its function): too late.
-    if (this.settled || this.aborted) return;
     this.timedOut = true;
     this.policy.emitTimeout();
     this.abort(new TimeoutError(this.policy.timeoutMs));
   }
 
+  /**
+   * Runs its part once: a second call (a cooperative run's abortOnReturn after its timeout) finds super.abort
+   * done and the run out of the queue; an aggressive run is aborted once (its parent is released first, and
+   * abortOnReturn checks `aborted`).
+   */
   override abort(reason: unknown): void {
-    if (this.aborted) return;
     super.abort(reason);
     if (this.rejectOuter !== undefined) {
       // Aggressive: the caller learns at once; the function's eventual outcome is observed but ignored, and its
       // work is left to the slot holders around.
       this.settle(true, reason);
-      const pending = this.pending;
-      if (pending !== undefined) {
-        this.pending = undefined;
-        this.leave(pending);
-      }
+      // Once: a run aborts once, and a function that settles later goes through done(), not here.
+      if (this.pending !== undefined) this.leave(this.pending);
     }
     // Cooperative: the deadline can no longer change anything for a scope that has aborted.
     else this.policy.queue.remove(this);
@@ -240,7 +241,6 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
       this.report(run, true, final);
       throw final;
     } finally {
-      run.settled = true;
       this.queue.remove(run);
       run.release();
       if (this.abortOnReturn) run.abort(returned());
@@ -253,9 +253,11 @@ export class TimeoutPolicy extends PolicyBase<never, 'success' | 'failure' | 'ti
       this.events.emit('timeout', { policy: this.name, timeoutMs: this.timeoutMs });
   }
 
-  /** @internal Emits success/failure for a run that has not been reported yet. */
+  /**
+   * @internal Emits success/failure for a run, once: `settle` reports only a run not settled yet, and a
+   * cooperative run is reported by runCooperative alone.
+   */
   report(run: TimeoutRun, failed: boolean, value: unknown): void {
-    if (run.settled) return;
     if (failed) this.reportFailure(this.clock, value, run.started);
     else this.reportSuccess(this.clock, run.started);
   }

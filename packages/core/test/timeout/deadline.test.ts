@@ -3,15 +3,11 @@
  * a parent. A long-lived parent must not pay per child: one listener on it however many children follow it, and a
  * child the caller dropped is collectable before its deadline.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { deadlineOf, deadlineSignal, InvalidOptionError, retry, TimeoutError } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
+import { collectUntil } from '../support/gc.js';
 import { abortListeners } from '../support/helpers.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 /** Runs `n` executions, each with a signal from `make`; returns weak references to the signals. */
 async function executeEach(n: number, make: () => AbortSignal): Promise<WeakRef<AbortSignal>[]> {
@@ -23,15 +19,6 @@ async function executeEach(n: number, make: () => AbortSignal): Promise<WeakRef<
     refs.push(new WeakRef(signal));
   }
   return refs;
-}
-
-/** Collects garbage until `done` holds (WeakRefs are only cleared after the current job). */
-async function collectUntil(done: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 20 && !done(); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    gc();
-  }
-  return done();
 }
 
 describe('deadlineSignal', () => {
