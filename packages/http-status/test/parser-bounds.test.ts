@@ -152,6 +152,33 @@ describe('the RateLimit field', () => {
   });
 });
 
+describe('a classifier called without request options', () => {
+  it('reads the request as a GET with no key and no headers, whatever its idempotent methods', () => {
+    const putOnly = createClassifier({ idempotentMethods: ['PUT'] });
+    expect(putOnly(503).retry).toBe(false);
+    expect(putOnly(503, { method: 'PUT' }).retry).toBe(true);
+    expect(createClassifier({ idempotentMethods: ['PUT'], retryUnsafe: true })(503).retry).toBe(true);
+  });
+});
+
+describe('retry-after-ms', () => {
+  it('is read with surrounding spaces', () => {
+    expect(readDelayHint({ 'retry-after-ms': ' 250 ' }, { now: NOW })).toEqual({
+      delayMs: 250,
+      header: 'retry-after-ms',
+    });
+  });
+
+  it('only as plain digits: another number form is skipped for the next header', () => {
+    for (const ms of ['1e3', '-5', 'Infinity', '0x10', '']) {
+      expect(readDelayHint({ 'retry-after-ms': ms, 'retry-after': '5' }, { now: NOW })).toEqual({
+        delayMs: 5000,
+        header: 'retry-after',
+      });
+    }
+  });
+});
+
 describe('classifier option messages say what was expected', () => {
   const messageOf = (build: () => unknown): string => {
     try {
