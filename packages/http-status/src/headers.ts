@@ -112,7 +112,7 @@ export function toHeaders(headers: HeadersLike | null | undefined): Headers {
     return headers as Headers;
   }
   const result = new Headers();
-  if (typeof headers !== 'object' || headers === null) return result;
+  // headerReader reads anything that is not an object as no headers.
   const reader = headerReader(headers);
   for (const name of reader.names()) {
     const value = reader.get(name);

@@ -201,6 +201,16 @@ describe('what an attempt leaves on the signal: nothing', () => {
   });
 });
 
+describe('bodyExcerptChars: 0', () => {
+  it('keeps no excerpt, not even an empty one', async () => {
+    env.server.script(reply(503, {}, 'busy'));
+    const fetch = resilientFetch(retry({ maxAttempts: 1 }), { bodyExcerptChars: 0 });
+    const failure = await failureOf(fetch(`${env.server.url}/`));
+    expect(isHttpStatusError(failure)).toBe(true);
+    expect((failure as { body?: unknown }).body).toBeUndefined();
+  });
+});
+
 describe('a late answer, after the attempt was aborted', () => {
   it('is released unread: its body is cancelled', async () => {
     let answer!: (response: Response) => void;

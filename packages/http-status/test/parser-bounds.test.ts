@@ -131,8 +131,9 @@ describe('the RateLimit field', () => {
     expect(hint('"x\\\\";r=0;t=7')?.delayMs).toBe(7000);
   });
 
-  it('a quoted policy name holding "=" is a policy, also after other members', () => {
+  it('a quoted policy name holding "=" is a policy, also after other members or after spaces', () => {
     expect(hint('limit=100, "q=1";r=0;t=5')?.delayMs).toBe(5000);
+    expect(hint(' "q=1";r=0;t=5, limit=100')?.delayMs).toBe(5000);
   });
 
   it('parameters without a value are skipped, the others read', () => {
