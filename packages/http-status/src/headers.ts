@@ -34,7 +34,8 @@ function asText(value: unknown): string | undefined {
   if (!Array.isArray(value)) return undefined;
   const first: unknown = value[0];
   if (typeof first === 'string') return first;
-  return typeof first === 'number' && Number.isFinite(first) ? String(first) : undefined;
+  // Number.isFinite is false for anything but a number.
+  return Number.isFinite(first) ? String(first) : undefined;
 }
 
 /** Runs a read of a foreign object; a throwing getter, trap or iterator reads as `fallback`. */
@@ -58,9 +59,7 @@ function boundedNames(iterable: Iterable<unknown>): string[] {
 
 /** Indexes up to MAX_HEADERS entries of a record by lower-cased name (the first spelling wins). */
 function indexRecord(headers: Record<string, unknown>, map: Map<string, unknown>): void {
-  const keys = Object.keys(headers);
-  for (let i = 0; i < keys.length && i < MAX_HEADERS; i++) {
-    const key = keys[i]!;
+  for (const key of Object.keys(headers).slice(0, MAX_HEADERS)) {
     const lower = key.toLowerCase();
     if (!map.has(lower))
       map.set(
@@ -109,11 +108,11 @@ export function headerReader(headers: HeadersLike | null | undefined): HeaderRea
 
 /** Copies any HeadersLike into a fetch `Headers`, skipping entries `Headers` rejects (invalid names or values). */
 export function toHeaders(headers: HeadersLike | null | undefined): Headers {
-  if (typeof Headers !== 'undefined' && safely(() => headers instanceof Headers, false)) {
+  if (safely(() => headers instanceof Headers, false)) {
     return headers as Headers;
   }
   const result = new Headers();
-  if (typeof headers !== 'object' || headers === null) return result;
+  // headerReader reads anything that is not an object as no headers.
   const reader = headerReader(headers);
   for (const name of reader.names()) {
     const value = reader.get(name);

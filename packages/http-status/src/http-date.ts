@@ -19,12 +19,14 @@ const ASCTIME = /* @__PURE__ */ new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIM
 
 /** Epoch ms of a valid calendar time, or undefined when a field is out of range. */
 function toEpoch(year: number, month: string, day: number, hh: number, mm: number, ss: number) {
+  // The patterns admit only the twelve month names, so the index is always found.
   const monthIndex = MONTHS.indexOf(month.toLowerCase());
-  if (monthIndex < 0 || day < 1 || hh > 23 || mm > 59 || ss > 60) return undefined;
+  if (hh > 23 || mm > 59 || ss > 60) return undefined;
   const date = new Date(Date.UTC(year, monthIndex, day, hh, mm, Math.min(ss, 59)));
   // Date.UTC maps years 0..99 to 1900..1999; set the year again so 4-digit years stay literal.
   date.setUTCFullYear(year, monthIndex, day);
-  if (date.getUTCDate() !== day || date.getUTCMonth() !== monthIndex) return undefined;
+  // Day 0 or a day past the month's end rolls into another month, on another day of it.
+  if (date.getUTCDate() !== day) return undefined;
   // Second 60 (a leap second, allowed by the grammar) is read as the start of the next minute.
   return date.getTime() + (ss === 60 ? 1000 : 0);
 }
@@ -66,6 +68,6 @@ export function parseHttpDate(value: unknown, now: number = Date.now()): number 
   m = RFC_850.exec(text);
   if (m) return rfc850Epoch(+m[3]!, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!, now);
   m = ASCTIME.exec(text);
-  if (m) return toEpoch(+m[6]!, m[1]!, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!);
+  if (m) return toEpoch(+m[6]!, m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!);
   return undefined;
 }

@@ -104,8 +104,9 @@ export function networkErrorCode(error: unknown): string | undefined {
   const links = chain(error);
   if (links.some(isAbortError)) return undefined;
   for (const link of links) {
-    const code = field(link, 'code');
-    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return code;
+    // A Set holds only its own strings: a code of another type is never found.
+    const code = field(link, 'code') as string;
+    if (TRANSIENT_CODES.has(code)) return code;
   }
   for (let i = 0; i < links.length; i++) {
     const code = messageOnlyNetworkCode(links[i], messageOf(links[i]), i + 1 < links.length);
@@ -124,6 +125,5 @@ export function isTransientNetworkError(error: unknown): boolean {
 
 /** True when `error` proves the request never reached the server (refused, unresolvable, unreachable). */
 export function isNotSentError(error: unknown): boolean {
-  const code = networkErrorCode(error);
-  return code !== undefined && NOT_SENT_CODES.has(code);
+  return NOT_SENT_CODES.has(networkErrorCode(error) as string);
 }

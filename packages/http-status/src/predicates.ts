@@ -17,10 +17,10 @@ export function markNotRetryable<E>(error: E): E {
 
 /** Marked, or a cooperative timeout's TimeoutError wrapping a marked error (same attempt, same verdict). */
 function isMarked(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  if (notRetryable.has(error)) return true;
-  const cause = (error as { cause?: unknown }).cause;
-  return isTimeoutError(error) && typeof cause === 'object' && cause !== null && notRetryable.has(cause);
+  // WeakSet.has is false for a primitive (error or cause), so neither needs a type check.
+  return (
+    notRetryable.has(error as object) || (isTimeoutError(error) && notRetryable.has(error.cause as object))
+  );
 }
 
 /** What an error is, as {@link classifyError} sees it (see {@link ErrorDecision.kind}). */

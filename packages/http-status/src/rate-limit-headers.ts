@@ -92,9 +92,10 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
   return parts;
 }
 
+/** A `key=value` pair, the key trimmed and lower-cased; the value as is (its readers trim it). */
 function keyValue(part: string): [string, string] | undefined {
   const eq = part.indexOf('=');
-  return eq <= 0 ? undefined : [part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim()];
+  return eq <= 0 ? undefined : [part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1)];
 }
 
 /**

@@ -19,7 +19,8 @@ export function boundedDelay(ms: number): number | undefined {
 
 /** The reference time: `now` when it is a usable number, else the wall clock. */
 export function referenceTime(now: number | undefined): number {
-  return typeof now === 'number' && Number.isFinite(now) ? now : Date.now();
+  // Number.isFinite is false for anything but a number.
+  return Number.isFinite(now) ? (now as number) : Date.now();
 }
 
 /**
@@ -30,7 +31,6 @@ export function referenceTime(now: number | undefined): number {
 export function parseRetryAfter(value: unknown, now?: number): number | undefined {
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
-  if (text === '') return undefined;
   if (DELTA_SECONDS.test(text)) return boundedDelay(Number(text) * 1000);
   const reference = referenceTime(now);
   const date = parseHttpDate(text, reference);
