@@ -95,7 +95,10 @@ describe('local refusals: default messages, names, codes and fields', () => {
       'Bulkhead capacity exceeded',
     ]);
     const waited = new BulkheadRejectedError('queueTimeout');
-    expect([waited.reason, waited.message]).toEqual(['queueTimeout', 'Timed out waiting in the bulkhead queue']);
+    expect([waited.reason, waited.message]).toEqual([
+      'queueTimeout',
+      'Timed out waiting in the bulkhead queue',
+    ]);
     expect(new BulkheadRejectedError('full', 'mine').message).toBe('mine');
   });
 

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { bulkhead } from '../../src/index.js';
+import { VirtualClock } from '../../src/testing.js';
+import { deferred } from '../support/helpers.js';
+
+describe('bulkhead events', () => {
+  it.each(['success', 'failure'] as const)(
+    "with only a '%s' listener, a call that got a slot at once reports its own duration",
+    async (event) => {
+      const clock = new VirtualClock(1_000);
+      const policy = bulkhead({ maxConcurrent: 1, clock });
+      const seen: unknown[] = [];
+      policy.on(event, (payload) => seen.push(payload));
+      const gate = deferred<string>();
+      const error = new Error('no');
+      const call = policy.execute(() => gate.promise).catch((reason: unknown) => reason);
+      await clock.advance(40);
+      if (event === 'success') gate.resolve('ok');
+      else gate.reject(error);
+      await call;
+      expect(seen).toEqual([
+        event === 'success'
+          ? { policy: 'bulkhead', duration: 40 }
+          : { policy: 'bulkhead', duration: 40, error },
+      ]);
+    },
+  );
+
+  it('a call that timed out in the queue is reported as rejected only, not as a failure', async () => {
+    const clock = new VirtualClock();
+    const policy = bulkhead({ maxConcurrent: 1, maxQueue: 1, queueTimeout: 100, clock });
+    const events: string[] = [];
+    policy.on('failure', () => events.push('failure'));
+    policy.on('rejected', (e) => events.push(`rejected:${e.reason}`));
+    const gate = deferred();
+    const running = policy.execute(() => gate.promise);
+    const queued = policy.execute(() => 'late').catch((error: unknown) => error);
+    await clock.advance(100);
+    await queued;
+    expect(events).toEqual(['rejected:queueTimeout']);
+    gate.resolve();
+    await running;
+  });
+
+  it('a caller aborting between the hand-over and the start is reported as a failure with its reason', async () => {
+    const clock = new VirtualClock();
+    const policy = bulkhead({ maxConcurrent: 1, maxQueue: 1, clock });
+    const failures: unknown[] = [];
+    policy.on('failure', (e) => failures.push(e));
+    const gate = deferred();
+    const controller = new AbortController();
+    const running = policy.execute(() => gate.promise);
+    const queued = policy.execute(() => 'never', { signal: controller.signal });
+    await clock.advance(70);
+    const reason = new Error('late abort');
+    void gate.promise.then(() => controller.abort(reason));
+    gate.resolve();
+    await running;
+    await expect(queued).rejects.toBe(reason);
+    expect(failures).toEqual([{ policy: 'bulkhead', duration: 70, error: reason }]);
+    expect(policy.executing).toBe(0);
+  });
+
+  it("'queued' says how many callers are ahead", async () => {
+    const policy = bulkhead({ maxConcurrent: 1, maxQueue: 3 });
+    const positions: number[] = [];
+    policy.on('queued', (e) => positions.push(e.position));
+    const gate = deferred();
+    const calls = [0, 1, 2, 3].map(() => policy.execute(() => gate.promise));
+    expect(positions).toEqual([0, 1, 2]);
+    gate.resolve();
+    await Promise.all(calls);
+  });
+
+  it("'rejected' for a full bulkhead names the policy and the reason", async () => {
+    const policy = bulkhead({ maxConcurrent: 1, name: 'db' });
+    const rejected: unknown[] = [];
+    policy.on('rejected', (e) => rejected.push(e));
+    const gate = deferred();
+    const running = policy.execute(() => gate.promise);
+    await expect(policy.execute(() => 'x')).rejects.toMatchObject({ reason: 'full' });
+    expect(rejected).toEqual([{ policy: 'db', reason: 'bulkheadFull' }]);
+    gate.resolve();
+    await running;
+  });
+});
