@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exponential, isInvalidOptionError, listBackoff } from '../../src/index.js';
+import { constant, exponential, isInvalidOptionError, linear, listBackoff, retry } from '../../src/index.js';
 import { thrown } from '../support/helpers.js';
 
 /** A random source that returns `draws` in turn. */
@@ -21,6 +21,36 @@ describe('decorrelated jitter at its cap', () => {
     const [first, second] = exponential({ initialDelay: 1_000, maxDelay: 1e9 }).delays(2, drawing(0.99, 0));
     const below = exponential({ initialDelay: 1_000, maxDelay: first! + 1 }).delays(2, drawing(0.99, 0));
     expect(below).toEqual([first, second]);
+  });
+});
+
+describe('decorrelated jitter past its largest exponent', () => {
+  it('from the retry whose exponent passes 1000 on, every delay is maxDelay (the curve would overflow)', () => {
+    // A cap so high the curve has not reached it by then: with draws of 0, the n-th delay's exponent is n.
+    const delays = exponential({ initialDelay: 1, maxDelay: 1e308, random: () => 0 }).delays(1_003);
+    expect(delays[1_000]).toBeLessThan(1e301);
+    expect(delays[1_000]).toBeGreaterThan(delays[999]!);
+    expect(delays.slice(1_001)).toEqual([1e308, 1e308]);
+  });
+});
+
+describe('backoffs are immutable values', () => {
+  it('every built-in backoff is frozen', () => {
+    for (const backoff of [constant(1), linear(), exponential(), listBackoff([1, 2])]) {
+      expect(Object.isFrozen(backoff)).toBe(true);
+    }
+  });
+
+  it("linear's random is checked under its own name", () => {
+    const error = thrown(() => linear({ random: 'dice' as never }));
+    expect(isInvalidOptionError(error) && error.option).toBe('random');
+  });
+
+  it('a backoff option without start() is refused, saying what is expected', () => {
+    const error = thrown(() => retry({ backoff: { next: () => 1 } as never }));
+    expect(isInvalidOptionError(error) && error.message).toBe(
+      'Invalid option "backoff": expected a Backoff such as exponential() (start), got an object without a start() method',
+    );
   });
 });
 
