@@ -113,6 +113,13 @@ describe('validator messages', () => {
     expect(isInvalidOptionError(error) && error.message).toContain('expected a number in (0, 1], got 0');
   });
 
+  it('requireObject takes any object (an array included) and nothing else', () => {
+    for (const value of [{}, [], new Date(0)]) expect(v.requireObject('x', value)).toBe(value);
+    expect(messageOf(() => v.requireObject('x', () => 1))).toBe(
+      'Invalid option "x": expected an object, got a function',
+    );
+  });
+
   it('describes each kind of value the same way', () => {
     expect(v.describe('short')).toBe('"short"');
     expect(v.describe('x'.repeat(64))).toBe(`"${'x'.repeat(64)}"`);
