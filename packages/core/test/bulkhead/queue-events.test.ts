@@ -63,7 +63,7 @@ describe('bulkhead events', () => {
 
   it("'queued' says how many callers are ahead", async () => {
     const policy = bulkhead({ maxConcurrent: 1, maxQueue: 3 });
-    const positions: number[] = [];
+    const positions: Array<number | undefined> = [];
     policy.on('queued', (e) => positions.push(e.position));
     const gate = deferred();
     const calls = [0, 1, 2, 3].map(() => policy.execute(() => gate.promise));
@@ -152,7 +152,7 @@ describe('bulkhead queue patience', () => {
       name: 'late',
       run: async (context, next) => {
         await pause.promise;
-        inner = next(context);
+        inner = Promise.resolve(next(context));
         return inner;
       },
     });
