@@ -53,7 +53,12 @@ describe('bulkhead events', () => {
     const queued = policy.execute(() => 'never', { signal: controller.signal });
     await clock.advance(70);
     const reason = new Error('late abort');
-    void gate.promise.then(() => controller.abort(reason));
+    // Right after the first call's slot was handed over (its release is the reaction registered before this one),
+    // before the queued call's continuation starts the function.
+    void running.then(() => {
+      expect(policy.queued).toBe(0);
+      controller.abort(reason);
+    });
     gate.resolve();
     await running;
     await expect(queued).rejects.toBe(reason);
