@@ -27,7 +27,6 @@ class ConstantBackoff extends BackoffBase {
   start(random: RandomSource = this.random): BackoffSequence {
     const delay = this.maxDelay;
     const jitter = this.jitter;
-    if (jitter === 'none') return { next: () => delay };
     const rand = safeRandom(random);
     return { next: () => applyJitter(jitter, delay, rand) };
   }

@@ -73,10 +73,8 @@ class ExponentialBackoff extends BackoffBase {
       next: () => {
         if (capped) return max;
         const t = n++ + rand();
-        if (t > MAX_EXPONENT) {
-          capped = true;
-          return max;
-        }
+        // t only grows: every later delay returns here too.
+        if (t > MAX_EXPONENT) return max;
         const next = this.factor ** t * Math.tanh(Math.sqrt(P_FACTOR * t));
         const delay = (next - prev) * RP_SCALING * this.initialDelay;
         prev = next;

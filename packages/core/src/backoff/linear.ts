@@ -37,7 +37,7 @@ class LinearBackoff extends BackoffBase {
   start(random: RandomSource = this.random): BackoffSequence {
     let n = 0;
     const jitter = this.jitter;
-    const rand = jitter === 'none' ? random : safeRandom(random);
+    const rand = safeRandom(random);
     return {
       next: () => applyJitter(jitter, clampDelay(this.initialDelay + this.step * n++, this.maxDelay), rand),
     };

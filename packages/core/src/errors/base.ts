@@ -2,6 +2,8 @@
  * The base of every Bulwark error: its brand, its code and the guards built on them. See errors.ts for the
  * hierarchy; a module of its own so an import that needs no refusal class bundles none.
  */
+import { asFiniteNonNegative } from '../internal/finite.js';
+
 export const BRAND = /* @__PURE__ */ Symbol.for('bulwark.error');
 /** Set on ExecutionRejectedError's prototype: inherited by every subclass, read the same by every copy. */
 export const REJECTED = /* @__PURE__ */ Symbol.for('bulwark.error.rejected');
@@ -63,7 +65,7 @@ export class BulwarkError extends Error {
     if (skipStack) Error.stackTraceLimit = limit;
     this.name = 'BulwarkError';
     this[BRAND] = options.code ?? 'BULWARK_ERROR';
-    this.retryAfterMs = options.retryAfterMs;
+    this.retryAfterMs = asFiniteNonNegative(options.retryAfterMs);
   }
 
   /** Stable machine-readable code, also readable across package copies. */

@@ -99,7 +99,7 @@ export interface SlidingWindowOptions {
   readonly segments?: number;
   /** What the limit counts: 'calls' (1 per execution), or a unit of the cost. Default 'cost' (a plain numeric cost). */
   readonly unit?: LimitUnit;
-  /** Names the limit in errors and events. Default e.g. '1000 cost/min window'. */
+  /** Names the limit in errors and events. Default e.g. '1000 cost/min'. */
   readonly name?: string;
 }
 

@@ -7,7 +7,7 @@ export function describe(value: unknown): string {
     return JSON.stringify(value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}...` : value);
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
-  if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
+  // A function, a symbol or a bigint reads 'a function', 'a symbol', 'a bigint'.
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
