@@ -35,8 +35,16 @@ const JITTERS: readonly Jitter[] = ['none', 'full', 'equal', 'decorrelated'];
 /** Polly's DecorrelatedJitterBackoffV2 constants: tanh(sqrt(P * t)) shaping and the 1/1.4 median scaling. */
 const P_FACTOR = 4;
 const RP_SCALING = 1 / 1.4;
-/** Beyond this exponent the curve is far past any cap (and 2^t would overflow): stay on the cap. */
-const MAX_EXPONENT = 1000;
+
+/**
+ * Polly's V2 curve at factor 2, `2^t * tanh(sqrt(4t))`, divided by 2^n for t = n + u (u in [0, 1)): the n-th
+ * retry's jitter without its growth, so it never overflows. The growth is applied as `factor^n` apart: the V2
+ * formula itself (`factor^t` in place of 2^t) holds only near factor 2: its steps scale with `factor - 1` and
+ * shrink to 0 as the factor nears 1.
+ */
+function shape(n: number, u: number): number {
+  return 2 ** u * Math.tanh(Math.sqrt(P_FACTOR * (n + u)));
+}
 
 class ExponentialBackoff extends BackoffBase {
   declare readonly initialDelay: number;
@@ -67,18 +75,22 @@ class ExponentialBackoff extends BackoffBase {
     const jitter = this.jitter;
     // none, full and equal: the capped exponential ceiling, jittered the way linear and constant are.
     if (jitter !== 'decorrelated') return { next: () => applyJitter(jitter, this.ceiling(n++), rand) };
+    const factor = this.factor;
+    // With no growth (factor 1) a delay at the cap says nothing of the next one; with growth, it stays there.
+    const sticky = factor > 1;
     let prev = 0;
     let capped = false;
+    // initialDelay / 1.4 * factor^n, by multiplication: it reaches Infinity (then the cap) but stays 0 from 0.
+    let scale = this.initialDelay * RP_SCALING;
     return {
       next: () => {
         if (capped) return max;
-        const t = n++ + rand();
-        // t only grows: every later delay returns here too.
-        if (t > MAX_EXPONENT) return max;
-        const next = this.factor ** t * Math.tanh(Math.sqrt(P_FACTOR * t));
-        const delay = (next - prev) * RP_SCALING * this.initialDelay;
-        prev = next;
-        if (!(delay < max)) capped = true;
+        const curve = shape(n++, rand());
+        // The step of Polly's curve at factor 2 (next - prev), scaled to 2^n, times this backoff's growth.
+        const delay = (curve - prev) * scale;
+        prev = curve / 2;
+        scale *= factor;
+        if (sticky && !(delay < max)) capped = true;
         return clampDelay(delay, max);
       },
     };

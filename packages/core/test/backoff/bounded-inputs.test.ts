@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { constant, exponential, isInvalidOptionError, linear, listBackoff, retry } from '../../src/index.js';
+import { seededRandom } from '../../src/testing.js';
 import { thrown } from '../support/helpers.js';
 
 /** A random source that returns `draws` in turn. */
@@ -24,13 +25,20 @@ describe('decorrelated jitter at its cap', () => {
   });
 });
 
-describe('decorrelated jitter past its largest exponent', () => {
-  it('from the retry whose exponent passes 1000 on, every delay is maxDelay (the curve would overflow)', () => {
+describe('decorrelated jitter past the largest number', () => {
+  it('the curve grows until initialDelay x factor^n overflows, then every delay is maxDelay', () => {
     // A cap so high the curve has not reached it by then: with draws of 0, the n-th delay's exponent is n.
-    const delays = exponential({ initialDelay: 1, maxDelay: 1e308, random: () => 0 }).delays(1_003);
-    expect(delays[1_000]).toBeLessThan(1e301);
-    expect(delays[1_000]).toBeGreaterThan(delays[999]!);
-    expect(delays.slice(1_001)).toEqual([1e308, 1e308]);
+    const delays = exponential({ initialDelay: 1, maxDelay: 1e308, random: () => 0 }).delays(1_040);
+    const firstCap = delays.indexOf(1e308);
+    // 2^1023 / 1.4 is the last power of two under the largest double.
+    expect(firstCap).toBeGreaterThan(1_020);
+    delays.slice(1, firstCap).forEach((d, i) => expect(d).toBeGreaterThan(delays[i]!));
+    expect(delays.slice(firstCap).every((d) => d === 1e308)).toBe(true);
+  });
+
+  it('an initialDelay of 0 stays 0, however many retries', () => {
+    const delays = exponential({ initialDelay: 0, random: seededRandom(5) }).delays(1_100);
+    expect(delays.every((d) => d === 0)).toBe(true);
   });
 });
 
