@@ -28,7 +28,9 @@ describe('decorrelated jitter grows by factor, whatever the factor', () => {
       const scaled = nthDelays({ initialDelay: 1_000, factor, maxDelay: 1e12 }, 10).map(
         (d) => d / factor ** 10,
       );
-      scaled.forEach((d, i) => expect(d).toBeCloseTo(base[i]!, 6));
+      scaled.forEach((d, i) => {
+        expect(d).toBeCloseTo(base[i]!, 6);
+      });
     }
   });
 
