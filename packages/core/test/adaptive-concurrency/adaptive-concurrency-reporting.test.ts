@@ -5,18 +5,9 @@
  * `onLimitChange` refuses what is not a function, and returns a remover.
  */
 import { describe, expect, it } from 'vitest';
-import { adaptiveConcurrency, isInvalidOptionError, type LimitChangeEvent, sleep } from '../../src/index.js';
+import { adaptiveConcurrency, isInvalidOptionError, type LimitChangeEvent } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
-import { thrown } from '../support/helpers.js';
-
-/** A call that takes `ms` on the clock, then resolves with `value` or rejects with `error`. */
-function work(clock: VirtualClock, ms: number, outcome: { value?: unknown; error?: unknown } = {}) {
-  return async (ctx: { signal: AbortSignal }) => {
-    await sleep(ms, ctx.signal, clock);
-    if ('error' in outcome) throw outcome.error;
-    return outcome.value ?? 'ok';
-  };
-}
+import { thrown, timedWork as work } from '../support/helpers.js';
 
 describe('adaptiveConcurrency: reporting', () => {
   it('an increase is a limitChange with from, to and reason, and no error', async () => {

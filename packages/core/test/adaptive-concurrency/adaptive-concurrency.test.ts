@@ -15,7 +15,7 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
-import { abortListeners, stateOf } from '../support/helpers.js';
+import { abortListeners, stateOf, timedWork as work } from '../support/helpers.js';
 
 const overloaded = (retryAfterMs?: number) =>
   Object.assign(new Error('503 Service Unavailable'), { status: 503, retryAfterMs });
@@ -26,15 +26,6 @@ async function settle(promise: Promise<unknown>): Promise<unknown> {
     (value) => value,
     (error: unknown) => error,
   );
-}
-
-/** A call that takes `ms` on the clock, then resolves with `value` or rejects with `error`. */
-function work(clock: VirtualClock, ms: number, outcome: { value?: unknown; error?: unknown } = {}) {
-  return async (ctx: { signal: AbortSignal }) => {
-    await sleep(ms, ctx.signal, clock);
-    if ('error' in outcome) throw outcome.error;
-    return outcome.value ?? 'ok';
-  };
 }
 
 describe('adaptiveConcurrency: options', () => {

@@ -1,4 +1,6 @@
 import { getEventListeners } from 'node:events';
+import { sleep } from '../../src/index.js';
+import type { VirtualClock } from '../../src/testing.js';
 
 /** Number of 'abort' listeners currently attached to a signal (a leak check). */
 export function abortListeners(signal: AbortSignal): number {
@@ -50,4 +52,17 @@ export function thrown(fn: () => unknown): unknown {
     return error;
   }
   return undefined;
+}
+
+/** A call that takes `ms` on the clock, then resolves with `value` or rejects with `error`. */
+export function timedWork(
+  clock: VirtualClock,
+  ms: number,
+  outcome: { value?: unknown; error?: unknown } = {},
+) {
+  return async (ctx: { signal: AbortSignal }) => {
+    await sleep(ms, ctx.signal, clock);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value ?? 'ok';
+  };
 }
