@@ -4,16 +4,22 @@
  * to exercise that construction too. A signal nobody references is kept until its deadline by an `onabort`
  * handler or an abort listener (capture or not), and by nothing else.
  */
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { TimeoutError } from '../../src/errors.js';
+import { deadlineSignal } from '../../src/timeout/deadline.js';
 import { VirtualClock } from '../../src/testing.js';
 import { gc } from '../support/gc.js';
 
 type Module = typeof import('../../src/timeout/deadline.js');
 let fresh: Module;
+let copies = 0;
 
+// A new copy of deadline.ts alone (a query makes it another module; what it imports stays the one loaded): a
+// whole-registry reset would also run every other module's load-time code inside this file's tests, and mutation
+// testing would then count those modules' load-time mutants as covered by these tests only.
 beforeEach(async () => {
-  vi.resetModules();
-  fresh = await import('../../src/timeout/deadline.js');
+  const copy = new URL(`../../src/timeout/deadline.ts?copy=${++copies}`, import.meta.url).href;
+  fresh = (await import(/* @vite-ignore */ copy)) as Module;
 });
 
 /** Collects garbage a few times, letting WeakRefs clear between. */
@@ -34,6 +40,16 @@ function droppedAndListened(
   listen(signal, seen);
   return { seen, ref: new WeakRef(signal) };
 }
+
+describe('the fresh copy', () => {
+  it('is a new deadline.ts that shares the modules it imports', async () => {
+    expect(fresh.deadlineSignal).not.toBe(deadlineSignal);
+    const clock = new VirtualClock();
+    const signal = fresh.deadlineSignal(10, { clock });
+    await clock.advance(10);
+    expect(signal.reason).toBeInstanceOf(TimeoutError);
+  });
+});
 
 describe('deadlineSignal (fresh module): what keeps a dropped signal until its deadline', () => {
   it('an onabort handler, which reads back', async () => {
