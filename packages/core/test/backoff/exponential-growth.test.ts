@@ -66,7 +66,8 @@ describe('decorrelated jitter grows by factor, whatever the factor', () => {
     }).delays(50);
     expect(flat).toContain(900);
     expect(flat.some((d) => d < 900 && d > 0)).toBe(true);
-    expect(flat[flat.length - 1]! < 900 || flat.slice(flat.indexOf(900)).some((d) => d < 900)).toBe(true);
+    // Some delay after the first one at the cap is drawn below it again.
+    expect(flat.slice(flat.indexOf(900)).some((d) => d < 900)).toBe(true);
     const growing = exponential({
       initialDelay: 1_000,
       maxDelay: 900,
