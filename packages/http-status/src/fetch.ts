@@ -182,15 +182,12 @@ class FetchCall {
   /**
    * Calls fetch, rejecting with the signal's reason the moment it aborts, even if the fetch in use ignores
    * signals (a late answer is then discarded). An abort (attempt timeout, lost hedge) of an unsafe request
-   * leaves it maybe-processed, so it blocks resends at once: the policy may judge the reason before this
-   * promise's rejection reaches the caller of `send`.
+   * leaves it maybe-processed: until `attempt` sees the rejection and blocks resends, the send still counts as
+   * in flight, which refuses them too.
    */
   private send(signal: AbortSignal): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
-      const onAbort = (): void => {
-        if (!this.safe) this.block(signal.reason);
-        reject(signal.reason);
-      };
+      const onAbort = (): void => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       const done = (): void => signal.removeEventListener('abort', onAbort);
       let pending: Promise<Response>;

@@ -136,6 +136,11 @@ describe('the RateLimit field', () => {
     expect(hint(' "q=1";r=0;t=5, limit=100')?.delayMs).toBe(5000);
   });
 
+  it('a member with nothing before "=" is no dictionary entry: it is read as a policy, its parameters counted', () => {
+    expect(hint('=x;r=0;t=5')?.delayMs).toBe(5000);
+    expect(hint('=30, "b";r=0;t=6')?.delayMs).toBe(6000);
+  });
+
   it('parameters without a value are skipped, the others read', () => {
     expect(hint('"default";r=0;flag;t=5')?.delayMs).toBe(5000);
   });
