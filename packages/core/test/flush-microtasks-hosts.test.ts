@@ -7,6 +7,7 @@
  */
 import FakeTimers from '@sinonjs/fake-timers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { flushMicrotasks } from '../src/testing.js';
 import { stateOf } from './support/helpers.js';
 
 type Module = typeof import('../src/testing.js');
@@ -63,6 +64,16 @@ function installFakeTimers(): ReturnType<typeof FakeTimers.install> {
   fake = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
   return fake;
 }
+
+describe('a fresh copy', () => {
+  it('is a new testing.ts', async () => {
+    const fresh = await loadWith({});
+    expect(fresh.flushMicrotasks).not.toBe(flushMicrotasks);
+    const ran = chainOf(5);
+    await fresh.flushMicrotasks();
+    expect(ran()).toBe(5);
+  });
+});
 
 describe('with setImmediate (Node, Bun)', () => {
   it('flushes through the setImmediate there was when the module loaded', async () => {
