@@ -37,6 +37,7 @@ function pickMacrotask(): (callback: () => void) => void {
   const scope = globalThis as {
     setImmediate?: (callback: () => void) => unknown;
     MessageChannel?: typeof MessageChannel;
+    setTimeout: (callback: () => void, ms: number) => unknown;
   };
   const immediate = scope.setImmediate;
   if (typeof immediate === 'function') return (callback) => void immediate(callback);
@@ -50,19 +51,21 @@ function pickMacrotask(): (callback: () => void) => void {
         const opened = new Channel();
         channel = opened;
         opened.port1.onmessage = () => {
-          const next = waiting.shift();
+          // One message per callback waiting, all posted on the channel open now (the only one open).
+          const next = waiting.shift()!;
           if (waiting.length === 0) {
             opened.port1.close();
-            if (channel === opened) channel = undefined;
+            channel = undefined;
           }
-          next?.();
+          next();
         };
       }
       waiting.push(callback);
       channel.port2.postMessage(undefined);
     };
   }
-  return (callback) => void setTimeout(callback, 0);
+  const timeout = scope.setTimeout;
+  return (callback) => void timeout(callback, 0);
 }
 
 /** Lets every queued microtask (promise continuation) run, including chains of them. */
@@ -152,7 +155,8 @@ export class VirtualClock implements Clock {
   /** Fires the earliest timer, then lets the continuations it caused run before anything else. */
   private async fire(timer: VirtualTimer): Promise<void> {
     this.heap.remove(timer);
-    if (timer.due > this.time) this.time = timer.due;
+    // Never back in time: a timer is due no earlier than when it was set, and timers fire in due order.
+    this.time = timer.due;
     timer.callback();
     await flushMicrotasks();
   }
