@@ -132,7 +132,7 @@ export class CircuitBreakerPolicy
       if (mode === 'closed' && (state.kind === 'open' || state.kind === 'halfOpen')) circuit.close();
       if (mode === 'open') {
         const { at, forMs } = control.openHold;
-        const breaks = state.kind === 'closed' || state.kind === 'isolated' ? 0 : state.breaks.count;
+        const breaks = state.kind === 'closed' ? 0 : state.breaks.count;
         circuit.openFor(at ?? this.clock.now() + (forMs ?? 0), breaks);
       }
     },
