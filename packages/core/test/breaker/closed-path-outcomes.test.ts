@@ -4,41 +4,16 @@
  * inside leaves running holds no probe slot, a listener added during a call hears of it. Also the open refusal's
  * message and `breakFor`'s accepted values. On a virtual clock.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { circuitBreaker, consecutive } from '../../src/breaker/index.js';
 import { BrokenCircuitError, TimeoutError } from '../../src/errors.js';
 import { pipeline } from '../../src/pipeline.js';
 import { flushMicrotasks, VirtualClock } from '../../src/testing.js';
 import { timeout } from '../../src/timeout/index.js';
-import { deferred } from '../support/helpers.js';
+import { deferred, detachedErrors } from '../support/helpers.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('boom'));
 const ok = (): Promise<string> => Promise.resolve('ok');
-
-/** Errors rethrown detached (queueMicrotask) while `run` runs, instead of reaching the process. */
-async function detachedDuring(run: () => Promise<void>): Promise<unknown[]> {
-  const detached: (() => void)[] = [];
-  const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((callback) => {
-    detached.push(callback);
-  });
-  try {
-    await run();
-  } finally {
-    spy.mockRestore();
-  }
-  return detached.map((callback) => {
-    try {
-      callback();
-    } catch (error) {
-      return error;
-    }
-    return undefined;
-  });
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe('the closed path without listeners', () => {
   it("a caller's abort is not counted, even when the function then rejects with its own error", async () => {
@@ -89,7 +64,7 @@ describe('the closed path without listeners', () => {
     off();
 
     const bug = new Error('listener bug');
-    const errors = await detachedDuring(async () => {
+    const errors = await detachedErrors(async () => {
       const failure = deferred<string>();
       const failing = breaker.execute(() => failure.promise);
       breaker.on('stateChange', () => {
@@ -106,7 +81,7 @@ describe('the closed path without listeners', () => {
   it('a throwing success listener added during a call is thrown detached; the caller still gets its value', async () => {
     const breaker = circuitBreaker({ clock: new VirtualClock(), strategy: consecutive(1) });
     const bug = new Error('listener bug');
-    const errors = await detachedDuring(async () => {
+    const errors = await detachedErrors(async () => {
       const late = deferred<string>();
       const running = breaker.execute(() => late.promise);
       breaker.on('success', () => {

@@ -3,7 +3,7 @@
  * fleet's change of state is given back and its slot freed, a permit is given back once (or handed its success
  * instead), and what a throwing sync does (rethrown detached). On a virtual clock, with a hand-driven sync.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type CircuitBreakerOptions,
   type CircuitSync,
@@ -15,7 +15,7 @@ import {
 import { BrokenCircuitError } from '../../src/errors.js';
 import type { RejectedEvent } from '../../src/events.js';
 import { flushMicrotasks, VirtualClock } from '../../src/testing.js';
-import { deferred } from '../support/helpers.js';
+import { deferred, detachedErrors } from '../support/helpers.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('boom'));
 const ok = (): Promise<string> => Promise.resolve('ok');
@@ -67,27 +67,6 @@ async function halfOpenShared(
   return { clock, breaker, ...hand };
 }
 
-/** Errors rethrown detached while `run` runs. */
-async function detachedDuring(run: () => Promise<void>): Promise<unknown[]> {
-  const detached: (() => void)[] = [];
-  const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((callback) => {
-    detached.push(callback);
-  });
-  try {
-    await run();
-  } finally {
-    spy.mockRestore();
-  }
-  return detached.map((callback) => {
-    try {
-      callback();
-    } catch (error) {
-      return error;
-    }
-    return undefined;
-  });
-}
-
 describe('shared probe permits', () => {
   it('a permit the fleet refuses: halfOpenBusy, and the local slot is free for the next caller', async () => {
     const { breaker, sync, asked } = await halfOpenShared(async () => undefined);
@@ -124,7 +103,7 @@ describe('shared probe permits', () => {
   it('a wait that times out after the fleet closed: the caller runs closed, with nothing thrown detached', async () => {
     const hung = deferred<ProbePermit | undefined>();
     const { clock, breaker, link } = await halfOpenShared(() => hung.promise);
-    const errors = await detachedDuring(async () => {
+    const errors = await detachedErrors(async () => {
       const call = breaker.execute(ok);
       await flushMicrotasks();
       link().close();
@@ -186,7 +165,7 @@ describe('shared probe permits', () => {
 
   it('a sync that throws (told of a transition, releasing, taking a success) is rethrown detached; the breaker goes on', async () => {
     const bug = new Error('sync bug');
-    const errors = await detachedDuring(async () => {
+    const errors = await detachedErrors(async () => {
       const permit: ProbePermit = {
         release: () => {
           throw bug;
