@@ -137,6 +137,21 @@ describe('a hold closed', () => {
   });
 });
 
+describe('a carried break from an earlier state', () => {
+  it('an outcome admitted before a reset carries no break into the new closed state', async () => {
+    const breaker = circuitBreaker({
+      clock: new VirtualClock(),
+      breakFor: (outcome) => (outcome.failed ? 500 : undefined),
+    });
+    const gate = deferred<string>();
+    const call = breaker.execute(() => gate.promise);
+    breaker.reset();
+    gate.reject(new Error('429'));
+    await call.catch(() => {});
+    expect(breaker.state).toBe('closed');
+  });
+});
+
 describe('what strategies and snapshots keep', () => {
   it('strategies are frozen: one value can be shared by any number of breakers', () => {
     for (const strategy of [consecutive(3), countWindow(), timeWindow()]) {
