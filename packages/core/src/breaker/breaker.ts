@@ -64,9 +64,9 @@ export class CircuitBreakerPolicy
   private readonly settler: CallSettler;
   /** The reactions of the last closed state: the current state's whenever the circuit is closed. */
   private reactions: ClosedReactions;
-  private readonly isolations = new Isolations(() => {
-    if (this.circuit.state.kind === 'isolated') this.circuit.close();
-  });
+  // The last handle is released only while isolated: reset() forgets the handles, and nothing else (a control,
+  // the fleet, an outcome) moves an isolated circuit.
+  private readonly isolations = new Isolations(() => this.circuit.close());
   private readonly probing = new ProbeContexts();
   /** Callers waiting behind the probes, with `halfOpenWait`. */
   private readonly parked: ParkedCallers | undefined;
@@ -132,7 +132,7 @@ export class CircuitBreakerPolicy
       if (mode === 'closed' && (state.kind === 'open' || state.kind === 'halfOpen')) circuit.close();
       if (mode === 'open') {
         const { at, forMs } = control.openHold;
-        const breaks = state.kind === 'closed' || state.kind === 'isolated' ? 0 : state.breaks.count;
+        const breaks = state.kind === 'closed' ? 0 : state.breaks.count;
         circuit.openFor(at ?? this.clock.now() + (forMs ?? 0), breaks);
       }
     },

@@ -75,7 +75,7 @@ class CountWindowTracker implements HealthTracker {
   }
 
   clear(): void {
-    this.ring.fill(0);
+    // The ring keeps its old bits: a slot is read only once the ring is full again, every slot rewritten by then.
     this.head = this.calls = this.failures = this.slow = 0;
   }
 
@@ -89,7 +89,6 @@ class CountWindowTracker implements HealthTracker {
 
   load(snapshot: WindowSnapshot): void {
     if (snapshot.kind !== 'countWindow') return;
-    this.clear();
     // Replaying keeps the newest `size` outcomes when the saved window was larger.
     for (const bits of snapshot.outcomes) this.push(bits);
   }

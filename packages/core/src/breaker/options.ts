@@ -157,7 +157,10 @@ export interface BreakerSettings {
   readonly deferResult: ((value: unknown) => boolean) | undefined;
   readonly breakFor: ((outcome: BreakOutcome) => number | undefined) | undefined;
   readonly slowCallDuration: number | undefined;
-  /** The slow-call threshold the strategy compares with; undefined when slow calls are not tracked or have no ratio. */
+  /**
+   * The slow-call threshold a window strategy compares with (1 by default); never read without `slowCallDuration`
+   * (no call is slow) nor by `consecutive` (which has no ratio).
+   */
   readonly slowCallRatio: number | undefined;
   readonly clock: Clock;
   readonly initialState: BreakerSnapshot | undefined;
@@ -283,7 +286,7 @@ function slowCallRatioOf(
       );
     }
   }
-  if (slowCallDuration === undefined || strategy.kind === 'consecutive') return undefined;
+  // Without slowCallDuration no call is slow, and consecutive(n) has no ratio: the ratio is then never read.
   return ratio ?? 1;
 }
 

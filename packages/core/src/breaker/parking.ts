@@ -16,7 +16,6 @@ export class ParkedCallers {
         resolve();
       };
       this.waiting.add(wake);
-      if (!context.canAbort) return;
       unsubscribe = context.subscribe((reason) => {
         this.waiting.delete(wake);
         reject(reason);

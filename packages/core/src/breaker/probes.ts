@@ -50,9 +50,8 @@ export class ProbeAnswer {
   race(outcome: Promise<unknown>, context: Ctx, left: (reason: unknown) => void): Promise<unknown> {
     return new Promise((resolve, reject) => {
       outcome.then(resolve, reject);
-      if (this.given) return;
+      // Called before observe can claim; claim() removes this listener, so it runs only while unclaimed.
       this.unsubscribe = context.subscribe((reason) => {
-        if (this.given) return;
         this.given = true;
         this.unsubscribe = undefined;
         reject(reason);

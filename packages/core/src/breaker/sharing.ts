@@ -93,9 +93,8 @@ export class CircuitSharing {
         },
         () => finish(LOCAL_PROBE),
       );
-      if (done || !context.canAbort) return;
+      // Nothing answers synchronously (a then, a timer), and finish() removes this listener: it runs only while waiting.
       unsubscribe = context.subscribe((reason) => {
-        if (done) return;
         done = true;
         this.clock.clearTimer(timer);
         reject(reason);
@@ -104,8 +103,7 @@ export class CircuitSharing {
   }
 
   private imposeOpen(remainingMs: number, breaks: number): void {
-    const state = this.circuit.state;
-    if (state.kind === 'isolated') return;
+    // An isolated circuit stays as it is: openFor leaves it alone.
     const { halfOpenAfter } = this.circuit.config;
     // As a restored snapshot: nothing from outside keeps the circuit open longer than one longest break.
     const remaining = remainingMs > 0 ? Math.min(remainingMs, longestBreak(halfOpenAfter)) : 0; // NaN: 0

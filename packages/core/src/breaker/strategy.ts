@@ -54,7 +54,10 @@ export interface HealthTracker {
   /** Forgets every outcome (the circuit closed or was reset). */
   clear(): void;
   save(now: number): WindowSnapshot;
-  /** Loads a validated snapshot of the same kind; a saved window may come from another configuration. */
+  /**
+   * Loads a validated snapshot into this fresh tracker (at the breaker's construction); a window of another kind
+   * is ignored, and a saved window may come from another configuration.
+   */
   load(snapshot: WindowSnapshot, now: number): void;
 }
 

@@ -109,7 +109,6 @@ class TimeWindowTracker implements HealthTracker {
   load(snapshot: WindowSnapshot, now: number): void {
     if (snapshot.kind !== 'timeWindow') return;
     const counts = this.counts;
-    counts.clear();
     counts.advance(this.sliceAt(now));
     for (const [at, calls, failures, slow] of snapshot.buckets) {
       // A slice already expired is dropped; one from a clock ahead of ours counts in the newest.

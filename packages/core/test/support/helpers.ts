@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { vi } from 'vitest';
 import { sleep } from '../../src/index.js';
 import type { VirtualClock } from '../../src/testing.js';
 
@@ -65,4 +66,25 @@ export function timedWork(
     if ('error' in outcome) throw outcome.error;
     return outcome.value ?? 'ok';
   };
+}
+
+/** The errors rethrown detached (through queueMicrotask, as `throwDetached` does) while `run` runs, in order. */
+export async function detachedErrors(run: () => Promise<void>): Promise<unknown[]> {
+  const detached: (() => void)[] = [];
+  const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((callback) => {
+    detached.push(callback);
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return detached.map((callback) => {
+    try {
+      callback();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  });
 }
