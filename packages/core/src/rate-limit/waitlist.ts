@@ -203,6 +203,8 @@ export class Waitlist {
       return true;
     }
     if (q.reading) return false;
+    // Nobody to project (the last waiters failed with a read): reading again would loop while the store fails.
+    if (q.waiters.head === undefined) return true;
     const epoch = q.epoch;
     let reading: ReadResult | PromiseLike<ReadResult>;
     try {
