@@ -27,6 +27,7 @@ describe('a limit a call takes nothing from', () => {
     });
     await expect(policy.execute(() => 'free', { cost: { tokens: 0 } })).resolves.toBe('free');
   });
+
   it('never delays a waiter, even when charged past its capacity', async () => {
     const clock = new VirtualClock();
     const policy = rateLimit({
