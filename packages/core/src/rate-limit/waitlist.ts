@@ -52,10 +52,9 @@ export class Waitlist {
 
   /**
    * Waits for admission; resolves with the admission time (the store's), after the store has recorded the usage
-   * in `marks`.
+   * in `marks`. A caller who already left leaves at once: `subscribe` calls back before it returns.
    */
   join(key: string, costs: readonly number[], until: number, context: Ctx, marks: number[]): Promise<number> {
-    if (context.aborted) return Promise.reject(context.reason);
     let q = this.queues.get(key);
     if (q === undefined) {
       q = new KeyQueue(key);
