@@ -121,8 +121,9 @@ export class Waitlist {
       }
       const head = q.waiters.head;
       if (head === undefined) {
+        // Never while a read is pending: project() has returned false then, and pump with it.
         this.disarm(q);
-        if (!q.reading) this.queues.delete(q.key);
+        this.queues.delete(q.key);
         return;
       }
       const now = this.host.clock.now();
