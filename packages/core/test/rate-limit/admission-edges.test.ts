@@ -82,6 +82,24 @@ describe('the memory store at the edges of time and numbers', () => {
     });
   });
 
+  it('records a charge on a key it has forgotten, and gives nothing back on it', () => {
+    const store = memoryStore({ maxKeys: 1 });
+    const scope: RateLimitScope = { id: 'forgotten', limits: [tokenBucket({ rate: 10, capacity: 1 })] };
+    const marks: number[] = [];
+    expect(store.acquire({ scope, key: 'a', costs: [1], now: 0, marks })).toEqual({ admitted: true });
+    expect(store.acquire({ scope, key: 'b', costs: [1], now: 1000 })).toEqual({ admitted: true });
+    expect(store.keys(scope)).toEqual(['b']); // a was at rest (since 100): dropped to make room
+    const admission = { at: 0, costs: [1], marks };
+    store.adjust({ scope, key: 'a', deltas: [-1], admission, now: 1000 });
+    expect(store.keys(scope)).toEqual(['b']);
+    store.adjust({ scope, key: 'a', deltas: [1], admission, now: 1000 });
+    expect(store.acquire({ scope, key: 'a', costs: [1], now: 1000 })).toEqual({
+      admitted: false,
+      retryAfterMs: 100,
+      limit: 0,
+    });
+  });
+
   it('keeps a key paused on its own while it makes room for new keys', async () => {
     const clock = new VirtualClock();
     const policy = rateLimit({

@@ -97,16 +97,20 @@ describe('store algorithms: admit and fitAll + consumeAll agree', () => {
     );
   });
 
-  it('a bucket mark written by consumeAll carries the refunds made before it, as admit’s does', () => {
+  it('a bucket mark, written by admit or consumeAll, carries the refunds made before it', () => {
     const limits = [tokenBucket({ rate: 10, capacity: 4 })];
     const scope: RateLimitScope = { id: 'marks', limits };
     const state = freshState(limits, 0);
     const first: number[] = [];
     expect(admit({ scope, key: '', costs: [2], now: 0, marks: first }, state)).toBe(ADMITTED);
     adjustAll(limits, state, [-2], { at: 0, costs: [2], marks: first }, 0); // 200 ms of bucket time back
+    const byAdmit: number[] = [];
+    expect(admit({ scope, key: '', costs: [2], now: 0, marks: byAdmit }, cloneState(state))).toBe(ADMITTED);
     const second: number[] = [];
     consumeAll(limits, state, [2], 0, second);
-    expect(second).toEqual([400]); // ends at 200 in bucket time, plus the 200 refunded before it
+    // Ends at 200 in bucket time, plus the 200 refunded before it.
+    expect(second).toEqual([400]);
+    expect(byAdmit).toEqual([400]);
     // Refunding the second admission in full empties the bucket's backlog: 4 fit at once again.
     adjustAll(limits, state, [-2], { at: 0, costs: [2], marks: second }, 0);
     expect(fitAll(limits, state, [4], 0)).toBe(0);
