@@ -47,7 +47,7 @@ export function fitAll(
     const s = state.limits[i]!;
     const fit =
       limit.kind === 'bucket'
-        ? bucketFit(limit, s as BucketState, cost, t)
+        ? bucketFit(limit, s as BucketState, cost)
         : windowFit(limit, s as WindowState, cost, t);
     if (fit > time) {
       time = fit;

@@ -1,15 +1,17 @@
 import type { BucketLimit } from './limits.js';
-import { type BucketState, TIME_EPSILON } from './state.js';
+import type { BucketState } from './state.js';
 
 /**
  * Token bucket and smooth limits (GCRA). Admitting `cost` at t needs max(tat, t) + cost * interval - t to stay
  * within capacity * interval, i.e. t >= tat + (cost - capacity) * interval.
  */
 
-/** The earliest time >= t at which the bucket admits `cost`. */
-export function bucketFit(limit: BucketLimit, s: BucketState, cost: number, t: number): number {
-  const need = s.tat + (cost - limit.capacity) * limit.interval;
-  return need <= t + TIME_EPSILON ? t : need;
+/**
+ * The earliest time at which the bucket admits `cost`, possibly past: fitAll takes the latest of every limit's
+ * time and the time asked about, and its callers count a time within TIME_EPSILON of now as now.
+ */
+export function bucketFit(limit: BucketLimit, s: BucketState, cost: number): number {
+  return s.tat + (cost - limit.capacity) * limit.interval;
 }
 
 /**

@@ -132,7 +132,7 @@ class ScopeStates {
     }
     this.order.remove(head);
     this.slots.delete(head.key);
-    if (head.key === this.lastKey) this.lastKey = this.lastState = undefined;
+    // The last key's cache needs no clearing: only entry() makes room, and it caches the new key next.
     return true;
   }
 }
@@ -203,9 +203,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   relimit(request: RelimitRequest): void {
+    // The scope cache stays right: it holds the ScopeStates of its id, which this converts in place.
     this.scopes.get(request.scope.id)?.relimit(request.scope.limits, request.now);
-    // The next call of the scope looks it up again (the scope object changed).
-    this.lastScope = undefined;
   }
 
   private states(scope: RateLimitScope): ScopeStates {

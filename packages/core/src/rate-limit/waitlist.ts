@@ -52,10 +52,9 @@ export class Waitlist {
 
   /**
    * Waits for admission; resolves with the admission time (the store's), after the store has recorded the usage
-   * in `marks`.
+   * in `marks`. A caller who already left leaves at once: `subscribe` calls back before it returns.
    */
   join(key: string, costs: readonly number[], until: number, context: Ctx, marks: number[]): Promise<number> {
-    if (context.aborted) return Promise.reject(context.reason);
     let q = this.queues.get(key);
     if (q === undefined) {
       q = new KeyQueue(key);
@@ -122,8 +121,9 @@ export class Waitlist {
       }
       const head = q.waiters.head;
       if (head === undefined) {
+        // Never while a read is pending: project() has returned false then, and pump with it.
         this.disarm(q);
-        if (!q.reading) this.queues.delete(q.key);
+        this.queues.delete(q.key);
         return;
       }
       const now = this.host.clock.now();
@@ -203,6 +203,8 @@ export class Waitlist {
       return true;
     }
     if (q.reading) return false;
+    // Nobody to project (the last waiters failed with a read): reading again would loop while the store fails.
+    if (q.waiters.head === undefined) return true;
     const epoch = q.epoch;
     let reading: ReadResult | PromiseLike<ReadResult>;
     try {
