@@ -125,8 +125,8 @@ export class Dispatcher {
   hold(now: number, ms: number): void {
     this.held.hold(now, ms);
     // Whoever waits for this slot now waits for the hold: the room's own timer (which keeps the process alive)
-    // must wake them then.
-    if (this.room.size > 0) this.drain();
+    // must wake them then (with nobody waiting, the drain only finds the room empty).
+    this.drain();
   }
 
   /**
