@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import {
   adaptiveConcurrency,
   constant,
-  type Ctx,
   isThrottledError,
   type Next,
+  type PolicyContext,
   PolicyBase,
   pipeline,
   type QueuedEvent,
@@ -183,7 +183,7 @@ describe('adaptiveConcurrency: admission', () => {
     });
     /** A layer that waits for a gate, then calls the layers inside whatever happened meanwhile. */
     class Gated extends PolicyBase {
-      async [RUN](context: Ctx, next: Next): Promise<unknown> {
+      async [RUN](context: PolicyContext, next: Next): Promise<unknown> {
         await gate;
         return next(context);
       }
