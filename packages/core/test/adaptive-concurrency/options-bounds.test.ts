@@ -25,8 +25,8 @@ describe('adaptiveConcurrency: options at their bounds', () => {
   it('a backoffRatio outside (0, 1) says what is expected', () => {
     const error = thrown(() => adaptiveConcurrency({ backoffRatio: 1 }));
     expect(isInvalidOptionError(error) && error.option).toBe('backoffRatio');
-    expect((error as Error).message).toBe(
-      'Invalid option "backoffRatio": expected a number in (0, 1), got 1',
+    expect((error as Error).message).toContain(
+      'Invalid option "backoffRatio": expected a number in (0, 1), got',
     );
   });
 
