@@ -98,7 +98,7 @@ export class LimitController {
    */
   succeeded(sample: number, inUse: number): void {
     this.serviceTime.record(sample);
-    if (inUse < this.current / 2 || this.current >= this.maxLimit) return;
+    if (inUse < this.current / 2) return;
     this.current = Math.min(this.maxLimit, this.current + this.step() / this.current);
   }
 
@@ -126,16 +126,16 @@ export class LimitController {
   }
 
   /**
-   * Growth per round trip (a success adds step / limit, and a round trip brings about `limit` successes): slow
-   * start (+limit) before any decrease; then a binary search towards the level of the last decrease (half the
-   * gap; at most a tenth of the limit, and at least one slot, when that level was an overshoot), creeping by
+   * Growth per round trip (a success adds step / limit, and a round trip brings about `limit` successes): a
+   * binary search towards the level of the last decrease (half the gap, at most +limit: before any decrease the
+   * level is Infinity, so this is slow start; at most a tenth of the limit, and at least one slot, when that
+   * level was an overshoot), creeping by
    * MIN_STEP near it, and past it a probe that starts at MIN_STEP and speeds up the longer the new level holds
    * (the distance travelled beyond it, at most half the limit): few refusals near the known capacity, quick
    * discovery of new capacity.
    */
   private step(): number {
     const limit = this.current;
-    if (this.lastMax === Number.POSITIVE_INFINITY) return limit;
     const gap = this.lastMax - limit;
     if (gap > 0) {
       const climb = Math.min(Math.max(MIN_STEP, gap / 2), limit);

@@ -125,19 +125,22 @@ export class Dispatcher {
   hold(now: number, ms: number): void {
     this.held.hold(now, ms);
     // Whoever waits for this slot now waits for the hold: the room's own timer (which keeps the process alive)
-    // must wake them then.
-    if (this.room.size > 0) this.drain();
+    // must wake them then (with nobody waiting, the drain only finds the room empty).
+    this.drain();
   }
 
-  /** Pauses every dispatch for `ms` from now (a pause ending later already in force is kept). */
+  /**
+   * Pauses every dispatch for `ms` from now (a pause ending later already in force is kept). Only a refusal pauses,
+   * and it then holds or releases its slot: that drains the waiting room, which wakes it again after the pause.
+   */
   pause(ms: number): void {
     const until = this.clock.now() + ms;
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
     if (this.events.listens('paused'))
       this.events.emit('paused', { policy: this.settings.name, duration: ms });
-    // Only waiting calls need waking when it ends; a call arriving later compares the time itself.
-    if (this.room.size > 0) this.drain();
+    // No drain here: the refusal that paused goes on to hold or release its slot, which drains, and the room's
+    // timer then waits for the pause too; a call arriving later compares the time itself.
   }
 
   /**
