@@ -57,7 +57,7 @@ describe('backoffs are immutable values', () => {
   it('a backoff option without start() is refused, saying what is expected', () => {
     const error = thrown(() => retry({ backoff: { next: () => 1 } as never }));
     expect(isInvalidOptionError(error) && error.message).toBe(
-      'Invalid option "backoff": expected a Backoff such as exponential() (start), got an object without a start() method',
+      'Invalid option "backoff": expected a Backoff such as exponential() (start), got an object with no start() method',
     );
   });
 });

@@ -97,7 +97,7 @@ describe('circuitBreaker option messages', () => {
     [
       () => circuitBreaker({ sync: {} as never }),
       'sync',
-      'expected a CircuitSync (attach, opened, closed, acquireProbe), got an object without a attach() method',
+      'expected a CircuitSync (attach, opened, closed, acquireProbe), got an object with no attach() method',
     ],
     [
       () => circuitBreaker({ halfOpenProbes: 3, halfOpenSuccessThreshold: 2, sync }),
@@ -117,7 +117,7 @@ describe('circuitBreaker option messages', () => {
     [
       () => circuitBreaker({ control: {} as never }),
       'control',
-      'expected breakerControl() (attach, openFor, openUntil, forceClosed, release), got an object without a attach() method',
+      'expected breakerControl() (attach, openFor, openUntil, forceClosed, release), got an object with no attach() method',
     ],
   ] as const)('%#: %s', (make, option, message) => {
     expect(refusal(make)).toEqual([option, `Invalid option "${option}": ${message}`]);

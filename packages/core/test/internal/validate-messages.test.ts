@@ -66,7 +66,7 @@ describe('validator messages', () => {
   it('an object missing a method is named by the first method it lacks; anything else by its value', () => {
     const methods = ['now', 'setTimer', 'clearTimer'];
     expect(messageOf(() => v.requireMethods('x', { now() {} }, methods, 'a Clock'))).toBe(
-      'Invalid option "x": expected a Clock (now, setTimer, clearTimer), got an object without a setTimer() method',
+      'Invalid option "x": expected a Clock (now, setTimer, clearTimer), got an object with no setTimer() method',
     );
     expect(messageOf(() => v.requireMethods('x', 5, methods, 'a Clock'))).toBe(
       'Invalid option "x": expected a Clock (now, setTimer, clearTimer), got 5',
@@ -81,12 +81,12 @@ describe('validator messages', () => {
 
   it('a clock and a retry gate are checked under their option names', () => {
     expect(messageOf(() => v.clockOf({}))).toBe(
-      'Invalid option "clock": expected a Clock (now, setTimer, clearTimer), got an object without a now() method',
+      'Invalid option "clock": expected a Clock (now, setTimer, clearTimer), got an object with no now() method',
     );
     expect(messageOf(() => v.clockOf({}, 'server.clock'))).toContain('Invalid option "server.clock"');
     expect(v.clockOf(undefined)).toBe(realClock);
     expect(messageOf(() => v.optionalRetryGate({ recordAttempt() {} }))).toBe(
-      'Invalid option "budget": expected a RetryGate such as retryBudget() (recordAttempt, tryAcquireRetry), got an object without a tryAcquireRetry() method',
+      'Invalid option "budget": expected a RetryGate such as retryBudget() (recordAttempt, tryAcquireRetry), got an object with no tryAcquireRetry() method',
     );
     expect(messageOf(() => v.optionalRetryGate(5, 'gate'))).toContain('Invalid option "gate"');
   });

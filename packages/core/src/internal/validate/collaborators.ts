@@ -22,7 +22,7 @@ export function requireMethods<T>(name: string, value: unknown, methods: readonl
 
 function describeMissing(value: unknown, missing: string): string {
   return typeof value === 'object' && value !== null
-    ? `an object without a ${missing}() method`
+    ? `an object with no ${missing}() method`
     : describe(value);
 }
 
