@@ -64,7 +64,11 @@ describe('timeout, resolution 0, on a clock that steps back', () => {
     await virtual.advance(79);
     expect([await stateOf(x), await stateOf(b), await stateOf(a)]).toEqual(['pending', 'pending', 'pending']);
     await virtual.advance(1); // reading 600
-    expect([await stateOf(x), await stateOf(b), await stateOf(a)]).toEqual(['rejected', 'pending', 'pending']);
+    expect([await stateOf(x), await stateOf(b), await stateOf(a)]).toEqual([
+      'rejected',
+      'pending',
+      'pending',
+    ]);
     await virtual.advance(20); // reading 620
     expect([await stateOf(b), await stateOf(a)]).toEqual(['rejected', 'pending']);
     await virtual.advance(480); // reading 1100
