@@ -15,11 +15,7 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
-import { abortListeners, stateOf, timedWork as work } from '../support/helpers.js';
-
-const overloaded = (retryAfterMs?: number) =>
-  Object.assign(new Error('503 Service Unavailable'), { status: 503, retryAfterMs });
-const notFound = () => Object.assign(new Error('404 Not Found'), { status: 404 });
+import { abortListeners, notFound, overloaded, stateOf, timedWork as work } from '../support/helpers.js';
 
 async function settle(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

@@ -20,12 +20,7 @@ import {
   sleep,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
-import { stateOf, timedWork as work } from '../support/helpers.js';
-
-const overloaded = (retryAfterMs?: number) =>
-  Object.assign(new Error('503 Service Unavailable'), { status: 503, retryAfterMs });
-/** An answer (not an overload): it teaches nothing and frees its slot at once. */
-const notFound = () => Object.assign(new Error('404 Not Found'), { status: 404 });
+import { notFound, overloaded, stateOf, timedWork as work } from '../support/helpers.js';
 
 /** A function that records when it starts, then takes `ms` and settles with `error` or 'ok'. */
 function timed(clock: VirtualClock, starts: number[], ms: number, error?: unknown) {

@@ -13,10 +13,7 @@ import {
   type PausedEvent,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
-import { timedWork as work } from '../support/helpers.js';
-
-const overloaded = (retryAfterMs?: number) =>
-  Object.assign(new Error('503 Service Unavailable'), { status: 503, retryAfterMs });
+import { overloaded, timedWork as work } from '../support/helpers.js';
 
 describe('adaptiveConcurrency: refusals', () => {
   it.each([

@@ -8,11 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { TimerHandle, TimerOptions } from '../../src/clock.js';
 import { adaptiveConcurrency, type PausedEvent, sleep } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing.js';
-import { timedWork as work } from '../support/helpers.js';
-
-const overloaded = (retryAfterMs?: number) =>
-  Object.assign(new Error('503 Service Unavailable'), { status: 503, retryAfterMs });
-const notFound = () => Object.assign(new Error('404 Not Found'), { status: 404 });
+import { notFound, overloaded, timedWork as work } from '../support/helpers.js';
 
 /** A virtual clock that knows the due times of its pending timers that would keep a process alive. */
 class KeepAliveClock extends VirtualClock {

@@ -88,3 +88,13 @@ export async function detachedErrors(run: () => Promise<void>): Promise<unknown[
     return undefined;
   });
 }
+
+/** An overload answer as an HTTP client reports it: a 503 error, with a Retry-After hint when given. */
+export function overloaded(retryAfterMs?: number): Error & { status: number; retryAfterMs?: number } {
+  return Object.assign(new Error('503 Service Unavailable'), { status: 503, retryAfterMs });
+}
+
+/** An answer that is no overload: a 404 error. */
+export function notFound(): Error & { status: number } {
+  return Object.assign(new Error('404 Not Found'), { status: 404 });
+}
